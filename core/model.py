@@ -1,0 +1,240 @@
+"""Plain data shared by every part of the engine and by its front ends.
+
+Nothing here talks to AWS or the disk; these are the values that flow from the IaC readers and the
+live collectors through the comparison to the scan report, the audit log, the TUI and the plans.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Verdict for one resource, exactly as named in the `driftdeck.scan/v1` contract."""
+
+    IN_SYNC = "in_sync"
+    CHANGED = "changed"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_drift(self) -> bool:
+        return self in DRIFT_STATUSES
+
+
+DRIFT_STATUSES = frozenset({Status.CHANGED, Status.MISSING, Status.UNMANAGED, Status.PENDING})
+
+
+class ChangeKind(str, enum.Enum):
+    ADDED = "added"
+    REMOVED = "removed"
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One attribute that differs. `path` uses Terraform's spelling: `tags.Env`, `ingress[1].cidr_blocks[0]`."""
+
+    path: str
+    expected: Any
+    actual: Any
+    change: ChangeKind = ChangeKind.UPDATED
+    # Which side disagrees with state: "live" for drift, "code" for pending edits.
+    side: str = "live"
+    # True when a sensitive attribute: values are never shown, only the fact of a difference.
+    sensitive: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "expected": "(sensitive)" if self.sensitive else self.expected,
+            "actual": "(sensitive)" if self.sensitive else self.actual,
+            "change": self.change.value,
+        }
+        if self.side != "live":
+            out["side"] = self.side
+        return out
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a resource's desired state comes from."""
+
+    kind: str  # "terraform" | "cloudformation"
+    file: str | None = None  # .tf / template file, when known
+    line: int | None = None
+    module: str = ""  # Terraform module path ("module.net"), "" for the root module
+    state: str | None = None  # state file path or s3:// URL
+    stack: str | None = None  # CloudFormation stack name
+    logical_id: str | None = None  # CloudFormation logical id
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "file": self.file, "line": self.line, "module": self.module}
+        if self.stack is not None:
+            out["stack"] = self.stack
+            out["logical_id"] = self.logical_id
+        return out
+
+
+@dataclass
+class DesiredResource:
+    """A resource instance as recorded in state (or a stack), keyed to its live identity."""
+
+    address: str  # "module.net.aws_subnet.private[\"a\"]"
+    type: str  # Terraform type, e.g. "aws_s3_bucket"
+    id: str  # provider id, what the live collector looks up
+    attributes: dict[str, Any]
+    source: SourceRef
+    # Attribute paths (Terraform spelling) that state marks sensitive; never printed.
+    sensitive_paths: frozenset[str] = frozenset()
+    # Attributes the code sets, evaluated (None when no code was read).
+    code_attributes: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    """What AWS says now, in Terraform attribute names."""
+
+    type: str
+    id: str
+    attributes: dict[str, Any]
+    region: str | None = None
+    arn: str | None = None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A cloud event linked to a drifted attribute (filled by the attribution engine)."""
+
+    actor: str
+    actor_type: str
+    via: str
+    event_name: str
+    event_time: str
+    source_ip: str | None
+    user_agent: str | None
+    confidence: str
+    event_id: str
+    attribute: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "actor_type": self.actor_type,
+            "via": self.via,
+            "event_name": self.event_name,
+            "event_time": self.event_time,
+            "source_ip": self.source_ip,
+            "user_agent": self.user_agent,
+            "confidence": self.confidence,
+            "event_id": self.event_id,
+            "attribute": self.attribute,
+        }
+
+
+@dataclass
+class ResourceResult:
+    """The verdict for one resource, with everything needed to explain it."""
+
+    address: str | None  # None for unmanaged
+    type: str
+    id: str
+    status: Status
+    source: SourceRef | None
+    differences: list[Difference] = field(default_factory=list)
+    reason: str | None = None
+    expected: dict[str, Any] | None = None  # state attributes (sensitive values redacted)
+    live: dict[str, Any] | None = None  # live attributes as collected
+    arn: str | None = None
+    region: str | None = None
+    attribution: list[Attribution] = field(default_factory=list)
+    # Ignore rules that matched fields of this resource (the differences they hid are gone).
+    ignored_paths: list[str] = field(default_factory=list)
+    # Sub-resource findings, e.g. an inline policy added to a managed user ("parent" of an unmanaged).
+    parent: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity across scans: the address when managed, otherwise type + id."""
+        return self.address if self.address is not None else f"{self.type}:{self.id}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "address": self.address,
+            "type": self.type,
+            "id": self.id,
+            "status": self.status.value,
+            "source": self.source.to_json() if self.source else None,
+            "differences": [d.to_json() for d in self.differences],
+            "reason": self.reason,
+        }
+        if self.arn:
+            out["arn"] = self.arn
+        if self.region:
+            out["region"] = self.region
+        if self.attribution:
+            out["attribution"] = [a.to_json() for a in self.attribution]
+        if self.parent:
+            out["parent"] = self.parent
+        return out
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One desired-state source that was read (a state file, an S3 backend, a stack)."""
+
+    kind: str
+    path: str
+    state: str | None = None
+    serial: int | None = None
+    lineage: str | None = None
+    # When the state was last written (RFC 3339), for attribution windows.
+    written_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "path": self.path, "state": self.state}
+        if self.serial is not None:
+            out["serial"] = self.serial
+        if self.lineage is not None:
+            out["lineage"] = self.lineage
+        return out
+
+
+@dataclass
+class ScanReport:
+    """A complete scan: what was read, and one verdict per resource."""
+
+    generated_at: str
+    duration_ms: int
+    sources: list[SourceInfo]
+    resources: list[ResourceResult]
+    regions: list[str] = field(default_factory=list)
+    # Ignore rules whose expiry date has passed (they no longer apply).
+    expired_ignore_rules: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for r in self.resources:
+            counts[r.status.value] += 1
+        return counts
+
+    def summary(self) -> dict[str, int]:
+        counts = self.counts()
+        total = len(self.resources)
+        decided = total - counts[Status.UNKNOWN.value]
+        coverage = (decided * 100 // total) if total else 100
+        return {"total": total, **counts, "coverage_pct": coverage}
+
+    def exit_code(self, fail_on: frozenset[Status] = DRIFT_STATUSES) -> int:
+        """0 clean, 1 drift, 3 nothing drifted but something could not be decided."""
+        statuses = {r.status for r in self.resources}
+        if statuses & fail_on:
+            return 1
+        if Status.UNKNOWN in statuses:
+            return 3
+        return 0
