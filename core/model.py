@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Verdict for one resource, exactly as named in the `driftdeck.scan/v1` contract."""
 
     IN_SYNC = "in_sync"
@@ -29,7 +29,7 @@ class Status(str, enum.Enum):
 DRIFT_STATUSES = frozenset({Status.CHANGED, Status.MISSING, Status.UNMANAGED, Status.PENDING})
 
 
-class ChangeKind(str, enum.Enum):
+class ChangeKind(enum.StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     UPDATED = "updated"

@@ -1,0 +1,178 @@
+"""boto3 access for the engine: one session, cached thread-safe clients, adaptive retry, error triage.
+
+Configuration comes from boto3's standard chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, shared
+config files); nothing here reads credentials itself, and nothing here ever prints them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from driftdeck.core.errors import DriftdeckError
+
+T = TypeVar("T")
+
+# Error codes that mean "you may not read this": the resource is unknown, never missing.
+ACCESS_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthorizationError",
+        "Forbidden",
+        "AllAccessDisabled",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+    }
+)
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "Rate exceeded",
+        "ProvisionedThroughputExceededException",
+    }
+)
+
+
+class NoCredentialsError(DriftdeckError):
+    """No usable AWS credentials or region: the scan cannot run at all (exit 2)."""
+
+
+def error_code(exc: BaseException) -> str | None:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def is_not_found(exc: BaseException, codes: frozenset[str] | set[str]) -> bool:
+    """True only for an explicit "does not exist" answer from AWS, never for other failures."""
+    code = error_code(exc)
+    return code is not None and code in codes
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short, secret-free reason for an `unknown` verdict."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        code = error_code(exc) or "Error"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        op = getattr(exc, "operation_name", "call")
+        if code in ACCESS_DENIED_CODES:
+            return f"access denied ({code} on {op})"
+        if code in THROTTLING_CODES or status == 429:
+            return f"throttled past retries ({code} on {op})"
+        if isinstance(status, int) and status >= 500:
+            return f"AWS server error {status} ({code} on {op})"
+        return f"AWS error {code} on {op}"
+    if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
+        return "timed out talking to AWS"
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return "could not reach the AWS endpoint"
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return "no AWS credentials"
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return f"AWS client error: {type(exc).__name__}"
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+class AwsContext:
+    """Per-scan access to AWS: cached clients and a memo so one listing call serves many resources."""
+
+    def __init__(
+        self,
+        session: boto3.session.Session | None = None,
+        *,
+        max_attempts: int = 8,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        max_pool_connections: int = 32,
+    ) -> None:
+        self.session = session or boto3.session.Session()
+        self.config = botocore.config.Config(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max_pool_connections,
+        )
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._client_lock = threading.Lock()
+        self._memo: dict[tuple[Any, ...], _MemoCell] = {}
+        self._memo_lock = threading.Lock()
+
+    @property
+    def default_region(self) -> str:
+        region = self.session.region_name
+        if not region:
+            raise NoCredentialsError(
+                "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), a profile region, or --region"
+            )
+        return region
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A cached client; creation is serialised because boto3 sessions are not thread-safe."""
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        with self._client_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.session.client(service, region_name=region, config=self.config)  # type: ignore[call-overload]
+                self._clients[key] = client
+        return client
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """Run `compute` once per key for this scan, even when many threads ask at the same time.
+
+        A failure is remembered too, so every resource depending on a failed listing gets the same
+        `unknown` reason without hammering a throttled API again.
+        """
+        with self._memo_lock:
+            cell = self._memo.get(key)
+            if cell is None:
+                cell = _MemoCell()
+                self._memo[key] = cell
+        return cell.get(compute)
+
+
+class _MemoCell:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def get(self, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if not self._done:
+                try:
+                    self._value = compute()
+                except Exception as exc:  # noqa: BLE001 - remembered and re-raised to every caller
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[no-any-return]
+
+
+def paginate(client: Any, operation: str, result_key: str, **kwargs: Any) -> list[Any]:
+    """All items of a paginated listing."""
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(result_key) or [])
+    return items

@@ -1,0 +1,252 @@
+"""One scan: read desired state, read live AWS concurrently, compare, and decide every resource's status.
+
+Data flow: sources (tfstate) -> DesiredResource -> collectors (per type and region, in a thread pool)
+-> ReadOutcome -> compare -> ResourceResult; discovery per type -> unmanaged; ignore rules last.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from driftdeck.core.aws import AwsContext, describe_failure
+from driftdeck.core.collectors import Collector, all_collectors, collector_for
+from driftdeck.core.collectors.base import ReadOutcome
+from driftdeck.core.compare import compare_attributes
+from driftdeck.core.errors import InputError
+from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
+from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, ScanReport, SourceInfo, Status
+from driftdeck.core.tfstate import (
+    StateFile,
+    find_s3_backends,
+    find_state_files,
+    read_s3_state,
+    read_state_file,
+    redact,
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScanOptions:
+    """What to scan and how."""
+
+    path: Path
+    regions: Sequence[str] = ()  # empty: the region boto3's configuration selects
+    ignore_file: Path | None = None  # default: PATH/.driftignore when it exists
+    detect_unmanaged: bool = True
+    max_workers: int = 16
+    # Resource types to discover for unmanaged detection; empty = every discoverable collector.
+    unmanaged_types: Sequence[str] = ()
+    extra_states: list[StateFile] = field(default_factory=list)
+
+
+@dataclass
+class DesiredState:
+    """Everything read from IaC for one scan."""
+
+    states: list[StateFile]
+    resources: list[DesiredResource]
+
+    @property
+    def sources(self) -> list[SourceInfo]:
+        return [s.source_info() for s in self.states]
+
+
+def load_desired_state(path: Path, ctx: AwsContext | None = None) -> DesiredState:
+    """Read every state under `path` (local files and declared S3 backends). InputError on bad input."""
+    if not path.exists():
+        raise InputError("path does not exist", file=str(path))
+    states = [read_state_file(p) for p in find_state_files(path)]
+    backends = find_s3_backends(path)
+    if backends:
+        session = ctx.session if ctx else AwsContext().session
+        states.extend(read_s3_state(b, session) for b in backends)
+    if not states:
+        raise InputError(
+            "no Terraform state found: looked for *.tfstate files below this path and for "
+            'terraform { backend "s3" { ... } } blocks in its .tf files',
+            file=str(path),
+        )
+    resources = [r for s in states for r in s.resources]
+    return DesiredState(states=states, resources=resources)
+
+
+def region_of(resource: DesiredResource, default: str) -> str:
+    """The region a resource lives in: from its ARN when the ARN carries one."""
+    arn = resource.attributes.get("arn")
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":")
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+    return default
+
+
+def compare_resource(collector: Collector, resource: DesiredResource, outcome: ReadOutcome) -> ResourceResult:
+    """The verdict for one managed resource given what the collector read."""
+    expected = redact(resource.attributes, resource.sensitive_paths)
+    result = ResourceResult(
+        address=resource.address,
+        type=resource.type,
+        id=resource.id,
+        status=Status.UNKNOWN,
+        source=resource.source,
+        expected=expected,
+        arn=resource.attributes.get("arn") if isinstance(resource.attributes.get("arn"), str) else None,
+    )
+    if outcome.error is not None:
+        result.reason = outcome.error
+        return result
+    if outcome.live is None:
+        result.status = Status.MISSING
+        result.reason = "not found in AWS"
+        return result
+    live = outcome.live
+    result.live = redact(live.attributes, resource.sensitive_paths)
+    result.region = live.region
+    result.arn = result.arn or live.arn
+    result.differences = compare_attributes(
+        collector.expected_attributes(resource),
+        live.attributes,
+        json_attributes=collector.json_attributes,
+        set_attributes=collector.set_attributes,
+        sensitive_paths=resource.sensitive_paths,
+    )
+    result.status = Status.CHANGED if result.differences else Status.IN_SYNC
+    return result
+
+
+def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: Progress | None = None) -> ScanReport:
+    """Scan `options.path` against AWS and return the report. Raises InputError on unusable input."""
+    started = time.monotonic()
+    ctx = ctx or AwsContext()
+    note = progress or (lambda _msg: None)
+    desired = load_desired_state(options.path, ctx)
+    desired.states.extend(options.extra_states)
+    desired.resources.extend(r for s in options.extra_states for r in s.resources)
+    ignore_path = options.ignore_file or (options.path / ".driftignore" if options.path.is_dir() else None)
+    rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
+    default_region = options.regions[0] if options.regions else ctx.default_region
+    regions = list(options.regions) or [default_region]
+    note(f"read {len(desired.resources)} resources from {len(desired.states)} state(s)")
+    results = scan_resources(desired.resources, ctx, default_region, options, regions, note)
+    report = ScanReport(
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        duration_ms=0,
+        sources=desired.sources,
+        resources=results,
+        regions=regions,
+    )
+    other = sum(s.other_provider_count for s in desired.states)
+    if other:
+        report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
+    rules.apply(report)
+    report.duration_ms = int((time.monotonic() - started) * 1000)
+    return report
+
+
+def scan_resources(
+    resources: Sequence[DesiredResource],
+    ctx: AwsContext,
+    default_region: str,
+    options: ScanOptions,
+    regions: Sequence[str],
+    note: Progress,
+) -> list[ResourceResult]:
+    """Read and compare `resources`, then detect unmanaged objects, all AWS calls in one pool."""
+    groups: dict[tuple[str, str], list[DesiredResource]] = defaultdict(list)
+    results: list[ResourceResult] = []
+    for res in resources:
+        if collector_for(res.type) is None:
+            results.append(
+                ResourceResult(
+                    address=res.address, type=res.type, id=res.id, status=Status.UNKNOWN, source=res.source,
+                    reason=f"unsupported resource type {res.type}: not checked",
+                    expected=redact(res.attributes, res.sensitive_paths),
+                )
+            )
+            continue
+        groups[(res.type, region_of(res, default_region))].append(res)
+
+    collectors = all_collectors()
+    discover_types = [
+        t for t, c in collectors.items()
+        if c.discoverable and (not options.unmanaged_types or t in options.unmanaged_types)
+    ] if options.detect_unmanaged else []
+
+    with ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="driftdeck-scan") as pool:
+        reads: dict[tuple[str, str], Future[list[ReadOutcome]]] = {
+            key: pool.submit(_read_group, collectors[key[0]], ctx, key[1], group) for key, group in groups.items()
+        }
+        discoveries: dict[tuple[str, str], Future[list[LiveResource]]] = {
+            (t, region): pool.submit(collectors[t].discover, ctx, region) for t in discover_types for region in regions
+        }
+        sub_jobs: list[Future[list[ResourceResult]]] = []
+        for (rtype, region), future in reads.items():
+            collector = collectors[rtype]
+            outcomes = future.result()
+            for res, outcome in zip(groups[(rtype, region)], outcomes, strict=True):
+                results.append(compare_resource(collector, res, outcome))
+                if outcome.live is not None:
+                    sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, res, outcome.live))
+        note(f"compared {len(results)} managed resources")
+        results.extend(_unmanaged(discoveries, collectors, resources))
+        for job in sub_jobs:
+            try:
+                results.extend(job.result())
+            except Exception as exc:  # noqa: BLE001 - a failed extra check must not hide the main verdicts
+                note(f"sub-resource check failed: {describe_failure(exc)}")
+    return results
+
+
+def _read_group(collector: Collector, ctx: AwsContext, region: str, group: list[DesiredResource]) -> list[ReadOutcome]:
+    try:
+        outcomes = collector.read(ctx, region, group)
+    except Exception as exc:  # noqa: BLE001 - any failure is an honest `unknown`, never in_sync/missing
+        reason = describe_failure(exc)
+        return [ReadOutcome.failed(reason) for _ in group]
+    if len(outcomes) != len(group):
+        return [ReadOutcome.failed(f"collector for {collector.resource_type} returned a wrong number of results")] * len(group)
+    return outcomes
+
+
+def _unmanaged(
+    discoveries: dict[tuple[str, str], Future[list[LiveResource]]],
+    collectors: dict[str, Collector],
+    resources: Sequence[DesiredResource],
+) -> list[ResourceResult]:
+    claimed: dict[str, set[str]] = defaultdict(set)
+    for res in resources:
+        collector = collectors.get(res.type)
+        if collector is not None:
+            claimed[res.type].add(collector.live_id(res))
+    out: list[ResourceResult] = []
+    for (rtype, region), future in discoveries.items():
+        collector = collectors[rtype]
+        try:
+            lives = future.result()
+        except Exception as exc:  # noqa: BLE001
+            out.append(
+                ResourceResult(
+                    address=None, type=rtype, id=f"*@{region}", status=Status.UNKNOWN, source=None, region=region,
+                    reason=f"unmanaged detection failed: {describe_failure(exc)}",
+                )
+            )
+            continue
+        for live in lives:
+            if live.id in claimed[rtype] or collector.is_aws_default(live):
+                continue
+            out.append(
+                ResourceResult(
+                    address=None, type=rtype, id=live.id, status=Status.UNMANAGED, source=None,
+                    live=live.attributes, arn=live.arn, region=live.region or region,
+                    reason="exists in AWS but in no scanned state",
+                )
+            )
+    return out
