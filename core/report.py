@@ -1,0 +1,104 @@
+"""Scan report renderings: the `driftdeck.scan/v1` JSON document and the plain-text summary.
+
+Text output uses ANSI colours only when asked (a terminal); no UI library is involved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from driftdeck.core.model import ResourceResult, ScanReport, Status
+
+SCHEMA = "driftdeck.scan/v1"
+
+# Display order: what needs attention first.
+STATUS_ORDER = (Status.CHANGED, Status.MISSING, Status.UNMANAGED, Status.PENDING, Status.UNKNOWN, Status.IN_SYNC)
+_ANSI = {
+    Status.IN_SYNC: "32",
+    Status.CHANGED: "33",
+    Status.MISSING: "31",
+    Status.UNMANAGED: "35",
+    Status.PENDING: "36",
+    Status.UNKNOWN: "90",
+}
+
+
+def report_to_json(report: ScanReport) -> dict[str, Any]:
+    """The contract's JSON document (new fields may be added; none renamed)."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "generated_at": report.generated_at,
+        "duration_ms": report.duration_ms,
+        "sources": [s.to_json() for s in report.sources],
+        "summary": report.summary(),
+        "resources": [r.to_json() for r in _ordered(report.resources)],
+    }
+    if report.regions:
+        doc["regions"] = list(report.regions)
+    if report.warnings:
+        doc["warnings"] = list(report.warnings)
+    if report.expired_ignore_rules:
+        doc["expired_ignore_rules"] = list(report.expired_ignore_rules)
+    return doc
+
+
+def dumps_json(report: ScanReport) -> str:
+    return json.dumps(report_to_json(report), indent=2, sort_keys=False, default=str) + "\n"
+
+
+def _ordered(resources: list[ResourceResult]) -> list[ResourceResult]:
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    return sorted(resources, key=lambda r: (rank[r.status], r.type, r.address or "", r.id))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool = False) -> str:
+    """Grouped by status, one line per resource, differences indented, then a summary line."""
+
+    def paint(status: Status, text: str) -> str:
+        return f"\x1b[{_ANSI[status]}m{text}\x1b[0m" if color else text
+
+    lines: list[str] = []
+    by_status: dict[Status, list[ResourceResult]] = defaultdict(list)
+    for res in _ordered(report.resources):
+        by_status[res.status].append(res)
+    for status in STATUS_ORDER:
+        items = by_status.get(status, [])
+        if not items or (status is Status.IN_SYNC and not show_in_sync):
+            continue
+        lines.append(paint(status, f"{status.value.upper()} ({len(items)})"))
+        for res in items:
+            name = res.address or f"{res.type} {res.id}"
+            where = ""
+            if res.source and res.source.file:
+                where = f"  [{res.source.file}:{res.source.line}]" if res.source.line else f"  [{res.source.file}]"
+            ident = f"  id={res.id}" if res.address and res.id else ""
+            parent = f"  (under {res.parent})" if res.parent else ""
+            lines.append(f"  {name}{ident}{where}{parent}")
+            for diff in res.differences:
+                lines.append(
+                    f"      {diff.path}: expected {_short(diff.expected)}, actual {_short(diff.actual)} ({diff.change.value})"
+                )
+            if res.reason and status in (Status.UNKNOWN, Status.PENDING):
+                lines.append(f"      reason: {res.reason}")
+            for att in res.attribution[:3]:
+                lines.append(
+                    f"      who: {att.actor} via {att.via} ({att.event_name} at {att.event_time}, {att.confidence})"
+                )
+    for warning in report.warnings:
+        lines.append(f"note: {warning}")
+    for rule in report.expired_ignore_rules:
+        lines.append(f"note: expired ignore rule no longer applies: {rule}")
+    s = report.summary()
+    lines.append(
+        f"{s['total']} resources: {s['in_sync']} in sync, {s['changed']} changed, {s['missing']} missing, "
+        f"{s['unmanaged']} unmanaged, {s['pending']} pending, {s['unknown']} unknown "
+        f"(coverage {s['coverage_pct']}%) in {report.duration_ms} ms"
+    )
+    return "\n".join(lines) + "\n"

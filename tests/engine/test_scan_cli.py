@@ -1,0 +1,60 @@
+"""`driftdeck scan` end to end through the command line: exit codes, JSON contract, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from driftdeck.tui.cli import main
+
+
+def _write_state(path: Path, resources: list[dict]) -> None:
+    path.write_text(json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "l", "resources": resources}))
+
+
+LAMBDA = {
+    "mode": "managed", "type": "aws_lambda_function", "name": "fn",
+    "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+    "instances": [{"attributes": {"id": "fn", "arn": "arn:aws:lambda:us-east-1:123456789012:function:fn"}}],
+}
+
+
+def test_no_state_is_exit_2_saying_what_was_looked_for(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path), "--no-audit"]) == 2
+    err = capsys.readouterr().err
+    assert "*.tfstate" in err and 'backend "s3"' in err and str(tmp_path) in err
+
+
+def test_missing_path_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path / "nope"), "--no-audit"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_broken_state_is_exit_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "terraform.tfstate").write_text('{"version": 4, "resources": [')
+    assert main(["scan", str(tmp_path), "--no-audit"]) == 2
+    assert str(tmp_path / "terraform.tfstate") in capsys.readouterr().err
+
+
+def test_unsupported_type_is_unknown_and_exit_3_with_json_contract(aws_env, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_state(tmp_path / "terraform.tfstate", [LAMBDA])
+    out = tmp_path / "report.json"
+    code = main(["scan", str(tmp_path), "--format", "json", "--output", str(out), "--no-audit"])
+    assert code == 3
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "driftdeck.scan/v1"
+    assert set(doc) >= {"generated_at", "duration_ms", "sources", "summary", "resources"}
+    assert doc["sources"][0]["kind"] == "terraform"
+    (res,) = [r for r in doc["resources"] if r["address"] == "aws_lambda_function.fn"]
+    assert res["status"] == "unknown" and "unsupported" in res["reason"]
+    assert doc["summary"]["unknown"] >= 1 and doc["summary"]["coverage_pct"] < 100
+
+
+def test_text_output_has_summary_line(aws_env, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_state(tmp_path / "terraform.tfstate", [LAMBDA])
+    assert main(["scan", str(tmp_path), "--no-audit"]) == 3
+    out = capsys.readouterr().out
+    assert "UNKNOWN" in out and "aws_lambda_function.fn" in out and "coverage" in out
+    assert "\x1b[" not in out  # not a terminal: no colour codes

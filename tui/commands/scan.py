@@ -1,0 +1,70 @@
+"""`driftdeck scan`: headless drift scan for people and CI pipelines."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.report import dumps_json, render_text
+from driftdeck.core.scan import ScanOptions, run_scan
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "scan",
+        help="scan IaC under PATH against AWS and report drift",
+        description="Exit codes: 0 nothing drifted, 1 drift found, 2 could not run, 3 some resources unknown.",
+    )
+    parser.add_argument("path", nargs="?", default=".", help="IaC folder or state file (default: .)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
+    parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
+    parser.add_argument("--ignore-file", help="ignore rules (default: PATH/.driftignore)")
+    parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
+    parser.add_argument("--all", action="store_true", help="text format: also list in-sync resources")
+    parser.add_argument("--no-audit", action="store_true", help="do not append this scan to the audit log")
+    parser.add_argument("--workers", type=int, default=16, help="concurrent AWS calls (default 16)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    options = ScanOptions(
+        path=path,
+        regions=tuple(args.region),
+        ignore_file=Path(args.ignore_file) if args.ignore_file else None,
+        detect_unmanaged=not args.no_unmanaged,
+        max_workers=max(1, args.workers),
+    )
+    report = run_scan(options, ctx=AwsContext(max_pool_connections=max(10, args.workers * 2)))
+    if not args.no_audit:
+        _record(path, report)
+    if args.format == "json":
+        text = dumps_json(report)
+    else:
+        to_tty = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render_text(report, color=to_tty, show_in_sync=args.all)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return report.exit_code()
+
+
+def _record(path: Path, report: Any) -> None:
+    """Append the scan to the workspace's audit log (when the audit module is installed)."""
+    try:
+        from driftdeck.core.audit import AuditLog  # type: ignore[attr-defined]
+        from driftdeck.core.audit.scan_events import record_scan  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    workspace = path if path.is_dir() else path.parent
+    log = AuditLog.open(workspace)
+    try:
+        record_scan(log, report, workspace=workspace)
+    finally:
+        log.close()
