@@ -47,6 +47,9 @@ class Difference:
     side: str = "live"
     # True when a sensitive attribute: values are never shown, only the fact of a difference.
     sensitive: bool = False
+    # Optional qualifier, e.g. "not in template": a CloudFormation property the template leaves
+    # unset whose live value differs from the service default.
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -57,6 +60,8 @@ class Difference:
         }
         if self.side != "live":
             out["side"] = self.side
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
 
