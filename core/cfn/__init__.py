@@ -1,0 +1,1 @@
+"""CloudFormation as a desired-state source (public API documented below once complete)."""
