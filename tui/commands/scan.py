@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from driftdeck.core.aws import AwsContext
+from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
+from driftdeck.core.errors import InputError
 from driftdeck.core.report import dumps_json, render_text
 from driftdeck.core.scan import ScanOptions, run_scan
 
@@ -20,7 +23,12 @@ def register(sub: Any) -> None:
         description="Exit codes: 0 nothing drifted, 1 drift found, 2 could not run, 3 some resources unknown.",
     )
     parser.add_argument("path", nargs="?", default=".", help="IaC folder or state file (default: .)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
+    parser.add_argument(
+        "--fail-on",
+        default="changed,missing,unmanaged,pending",
+        help="statuses that make the exit code 1 (comma-separated; default: %(default)s)",
+    )
     parser.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
     parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
     parser.add_argument("--ignore-file", help="ignore rules (default: PATH/.driftignore)")
@@ -32,6 +40,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        fail_on = parse_fail_on(args.fail_on)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     path = Path(args.path)
     options = ScanOptions(
         path=path,
@@ -45,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         _record(path, report)
     if args.format == "json":
         text = dumps_json(report)
+    elif args.format == "sarif":
+        text = json.dumps(to_sarif(report), indent=2, default=str) + "\n"
+    elif args.format == "junit":
+        text = to_junit(report, fail_on)
     else:
         to_tty = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(report, color=to_tty, show_in_sync=args.all)
@@ -52,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return report.exit_code()
+    return report.exit_code(fail_on)
 
 
 def _record(path: Path, report: Any) -> None:
