@@ -1,0 +1,189 @@
+"""driftdeck's configuration file (TOML): `.driftdeck/config.toml` in the workspace, else the user's.
+
+Validation is strict (unknown keys and wrong types are errors naming file and line), because a
+silently ignored typo in an alerting or auto-remediation rule is worse than a refusal to start.
+Secrets never live in this file: webhook signing keys are read from the environment variable the
+file names.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from driftdeck.core.errors import InputError
+
+SINK_KINDS = ("webhook", "slack", "command")
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    kind: str
+    name: str
+    url: str | None = None
+    argv: tuple[str, ...] = ()
+    secret_env: str | None = None
+    timeout_seconds: float = 5.0
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class AutoRemediationRule:
+    """Revert matching drift automatically (only through a tested revert)."""
+
+    name: str
+    type: str = "*"
+    address: str = "*"
+    attribute: str = "*"
+    actor: str = "*"
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    interval_seconds: float = 60.0
+    sinks: tuple[SinkConfig, ...] = ()
+    rate_limit_seconds: float = 300.0
+    auto_remediation: tuple[AutoRemediationRule, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+_TOP_KEYS = {"watch", "alert", "alerting", "auto_remediation", "audit", "cloudformation", "scan"}
+_SINK_KEYS = {"kind", "name", "url", "argv", "secret_env", "timeout_seconds", "retries"}
+_RULE_KEYS = {"name", "type", "address", "attribute", "actor", "dry_run"}
+
+
+def config_paths(workspace: Path) -> list[Path]:
+    """Where configuration is looked for, first match wins."""
+    return [workspace / ".driftdeck" / "config.toml", Path(platformdirs.user_config_dir("driftdeck")) / "config.toml"]
+
+
+def find_config(workspace: Path) -> Path | None:
+    return next((p for p in config_paths(workspace) if p.is_file()), None)
+
+
+def load_config(workspace: Path, explicit: Path | None = None) -> Config:
+    path = explicit or find_config(workspace)
+    if path is None:
+        return Config()
+    return parse_config(path.read_bytes().decode("utf-8", errors="replace"), path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse and validate; InputError names the file and line of the first problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise InputError(f"invalid TOML: {exc}", file=str(path), line=int(m[1]) if m else None) from None
+    where = _Locator(text, str(path))
+    for key in doc:
+        if key not in _TOP_KEYS:
+            where.fail(key, f"unknown section {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+    watch = _table(doc, "watch", where)
+    interval = _number(watch, "interval_seconds", 60.0, where)
+    if interval < 1:
+        where.fail("interval_seconds", "interval_seconds must be at least 1")
+    alerting = _table(doc, "alerting", where)
+    rate = _number(alerting, "rate_limit_seconds", 300.0, where)
+    sinks = tuple(_sink(i, item, where) for i, item in enumerate(_array(doc, "alert", where)))
+    rules = tuple(_rule(i, item, where) for i, item in enumerate(_array(doc, "auto_remediation", where)))
+    return Config(
+        path=path, interval_seconds=interval, sinks=sinks, rate_limit_seconds=rate, auto_remediation=rules, raw=doc
+    )
+
+
+class _Locator:
+    """Finds the line of a key so that validation errors point at it (tomllib keeps no positions)."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.lines = text.splitlines()
+        self.file = file
+
+    def line_of(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[\[?)?\s*{re.escape(key)}\s*(\]|=|\.)")
+        return next((n for n, line in enumerate(self.lines, 1) if pattern.match(line)), None)
+
+    def fail(self, key: str, message: str) -> None:
+        raise InputError(message, file=self.file, line=self.line_of(key))
+
+
+def _table(doc: dict[str, Any], key: str, where: _Locator) -> dict[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        where.fail(key, f"{key} must be a table")
+    return value  # type: ignore[no-any-return]
+
+
+def _array(doc: dict[str, Any], key: str, where: _Locator) -> list[dict[str, Any]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        where.fail(key, f"{key} must be an array of tables ([[{key}]])")
+    return value  # type: ignore[no-any-return]
+
+
+def _number(table: dict[str, Any], key: str, default: float, where: _Locator) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        where.fail(key, f"{key} must be a number")
+    return float(value)
+
+
+def _string(table: dict[str, Any], key: str, where: _Locator, default: str | None = None) -> str | None:
+    value = table.get(key, default)
+    if value is not None and not isinstance(value, str):
+        where.fail(key, f"{key} must be a string")
+    return value
+
+
+def _sink(index: int, item: dict[str, Any], where: _Locator) -> SinkConfig:
+    for key in item:
+        if key not in _SINK_KEYS:
+            where.fail(key, f"[[alert]] #{index + 1}: unknown key {key!r}")
+    kind = _string(item, "kind", where)
+    if kind not in SINK_KINDS:
+        where.fail("kind", f"[[alert]] #{index + 1}: kind must be one of {', '.join(SINK_KINDS)}")
+    url = _string(item, "url", where)
+    argv = item.get("argv", [])
+    if kind in ("webhook", "slack") and not (url and url.startswith(("http://", "https://"))):
+        where.fail("url" if url else "kind", f"[[alert]] #{index + 1}: {kind} needs an http(s) url")
+    if kind == "command" and (not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv)):
+        where.fail("argv" if "argv" in item else "kind", f"[[alert]] #{index + 1}: command needs argv = [\"program\", ...]")
+    retries = item.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        where.fail("retries", "retries must be an integer from 0 to 10")
+    return SinkConfig(
+        kind=str(kind),
+        name=_string(item, "name", where) or f"{kind}-{index + 1}",
+        url=url,
+        argv=tuple(argv) if isinstance(argv, list) else (),
+        secret_env=_string(item, "secret_env", where),
+        timeout_seconds=_number(item, "timeout_seconds", 5.0, where),
+        retries=retries,
+    )
+
+
+def _rule(index: int, item: dict[str, Any], where: _Locator) -> AutoRemediationRule:
+    for key in item:
+        if key not in _RULE_KEYS:
+            where.fail(key, f"[[auto_remediation]] #{index + 1}: unknown key {key!r}")
+    name = _string(item, "name", where)
+    if not name:
+        where.fail("auto_remediation", f"[[auto_remediation]] #{index + 1}: a rule needs a name")
+    dry_run = item.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        where.fail("dry_run", "dry_run must be true or false")
+    return AutoRemediationRule(
+        name=str(name),
+        type=_string(item, "type", where, "*") or "*",
+        address=_string(item, "address", where, "*") or "*",
+        attribute=_string(item, "attribute", where, "*") or "*",
+        actor=_string(item, "actor", where, "*") or "*",
+        dry_run=dry_run,
+    )
