@@ -125,9 +125,14 @@ class Attribution:
     confidence: str
     event_id: str
     attribute: str | None = None
+    # Optional detail from the attribution engine (added; omitted from JSON when empty).
+    actor_arn: str | None = None
+    chain: tuple[str, ...] = ()  # origin principal first, the identity that made the call last
+    source_identity: str | None = None
+    region: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "actor": self.actor,
             "actor_type": self.actor_type,
             "via": self.via,
@@ -139,6 +144,15 @@ class Attribution:
             "event_id": self.event_id,
             "attribute": self.attribute,
         }
+        if self.actor_arn:
+            out["actor_arn"] = self.actor_arn
+        if self.chain:
+            out["chain"] = list(self.chain)
+        if self.source_identity:
+            out["source_identity"] = self.source_identity
+        if self.region:
+            out["region"] = self.region
+        return out
 
 
 @dataclass

@@ -1,0 +1,217 @@
+"""Link each drifted resource (and each changed attribute) to the CloudTrail events that explain it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from driftdeck.core.attribution.actors import MAX_SESSION, SessionIndex, resolve_actor, via_of
+from driftdeck.core.attribution.events import CloudTrailEvent, parse_time
+from driftdeck.core.attribution.matching import (
+    Touch,
+    is_unidentified_change,
+    resource_keys,
+    touches,
+    touches_resource,
+)
+from driftdeck.core.attribution.rules import rules_for, services_for_type
+from driftdeck.core.attribution.sources import EventSource
+from driftdeck.core.model import Attribution, ResourceResult, ScanReport, SourceInfo, Status
+
+EXACT = "exact"  # the event changed this resource and this attribute
+RESOURCE = "resource"  # the event changed this resource; which attributes it does not say
+TIME = "time"  # the event could have hit this resource (its record does not say which) in the window
+
+# Without a known state write time, look back as far as CloudTrail's LookupEvents can.
+DEFAULT_LOOKBACK = timedelta(days=90)
+TIME_CANDIDATES = 3
+_GLOBAL_SERVICES = frozenset({"iam.amazonaws.com"})  # IAM calls are logged in us-east-1 whatever the region
+_ATTRIBUTABLE = (Status.CHANGED, Status.MISSING, Status.UNMANAGED)
+_TOP_SEGMENT = re.compile(r"^[^.\[]+")
+
+
+@dataclass(frozen=True)
+class AttributionMatch:
+    """An attribution together with the resource it explains and the full event behind it."""
+
+    result: ResourceResult
+    attribution: Attribution
+    event: CloudTrailEvent
+
+
+def top_attribute(path: str) -> str:
+    """`tags.Env` -> `tags`, `ingress[1].cidr_blocks[0]` -> `ingress`."""
+    found = _TOP_SEGMENT.match(path)
+    return found.group(0) if found else path
+
+
+def _written_at(report: ScanReport, result: ResourceResult) -> datetime | None:
+    ref = result.source
+    infos: Sequence[SourceInfo] = report.sources
+    if ref is not None and ref.state:
+        for info in infos:
+            if ref.state in (info.state, info.path) and info.written_at:
+                return parse_time(info.written_at)
+    stamps = {info.written_at for info in infos if info.written_at}
+    return parse_time(stamps.pop()) if len(stamps) == 1 else None
+
+
+def window_for(
+    report: ScanReport, result: ResourceResult, window_start: datetime | None, end: datetime
+) -> tuple[datetime, datetime]:
+    """[last state write, scan time]: changes before the state was written are already in it."""
+    start = window_start or _written_at(report, result) or end - DEFAULT_LOOKBACK
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    return start, end
+
+
+def _region_ok(event: CloudTrailEvent, result: ResourceResult) -> bool:
+    if event.event_source in _GLOBAL_SERVICES or not result.region or not event.region:
+        return True
+    return event.region == result.region
+
+
+class _Attributor:
+    def __init__(self, source: EventSource, events: list[CloudTrailEvent], sessions: SessionIndex) -> None:
+        self.source = source
+        self.events = sorted(
+            events, key=lambda e: e.event_time or datetime.min.replace(tzinfo=UTC), reverse=True
+        )
+        self.sessions = sessions
+        self._touches = {e.event_id: touches(e) for e in self.events}
+
+    def _build(self, event: CloudTrailEvent, confidence: str, attribute: str | None) -> Attribution:
+        actor = resolve_actor(event.user_identity, event.event_time, self.sessions)
+        invoked_by = event.user_identity.get("invokedBy")
+        return Attribution(
+            actor=actor.name,
+            actor_type=actor.type,
+            via=via_of(event.user_agent, invoked_by if isinstance(invoked_by, str) else None),
+            event_name=event.event_name,
+            event_time=event.time_text,
+            source_ip=event.source_ip,
+            user_agent=event.user_agent,
+            confidence=confidence,
+            event_id=event.event_id,
+            attribute=attribute,
+            actor_arn=actor.arn,
+            chain=actor.chain,
+            source_identity=actor.source_identity,
+            region=event.region,
+        )
+
+    def _time_candidates(
+        self, result: ResourceResult, window: list[CloudTrailEvent]
+    ) -> list[CloudTrailEvent]:
+        services = services_for_type(result.type)
+        found = [
+            e
+            for e in window
+            if e.event_source in services
+            and is_unidentified_change(e)
+            and any(t.type == result.type for t in rules_for(e.event_source, e.event_name))
+        ]
+        return found[:TIME_CANDIDATES]
+
+    def attribute(
+        self, result: ResourceResult, start: datetime, end: datetime
+    ) -> list[tuple[Attribution, CloudTrailEvent]]:
+        window = [
+            e
+            for e in self.events
+            if e.event_time is not None and start <= e.event_time <= end and _region_ok(e, result)
+        ]
+        keys = resource_keys(result)
+        hits: list[tuple[CloudTrailEvent, Touch]] = [
+            (e, t) for e in window for t in self._touches[e.event_id] if touches_resource(t, result, keys)
+        ]
+        picked: list[tuple[Attribution, CloudTrailEvent]] = []
+
+        def pick(events: Iterable[CloudTrailEvent], confidence: str, attribute: str | None) -> bool:
+            seen: set[str] = set()
+            for event in events:
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    picked.append((self._build(event, confidence, attribute), event))
+            return bool(seen)
+
+        if result.status is Status.CHANGED:
+            changed: list[str | None] = list(
+                dict.fromkeys(top_attribute(d.path) for d in result.differences if d.side == "live")
+            )
+            for attribute in changed or [None]:
+                updates = [(e, t) for e, t in hits if t.effect == "update"]
+                exact = [e for e, t in updates if attribute and t.attrs is not None and attribute in t.attrs]
+                loose = [e for e, t in updates if t.attrs is None]
+                if not pick(exact, EXACT, attribute) and not pick(loose, RESOURCE, attribute):
+                    pick(self._time_candidates(result, window), TIME, attribute)
+        else:
+            effect = "delete" if result.status is Status.MISSING else "create"
+            exact = [e for e, t in hits if t.effect == effect and t.from_table]
+            loose = [e for e, t in hits if t.effect == effect and not t.from_table]
+            if not pick(exact, EXACT, None) and not pick(loose, RESOURCE, None):
+                pick(self._time_candidates(result, window), TIME, None)
+        return picked
+
+
+def _session_index(
+    source: EventSource, events: list[CloudTrailEvent], start: datetime, end: datetime
+) -> SessionIndex:
+    """Fetch the STS events behind assumed-role sessions, round after round for role chains."""
+    sessions = SessionIndex(events)
+    pending = list(events)
+    asked: set[str] = set()
+    for _ in range(10):
+        keys = {
+            str(e.user_identity.get("accessKeyId"))
+            for e in pending
+            if e.user_identity.get("type") in ("AssumedRole", "FederatedUser")
+            and e.user_identity.get("accessKeyId")
+        }
+        keys -= asked
+        if not keys:
+            break
+        asked |= keys
+        earliest = min((e.event_time for e in pending if e.event_time), default=start)
+        pending = source.events(min(earliest, start) - MAX_SESSION, end, resource_names=keys)
+        sessions.add(pending)
+    return sessions
+
+
+def attribute_report(
+    report: ScanReport,
+    source: EventSource,
+    *,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+) -> list[AttributionMatch]:
+    """Fill `attribution` on every changed / missing / unmanaged resource of `report`, in place.
+
+    The window for a resource starts at `window_start` if given, else at its state's last write
+    (SourceInfo.written_at), else 90 days back; it ends at `window_end`, else the scan time. Returns
+    the matches (with the raw events) for the audit log. Source errors become report warnings.
+    """
+    end = window_end or parse_time(report.generated_at) or datetime.now(UTC)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)
+    targets = [r for r in report.resources if r.status in _ATTRIBUTABLE]
+    if not targets:
+        return []
+    windows = {id(r): window_for(report, r, window_start, end) for r in targets}
+    if window_start is None and any(_written_at(report, r) is None for r in targets):
+        report.warnings.append("attribution: state write time unknown, looked back 90 days")
+    start = min(w[0] for w in windows.values())
+    names = set().union(*(resource_keys(r) for r in targets))
+    events = source.events(start, end, resource_names=names)
+    attributor = _Attributor(source, events, _session_index(source, events, start, end))
+    matches: list[AttributionMatch] = []
+    for result in targets:
+        picked = attributor.attribute(result, *windows[id(result)])
+        result.attribution = [a for a, _ in picked]
+        matches += [AttributionMatch(result, a, e) for a, e in picked]
+    for error in source.errors:
+        message = f"attribution: {error}"
+        if message not in report.warnings:
+            report.warnings.append(message)
+    return matches
