@@ -98,6 +98,9 @@ class DesiredResource:
     sensitive_paths: frozenset[str] = frozenset()
     # Attributes the code sets, evaluated (None when no code was read).
     code_attributes: dict[str, Any] | None = None
+    # Set when the desired side could not be evaluated (e.g. a CloudFormation macro the engine does
+    # not run): the resource is `unknown` with this reason, never compared.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
