@@ -1,0 +1,70 @@
+"""Messages from background workers to the app: the only way results reach widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.message import Message
+
+from driftdeck.core.model import ScanReport
+from driftdeck.tui.audit_feed import AuditEvent, ChainState
+
+
+class ScanStarted(Message):
+    pass
+
+
+class ScanCompleted(Message):
+    def __init__(self, report: ScanReport, elapsed: float) -> None:
+        super().__init__()
+        self.report = report
+        self.elapsed = elapsed
+
+
+class ScanFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class FilesChanged(Message):
+    """The IaC watcher saw these paths change (debounced)."""
+
+    def __init__(self, paths: set[Path]) -> None:
+        super().__init__()
+        self.paths = paths
+
+
+class ConfigRecorded(Message):
+    """Code files changed and a `config.changed` event was appended for each (file -> +/- lines)."""
+
+    def __init__(self, files: dict[str, tuple[int, int]]) -> None:
+        super().__init__()
+        self.files = files
+
+
+class AuditLoaded(Message):
+    def __init__(self, events: list[AuditEvent], scope: str | None, head: int) -> None:
+        super().__init__()
+        self.events = events
+        self.scope = scope
+        self.head = head
+
+
+class AuditEventLoaded(Message):
+    def __init__(self, event: AuditEvent | None) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ChainChecked(Message):
+    def __init__(self, state: ChainState, *, explicit: bool = False) -> None:
+        super().__init__()
+        self.state = state
+        self.explicit = explicit
+
+
+class AuditFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

@@ -1,0 +1,172 @@
+"""The detail pane: status, identity, source file:line, differences table, raw state vs live JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from driftdeck.core.model import ResourceResult, Status
+from driftdeck.tui.sourcemap import locate
+from driftdeck.tui.widgets.resource_tree import GLYPHS
+
+MAX_CELL = 60
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """Shows one ResourceResult; `show_raw` switches the differences for the raw JSON views."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"status--{s.value}" for s in Status}
+
+    show_raw: reactive[bool] = reactive(False)
+
+    def __init__(self, workspace: Path | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.workspace = workspace
+        self.result: ResourceResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select a resource in the tree.", id="detail-head")
+        yield Static("", id="detail-identity")
+        yield Static("", id="detail-attribution")
+        yield DataTable(id="detail-diffs", cursor_type="row", zebra_stripes=True, show_cursor=False)
+        with Horizontal(id="detail-raw"):
+            yield Static("", id="raw-state", classes="raw")
+            yield Static("", id="raw-live", classes="raw")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#detail-diffs", DataTable)
+        table.add_columns("attribute", "expected (state)", "actual (live)", "change")
+        self.query_one("#detail-raw").display = False
+        table.display = False
+
+    def show(self, result: ResourceResult | None) -> None:
+        """Render `result` (None: nothing selected). Cheap enough to call on every poll."""
+        self.result = result
+        head = self.query_one("#detail-head", Static)
+        identity = self.query_one("#detail-identity", Static)
+        attribution = self.query_one("#detail-attribution", Static)
+        table = self.query_one("#detail-diffs", DataTable)
+        if result is None:
+            head.update("Select a resource in the tree.")
+            identity.update("")
+            attribution.update("")
+            table.display = False
+            self.query_one("#detail-raw").display = False
+            return
+        head.update(self._headline(result))
+        identity.update(self._identity(result))
+        attribution.update(self._attribution(result))
+        table.clear()
+        for d in result.differences:
+            expected = "(sensitive)" if d.sensitive else _short(d.expected)
+            actual = "(sensitive)" if d.sensitive else _short(d.actual)
+            table.add_row(d.path, expected, actual, d.change.value)
+        table.display = bool(result.differences) and not self.show_raw
+        self._render_raw()
+
+    def watch_show_raw(self, _value: bool) -> None:
+        if self.result is not None:
+            self.show(self.result)
+
+    def _headline(self, r: ResourceResult) -> Text:
+        status = r.status
+        text = Text()
+        badge = self.get_component_rich_style(f"status--{status.value}", partial=True) + Style(reverse=True, bold=True)
+        text.append(f" {GLYPHS[status]} {status.value.replace('_', ' ').upper()} ", style=badge)
+        text.append("  ")
+        text.append(r.address or f"{r.type} {r.id}", style="bold")
+        if r.reason and status is not Status.IN_SYNC:
+            text.append(f"\n{r.reason}", style="italic")
+        if r.differences:
+            n = len(r.differences)
+            text.append(f"\n{n} attribute{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}")
+        return text
+
+    def _identity(self, r: ResourceResult) -> Text:
+        rows: list[tuple[str, str]] = [("type", r.type), ("id", r.id or "—")]
+        if r.address:
+            rows.insert(0, ("address", r.address))
+        if r.arn:
+            rows.append(("arn", r.arn))
+        if r.region:
+            rows.append(("region", r.region))
+        where = self._source_location(r)
+        if where:
+            rows.append(("source", where))
+        if r.source and r.source.state:
+            rows.append(("state", self._relative(r.source.state)))
+        if r.source and r.source.module:
+            rows.append(("module", r.source.module))
+        if r.parent:
+            rows.append(("parent", r.parent))
+        if r.ignored_paths:
+            rows.append(("ignored", ", ".join(r.ignored_paths)))
+        text = Text()
+        for label, value in rows:
+            text.append(f"{label:>8}  ", style="dim")
+            text.append(f"{value}\n")
+        return text
+
+    def _attribution(self, r: ResourceResult) -> Text:
+        if not r.attribution:
+            return Text("")
+        text = Text("who changed it\n", style="bold")
+        for a in r.attribution:
+            what = f" {a.attribute}" if a.attribute else ""
+            text.append(f"  {a.actor}", style="bold")
+            text.append(f" ({a.actor_type} via {a.via}) {a.event_name}{what} at {a.event_time}")
+            text.append(f"  [{a.confidence}]\n", style="dim")
+        return text
+
+    def _source_location(self, r: ResourceResult) -> str | None:
+        src = r.source
+        if src is None:
+            return None
+        if src.file:
+            return f"{self._relative(src.file)}:{src.line}" if src.line else self._relative(src.file)
+        if r.address and self.workspace is not None:
+            found = locate(self.workspace, r.address, r.type)
+            if found is not None:
+                return f"{self._relative(str(found[0]))}:{found[1]}"
+        return None
+
+    def _relative(self, path: str) -> str:
+        if self.workspace is None or path.startswith("s3://"):
+            return path
+        try:
+            return str(Path(path).resolve().relative_to(self.workspace.resolve()))
+        except ValueError:
+            return path
+
+    def _render_raw(self) -> None:
+        raw = self.query_one("#detail-raw")
+        raw.display = self.show_raw
+        if not self.show_raw or self.result is None:
+            return
+        r = self.result
+        self.query_one("#raw-state", Static).update(self._json_block("state (expected)", r.expected))
+        self.query_one("#raw-live", Static).update(self._json_block("live (actual)", r.live))
+
+    @staticmethod
+    def _json_block(title: str, value: dict[str, Any] | None) -> Text:
+        text = Text(f"{title}\n", style="bold underline")
+        if value is None:
+            text.append("(none)", style="dim")
+        else:
+            text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
+        return text

@@ -1,0 +1,333 @@
+"""The resource tree: source -> module -> type -> resource, coloured by status, updated in place.
+
+Re-colouring only bumps the line cache and repaints; nodes are added or removed one by one when the
+set of shown resources changes, so groups never collapse and the cursor stays on its node. Leaves
+of a type group are created when the group is first expanded, which keeps big estates fast.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from driftdeck.core.model import ResourceResult, Status
+from driftdeck.tui.view_model import (
+    UNMANAGED_GROUP,
+    Filter,
+    GroupCounts,
+    GroupPath,
+    group_counts,
+    group_path,
+    resource_label,
+)
+
+GLYPHS: dict[Status, str] = {
+    Status.IN_SYNC: "✓",
+    Status.CHANGED: "~",
+    Status.MISSING: "✗",
+    Status.UNMANAGED: "+",
+    Status.PENDING: "…",
+    Status.UNKNOWN: "?",
+}
+# Type groups with at most this many members in a small estate start expanded.
+AUTO_EXPAND_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class GroupData:
+    path: GroupPath
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+
+@dataclass(frozen=True)
+class LeafData:
+    key: str
+
+
+NodeData = GroupData | LeafData
+
+
+def _sort_key(path: GroupPath) -> tuple[int, GroupPath]:
+    # The unmanaged group always comes last.
+    return (1 if path[0] == UNMANAGED_GROUP else 0, path)
+
+
+class ResourceTree(Tree[NodeData]):
+    """Tree of scan results; call `show()` with every poll result and filter change."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
+        *(f"status--{s.value}" for s in Status),
+        "group--count",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "drill_in", "Open", id="drill_in", show=False),
+    ]
+
+    class ResourceHighlighted(Message):
+        """The cursor moved to a resource (key) or to a group (None)."""
+
+        def __init__(self, key: str | None) -> None:
+            super().__init__()
+            self.key = key
+
+    class DrillIn(Message):
+        """Enter on a resource: the app moves focus to the detail pane."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, workspace: Path | None = None, *, id: str | None = None) -> None:
+        super().__init__("resources", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.workspace = workspace
+        self.results: dict[str, ResourceResult] = {}
+        self.filter = Filter()
+        self.drifted_only = False
+        self._group_nodes: dict[GroupPath, TreeNode[NodeData]] = {}
+        self._leaf_nodes: dict[str, TreeNode[NodeData]] = {}
+        # Visible keys per type group, sorted by label: the model the nodes mirror.
+        self._members: dict[GroupPath, list[str]] = {}
+        self._counts: dict[GroupPath, GroupCounts] = {}
+        self._labels: dict[str, str] = {}
+        self._built_once = False
+        self.structure_updates = 0  # how many times nodes were added/removed (tests assert on it)
+
+    # ----- public API -------------------------------------------------------------------------
+    @property
+    def selected_key(self) -> str | None:
+        node = self.cursor_node
+        if node is not None and isinstance(node.data, LeafData):
+            return node.data.key
+        return None
+
+    def show(
+        self,
+        results: Mapping[str, ResourceResult],
+        *,
+        filter: Filter | None = None,
+        drifted_only: bool | None = None,
+    ) -> None:
+        """Mirror `results` (keyed by ResourceResult.key), applying the filter and the drifted-only toggle."""
+        self.results = dict(results)
+        if filter is not None:
+            self.filter = filter
+        if drifted_only is not None:
+            self.drifted_only = drifted_only
+        visible = [r for r in self.results.values() if self._visible(r)]
+        members: dict[GroupPath, list[str]] = {}
+        labels = self._labels
+        for r in visible:
+            path = group_path(r, self.workspace)
+            members.setdefault(path, []).append(r.key)
+            if r.key not in labels:
+                labels[r.key] = resource_label(r)
+        for keys in members.values():
+            keys.sort(key=lambda k: labels[k])
+        self._counts = group_counts(visible, self.workspace)
+        changed = self._sync_structure(members)
+        if changed:
+            self.structure_updates += 1
+            self._invalidate()
+        else:
+            self.repaint()
+        if not self._built_once:
+            self._built_once = True
+            self._initial_expand()
+
+    def repaint(self) -> None:
+        """Re-render visible lines (labels are computed from the results at render time)."""
+        self._updates += 1
+        self.refresh()
+
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to a resource, expanding its groups; False when it is not shown."""
+        result = self.results.get(key)
+        if result is None:
+            return False
+        path = group_path(result, self.workspace)
+        for depth in range(1, len(path) + 1):
+            node = self._group_nodes.get(path[:depth])
+            if node is None:
+                return False
+            if not node.is_expanded:
+                node.expand()
+                self._materialise(path[:depth])
+        leaf = self._leaf_nodes.get(key)
+        if leaf is None:
+            return False
+        self._invalidate()
+        self.call_after_refresh(self.move_cursor, leaf, animate=False)
+        self.move_cursor(leaf, animate=False)
+        return True
+
+    def group_node(self, path: GroupPath) -> TreeNode[NodeData] | None:
+        return self._group_nodes.get(path)
+
+    def leaf_node(self, key: str) -> TreeNode[NodeData] | None:
+        return self._leaf_nodes.get(key)
+
+    # ----- structure ---------------------------------------------------------------------------
+    def _visible(self, r: ResourceResult) -> bool:
+        if self.drifted_only and not r.status.is_drift:
+            return False
+        return self.filter.matches(r)
+
+    def _sync_structure(self, members: dict[GroupPath, list[str]]) -> bool:
+        changed = False
+        wanted_groups: set[GroupPath] = set()
+        for path in members:
+            for depth in range(1, len(path) + 1):
+                wanted_groups.add(path[:depth])
+        for path in sorted(set(self._group_nodes) - wanted_groups, key=len):
+            node = self._group_nodes.pop(path, None)
+            if node is not None:
+                self._forget_subtree(path)
+                node.remove()
+                changed = True
+        for path in sorted(wanted_groups - set(self._group_nodes), key=lambda p: (len(p), _sort_key(p))):
+            self._add_group(path)
+            changed = True
+        old_members = self._members
+        self._members = members
+        for path, keys in members.items():
+            node = self._group_nodes[path]
+            if not node.children and not node.is_expanded:
+                continue  # not materialised yet: leaves come on first expand
+            if old_members.get(path) == keys:
+                continue
+            changed |= self._sync_leaves(path, node, keys)
+        return changed
+
+    def _add_group(self, path: GroupPath) -> None:
+        parent = self.root if len(path) == 1 else self._group_nodes[path[:-1]]
+        siblings = sorted(
+            (p for p in self._group_nodes if len(p) == len(path) and p[:-1] == path[:-1]), key=_sort_key
+        )
+        index = bisect.bisect_left([_sort_key(p) for p in siblings], _sort_key(path))
+        before = self._group_nodes[siblings[index]] if index < len(siblings) else None
+        is_type_group = len(path) == 3 or (path[0] == UNMANAGED_GROUP and len(path) == 2)
+        node = parent.add(
+            Text(path[-1]), GroupData(path), before=before, expand=not is_type_group, allow_expand=True
+        )
+        self._group_nodes[path] = node
+
+    def _forget_subtree(self, path: GroupPath) -> None:
+        for other in [p for p in self._group_nodes if p[: len(path)] == path]:
+            self._group_nodes.pop(other, None)
+        for key in [k for k, n in self._leaf_nodes.items() if _under(n, path)]:
+            self._leaf_nodes.pop(key, None)
+
+    def _sync_leaves(self, path: GroupPath, node: TreeNode[NodeData], keys: list[str]) -> bool:
+        wanted = set(keys)
+        present = [c for c in node.children if isinstance(c.data, LeafData)]
+        changed = False
+        for child in present:
+            assert isinstance(child.data, LeafData)
+            if child.data.key not in wanted:
+                self._leaf_nodes.pop(child.data.key, None)
+                child.remove()
+                changed = True
+        have = {k for k in wanted if k in self._leaf_nodes}
+        if len(have) == len(keys):
+            return changed
+        for i, key in enumerate(keys):
+            if key in have:
+                continue
+            after_key = keys[i - 1] if i else None
+            anchor = self._leaf_nodes.get(after_key) if after_key else None
+            if anchor is not None:
+                leaf = node.add(Text(self._labels[key]), LeafData(key), after=anchor, allow_expand=False)
+            else:
+                leaf = node.add(Text(self._labels[key]), LeafData(key), before=0, allow_expand=False)
+            self._leaf_nodes[key] = leaf
+            changed = True
+        return changed
+
+    def _materialise(self, path: GroupPath) -> None:
+        node = self._group_nodes.get(path)
+        keys = self._members.get(path)
+        if node is None or keys is None or node.children:
+            return
+        for key in keys:
+            self._leaf_nodes[key] = node.add_leaf(Text(self._labels[key]), LeafData(key))
+
+    def _initial_expand(self) -> None:
+        # A small estate opens fully; a big one shows its groups and loads leaves on demand.
+        if len(self.results) > AUTO_EXPAND_LIMIT:
+            return
+        for path, node in self._group_nodes.items():
+            if path in self._members:
+                self._materialise(path)
+                node.expand()
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        data = event.node.data
+        if isinstance(data, GroupData) and data.path in self._members and not event.node.children:
+            self._materialise(data.path)
+            self._invalidate()
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        data = event.node.data
+        self.post_message(self.ResourceHighlighted(data.key if isinstance(data, LeafData) else None))
+
+    def action_drill_in(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if isinstance(node.data, LeafData):
+            self.post_message(self.DrillIn(node.data.key))
+        else:
+            self._toggle_node(node)
+
+    # ----- rendering -----------------------------------------------------------------------------
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        # Called for every line on each rebuild; the label length is a good enough estimate.
+        return node._label.cell_len + 24
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        data = node.data
+        if isinstance(data, LeafData):
+            result = self.results.get(data.key)
+            status = result.status if result else Status.UNKNOWN
+            status_style = self.get_component_rich_style(f"status--{status.value}", partial=True)
+            text = Text.assemble((f"{GLYPHS[status]} ", status_style), (node._label.plain, status_style))
+            text.stylize(style)
+            return text
+        if isinstance(data, GroupData):
+            counts = self._counts.get(data.path, GroupCounts())
+            worst = self.get_component_rich_style(f"status--{counts.worst.value}", partial=True)
+            dim = self.get_component_rich_style("group--count", partial=True)
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            parts: list[tuple[str, Style]] = [(icon, base_style), (node._label.plain, worst + Style(bold=True))]
+            parts.append((f"  {counts.total}", dim))
+            if counts.drifted:
+                changed = self.get_component_rich_style(f"status--{Status.CHANGED.value}", partial=True)
+                parts.append((f"  {counts.drifted} drifted", changed))
+            text = Text.assemble(*parts)
+            text.stylize(style)
+            return text
+        return super().render_label(node, base_style, style)
+
+
+def _under(node: TreeNode[NodeData], path: GroupPath) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent.data, GroupData) and parent.data.path == path:
+            return True
+        parent = parent.parent
+    return False
