@@ -1,0 +1,802 @@
+"""Terraform's built-in functions, over evaluator values (see `values.py`).
+
+Each function receives already-evaluated arguments. Unknown handling is declared per function:
+`deep` functions return UNKNOWN when any argument holds an unknown anywhere (they need every
+value, e.g. `join`, `jsonencode`); `shallow` ones only when an argument is itself unknown (they
+move values around without looking inside, e.g. `merge`, `concat`, `length`). `try` and `can`
+are special forms handled by the evaluator.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import math
+import os
+import re
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.hcl.values import (
+    UNKNOWN,
+    EvalError,
+    contains_unknown,
+    normalize_number,
+    to_bool,
+    to_number,
+    to_string,
+    type_name,
+)
+
+Function = Callable[..., Any]
+# name -> (implementation, deep_unknown_check, needs_context)
+REGISTRY: dict[str, tuple[Function, bool, bool]] = {}
+
+
+def _register(name: str, *, deep: bool = True, context: bool = False) -> Callable[[Function], Function]:
+    def wrap(fn: Function) -> Function:
+        REGISTRY[name] = (fn, deep, context)
+        return fn
+
+    return wrap
+
+
+def call_function(name: str, args: list[Any], context: Any) -> Any:
+    """Apply a built-in; raises KeyError for names we do not implement."""
+    fn, deep, needs_context = REGISTRY[name]
+    if deep:
+        if any(contains_unknown(a) for a in args):
+            return UNKNOWN
+    elif any(a is UNKNOWN for a in args):
+        return UNKNOWN
+    return fn(context, *args) if needs_context else fn(*args)
+
+
+def _seq(value: Any, fname: str) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise EvalError(f"{fname}: expected a list, got {type_name(value)}")
+
+
+def _map(value: Any, fname: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise EvalError(f"{fname}: expected a map or object, got {type_name(value)}")
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    seen: set[str] = set()
+    for v in values:
+        key = json.dumps(v, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def as_set(values: list[Any]) -> list[Any]:
+    """Terraform sets: duplicates dropped; sets of strings iterate in lexical order."""
+    out = _unique(values)
+    if all(isinstance(v, str) for v in out):
+        out.sort()
+    return out
+
+
+# --- collections -------------------------------------------------------------------------------
+
+
+@_register("merge", deep=False)
+def _merge(*maps: Any) -> Any:
+    out: dict[str, Any] = {}
+    for m in maps:
+        if m is None:
+            continue
+        out.update(_map(m, "merge"))
+    return out
+
+
+@_register("concat", deep=False)
+def _concat(*lists: Any) -> Any:
+    out: list[Any] = []
+    for lst in lists:
+        out.extend(_seq(lst, "concat"))
+    return out
+
+
+@_register("length", deep=False)
+def _length(value: Any) -> Any:
+    if isinstance(value, (list, dict, str)):
+        return len(value)
+    raise EvalError(f"length: cannot take the length of {type_name(value)}")
+
+
+@_register("keys", deep=False)
+def _keys(value: Any) -> Any:
+    return sorted(_map(value, "keys"))
+
+
+@_register("values", deep=False)
+def _values(value: Any) -> Any:
+    m = _map(value, "values")
+    return [m[k] for k in sorted(m)]
+
+
+@_register("lookup", deep=False)
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if key is UNKNOWN or contains_unknown(key):
+        return UNKNOWN
+    m = _map(mapping, "lookup")
+    key = to_string(key)
+    if key in m:
+        return m[key]
+    if default:
+        return default[0]
+    raise EvalError(f"lookup: key {key!r} not found")
+
+
+@_register("contains")
+def _contains(coll: Any, value: Any) -> Any:
+    return value in _seq(coll, "contains")
+
+
+@_register("element", deep=False)
+def _element(coll: Any, index: Any) -> Any:
+    seq = _seq(coll, "element")
+    if index is UNKNOWN:
+        return UNKNOWN
+    if not seq:
+        raise EvalError("element: empty list")
+    return seq[int(to_number(index)) % len(seq)]
+
+
+@_register("index")
+def _index(coll: Any, value: Any) -> Any:
+    seq = _seq(coll, "index")
+    if value not in seq:
+        raise EvalError("index: value not found")
+    return seq.index(value)
+
+
+@_register("flatten", deep=False)
+def _flatten(value: Any) -> Any:
+    out: list[Any] = []
+
+    def walk(v: Any) -> None:
+        for item in _seq(v, "flatten"):
+            if item is UNKNOWN:
+                raise _UnknownResult
+            if isinstance(item, list):
+                walk(item)
+            else:
+                out.append(item)
+
+    try:
+        walk(value)
+    except _UnknownResult:
+        return UNKNOWN
+    return out
+
+
+class _UnknownResult(Exception):
+    pass
+
+
+@_register("distinct")
+def _distinct(value: Any) -> Any:
+    return _unique(_seq(value, "distinct"))
+
+
+@_register("toset")
+def _toset(value: Any) -> Any:
+    if isinstance(value, list):
+        return as_set([_primitive_to_string_if_mixed(v, value) for v in value])
+    raise EvalError(f"toset: cannot convert {type_name(value)} to set")
+
+
+def _primitive_to_string_if_mixed(v: Any, all_values: list[Any]) -> Any:
+    # A set takes one element type; mixed primitives unify to string, as in Terraform.
+    if any(isinstance(x, str) for x in all_values) and isinstance(v, (bool, int, float)):
+        return to_string(v)
+    return v
+
+
+@_register("tolist", deep=False)
+def _tolist(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    raise EvalError(f"tolist: cannot convert {type_name(value)} to list")
+
+
+@_register("tomap", deep=False)
+def _tomap(value: Any) -> Any:
+    return dict(_map(value, "tomap"))
+
+
+@_register("tostring")
+def _tostring(value: Any) -> Any:
+    return None if value is None else to_string(value)
+
+
+@_register("tonumber")
+def _tonumber(value: Any) -> Any:
+    return None if value is None else to_number(value)
+
+
+@_register("tobool")
+def _tobool(value: Any) -> Any:
+    return None if value is None else to_bool(value)
+
+
+@_register("coalesce")
+def _coalesce(*values: Any) -> Any:
+    for v in values:
+        if v is not None and v != "":
+            return v
+    raise EvalError("coalesce: no non-null, non-empty argument")
+
+
+@_register("coalescelist", deep=False)
+def _coalescelist(*values: Any) -> Any:
+    for v in values:
+        if isinstance(v, list) and v:
+            return v
+    return []
+
+
+@_register("compact")
+def _compact(value: Any) -> Any:
+    return [v for v in _seq(value, "compact") if v is not None and v != ""]
+
+
+@_register("zipmap")
+def _zipmap(keys: Any, values: Any) -> Any:
+    ks, vs = _seq(keys, "zipmap"), _seq(values, "zipmap")
+    if len(ks) != len(vs):
+        raise EvalError("zipmap: keys and values differ in length")
+    return {to_string(k): v for k, v in zip(ks, vs, strict=True)}
+
+
+@_register("range")
+def _range(*args: Any) -> Any:
+    nums = [to_number(a) for a in args]
+    start: int | float = 0
+    step: int | float = 1
+    if len(nums) == 1:
+        end = nums[0]
+    elif len(nums) == 2:
+        start, end = nums
+    else:
+        start, end, step = nums
+    if step == 0:
+        raise EvalError("range: step must not be zero")
+    out = []
+    v = start
+    while (v < end) if step > 0 else (v > end):
+        out.append(normalize_number(v))
+        v += step
+        if len(out) > 1024:
+            raise EvalError("range: more than 1024 elements")
+    return out
+
+
+@_register("one", deep=False)
+def _one(value: Any) -> Any:
+    seq = _seq(value, "one")
+    if len(seq) > 1:
+        raise EvalError("one: more than one element")
+    return seq[0] if seq else None
+
+
+@_register("slice", deep=False)
+def _slice(value: Any, start: Any, end: Any) -> Any:
+    if start is UNKNOWN or end is UNKNOWN:
+        return UNKNOWN
+    return _seq(value, "slice")[int(to_number(start)) : int(to_number(end))]
+
+
+@_register("reverse", deep=False)
+def _reverse(value: Any) -> Any:
+    return list(reversed(_seq(value, "reverse")))
+
+
+@_register("sort")
+def _sort(value: Any) -> Any:
+    return sorted(to_string(v) for v in _seq(value, "sort"))
+
+
+@_register("sum")
+def _sum(value: Any) -> Any:
+    return normalize_number(sum(to_number(v) for v in _seq(value, "sum")))
+
+
+@_register("alltrue")
+def _alltrue(value: Any) -> Any:
+    return all(to_bool(v) for v in _seq(value, "alltrue"))
+
+
+@_register("anytrue")
+def _anytrue(value: Any) -> Any:
+    return any(to_bool(v) for v in _seq(value, "anytrue"))
+
+
+@_register("setunion")
+def _setunion(*sets: Any) -> Any:
+    return as_set([v for s in sets for v in _seq(s, "setunion")])
+
+
+@_register("setintersection")
+def _setintersection(first: Any, *rest: Any) -> Any:
+    return as_set([v for v in _seq(first, "setintersection") if all(v in _seq(r, "setintersection") for r in rest)])
+
+
+@_register("setsubtract")
+def _setsubtract(a: Any, b: Any) -> Any:
+    return as_set([v for v in _seq(a, "setsubtract") if v not in _seq(b, "setsubtract")])
+
+
+@_register("setproduct")
+def _setproduct(*sets: Any) -> Any:
+    out: list[list[Any]] = [[]]
+    for s in sets:
+        out = [prefix + [v] for prefix in out for v in _seq(s, "setproduct")]
+    return out
+
+
+@_register("chunklist", deep=False)
+def _chunklist(value: Any, size: Any) -> Any:
+    seq, n = _seq(value, "chunklist"), int(to_number(size))
+    if n <= 0:
+        return [seq]
+    return [seq[i : i + n] for i in range(0, len(seq), n)]
+
+
+@_register("transpose")
+def _transpose(value: Any) -> Any:
+    out: dict[str, list[str]] = {}
+    for k, vs in _map(value, "transpose").items():
+        for v in _seq(vs, "transpose"):
+            out.setdefault(to_string(v), []).append(k)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+@_register("matchkeys")
+def _matchkeys(values: Any, keys: Any, search: Any) -> Any:
+    wanted = _seq(search, "matchkeys")
+    return [v for v, k in zip(_seq(values, "matchkeys"), _seq(keys, "matchkeys"), strict=False) if k in wanted]
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+@_register("min")
+def _min(*values: Any) -> Any:
+    if not values:
+        raise EvalError("min: needs at least one argument")
+    return min(to_number(v) for v in values)
+
+
+@_register("max")
+def _max(*values: Any) -> Any:
+    if not values:
+        raise EvalError("max: needs at least one argument")
+    return max(to_number(v) for v in values)
+
+
+@_register("abs")
+def _abs(v: Any) -> Any:
+    return abs(to_number(v))
+
+
+@_register("ceil")
+def _ceil(v: Any) -> Any:
+    return math.ceil(to_number(v))
+
+
+@_register("floor")
+def _floor(v: Any) -> Any:
+    return math.floor(to_number(v))
+
+
+@_register("pow")
+def _pow(a: Any, b: Any) -> Any:
+    return normalize_number(float(to_number(a)) ** to_number(b))
+
+
+@_register("log")
+def _log(a: Any, b: Any) -> Any:
+    return normalize_number(math.log(to_number(a), to_number(b)))
+
+
+@_register("signum")
+def _signum(v: Any) -> Any:
+    n = to_number(v)
+    return (n > 0) - (n < 0)
+
+
+@_register("parseint")
+def _parseint(v: Any, base: Any) -> Any:
+    try:
+        return int(to_string(v), int(to_number(base)))
+    except ValueError:
+        raise EvalError(f"parseint: cannot parse {v!r}") from None
+
+
+# --- strings ------------------------------------------------------------------------------------
+
+_FORMAT_RE = re.compile(r"%(?:%|([-+ #0]*)(\d+)?(?:\.(\d+))?([vsdfqtbxXoeEgG]))")
+
+
+def _format_one(flags: str, width: str | None, prec: str | None, verb: str, arg: Any) -> str:
+    if verb == "v":
+        text = json.dumps(arg) if isinstance(arg, (list, dict)) else to_string(arg)
+    elif verb == "s":
+        text = to_string(arg)
+    elif verb == "q":
+        text = json.dumps(to_string(arg))
+    elif verb == "t":
+        text = "true" if to_bool(arg) else "false"
+    elif verb in "dbxXo":
+        n = int(to_number(arg))
+        text = format(n, {"d": "d", "b": "b", "x": "x", "X": "X", "o": "o"}[verb])
+        if "+" in flags and n >= 0:
+            text = "+" + text
+    else:
+        x = float(to_number(arg))
+        spec = f".{prec}{verb}" if prec is not None else (".6f" if verb == "f" else verb)
+        text = format(x, spec)
+    if width:
+        w = int(width)
+        if "-" in flags:
+            text = text.ljust(w)
+        elif "0" in flags and verb not in "sqvt":
+            text = text.rjust(w, "0")
+        else:
+            text = text.rjust(w)
+    return text
+
+
+@_register("format")
+def _format(fmt: Any, *args: Any) -> Any:
+    fmt = to_string(fmt)
+    it = iter(args)
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(0) == "%%":
+            return "%"
+        try:
+            arg = next(it)
+        except StopIteration:
+            raise EvalError("format: not enough arguments") from None
+        return _format_one(m.group(1) or "", m.group(2), m.group(3), m.group(4), arg)
+
+    return _FORMAT_RE.sub(repl, fmt)
+
+
+@_register("formatlist")
+def _formatlist(fmt: Any, *args: Any) -> Any:
+    lengths = {len(a) for a in args if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise EvalError("formatlist: lists differ in length")
+    n = lengths.pop() if lengths else 1
+    return [_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(n)]
+
+
+@_register("join")
+def _join(sep: Any, *lists: Any) -> Any:
+    items = [to_string(v) for lst in lists for v in _seq(lst, "join")]
+    return to_string(sep).join(items)
+
+
+@_register("split")
+def _split(sep: Any, text: Any) -> Any:
+    text = to_string(text)
+    return [""] if text == "" else text.split(to_string(sep))
+
+
+def _go_regex(pattern: str) -> str:
+    # RE2 named groups `(?P<n>...)` are Python's too; `\z` is Python's `\Z`.
+    return pattern.replace(r"\z", r"\Z")
+
+
+@_register("replace")
+def _replace(text: Any, search: Any, repl: Any) -> Any:
+    text, search, repl = to_string(text), to_string(search), to_string(repl)
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        py_repl = re.sub(r"\$(\d+)|\$\{(\w+)\}", lambda m: "\\g<" + (m.group(1) or m.group(2)) + ">", repl)
+        return re.sub(_go_regex(search[1:-1]), py_repl, text)
+    return text.replace(search, repl)
+
+
+@_register("regex")
+def _regex(pattern: Any, text: Any) -> Any:
+    m = re.search(_go_regex(to_string(pattern)), to_string(text))
+    if m is None:
+        raise EvalError("regex: no match")
+    if m.re.groupindex:
+        return {k: m.group(k) for k in m.re.groupindex}
+    if m.re.groups:
+        return list(m.groups())
+    return m.group(0)
+
+
+@_register("regexall")
+def _regexall(pattern: Any, text: Any) -> Any:
+    rx = re.compile(_go_regex(to_string(pattern)))
+    out: list[Any] = []
+    for m in rx.finditer(to_string(text)):
+        if rx.groupindex:
+            out.append({k: m.group(k) for k in rx.groupindex})
+        elif rx.groups:
+            out.append(list(m.groups()))
+        else:
+            out.append(m.group(0))
+    return out
+
+
+_simple_string_functions: dict[str, Callable[[str], Any]] = {
+    "lower": str.lower,
+    "upper": str.upper,
+    "trimspace": str.strip,
+    "chomp": lambda s: re.sub(r"(\r\n|\n|\r)+\Z", "", s),
+    "title": lambda s: re.sub(r"\b\w", lambda m: m.group(0).upper(), s),
+    "strrev": lambda s: s[::-1],
+    "base64encode": lambda s: base64.b64encode(s.encode()).decode(),
+    "base64decode": lambda s: base64.b64decode(s).decode(),
+    "md5": lambda s: hashlib.md5(s.encode()).hexdigest(),
+    "sha1": lambda s: hashlib.sha1(s.encode()).hexdigest(),
+    "sha256": lambda s: hashlib.sha256(s.encode()).hexdigest(),
+    "sha512": lambda s: hashlib.sha512(s.encode()).hexdigest(),
+    "base64sha256": lambda s: base64.b64encode(hashlib.sha256(s.encode()).digest()).decode(),
+    "base64sha512": lambda s: base64.b64encode(hashlib.sha512(s.encode()).digest()).decode(),
+    "urlencode": lambda s: urllib.parse.quote(s, safe=""),
+    "basename": lambda s: os.path.basename(s),
+    "dirname": lambda s: os.path.dirname(s) or ".",
+    "textencodebase64": lambda s: base64.b64encode(s.encode()).decode(),
+}
+
+
+def _make_string_function(fn: Callable[[str], Any]) -> Function:
+    return lambda value: fn(to_string(value))
+
+
+for _name, _fn in _simple_string_functions.items():
+    REGISTRY[_name] = (_make_string_function(_fn), True, False)
+
+
+@_register("substr")
+def _substr(text: Any, offset: Any, length: Any) -> Any:
+    s, off, n = to_string(text), int(to_number(offset)), int(to_number(length))
+    if off < 0:
+        off = max(len(s) + off, 0)
+    return s[off:] if n < 0 else s[off : off + n]
+
+
+@_register("trim")
+def _trim(text: Any, chars: Any) -> Any:
+    return to_string(text).strip(to_string(chars))
+
+
+@_register("trimprefix")
+def _trimprefix(text: Any, prefix: Any) -> Any:
+    return to_string(text).removeprefix(to_string(prefix))
+
+
+@_register("trimsuffix")
+def _trimsuffix(text: Any, suffix: Any) -> Any:
+    return to_string(text).removesuffix(to_string(suffix))
+
+
+@_register("startswith")
+def _startswith(text: Any, prefix: Any) -> Any:
+    return to_string(text).startswith(to_string(prefix))
+
+
+@_register("endswith")
+def _endswith(text: Any, suffix: Any) -> Any:
+    return to_string(text).endswith(to_string(suffix))
+
+
+@_register("strcontains")
+def _strcontains(text: Any, sub: Any) -> Any:
+    return to_string(sub) in to_string(text)
+
+
+@_register("indent")
+def _indent(spaces: Any, text: Any) -> Any:
+    pad = " " * int(to_number(spaces))
+    return to_string(text).replace("\n", "\n" + pad)
+
+
+# --- encoding -----------------------------------------------------------------------------------
+
+
+def json_encode(value: Any) -> str:
+    """Terraform's jsonencode: compact, object keys sorted, HTML characters escaped like Go."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@_register("jsonencode")
+def _jsonencode(value: Any) -> Any:
+    return json_encode(value)
+
+
+@_register("jsondecode")
+def _jsondecode(text: Any) -> Any:
+    try:
+        return _normalize_decoded(json.loads(to_string(text)))
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"jsondecode: {exc.msg}") from None
+
+
+def _normalize_decoded(value: Any) -> Any:
+    if isinstance(value, float):
+        return normalize_number(value)
+    if isinstance(value, list):
+        return [_normalize_decoded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalize_decoded(v) for k, v in value.items()}
+    return value
+
+
+@_register("yamlencode")
+def _yamlencode(value: Any) -> Any:
+    import yaml
+
+    return yaml.safe_dump(value, sort_keys=True, default_flow_style=False)
+
+
+@_register("yamldecode")
+def _yamldecode(text: Any) -> Any:
+    import yaml
+
+    try:
+        return _normalize_decoded(yaml.safe_load(to_string(text)))
+    except yaml.YAMLError as exc:
+        raise EvalError(f"yamldecode: {exc}") from None
+
+
+# --- network ------------------------------------------------------------------------------------
+
+
+@_register("cidrsubnet")
+def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
+    try:
+        net = ipaddress.ip_network(to_string(prefix), strict=False)
+        new_prefix = net.prefixlen + int(to_number(newbits))
+        if new_prefix > net.max_prefixlen:
+            raise EvalError("cidrsubnet: not enough bits")
+        size = 1 << (net.max_prefixlen - new_prefix)
+        num = int(to_number(netnum))
+        if num >= (1 << int(to_number(newbits))):
+            raise EvalError("cidrsubnet: netnum too large")
+        base = int(net.network_address) + num * size
+        return str(ipaddress.ip_network((base, new_prefix)))
+    except ValueError as exc:
+        raise EvalError(f"cidrsubnet: {exc}") from None
+
+
+@_register("cidrsubnets")
+def _cidrsubnets(prefix: Any, *newbits: Any) -> Any:
+    try:
+        net = ipaddress.ip_network(to_string(prefix), strict=False)
+    except ValueError as exc:
+        raise EvalError(f"cidrsubnets: {exc}") from None
+    out = []
+    current = int(net.network_address)
+    for bits in newbits:
+        plen = net.prefixlen + int(to_number(bits))
+        size = 1 << (net.max_prefixlen - plen)
+        current = (current + size - 1) // size * size
+        out.append(str(ipaddress.ip_network((current, plen))))
+        current += size
+    return out
+
+
+@_register("cidrhost")
+def _cidrhost(prefix: Any, hostnum: Any) -> Any:
+    try:
+        net = ipaddress.ip_network(to_string(prefix), strict=False)
+        n = int(to_number(hostnum))
+        base = net.broadcast_address if n < 0 else net.network_address
+        return str(base + n + (1 if n < 0 else 0))
+    except ValueError as exc:
+        raise EvalError(f"cidrhost: {exc}") from None
+
+
+@_register("cidrnetmask")
+def _cidrnetmask(prefix: Any) -> Any:
+    try:
+        return str(ipaddress.ip_network(to_string(prefix), strict=False).netmask)
+    except ValueError as exc:
+        raise EvalError(f"cidrnetmask: {exc}") from None
+
+
+# --- files (resolved against the root module directory, like terraform's working dir) ---------
+
+
+def _read(context: Any, path: Any) -> str:
+    target = Path(context.root) / to_string(path)
+    try:
+        return target.read_text()
+    except OSError as exc:
+        raise EvalError(f"cannot read {to_string(path)}: {exc.strerror}") from None
+
+
+@_register("file", context=True)
+def _file(context: Any, path: Any) -> Any:
+    return _read(context, path)
+
+
+@_register("fileexists", context=True)
+def _fileexists(context: Any, path: Any) -> Any:
+    return (Path(context.root) / to_string(path)).is_file()
+
+
+@_register("filebase64", context=True)
+def _filebase64(context: Any, path: Any) -> Any:
+    try:
+        return base64.b64encode((Path(context.root) / to_string(path)).read_bytes()).decode()
+    except OSError as exc:
+        raise EvalError(f"cannot read {to_string(path)}: {exc.strerror}") from None
+
+
+@_register("templatefile", context=True)
+def _templatefile(context: Any, path: Any, variables: Any) -> Any:
+    return context.render_template(_read(context, path), _map(variables, "templatefile"))
+
+
+@_register("abspath", context=True)
+def _abspath(context: Any, path: Any) -> Any:
+    return str((Path(context.root) / to_string(path)).resolve())
+
+
+# --- type conversion / misc --------------------------------------------------------------------
+
+
+@_register("sensitive", deep=False)
+def _sensitive(value: Any) -> Any:
+    return value
+
+
+@_register("nonsensitive", deep=False)
+def _nonsensitive(value: Any) -> Any:
+    return value
+
+
+@_register("type")
+def _type(value: Any) -> Any:
+    return type_name(value)
+
+
+@_register("list", deep=False)
+def _list(*values: Any) -> Any:
+    return list(values)
+
+
+@_register("map", deep=False)
+def _legacy_map(*pairs: Any) -> Any:
+    return {to_string(pairs[i]): pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
+
+
+# Values only known at apply time.
+for _name in ("timestamp", "uuid", "bcrypt", "plantimestamp", "uuidv5", "filemd5", "filesha256"):
+    REGISTRY[_name] = ((lambda *a, **k: UNKNOWN), False, False)
+
+
+@_register("fileset", context=True)
+def _fileset(context: Any, path: Any, pattern: Any) -> Any:
+    base = Path(context.root) / to_string(path)
+    if not base.is_dir():
+        return []
+    return sorted(p.relative_to(base).as_posix() for p in base.glob(to_string(pattern)) if p.is_file())
+
+
+@_register("pathexpand")
+def _pathexpand(path: Any) -> Any:
+    return os.path.expanduser(to_string(path))

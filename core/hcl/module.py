@@ -1,0 +1,530 @@
+"""Module directories (`ModuleConfig`) and evaluated module instances (`ModuleInstance`).
+
+A module instance is the evaluation context for expressions in its files: it resolves `var.`,
+`local.`, `module.`, `data.` and resource references lazily, memoizes every result, and breaks
+reference cycles by answering UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.hcl.cache import ParseCache
+from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, render_parts
+from driftdeck.core.hcl.parse import parse_template
+from driftdeck.core.hcl.results import Diagnostic
+from driftdeck.core.hcl.syntax import Attribute, Block, Expr, Literal, Template
+from driftdeck.core.hcl.types import convert
+from driftdeck.core.hcl.values import UNKNOWN, EvalError, OpenObject, to_number, to_string
+
+RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"})
+MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+StateLookup = Callable[[str], "dict[str, Any] | None"]
+Expansion = list[tuple[Any, dict[str, Any]]]
+
+
+@dataclass
+class ResourceDecl:
+    mode: str
+    type: str
+    name: str
+    block: Block
+    file: str
+
+    @property
+    def local_address(self) -> str:
+        return f"{'data.' if self.mode == 'data' else ''}{self.type}.{self.name}"
+
+
+@dataclass
+class ModuleCallDecl:
+    name: str
+    block: Block
+    file: str
+    source: str | None
+
+    @property
+    def is_local(self) -> bool:
+        return self.source is not None and self.source.replace("\\", "/").startswith(("./", "../"))
+
+
+@dataclass
+class ModuleConfig:
+    """Every declaration in one module directory."""
+
+    dir: Path
+    files: list[str] = field(default_factory=list)
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, tuple[Attribute, str]] = field(default_factory=dict)
+    outputs: dict[str, tuple[Block, str]] = field(default_factory=dict)
+    resources: dict[tuple[str, str, str], ResourceDecl] = field(default_factory=dict)
+    managed_types: set[str] = field(default_factory=set)
+    module_calls: dict[str, ModuleCallDecl] = field(default_factory=dict)
+    backend: tuple[Block, str] | None = None
+
+
+def module_files(directory: Path) -> list[Path]:
+    """The files Terraform reads for a module: *.tf and *.tf.json, in lexical order."""
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [
+        directory / name
+        for name in entries
+        if (name.endswith(".tf") or name.endswith(".tf.json")) and not name.startswith(".")
+        and (directory / name).is_file()
+    ]
+
+
+def literal_string(expr: Expr) -> str | None:
+    if isinstance(expr, Literal) and isinstance(expr.value, str):
+        return expr.value
+    return None
+
+
+def load_module_config(directory: Path, display: Callable[[Path], str], cache: ParseCache) -> ModuleConfig:
+    config = ModuleConfig(dir=directory)
+    for path in module_files(directory):
+        shown = display(path)
+        parsed = cache.parse_file(path, shown)
+        config.files.append(shown)
+        for block in parsed.body.blocks:
+            _add_block(config, block, shown)
+    return config
+
+
+def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
+    kind, labels = block.type, block.labels
+    if kind in ("resource", "data") and len(labels) == 2:
+        mode = "managed" if kind == "resource" else "data"
+        config.resources[(mode, labels[0], labels[1])] = ResourceDecl(mode, labels[0], labels[1], block, file)
+        if mode == "managed":
+            config.managed_types.add(labels[0])
+    elif kind == "variable" and labels:
+        config.variables[labels[0]] = block
+    elif kind == "locals":
+        for name, attr in block.body.attributes.items():
+            config.locals[name] = (attr, file)
+    elif kind == "output" and labels:
+        config.outputs[labels[0]] = (block, file)
+    elif kind == "module" and labels:
+        src_attr = block.body.attributes.get("source")
+        source = literal_string(src_attr.expr) if src_attr else None
+        config.module_calls[labels[0]] = ModuleCallDecl(labels[0], block, file, source)
+    elif kind == "terraform":
+        for inner in block.body.blocks:
+            if inner.type in ("backend", "cloud"):
+                config.backend = (inner, file)
+
+
+def format_key(key: Any) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+class Session:
+    """State shared by every module instance of one `load_configuration` call."""
+
+    def __init__(self, root: Path, cache: ParseCache, state_lookup: StateLookup | None) -> None:
+        self.root = root
+        self.cache = cache
+        self.state_lookup = state_lookup
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[tuple[Any, ...]] = set()
+        self._configs: dict[Path, ModuleConfig] = {}
+
+    def display(self, path: Path) -> str:
+        try:
+            return Path(os.path.relpath(path, self.root)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def config_for(self, directory: Path) -> ModuleConfig:
+        directory = directory.resolve()
+        if directory not in self._configs:
+            self._configs[directory] = load_module_config(directory, self.display, self.cache)
+        return self._configs[directory]
+
+    def diag(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
+        key = (kind, message, file, line)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.diagnostics.append(Diagnostic(kind, message, file, line))
+
+    def state_attributes(self, address: str) -> dict[str, Any] | None:
+        if self.state_lookup is None:
+            return None
+        try:
+            found = self.state_lookup(address)
+        except (KeyError, LookupError):
+            return None
+        return dict(found) if isinstance(found, dict) else None
+
+
+class IsolatedContext:
+    """Context for expressions that may use functions but no references: tfvars, defaults,
+    backend settings, template files (their variables come in as bindings)."""
+
+    def __init__(self, session: Session, root_dir: str) -> None:
+        self.session = session
+        self.root = root_dir
+
+    def resolve_root(self, name: str) -> Any:
+        raise EvalError(f"reference to {name!r} is not allowed here")
+
+    def render_template(self, text: str, variables: dict[str, Any]) -> Any:
+        return render_template(self, text, variables)
+
+    def note_unknown_function(self, name: str) -> None:
+        self.session.diag("unknown_function", f"function {name}() is not supported; value unknown")
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_template(text: str) -> Expr:
+    return parse_template(text)
+
+
+def render_template(ctx: Any, text: str, variables: dict[str, Any]) -> Any:
+    try:
+        expr = _parsed_template(text)
+    except (ValueError, Exception) as exc:  # lark errors inside the template text
+        raise EvalError(f"templatefile: invalid template: {exc}") from None
+    isolated = IsolatedContext(ctx.session, ctx.root)
+    scope = Scope(isolated, dict(variables))
+    if isinstance(expr, Template):
+        return render_parts(expr.parts, scope)
+    return evaluate(expr, scope)
+
+
+def overlay(state: Any, code: Any) -> Any:
+    """A resource as seen by references: state values, replaced by what the code sets; nested
+    blocks merge element-wise so computed attributes inside them stay reachable."""
+    if isinstance(code, dict):
+        base = state if isinstance(state, dict) else {}
+        merged = OpenObject(base)
+        for k, v in code.items():
+            merged[k] = overlay(base.get(k), v)
+        return merged
+    if isinstance(code, list) and isinstance(state, list) and len(code) == len(state):
+        return [overlay(s, c) for s, c in zip(state, code, strict=True)]
+    if isinstance(code, list) and any(isinstance(c, dict) for c in code):
+        return [overlay(None, c) for c in code]
+    return code
+
+
+class ModuleInstance:
+    """One instance of a module (the root, `module.net`, `module.net["a"]`)."""
+
+    def __init__(
+        self, session: Session, config: ModuleConfig, path: str, variables: Mapping[str, Any], depth: int = 0
+    ) -> None:
+        self.session = session
+        self.config = config
+        self.path = path  # "" for root, else "module.net[0]"
+        self.prefix = f"{path}." if path else ""
+        self.variables = variables
+        self.depth = depth
+        self.root = str(session.root)
+        rel = session.display(config.dir)
+        self._path_obj = {"module": rel, "root": ".", "cwd": str(session.root)}
+        self._locals: dict[str, Any] = {}
+        self._outputs: dict[str, Any] = {}
+        self._expansions: dict[Any, Any] = {}
+        self._attrs: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._children: dict[str, Any] = {}
+        self._busy: set[tuple[Any, ...]] = set()
+        self._namespaces: dict[str, Any] = {
+            "var": Namespace(self._var, lambda: list(self.variables)),
+            "local": Namespace(self._local, lambda: list(self.config.locals)),
+            "module": Namespace(self.module_value),
+            "data": Namespace(lambda t: Namespace(lambda n: self.resource_value("data", t, n))),
+            "path": self._path_obj,
+            "terraform": {"workspace": "default"},
+        }
+
+    # --- Context protocol --------------------------------------------------------------------
+
+    def resolve_root(self, name: str) -> Any:
+        ns = self._namespaces.get(name)
+        if ns is not None:
+            return ns
+        if name in self.config.managed_types:
+            ns = Namespace(lambda n, t=name: self.resource_value("managed", t, n))
+            self._namespaces[name] = ns
+            return ns
+        if name in ("count", "each", "self"):
+            raise EvalError(f"{name!r} is not available here")
+        raise EvalError(f"reference to undeclared name {name!r}")
+
+    def render_template(self, text: str, variables: dict[str, Any]) -> Any:
+        return render_template(self, text, variables)
+
+    def note_unknown_function(self, name: str) -> None:
+        self.session.diag("unknown_function", f"function {name}() is not supported; value unknown")
+
+    # --- variables, locals, outputs ----------------------------------------------------------
+
+    def _var(self, name: str) -> Any:
+        if name not in self.variables:
+            raise EvalError(f"undeclared input variable {name!r}")
+        return self.variables[name]
+
+    def _guarded(self, key: tuple[Any, ...], memo: dict[Any, Any], memo_key: Any, compute: Callable[[], Any]) -> Any:
+        if memo_key in memo:
+            return memo[memo_key]
+        if key in self._busy:
+            self.session.diag("cycle", f"reference cycle through {'.'.join(map(str, key))}; value unknown")
+            return UNKNOWN
+        self._busy.add(key)
+        try:
+            value = compute()
+        finally:
+            self._busy.discard(key)
+        memo[memo_key] = value
+        return value
+
+    def _local(self, name: str) -> Any:
+        if name not in self.config.locals:
+            raise EvalError(f"undeclared local value {name!r}")
+        attr, file = self.config.locals[name]
+        return self._guarded(("local", name), self._locals, name, lambda: self._eval_reported(attr.expr, file, attr.line))
+
+    def output_value(self, name: str) -> Any:
+        if name not in self.config.outputs:
+            raise EvalError(f"module {self.path or 'root'} has no output {name!r}")
+        block, file = self.config.outputs[name]
+        value_attr = block.body.attributes.get("value")
+        if value_attr is None:
+            return None
+        return self._guarded(
+            ("output", name), self._outputs, name, lambda: self._eval_reported(value_attr.expr, file, value_attr.line)
+        )
+
+    def _eval_reported(self, expr: Expr, file: str, line: int, scope: Scope | None = None) -> Any:
+        try:
+            return evaluate(expr, scope or Scope(self))
+        except EvalError as exc:
+            self.session.diag("eval_error", f"{exc}; value unknown", file, line)
+            return UNKNOWN
+        except RecursionError:
+            self.session.diag("eval_error", "expression nested too deeply; value unknown", file, line)
+            return UNKNOWN
+
+    # --- count / for_each --------------------------------------------------------------------
+
+    def expansion(self, block: Block, file: str, ident: Any) -> Any:
+        """[(instance key, bindings)] for a resource or module block, or UNKNOWN."""
+        if ident in self._expansions:
+            return self._expansions[ident]
+        result = self._expand(block, file)
+        self._expansions[ident] = result
+        return result
+
+    def _expand(self, block: Block, file: str) -> Any:
+        attrs = block.body.attributes
+        if "count" in attrs:
+            count = self._eval_reported(attrs["count"].expr, file, attrs["count"].line)
+            if count is UNKNOWN:
+                return UNKNOWN
+            try:
+                n = int(to_number(count))
+            except EvalError as exc:
+                self.session.diag("eval_error", f"count: {exc}", file, attrs["count"].line)
+                return UNKNOWN
+            return [(i, {"count": {"index": i}}) for i in range(max(n, 0))]
+        if "for_each" in attrs:
+            coll = self._eval_reported(attrs["for_each"].expr, file, attrs["for_each"].line)
+            return self._for_each_pairs(coll, file, attrs["for_each"].line)
+        return [(None, {})]
+
+    def _for_each_pairs(self, coll: Any, file: str, line: int) -> Any:
+        if coll is UNKNOWN or coll is None:
+            return UNKNOWN if coll is UNKNOWN else []
+        if isinstance(coll, dict):
+            return [(k, {"each": {"key": k, "value": coll[k]}}) for k in sorted(coll)]
+        if isinstance(coll, list):
+            if any(v is UNKNOWN for v in coll):
+                return UNKNOWN
+            try:
+                keys = sorted({to_string(v) for v in coll})
+            except EvalError as exc:
+                self.session.diag("eval_error", f"for_each: {exc}", file, line)
+                return UNKNOWN
+            return [(k, {"each": {"key": k, "value": k}}) for k in keys]
+        self.session.diag("eval_error", "for_each must be a map or a set of strings", file, line)
+        return UNKNOWN
+
+    # --- resources ---------------------------------------------------------------------------
+
+    def instance_address(self, decl: ResourceDecl, key: Any) -> str:
+        return f"{self.prefix}{decl.local_address}{format_key(key)}"
+
+    def instance_attributes(self, decl: ResourceDecl, key: Any, bindings: dict[str, Any]) -> dict[str, Any]:
+        memo_key = (decl.mode, decl.type, decl.name, key)
+
+        def compute() -> dict[str, Any]:
+            scope = Scope(self, bindings)
+
+            def on_error(name: str, line: int, exc: Exception) -> None:
+                self.session.diag("eval_error", f"{decl.local_address}.{name}: {exc}; value unknown", decl.file, line)
+
+            from driftdeck.core.hcl.evaluator import evaluate_body
+
+            return evaluate_body(decl.block.body, scope, on_error, RESOURCE_META)
+
+        result = self._guarded(("resource",) + memo_key, self._attrs, memo_key, compute)
+        return result if isinstance(result, dict) else {}
+
+    def resource_value(self, mode: str, type_: str, name: str) -> Any:
+        decl = self.config.resources.get((mode, type_, name))
+        if decl is None:
+            raise EvalError(f"reference to undeclared resource {'data.' if mode == 'data' else ''}{type_}.{name}")
+        expansion = self.expansion(decl.block, decl.file, (mode, type_, name))
+        if expansion is UNKNOWN:
+            return UNKNOWN
+        objects = [(key, self._instance_object(decl, key, b)) for key, b in expansion]
+        attrs = decl.block.body.attributes
+        if "count" in attrs:
+            return [obj for _, obj in objects]
+        if "for_each" in attrs:
+            return {key: obj for key, obj in objects}
+        return objects[0][1]
+
+    def _instance_object(self, decl: ResourceDecl, key: Any, bindings: dict[str, Any]) -> OpenObject:
+        state = self.session.state_attributes(self.instance_address(decl, key)) or {}
+        code = self.instance_attributes(decl, key, bindings)
+        return overlay(state, code)
+
+    # --- child modules -----------------------------------------------------------------------
+
+    def module_instances(self, name: str) -> Any:
+        """{instance key: ModuleInstance} for a module call, or UNKNOWN."""
+        if name in self._children:
+            return self._children[name]
+        call = self.config.module_calls.get(name)
+        if call is None:
+            raise EvalError(f"reference to undeclared module {name!r}")
+        result = self._guarded(("module", name), self._children, name, lambda: self._instantiate(call))
+        return result
+
+    def _instantiate(self, call: ModuleCallDecl) -> Any:
+        if not call.is_local or self.depth > 24:
+            return UNKNOWN
+        child_dir = (self.config.dir / str(call.source)).resolve()
+        if not child_dir.is_dir():
+            self.session.diag("module_not_evaluated", f"module {call.name}: source {call.source} not found", call.file, call.block.line)
+            return UNKNOWN
+        expansion = self.expansion(call.block, call.file, ("module", call.name))
+        if expansion is UNKNOWN:
+            return UNKNOWN
+        config = self.session.config_for(child_dir)
+        children: dict[Any, ModuleInstance] = {}
+        for key, bindings in expansion:
+            path = f"{self.prefix}module.{call.name}{format_key(key)}"
+            variables = LazyVariables(self.session, config, self._argument_getter(call, Scope(self, bindings), path))
+            children[key] = ModuleInstance(self.session, config, path, variables, self.depth + 1)
+        return children
+
+    def _argument_getter(self, call: ModuleCallDecl, scope: Scope, path: str) -> Callable[[str], tuple[bool, Any]]:
+        """Module arguments are evaluated one at a time, when the child first reads them:
+        Terraform's dependency graph works per variable, so eager evaluation would see cycles
+        (a module argument using another output of the same module) that Terraform does not."""
+        attrs = call.block.body.attributes
+        memo: dict[str, Any] = {}
+
+        def get(name: str) -> tuple[bool, Any]:
+            if name in MODULE_META or name not in attrs:
+                return False, None
+            attr = attrs[name]
+            value = self._guarded(
+                ("argument", path, name), memo, name, lambda: self._eval_reported(attr.expr, call.file, attr.line, scope)
+            )
+            return True, value
+
+        return get
+
+    def module_value(self, name: str) -> Any:
+        instances = self.module_instances(name)
+        if instances is UNKNOWN:
+            return UNKNOWN
+        call = self.config.module_calls[name]
+
+        def ns(inst: ModuleInstance) -> Namespace:
+            return Namespace(inst.output_value, lambda: list(inst.config.outputs))
+
+        attrs = call.block.body.attributes
+        if "count" in attrs:
+            return [ns(i) for i in instances.values()]
+        if "for_each" in attrs:
+            return {k: ns(i) for k, i in instances.items()}
+        return ns(next(iter(instances.values())))
+
+
+class LazyVariables(Mapping[str, Any]):
+    """A child module's input variables, each resolved on first use."""
+
+    def __init__(self, session: Session, config: ModuleConfig, given: Callable[[str], tuple[bool, Any]]) -> None:
+        self._session = session
+        self._config = config
+        self._given = given
+        self._values: dict[str, Any] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._config.variables
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._config.variables)
+
+    def __len__(self) -> int:
+        return len(self._config.variables)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            has, value = self._given(name)
+            self._values[name] = finalize_variable(
+                self._session, self._config.variables[name], name, has, value, is_root=False
+            )
+        return self._values[name]
+
+
+def finalize_variables(session: Session, config: ModuleConfig, given: dict[str, Any], *, is_root: bool) -> dict[str, Any]:
+    """Declared variables -> values: given value, else default, converted to the declared type."""
+    return {
+        name: finalize_variable(session, block, name, name in given, given.get(name), is_root=is_root)
+        for name, block in config.variables.items()
+    }
+
+
+def finalize_variable(session: Session, block: Block, name: str, has_value: bool, value: Any, *, is_root: bool) -> Any:
+    isolated = IsolatedContext(session, str(session.root))
+
+    def eval_default(expr: Expr) -> Any:
+        try:
+            return evaluate(expr, Scope(isolated))
+        except EvalError:
+            return UNKNOWN
+
+    attrs = block.body.attributes
+    type_expr = attrs["type"].expr if "type" in attrs else None
+    nullable = True
+    if "nullable" in attrs:
+        nullable = eval_default(attrs["nullable"].expr) is not False
+    if has_value and not (value is None and not nullable):
+        result = value
+    elif "default" in attrs:
+        result = eval_default(attrs["default"].expr)
+    else:
+        result = UNKNOWN
+        if is_root:
+            session.diag("missing_variable", f"no value for variable {name!r}; value unknown", None, block.line)
+    return convert(result, type_expr, eval_default)

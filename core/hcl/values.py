@@ -1,0 +1,134 @@
+"""Runtime values of the HCL evaluator, and the `Unknown` sentinel.
+
+Values are plain Python: None (null), bool, int/float, str, list (tuples and sets), dict (objects
+and maps). Anything the code alone cannot decide is `UNKNOWN`; it propagates through operators and
+functions and must never be compared against state or live values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Unknown:
+    """The single "not computable from code" value (Terraform's "known after apply")."""
+
+    _instance: Unknown | None = None
+    __slots__ = ()
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(unknown)"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+    def __copy__(self) -> Unknown:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Unknown:
+        return self
+
+
+UNKNOWN = Unknown()
+
+
+class EvalError(Exception):
+    """An expression that Terraform itself would reject (type error, missing key...)."""
+
+
+class OpenObject(dict):  # type: ignore[type-arg]
+    """A resource or module object: attributes not listed are unknown, not missing."""
+
+    def __missing__(self, key: str) -> Unknown:
+        return UNKNOWN
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when the value is unknown or has an unknown anywhere inside."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def is_wholly_known(value: Any) -> bool:
+    return not contains_unknown(value)
+
+
+def normalize_number(value: float | int) -> float | int:
+    """HCL numbers have no int/float split: 4/2 is 2, and prints as "2"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "tuple"
+    if isinstance(value, dict):
+        return "object"
+    if value is UNKNOWN:
+        return "unknown"
+    return type(value).__name__
+
+
+def to_string(value: Any) -> str:
+    """Terraform's automatic conversion of a primitive to string (templates, string args)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        value = normalize_number(value)
+        return str(value) if isinstance(value, int) else repr(value)
+    if value is None:
+        raise EvalError("cannot use a null value in a string")
+    raise EvalError(f"cannot convert {type_name(value)} to string")
+
+
+def to_number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise EvalError("cannot convert bool to number")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return normalize_number(float(value))
+            except ValueError:
+                raise EvalError(f"cannot convert {value!r} to number") from None
+    raise EvalError(f"cannot convert {type_name(value)} to number")
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise EvalError(f"cannot convert {type_name(value)} to bool")
