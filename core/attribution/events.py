@@ -102,11 +102,12 @@ def _text(value: Any) -> str | None:
 
 def is_record(value: Any) -> bool:
     """Does this JSON object look like a CloudTrail record (rather than some other document)?"""
-    return (
-        isinstance(value, dict)
-        and ("eventName" in value or "eventSource" in value)
-        and ("eventTime" in value or "eventID" in value or "userIdentity" in value)
-    )
+    if not isinstance(value, dict):
+        return False
+    if "eventName" in value and "eventSource" in value:
+        return True
+    named = "eventName" in value or "eventSource" in value
+    return named and any(k in value for k in ("eventTime", "eventID", "userIdentity"))
 
 
 def parse_record(record: dict[str, Any], origin: str = "") -> CloudTrailEvent:
