@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import botocore.exceptions
+
 from driftdeck.core.aws import describe_failure, is_not_found
 from driftdeck.core.collectors.base import ReadOutcome
 
@@ -25,6 +27,9 @@ def outcome_for_error(exc: BaseException, not_found_codes: frozenset[str]) -> Re
     """`missing` only for an explicit not-found answer; every other failure is `unknown`."""
     if is_not_found(exc, not_found_codes):
         return ReadOutcome.missing()
+    if isinstance(exc, botocore.exceptions.ClientError) and exc.response.get("Error", {}).get("Code") == "403":
+        # HEAD requests carry no error document: a bare 403 is all S3 says about a forbidden bucket.
+        return ReadOutcome.failed(f"access denied (HTTP 403 on {exc.operation_name})")
     return ReadOutcome.failed(describe_failure(exc))
 
 
