@@ -16,7 +16,7 @@ from driftdeck.core.attribution.matching import (
     touches,
     touches_resource,
 )
-from driftdeck.core.attribution.rules import rules_for, services_for_type
+from driftdeck.core.attribution.rules import rules_for
 from driftdeck.core.attribution.sources import EventSource
 from driftdeck.core.model import Attribution, ResourceResult, ScanReport, SourceInfo, Status
 
@@ -67,6 +67,13 @@ def window_for(
     return start, end
 
 
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _in_window(event: CloudTrailEvent, start: datetime, end: datetime) -> bool:
+    return event.event_time is not None and start <= event.event_time <= end
+
+
 def _region_ok(event: CloudTrailEvent, result: ResourceResult) -> bool:
     if event.event_source in _GLOBAL_SERVICES or not result.region or not event.region:
         return True
@@ -76,11 +83,21 @@ def _region_ok(event: CloudTrailEvent, result: ResourceResult) -> bool:
 class _Attributor:
     def __init__(self, source: EventSource, events: list[CloudTrailEvent], sessions: SessionIndex) -> None:
         self.source = source
-        self.events = sorted(
-            events, key=lambda e: e.event_time or datetime.min.replace(tzinfo=UTC), reverse=True
-        )
+        self.events = sorted(events, key=lambda e: e.event_time or _EPOCH, reverse=True)
         self.sessions = sessions
-        self._touches = {e.event_id: touches(e) for e in self.events}
+        # Indexes so each resource looks only at the events that name it (not every event in the trail).
+        self._by_key: dict[tuple[str, str], list[tuple[CloudTrailEvent, Touch]]] = {}
+        self._by_attributes: dict[str, list[tuple[CloudTrailEvent, Touch]]] = {}
+        self._unidentified: dict[str, list[CloudTrailEvent]] = {}
+        for event in self.events:
+            for touch in touches(event):
+                for key in touch.ids:
+                    self._by_key.setdefault((touch.type, key), []).append((event, touch))
+                if touch.match_values:
+                    self._by_attributes.setdefault(touch.type, []).append((event, touch))
+            if is_unidentified_change(event):
+                for type_ in {t.type for t in rules_for(event.event_source, event.event_name)}:
+                    self._unidentified.setdefault(type_, []).append(event)
 
     def _build(self, event: CloudTrailEvent, confidence: str, attribute: str | None) -> Attribution:
         actor = resolve_actor(event.user_identity, event.event_time, self.sessions)
@@ -103,30 +120,41 @@ class _Attributor:
         )
 
     def _time_candidates(
-        self, result: ResourceResult, window: list[CloudTrailEvent]
+        self, result: ResourceResult, start: datetime, end: datetime
     ) -> list[CloudTrailEvent]:
-        services = services_for_type(result.type)
         found = [
             e
-            for e in window
-            if e.event_source in services
-            and is_unidentified_change(e)
-            and any(t.type == result.type for t in rules_for(e.event_source, e.event_name))
+            for e in self._unidentified.get(result.type, [])
+            if _in_window(e, start, end) and _region_ok(e, result)
         ]
         return found[:TIME_CANDIDATES]
+
+    def _hits(
+        self, result: ResourceResult, start: datetime, end: datetime
+    ) -> list[tuple[CloudTrailEvent, Touch]]:
+        keys = resource_keys(result)
+        candidates = [pair for key in sorted(keys) for pair in self._by_key.get((result.type, key), [])]
+        candidates += self._by_attributes.get(result.type, [])
+        seen: set[tuple[str, int]] = set()
+        hits = []
+        for event, touch in candidates:
+            marker = (event.event_id, id(touch))
+            if marker in seen:
+                continue
+            seen.add(marker)
+            if (
+                _in_window(event, start, end)
+                and _region_ok(event, result)
+                and touches_resource(touch, result, keys)
+            ):
+                hits.append((event, touch))
+        hits.sort(key=lambda pair: pair[0].event_time or _EPOCH, reverse=True)
+        return hits
 
     def attribute(
         self, result: ResourceResult, start: datetime, end: datetime
     ) -> list[tuple[Attribution, CloudTrailEvent]]:
-        window = [
-            e
-            for e in self.events
-            if e.event_time is not None and start <= e.event_time <= end and _region_ok(e, result)
-        ]
-        keys = resource_keys(result)
-        hits: list[tuple[CloudTrailEvent, Touch]] = [
-            (e, t) for e in window for t in self._touches[e.event_id] if touches_resource(t, result, keys)
-        ]
+        hits = self._hits(result, start, end)
         picked: list[tuple[Attribution, CloudTrailEvent]] = []
 
         def pick(events: Iterable[CloudTrailEvent], confidence: str, attribute: str | None) -> bool:
@@ -146,13 +174,13 @@ class _Attributor:
                 exact = [e for e, t in updates if attribute and t.attrs is not None and attribute in t.attrs]
                 loose = [e for e, t in updates if t.attrs is None]
                 if not pick(exact, EXACT, attribute) and not pick(loose, RESOURCE, attribute):
-                    pick(self._time_candidates(result, window), TIME, attribute)
+                    pick(self._time_candidates(result, start, end), TIME, attribute)
         else:
             effect = "delete" if result.status is Status.MISSING else "create"
             exact = [e for e, t in hits if t.effect == effect and t.from_table]
             loose = [e for e, t in hits if t.effect == effect and not t.from_table]
             if not pick(exact, EXACT, None) and not pick(loose, RESOURCE, None):
-                pick(self._time_candidates(result, window), TIME, None)
+                pick(self._time_candidates(result, start, end), TIME, None)
         return picked
 
 
