@@ -1,0 +1,410 @@
+"""Stacks deployed to the moto server over HTTP, changed out of band with boto3, compared by compare_cfn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cfn_live import REGION, _sqs, live_attributes
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code
+from driftdeck.core.cfn.desired import desired_resources
+from driftdeck.core.cfn.ownership import claimed_ids, find_double_ownership, is_claimed, stack_claims
+from driftdeck.core.cfn.stacks import DeployedStack, discover_stacks, match_templates
+from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env:
+    Type: String
+    Default: dev
+  Timeout:
+    Type: Number
+    Default: 45
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-data"
+      Tags:
+        - Key: Env
+          Value: !Ref Env
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "${AWS::StackName}-jobs"
+      VisibilityTimeout: !Ref Timeout
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt DeadLetters.Arn
+        maxReceiveCount: 5
+      Tags:
+        - Key: Env
+          Value: !Ref Env
+  DeadLetters:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "${AWS::StackName}-dlq"
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Sub "${AWS::StackName}-events"
+      DisplayName: Events
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "${AWS::StackName}-worker"
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      Tags:
+        - Key: Env
+          Value: !Ref Env
+  Policy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      ManagedPolicyName: !Sub "${AWS::StackName}-read"
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [s3:GetObject]
+            Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/*"
+  User:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: !Sub "${AWS::StackName}-ci"
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.20.0.0/16
+      Tags:
+        - Key: Name
+          Value: !Ref AWS::StackName
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: 10.20.0.0/24
+      AvailabilityZone: us-east-1a
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: 10.0.0.0/8
+      Tags:
+        - Key: Env
+          Value: !Ref Env
+"""
+
+
+def _deploy(name: str, body: str, parameters: dict[str, str] | None = None) -> None:
+    cf = boto3.client("cloudformation", region_name=REGION)
+    cf.create_stack(
+        StackName=name,
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+
+def _stack(name: str) -> DeployedStack:
+    return next(s for s in discover_stacks(AwsContext(), REGION) if s.name == name)
+
+
+def _by_logical(stack: DeployedStack, **kwargs: Any) -> dict[str, DesiredResource]:
+    return {d.source.logical_id or "": d for d in desired_resources(stack, **kwargs)}
+
+
+def _diffs(desired: DesiredResource) -> list[Difference]:
+    live = live_attributes(desired)
+    assert live is not None, desired.address
+    return compare_cfn(desired, live)
+
+
+def _paths(diffs: list[Difference]) -> dict[str, Difference]:
+    return {d.path: d for d in diffs}
+
+
+def test_freshly_deployed_stack_is_in_sync(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE, {"Env": "prod"})
+    stack = _stack("shop")
+    desired = _by_logical(stack)
+    assert set(desired) == {"Bucket", "Queue", "DeadLetters", "Topic", "Role", "Policy", "User", "Vpc", "Subnet", "Web"}
+    bucket = desired["Bucket"]
+    assert (bucket.type, bucket.id) == ("aws_s3_bucket", "shop-data")
+    assert bucket.source == SourceRef(
+        kind="cloudformation", file=None, line=None, state=stack.stack_id, stack="shop", logical_id="Bucket"
+    )
+    assert bucket.attributes["Tags"] == [{"Key": "Env", "Value": "prod"}]  # the stack's parameter, not the default
+    assert desired["Queue"].id.endswith("/shop-jobs")
+    assert desired["Queue"].attributes["RedrivePolicy"]["deadLetterTargetArn"].endswith(":shop-dlq")
+    assert desired["Policy"].id.endswith(":policy/shop-read")
+    assert desired["Topic"].id.endswith(":shop-events")
+    assert desired["Web"].id.startswith("sg-") and desired["Vpc"].id.startswith("vpc-")
+    assert desired["Subnet"].attributes["CidrBlock"] == "10.20.0.0/24"
+    for d in desired.values():
+        assert d.reason is None
+        assert _diffs(d) == [], d.address
+
+
+def test_out_of_band_changes_are_reported_with_property_paths(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE)
+    desired = _by_logical(_stack("shop"))
+    s3, sqs, sns, iam, ec2 = (boto3.client(n, region_name=REGION) for n in ("s3", "sqs", "sns", "iam", "ec2"))
+
+    s3.put_bucket_tagging(Bucket="shop-data", Tagging={"TagSet": [{"Key": "Env", "Value": "mallory"}, {"Key": "Owner", "Value": "x"}]})
+    queue_url = desired["Queue"].id
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "99"})
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": desired["Queue"].attributes["RedrivePolicy"]["deadLetterTargetArn"], "maxReceiveCount": "9"})},
+    )
+    sns.set_topic_attributes(TopicArn=desired["Topic"].id, AttributeName="DisplayName", AttributeValue="Hacked")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    iam.update_assume_role_policy(RoleName="shop-worker", PolicyDocument=json.dumps(trust))
+    iam.untag_role(RoleName="shop-worker", TagKeys=["Env"])
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.create_policy_version(PolicyArn=desired["Policy"].id, PolicyDocument=json.dumps(wide), SetAsDefault=True)
+    ec2.authorize_security_group_ingress(
+        GroupId=desired["Web"].id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.revoke_security_group_ingress(
+        GroupId=desired["Web"].id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )
+
+    bucket = _paths(_diffs(desired["Bucket"]))
+    assert set(bucket) == {"/Properties/Tags/0/Value", "/Properties/Tags/1"}
+    assert (bucket["/Properties/Tags/0/Value"].expected, bucket["/Properties/Tags/0/Value"].actual) == ("dev", "mallory")
+    assert bucket["/Properties/Tags/1"].change == ChangeKind.ADDED
+    assert bucket["/Properties/Tags/1"].actual == {"Key": "Owner", "Value": "x"}
+
+    queue = _paths(_diffs(desired["Queue"]))
+    assert set(queue) == {"/Properties/VisibilityTimeout", "/Properties/RedrivePolicy"}
+    assert (queue["/Properties/VisibilityTimeout"].expected, queue["/Properties/VisibilityTimeout"].actual) == ("45", 99)
+    assert queue["/Properties/RedrivePolicy"].actual["maxReceiveCount"] in ("9", 9)
+
+    assert [(d.path, d.expected, d.actual) for d in _diffs(desired["Topic"])] == [
+        ("/Properties/DisplayName", "Events", "Hacked")
+    ]
+    role = _paths(_diffs(desired["Role"]))
+    assert set(role) == {"/Properties/AssumeRolePolicyDocument", "/Properties/Tags/0"}
+    assert role["/Properties/AssumeRolePolicyDocument"].actual["Statement"][0]["Principal"] == {"AWS": "*"}
+    assert role["/Properties/Tags/0"].change == ChangeKind.REMOVED
+    policy = _diffs(desired["Policy"])
+    assert [d.path for d in policy] == ["/Properties/PolicyDocument"]
+    assert policy[0].actual["Statement"][0]["Action"] == "s3:*"
+    web = _paths(_diffs(desired["Web"]))
+    assert set(web) == {"/Properties/SecurityGroupIngress/0", "/Properties/SecurityGroupIngress/1"}
+    assert web["/Properties/SecurityGroupIngress/0"].change == ChangeKind.REMOVED
+    assert web["/Properties/SecurityGroupIngress/1"].actual == {
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"
+    }
+    # Untouched resources stay in sync.
+    for name in ("DeadLetters", "User", "Vpc", "Subnet"):
+        assert _diffs(desired[name]) == [], name
+
+
+def test_properties_not_in_template_are_compared_with_service_defaults(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE)
+    desired = _by_logical(_stack("shop"))
+    sqs, s3, ec2 = (boto3.client(n, region_name=REGION) for n in ("sqs", "s3", "ec2"))
+    sqs.set_queue_attributes(QueueUrl=desired["DeadLetters"].id, Attributes={"DelaySeconds": "10"})
+    s3.put_bucket_versioning(Bucket="shop-data", VersioningConfiguration={"Status": "Enabled"})
+    ec2.modify_vpc_attribute(VpcId=desired["Vpc"].id, EnableDnsHostnames={"Value": True})
+    ec2.revoke_security_group_egress(
+        GroupId=desired["Web"].id,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+
+    [dlq] = _diffs(desired["DeadLetters"])
+    assert (dlq.path, dlq.expected, dlq.actual, dlq.note) == ("/Properties/DelaySeconds", 0, 10, NOT_IN_TEMPLATE)
+    assert dlq.to_json()["note"] == "not in template"
+    [versioning] = _diffs(desired["Bucket"])
+    assert (versioning.path, versioning.actual, versioning.note) == (
+        "/Properties/VersioningConfiguration/Status", "Enabled", NOT_IN_TEMPLATE
+    )
+    [dns] = _diffs(desired["Vpc"])
+    assert (dns.path, dns.expected, dns.actual, dns.note) == ("/Properties/EnableDnsHostnames", False, True, NOT_IN_TEMPLATE)
+    [egress] = _diffs(desired["Web"])
+    assert (egress.path, egress.change, egress.note) == ("/Properties/SecurityGroupEgress/0", ChangeKind.REMOVED, NOT_IN_TEMPLATE)
+
+
+NESTED_PARENT = """\
+Resources:
+  Shared:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: parent-q
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/templates-bucket/child.yaml
+"""
+NESTED_CHILD = """\
+Resources:
+  Inner:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: child-q
+      MessageRetentionPeriod: 86400
+"""
+
+
+def test_nested_stacks_are_discovered_and_compared(aws_env: Any) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="templates-bucket")
+    s3.put_object(Bucket="templates-bucket", Key="child.yaml", Body=NESTED_CHILD.encode())
+    _deploy("platform", NESTED_PARENT)
+    stacks = discover_stacks(AwsContext(), REGION)
+    names = [s.name for s in stacks]
+    assert names[0] == "platform"
+    child = next(s for s in stacks if s.name != "platform")
+    assert child.parent == "platform" and child.root == "platform" and child.is_nested
+    [inner] = desired_resources(child)
+    assert inner.address == f"cfn:{child.name}/Inner"
+    assert inner.source.stack == child.name
+    boto3.client("sqs", region_name=REGION).set_queue_attributes(
+        QueueUrl=inner.id, Attributes={"MessageRetentionPeriod": "600"}
+    )
+    [diff] = _diffs(inner)
+    assert (diff.path, diff.expected, diff.actual) == ("/Properties/MessageRetentionPeriod", 86400, 600)
+    # The parent's own queue is unaffected; the nested stack resource itself is not a compared type.
+    assert [d.source.logical_id for d in desired_resources(stacks[0])] == ["Shared"]
+    # Discovering by name still follows the nested stack.
+    assert {s.name for s in discover_stacks(AwsContext(), REGION, names=["platform"])} == set(names)
+
+
+def test_workspace_template_matches_by_stem_and_mapping_and_shows_pending_edits(aws_env: Any, tmp_path: Path) -> None:
+    _deploy("shop", TEMPLATE)
+    stack = _stack("shop")
+    edited = TEMPLATE.replace("DisplayName: Events", "DisplayName: Events v2")
+    by_stem = tmp_path / "shop.yaml"
+    by_stem.write_text(edited)
+    other = tmp_path / "infra" / "main.yaml"
+    other.parent.mkdir()
+    other.write_text(edited)
+    unmatched = tmp_path / "nothing.yaml"
+    unmatched.write_text(edited)
+    matches = match_templates([by_stem, other, unmatched], [stack], {"infra/main.yaml": "shop"}, root=tmp_path)
+    assert matches == {by_stem: stack, other: stack}
+
+    desired = _by_logical(stack, workspace_template=by_stem)
+    topic = desired["Topic"]
+    assert topic.source.file == str(by_stem)
+    assert edited.splitlines()[topic.source.line - 1].strip() == "Topic:"  # type: ignore[operator]
+    assert topic.attributes["DisplayName"] == "Events"  # what was deployed
+    assert topic.code_attributes is not None and topic.code_attributes["DisplayName"] == "Events v2"
+    [pending] = compare_code(topic)
+    assert (pending.path, pending.expected, pending.actual, pending.side) == (
+        "/Properties/DisplayName", "Events", "Events v2", "code"
+    )
+    # Evaluated with the stack's parameters and physical ids, the rest of the file matches.
+    assert all(compare_code(d) == [] for name, d in desired.items() if name != "Topic")
+
+
+def test_stack_claims_and_double_ownership_with_terraform(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE)
+    stack = _stack("shop")
+    claims = stack_claims([stack])
+    desired = _by_logical(stack)
+    assert is_claimed(claims, "aws_s3_bucket", "shop-data")
+    assert is_claimed(claims, "aws_security_group", desired["Web"].id.upper())
+    # The same queue, spelled with the legacy endpoint, is the same queue.
+    legacy_url = "https://queue.amazonaws.com/123456789012/shop-jobs"
+    assert is_claimed(claims, "aws_sqs_queue", legacy_url)
+    assert not is_claimed(claims, "aws_s3_bucket", "someone-else")
+    assert claimed_ids(desired.values()) == set(claims)
+
+    terraform = [
+        DesiredResource(
+            address="aws_s3_bucket.data",
+            type="aws_s3_bucket",
+            id="shop-data",
+            attributes={"bucket": "shop-data"},
+            source=SourceRef(kind="terraform", file="main.tf", line=3, state="terraform.tfstate"),
+        ),
+        DesiredResource(
+            address="aws_sqs_queue.jobs",
+            type="aws_sqs_queue",
+            id=legacy_url,
+            attributes={},
+            source=SourceRef(kind="terraform", state="terraform.tfstate"),
+        ),
+        DesiredResource(
+            address="aws_s3_bucket.other",
+            type="aws_s3_bucket",
+            id="other-bucket",
+            attributes={},
+            source=SourceRef(kind="terraform", state="terraform.tfstate"),
+        ),
+    ]
+    findings = find_double_ownership([*terraform, *desired.values()])
+    assert [(f.terraform_address, f.stack, f.logical_id) for f in findings] == [
+        ("aws_s3_bucket.data", "shop", "Bucket"),
+        ("aws_sqs_queue.jobs", "shop", "Queue"),
+    ]
+    assert "managed twice" in findings[0].message and findings[0].to_json()["stack"] == "shop"
+    # Same answer from stacks alone (desired resources for the stack not built).
+    assert find_double_ownership(terraform, [stack]) == findings
+
+
+def test_unreadable_template_makes_resources_unknown_not_in_sync(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE)
+    stack = _stack("shop")
+    stack.template_body = None
+    stack.error = "AccessDenied: cloudformation:GetTemplate"
+    desired = desired_resources(stack)
+    assert desired and all(d.reason and "AccessDenied" in d.reason for d in desired)
+    assert all(d.attributes == {} for d in desired)
+
+
+def test_fallback_reader_agrees_with_collectors(aws_env: Any) -> None:
+    _deploy("shop", TEMPLATE)
+    queue = _by_logical(_stack("shop"))["Queue"]
+    assert compare_cfn(queue, _sqs(queue)) == compare_cfn(queue, live_attributes(queue) or {}) == []
+
+
+@pytest.mark.parametrize("stage_fails", [True])
+def test_discovery_records_per_stack_errors(aws_env: Any, stage_fails: bool) -> None:
+    _deploy("shop", TEMPLATE)
+
+    class FailingTemplates:
+        """A client factory whose get_template is denied, as with a narrow read-only role."""
+
+        def __init__(self) -> None:
+            self.real = boto3.client("cloudformation", region_name=REGION)
+
+        def client(self, service: str, region: str) -> Any:
+            real = self.real
+
+            class Proxy:
+                def __getattr__(self, name: str) -> Any:
+                    if name == "get_template":
+                        def denied(**_: Any) -> Any:
+                            raise real.exceptions.ClientError(
+                                {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetTemplate"
+                            )
+                        return denied
+                    return getattr(real, name)
+
+            return Proxy()
+
+    [stack] = discover_stacks(FailingTemplates(), REGION)
+    assert stack.error and "AccessDenied" in stack.error
+    assert stack.resources  # listed before the template read failed
+    assert all(d.reason for d in desired_resources(stack))
