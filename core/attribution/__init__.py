@@ -14,6 +14,8 @@ and `.errors: list[InputError]` for files that could not be read):
   rate_per_region: float = 2.0, clock: Clock | None = None, max_name_queries: int = 20)` — the
   LookupEvents API, token-bucket limited per region, cached.
 - `StaticSource(events: Sequence[CloudTrailEvent])` — events already in memory.
+- `event_source_from_spec(spec: str, *, regions: Sequence[str] = ()) -> EventSource` — from
+  `s3://bucket[/prefix]`, `lookup[:region,...]` or a directory path (for a CLI flag).
 
 Parsing: `parse_log(data: bytes, name: str) -> list[CloudTrailEvent]` (raises InputError naming the
 file), `load_files(paths: Iterable[Path]) -> LoadResult` (events + per-file errors).
@@ -56,6 +58,7 @@ from driftdeck.core.attribution.sources import (
     LookupEventsSource,
     S3LogSource,
     StaticSource,
+    event_source_from_spec,
 )
 
 __all__ = [
@@ -79,6 +82,7 @@ __all__ = [
     "attribute_report",
     "attributed_event",
     "attributed_events",
+    "event_source_from_spec",
     "git_authorship",
     "load_files",
     "parse_log",

@@ -18,6 +18,7 @@ from driftdeck.core.attribution.matching import (
 )
 from driftdeck.core.attribution.rules import rules_for
 from driftdeck.core.attribution.sources import EventSource
+from driftdeck.core.errors import DriftdeckError
 from driftdeck.core.model import Attribution, ResourceResult, ScanReport, SourceInfo, Status
 
 EXACT = "exact"  # the event changed this resource and this attribute
@@ -219,7 +220,8 @@ def attribute_report(
 
     The window for a resource starts at `window_start` if given, else at its state's last write
     (SourceInfo.written_at), else 90 days back; it ends at `window_end`, else the scan time. Returns
-    the matches (with the raw events) for the audit log. Source errors become report warnings.
+    the matches (with the raw events) for the audit log. Unreadable files and an unreadable trail
+    become report warnings, never exceptions.
     """
     end = window_end or parse_time(report.generated_at) or datetime.now(UTC)
     end = end if end.tzinfo else end.replace(tzinfo=UTC)
@@ -231,8 +233,14 @@ def attribute_report(
         report.warnings.append("attribution: state write time unknown, looked back 90 days")
     start = min(w[0] for w in windows.values())
     names = set().union(*(resource_keys(r) for r in targets))
-    events = source.events(start, end, resource_names=names)
-    attributor = _Attributor(source, events, _session_index(source, events, start, end))
+    try:
+        events = source.events(start, end, resource_names=names)
+        sessions = _session_index(source, events, start, end)
+    except DriftdeckError as exc:
+        # No trail to read (bucket missing, access denied): the scan stands, unattributed.
+        report.warnings.append(f"attribution unavailable: {exc}")
+        return []
+    attributor = _Attributor(source, events, sessions)
     matches: list[AttributionMatch] = []
     for result in targets:
         picked = attributor.attribute(result, *windows[id(result)])

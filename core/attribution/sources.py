@@ -338,3 +338,30 @@ def _default_cloudtrail_client(region: str) -> Any:
 def events_from_records(records: Sequence[dict[str, Any]], origin: str = "") -> list[CloudTrailEvent]:
     """Parse already-decoded records (e.g. from an EventBridge feed) without touching the disk."""
     return [parse_record(r, origin) for r in records if isinstance(r, dict)]
+
+
+def event_source_from_spec(spec: str, *, regions: Sequence[str] = ()) -> EventSource:
+    """An event source from a command-line style spec.
+
+    `s3://bucket[/prefix]` -> S3LogSource; `lookup` or `lookup:us-east-1,eu-west-1` -> LookupEventsSource
+    (regions from the spec, else `regions`, else boto3's configured region); anything else is a local
+    directory of log files.
+    """
+    if spec.startswith("s3://"):
+        bucket, _, prefix = spec[len("s3://") :].partition("/")
+        if not bucket:
+            raise InputError("no bucket in CloudTrail location", file=spec)
+        return S3LogSource(bucket, prefix=prefix, regions=list(regions) or None)
+    if spec == "lookup" or spec.startswith("lookup:"):
+        chosen = [r for r in spec.partition(":")[2].split(",") if r] or list(regions)
+        if not chosen:
+            import boto3
+
+            configured = boto3.session.Session().region_name
+            if not configured:
+                raise InputError(
+                    "LookupEvents needs a region (lookup:<region>[,...] or AWS_REGION)", file=spec
+                )
+            chosen = [configured]
+        return LookupEventsSource(chosen)
+    return LocalDirectorySource(spec)
