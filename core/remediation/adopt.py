@@ -1,0 +1,502 @@
+"""Adopt: set the drifted attributes in the resource's `.tf` block to their live values, in place.
+
+Edits are splices of the original text (comments and layout elsewhere untouched). Only literals are
+overwritten; an attribute set by an expression (`var.x`, `merge(...)`) is left alone and reported as
+manual work, because rewriting it would silently change what the code means. The patched file is
+re-parsed with python-hcl2 and the adopted attributes are compared with live again using the
+engine's own comparison.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.compare import compare_attributes, is_empty
+from driftdeck.core.model import ChangeKind, Difference, ResourceResult
+from driftdeck.core.remediation import hcltext
+from driftdeck.core.remediation.hclrender import hcl_attributes, hcl_json_document, hcl_key, hcl_value
+from driftdeck.core.remediation.hcltext import ObjectItem, TextAttribute, TextBlock
+from driftdeck.core.remediation.hclvalues import Expression, has_expression, plain, resource_body
+from driftdeck.core.remediation.locate import LocatedBlock, parse_address
+from driftdeck.core.remediation.model import FilePatch
+
+
+@dataclass
+class AdoptResult:
+    patch: FilePatch | None
+    answered: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    validated: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _Context:
+    text: str
+    json_attributes: frozenset[str]
+    set_attributes: frozenset[str]
+    edits: list[_Edit] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Set elements to check after patching: (attribute, element, must_exist)
+    set_checks: list[tuple[str, Any, bool]] = field(default_factory=list)
+
+    def manual(self, paths: list[str], why: str) -> None:
+        self.unanswered.extend(paths)
+        self.notes.append(why)
+
+
+def adopt_patch(
+    result: ResourceResult,
+    located: LocatedBlock,
+    *,
+    workspace: Path,
+    json_attributes: frozenset[str] = frozenset(),
+    set_attributes: frozenset[str] = frozenset(),
+) -> AdoptResult:
+    """A unified diff that makes the code say what live says for every drifted attribute it can."""
+    ctx = _Context(located.text, json_attributes, set_attributes)
+    live = result.live or {}
+    expected = result.expected or {}
+    diffs = [d for d in result.differences if d.side == "live"]
+    sensitive = [d.path for d in diffs if d.sensitive]
+    if sensitive:
+        ctx.manual(sensitive, "sensitive attributes are never written into code by driftdeck: " + ", ".join(sensitive))
+    steps = [(_split(d.path), d) for d in diffs if not d.sensitive]
+    _adopt_body(ctx, located.block, expected, live, steps, top=True)
+    if not ctx.edits:
+        return AdoptResult(None, ctx.answered, ctx.unanswered, ctx.notes)
+    patched = _apply_edits(located.text, ctx.edits)
+    try:
+        shown = located.path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        shown = located.path.as_posix()
+    diff = "".join(
+        difflib.unified_diff(
+            located.text.splitlines(keepends=True),
+            patched.splitlines(keepends=True),
+            fromfile=f"a/{shown}",
+            tofile=f"b/{shown}",
+        )
+    )
+    patch = FilePatch(file=shown, diff=diff, original=located.text, patched=patched)
+    out = AdoptResult(patch, ctx.answered, ctx.unanswered, ctx.notes)
+    out.validated, problem = validate_adoption(result, patched, ctx, str(located.path))
+    if problem:
+        out.notes.append(f"validation: {problem}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------------------------
+
+
+def _split(path: str) -> list[str]:
+    """`versioning_configuration[0].status` -> ["versioning_configuration", "[0]", "status"].
+
+    Map keys may hold dots (`tags.kubernetes.io/role`); callers that know they are in a map join the
+    rest back together.
+    """
+    return [s for s in re.split(r"(\[\d+\])|\.", path) if s]
+
+
+def _join(steps: list[str]) -> str:
+    out = ""
+    for s in steps:
+        out += s if s.startswith("[") or not out else "." + s
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Body-level adoption
+# ---------------------------------------------------------------------------------------------
+
+
+def _adopt_body(
+    ctx: _Context,
+    block: TextBlock,
+    expected: dict[str, Any],
+    live: dict[str, Any],
+    steps: list[tuple[list[str], Difference]],
+    *,
+    top: bool,
+    prefix: str = "",
+) -> None:
+    groups: dict[str, list[tuple[list[str], Difference]]] = {}
+    for s, d in steps:
+        groups.setdefault(s[0], []).append((s[1:], d))
+    for name, items in groups.items():
+        paths = [d.path for _, d in items]
+        live_value, exp_value = live.get(name), expected.get(name)
+        attr = block.attribute(name)
+        code_blocks = block.blocks_named(name)
+        pattern = f"{prefix}{name}"
+        if code_blocks or (attr is None and _is_block_list(live_value, exp_value)):
+            _adopt_blocks(ctx, block, name, code_blocks, exp_value or [], live_value or [], items, pattern)
+        elif top and name in ctx.json_attributes:
+            _set_attribute(ctx, block, name, attr, live_value, paths, json_document=True)
+        elif isinstance(live_value, dict) or isinstance(exp_value, dict):
+            _adopt_map(ctx, block, name, attr, exp_value or {}, live_value or {}, items)
+        else:
+            _set_attribute(ctx, block, name, attr, live_value, paths)
+
+
+def _is_block_list(*values: Any) -> bool:
+    return any(isinstance(v, list) and v and all(isinstance(e, dict) for e in v) for v in values)
+
+
+def _set_attribute(
+    ctx: _Context,
+    block: TextBlock,
+    name: str,
+    attr: TextAttribute | None,
+    value: Any,
+    paths: list[str],
+    *,
+    json_document: bool = False,
+) -> None:
+    if attr is not None and not (hcltext.is_literal(attr.value_tokens) or (json_document and _is_jsonencode(ctx, attr))):
+        shown = ctx.text[attr.value_start : attr.value_end]
+        ctx.manual(paths, f"`{name}` is set by the expression `{_short(shown)}`; change its source to the live value by hand")
+        return
+    if value is None and attr is None:
+        ctx.answered.extend(paths)  # absent in code and absent live: nothing to write
+        return
+    if attr is not None and value is None:
+        _delete_attribute(ctx, attr)
+        ctx.answered.extend(paths)
+        return
+    indent = hcltext.indent_at(ctx.text, attr.start if attr else _body_indent_anchor(ctx, block))
+    if attr is None:
+        indent = _child_indent(ctx, block)
+    rendered = _render(value, indent, json_document)
+    if attr is not None:
+        ctx.edits.append(_Edit(attr.value_start, attr.value_end, rendered))
+    else:
+        _insert_line(ctx, block, f"{indent}{name} = {rendered}")
+    ctx.answered.extend(paths)
+
+
+def _render(value: Any, indent: str, json_document: bool) -> str:
+    if json_document and isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return hcl_value(value, indent)
+    if json_document and not is_empty(value):
+        return hcl_json_document(value, indent)
+    return hcl_value(value, indent)
+
+
+def _is_jsonencode(ctx: _Context, attr: TextAttribute) -> bool:
+    toks = attr.value_tokens
+    return len(toks) >= 3 and toks[0].text == "jsonencode" and toks[1].text == "(" and toks[-1].text == ")"
+
+
+def _short(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= 60 else one[:57] + "..."
+
+
+def _adopt_map(
+    ctx: _Context,
+    block: TextBlock,
+    name: str,
+    attr: TextAttribute | None,
+    expected: dict[str, Any],
+    live: dict[str, Any],
+    items: list[tuple[list[str], Difference]],
+) -> None:
+    keyed = [(_join(rest), d) for rest, d in items]
+    whole = [d.path for key, d in keyed if not key]
+    if whole:
+        _set_attribute(ctx, block, name, attr, live, [d.path for _, d in keyed])
+        return
+    if attr is None:
+        adds = {key: live[key] for key, d in keyed if key in live and not is_empty(live.get(key))}
+        gone = [d.path for key, d in keyed if key not in adds]
+        if gone:
+            ctx.manual(gone, f"{', '.join(gone)} are not set in this resource block (provider default_tags?); change them where they are set")
+        if adds:
+            indent = _child_indent(ctx, block)
+            _insert_line(ctx, block, f"{indent}{name} = {hcl_value(adds, indent)}")
+            ctx.answered.extend(d.path for key, d in keyed if key in adds)
+        return
+    obj = hcltext.parse_object(ctx.text, attr)
+    if obj is None:
+        shown = ctx.text[attr.value_start : attr.value_end]
+        ctx.manual([d.path for _, d in keyed], f"`{name}` is built by the expression `{_short(shown)}`; add the live keys there by hand")
+        return
+    by_key = {item.key: item for item in obj.items}
+    additions: list[tuple[str, Any]] = []
+    for key, d in keyed:
+        item = by_key.get(key)
+        live_has = key in live and live[key] is not None
+        if item is not None and not hcltext.is_literal(hcltext.tokenize(ctx.text[item.value_start : item.value_end])):
+            ctx.manual([d.path], f"`{name}.{key}` is set by an expression; change it by hand")
+            continue
+        if item is not None and live_has:
+            indent = hcltext.indent_at(ctx.text, item.start)
+            ctx.edits.append(_Edit(item.value_start, item.value_end, hcl_value(live[key], indent)))
+        elif item is not None:
+            _delete_item(ctx, item)
+        elif live_has:
+            additions.append((key, live[key]))
+        else:
+            ctx.manual([d.path], f"`{name}.{key}` is not set in this block (provider default_tags?); remove it where it is set")
+            continue
+        ctx.answered.append(d.path)
+    if additions:
+        _insert_items(ctx, obj, additions)
+
+
+def _adopt_blocks(
+    ctx: _Context,
+    block: TextBlock,
+    name: str,
+    code_blocks: list[TextBlock],
+    expected: list[Any],
+    live: list[Any],
+    items: list[tuple[list[str], Difference]],
+    pattern: str,
+) -> None:
+    is_set = pattern in ctx.set_attributes
+    by_index: dict[int, list[tuple[list[str], Difference]]] = {}
+    for rest, d in items:
+        if not rest or not rest[0].startswith("["):
+            ctx.manual([d.path], f"`{d.path}`: unexpected shape for the nested block `{name}`")
+            continue
+        by_index.setdefault(int(rest[0][1:-1]), []).append((rest[1:], d))
+    used: set[int] = set()
+    for index, sub in sorted(by_index.items()):
+        whole = [d for rest, d in sub if not rest]
+        if whole:
+            for d in whole:
+                _adopt_whole_element(ctx, block, name, code_blocks, d, used, is_set)
+            continue
+        if is_set or index >= len(code_blocks):
+            ctx.manual([d.path for _, d in sub], f"`{name}[{index}]`: cannot tell which `{name}` block in the code this is")
+            continue
+        exp_el = expected[index] if index < len(expected) and isinstance(expected[index], dict) else {}
+        live_el = live[index] if index < len(live) and isinstance(live[index], dict) else {}
+        _adopt_body(ctx, code_blocks[index], exp_el, live_el, sub, top=False, prefix=f"{pattern}[].")
+
+
+def _adopt_whole_element(
+    ctx: _Context, block: TextBlock, name: str, code_blocks: list[TextBlock], d: Difference, used: set[int], is_set: bool
+) -> None:
+    if d.change == ChangeKind.ADDED or (d.change == ChangeKind.UPDATED and not is_set):
+        if not isinstance(d.actual, dict):
+            ctx.manual([d.path], f"`{d.path}`: live element is not an object")
+            return
+        if d.change == ChangeKind.UPDATED:
+            ctx.manual([d.path], f"`{d.path}` changed as a whole; edit that `{name}` block by hand")
+            return
+        indent = _child_indent(ctx, block)
+        body = hcl_attributes(_writable(d.actual), indent + "  ", blocks=_block_keys(d.actual))
+        _insert_line(ctx, block, "\n".join([f"{indent}{name} {{", *body, f"{indent}}}"]))
+        ctx.set_checks.append((name, d.actual, True))
+        ctx.answered.append(d.path)
+        return
+    # removed live: delete the code block that declares the expected element
+    for i, cb in enumerate(code_blocks):
+        if i in used:
+            continue
+        body = _block_values(ctx.text, cb)
+        if body is not None and _element_matches(body, d.expected):
+            used.add(i)
+            _delete_span(ctx, cb.start, cb.close + 1)
+            ctx.set_checks.append((name, d.expected, False))
+            ctx.answered.append(d.path)
+            return
+    ctx.manual([d.path], f"`{d.path}` is gone live but no `{name}` block in the code matches it literally; remove it by hand")
+
+
+def _writable(element: dict[str, Any]) -> dict[str, Any]:
+    """Element attributes worth writing: empty values are the provider's defaults."""
+    return {k: v for k, v in element.items() if not is_empty(v) and v is not False}
+
+
+def _block_keys(element: dict[str, Any]) -> frozenset[str]:
+    return frozenset(k for k, v in element.items() if _is_block_list(v))
+
+
+def _block_values(text: str, cb: TextBlock) -> dict[str, Any] | None:
+    import hcl2
+
+    try:
+        doc = hcl2.loads(text[cb.start : cb.close + 1] + "\n")
+    except Exception:  # noqa: BLE001
+        return None
+    values = plain(doc).get(cb.type)
+    if isinstance(values, list) and values and isinstance(values[0], dict):
+        return dict(values[0])
+    return None
+
+
+def _element_matches(code: dict[str, Any], element: Any) -> bool:
+    """Every attribute the code block sets literally equals the element's (empties are defaults)."""
+    if not isinstance(element, dict) or has_expression(code):
+        return False
+    keys = set(code) | {k for k, v in element.items() if not is_empty(v) and v is not False}
+    mine = {k: code.get(k) for k in keys}
+    theirs = {k: element.get(k) for k in keys}
+    return not compare_attributes({"e": mine}, {"e": theirs}, set_attributes={f"e.{k}" for k in keys})
+
+
+# ---------------------------------------------------------------------------------------------
+# Text edits
+# ---------------------------------------------------------------------------------------------
+
+
+def _child_indent(ctx: _Context, block: TextBlock) -> str:
+    for child_start in [a.start for a in block.attributes] + [b.start for b in block.blocks]:
+        if hcltext.only_whitespace_before(ctx.text, child_start):
+            return hcltext.indent_at(ctx.text, child_start)
+    return hcltext.indent_at(ctx.text, block.start) + "  "
+
+
+def _body_indent_anchor(ctx: _Context, block: TextBlock) -> int:
+    return block.start
+
+
+def _insert_line(ctx: _Context, block: TextBlock, line: str) -> None:
+    """Insert `line` as the last item of `block`'s body."""
+    close = block.close
+    if hcltext.only_whitespace_before(ctx.text, close):
+        ctx.edits.append(_Edit(hcltext.line_start(ctx.text, close), hcltext.line_start(ctx.text, close), line + "\n"))
+    else:
+        outer = hcltext.indent_at(ctx.text, block.start)
+        # one-line block `x { a = 1 }`: open it up so the new line stands on its own
+        trimmed = close
+        while trimmed > 0 and ctx.text[trimmed - 1] in " \t":
+            trimmed -= 1
+        ctx.edits.append(_Edit(trimmed, close, "\n" + line + "\n" + outer))
+
+
+def _insert_items(ctx: _Context, obj: hcltext.ObjectLiteral, additions: list[tuple[str, Any]]) -> None:
+    multiline = "\n" in ctx.text[obj.open : obj.close]
+    if multiline and hcltext.only_whitespace_before(ctx.text, obj.close):
+        anchor = obj.items[0].start if obj.items else None
+        indent = hcltext.indent_at(ctx.text, anchor) if anchor is not None else hcltext.indent_at(ctx.text, obj.close) + "  "
+        width = _aligned_key_width(ctx, obj)
+        lines = []
+        for key, value in additions:
+            k = hcl_key(key)
+            lines.append(f"{indent}{k.ljust(width) if width >= len(k) else k} = {hcl_value(value, indent)}\n")
+        pos = hcltext.line_start(ctx.text, obj.close)
+        ctx.edits.append(_Edit(pos, pos, "".join(lines)))
+        return
+    inner = ", ".join(f"{hcl_key(k)} = {hcl_value(v)}" for k, v in additions)
+    before = ctx.text[obj.open + 1 : obj.close].rstrip()
+    if not before.strip():
+        ctx.edits.append(_Edit(obj.open + 1, obj.close, f" {inner} "))
+    else:
+        sep = " " if before.endswith(",") else ", "
+        end = obj.open + 1 + len(before)
+        ctx.edits.append(_Edit(end, end, f"{sep}{inner}"))
+
+
+def _aligned_key_width(ctx: _Context, obj: hcltext.ObjectLiteral) -> int:
+    """The padded key width when existing items align their `=` (terraform fmt style), else 0."""
+    widths = {item.value_start - item.start for item in obj.items if hcltext.only_whitespace_before(ctx.text, item.start)}
+    if len(widths) == 1 and obj.items:
+        eq_col = widths.pop()  # key + padding + "= "
+        return max(eq_col - 3, 0)
+    return 0
+
+
+def _delete_item(ctx: _Context, item: ObjectItem) -> None:
+    _delete_span(ctx, item.start, item.end)
+
+
+def _delete_attribute(ctx: _Context, attr: TextAttribute) -> None:
+    _delete_span(ctx, attr.start, attr.value_end)
+
+
+def _delete_span(ctx: _Context, start: int, end: int) -> None:
+    """Delete [start, end); whole lines when the span is alone on its lines (a trailing comment goes too)."""
+    text = ctx.text
+    rest_of_line = text[end : hcltext.line_end(text, end)]
+    alone_after = rest_of_line.strip() == "" or rest_of_line.strip().startswith(("#", "//"))
+    if hcltext.only_whitespace_before(text, start) and alone_after:
+        s = hcltext.line_start(text, start)
+        e = min(hcltext.line_end(text, end) + 1, len(text))
+        ctx.edits.append(_Edit(s, e, ""))
+        return
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    ctx.edits.append(_Edit(start, end, ""))
+
+
+def _apply_edits(text: str, edits: list[_Edit]) -> str:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise ValueError("overlapping edits")
+    out = text
+    for e in reversed(ordered):
+        out = out[: e.start] + e.text + out[e.end :]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+
+def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path: str) -> tuple[bool, str | None]:
+    """Re-parse the patched file; every adopted attribute must now compare equal to live."""
+    if not result.address:
+        return False, "no address"
+    addr = parse_address(result.address)
+    try:
+        body = resource_body(patched, addr.type, addr.name)
+    except Exception as exc:  # noqa: BLE001 - a patch that does not re-parse is exactly what we must catch
+        return False, f"patched {path} does not parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if body is None:
+        return False, f"resource {addr.type}.{addr.name} no longer found in the patched file"
+    live = result.live or {}
+    answered = set(ctx.answered)
+    set_checked = {name for name, _, _ in ctx.set_checks}
+    tops = {_split(p)[0] for p in answered} - set_checked
+    code_view = {k: body.get(k) for k in tops}
+    live_view = {k: live.get(k) for k in tops}
+    for k in list(tops):
+        if k in ("tags",) and isinstance(live_view.get(k), dict) and isinstance(code_view.get(k), dict):
+            # code need not repeat provider default_tags: compare only the keys that were adopted
+            keys = {p.split(".", 1)[1] for p in answered if p.startswith(f"{k}.")}
+            code_view[k] = {x: code_view[k].get(x) for x in keys}  # type: ignore[union-attr]
+            live_view[k] = {x: live_view[k].get(x) for x in keys}  # type: ignore[union-attr]
+    remaining = [
+        d for d in compare_attributes(
+            code_view, live_view, json_attributes=ctx.json_attributes, set_attributes=ctx.set_attributes
+        )
+        if _relevant(d, answered) and not isinstance(d.expected, Expression)
+    ]
+    if remaining:
+        return False, "still differs from live: " + ", ".join(d.path for d in remaining)
+    for name, element, must_exist in ctx.set_checks:
+        blocks = body.get(name) or []
+        present = any(isinstance(b, dict) and _element_matches(b, element) for b in blocks)
+        if present != must_exist:
+            return False, f"`{name}` element {'missing' if must_exist else 'still present'} after the patch"
+    return True, None
+
+
+def _relevant(d: Difference, answered: set[str]) -> bool:
+    return any(d.path == p or d.path.startswith(p + ".") or d.path.startswith(p + "[") or p.startswith(d.path) for p in answered)

@@ -1,0 +1,155 @@
+"""Forget / recreate for resources gone live, and the patch plumbing shared by code-side directions."""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from pathlib import Path
+
+from driftdeck.core.model import ResourceResult
+from driftdeck.core.remediation import hcltext
+from driftdeck.core.remediation.locate import locate_block, parse_address
+from driftdeck.core.remediation.model import Command, Direction, DirectionPlan, FilePatch
+
+
+def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
+    """Stop managing a resource that is gone: a `removed {}` block (code) or `terraform state rm`."""
+    if not result.address:
+        return None
+    addr = parse_address(result.address)
+    quoted = shlex.quote(result.address)
+    chdir = _chdir(root, workspace)
+    commands = [Command(f"terraform {chdir}state rm {quoted}", f"drop {result.address} from state now (no code change)", "terraform")]
+    plan = DirectionPlan(Direction.FORGET, f"stop managing {result.address}, which no longer exists", commands=commands,
+                         answered=[result.key])
+    if addr.index is not None:
+        plan.notes.append(
+            f"{result.address} is one instance of {addr.resource}: `removed {{}}` takes whole resources only, so drop "
+            "the instance with `terraform state rm` and change count/for_each so the code no longer asks for it"
+        )
+        return plan
+    located = locate_block(root, result.address)
+    if located is None:
+        plan.notes.append(f"no `resource` block for {result.address} under {root}: only `terraform state rm` is offered")
+        return plan
+    text = located.text
+    block = located.block
+    start = hcltext.line_start(text, block.start)
+    end = min(hcltext.line_end(text, block.close) + 1, len(text))
+    # Comment lines right above the block belong to it.
+    while start > 0:
+        prev_start = hcltext.line_start(text, start - 1)
+        line = text[prev_start:start - 1].strip()
+        if not line.startswith(("#", "//")):
+            break
+        start = prev_start
+    removed = (
+        f"removed {{\n  from = {addr.type}.{addr.name}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
+    )
+    patched = text[:start] + text[end:]
+    if not patched.endswith("\n") and patched:
+        patched += "\n"
+    patched += ("\n" if patched.strip() else "") + removed
+    plan.patches.append(file_patch(located.path, text, patched, workspace))
+    plan.commands.insert(0, Command("git apply <plan>.patch",
+                                    "replace the resource block with a `removed {}` block (Terraform >= 1.7)", "shell"))
+    plan.commands.insert(1, Command(f"terraform {chdir}apply", "records that the resource is no longer managed; destroys nothing", "terraform"))
+    plan.validated = _parses(patched, str(located.path))
+    return plan
+
+
+def recreate_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
+    if not result.address:
+        return None
+    quoted = shlex.quote(result.address)
+    chdir = _chdir(root, workspace)
+    return DirectionPlan(
+        Direction.RECREATE,
+        f"create {result.address} again from code",
+        commands=[
+            Command(f"terraform {chdir}plan -target={quoted}", "preview: should show one resource to add", "terraform"),
+            Command(f"terraform {chdir}apply -target={quoted}", f"create {result.address} again as the code describes it", "terraform"),
+        ],
+        answered=[result.key],
+    )
+
+
+def _chdir(root: Path, workspace: Path) -> str:
+    from driftdeck.core.remediation.planner import chdir_flag
+
+    return chdir_flag(root, workspace)
+
+
+def _parses(text: str, path: str) -> bool:
+    import hcl2
+
+    try:
+        hcl2.loads(text)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def shown_path(path: Path, workspace: Path) -> str:
+    base = workspace if workspace.is_dir() else workspace.parent
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def file_patch(path: Path, original: str, patched: str, workspace: Path) -> FilePatch:
+    shown = shown_path(path, workspace)
+    return FilePatch(shown, _diff(original, patched, f"a/{shown}", f"b/{shown}"), original, patched)
+
+
+def new_file_patch(path: Path, content: str, workspace: Path) -> FilePatch:
+    shown = shown_path(path, workspace)
+    return FilePatch(shown, _diff("", content, "/dev/null", f"b/{shown}"), "", content)
+
+
+def _diff(a: str, b: str, from_name: str, to_name: str) -> str:
+    lines = difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True), fromfile=from_name, tofile=to_name)
+    out = ""
+    for line in lines:
+        out += line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+    return out
+
+
+def merge_patches(patches: list[FilePatch]) -> str:
+    """One unified diff per file; several patches of the same file (each against the same original) merged."""
+    by_file: dict[str, list[FilePatch]] = {}
+    for p in patches:
+        by_file.setdefault(p.file, []).append(p)
+    out: list[str] = []
+    for name in sorted(by_file):
+        group = by_file[name]
+        if len(group) == 1:
+            out.append(group[0].diff)
+            continue
+        merged = merge_texts(group[0].original, [p.patched for p in group])
+        is_new = group[0].original == "" and group[0].diff.startswith("--- /dev/null")
+        out.append(_diff(group[0].original, merged, "/dev/null" if is_new else f"a/{name}", f"b/{name}"))
+    return "".join(out)
+
+
+def merge_texts(original: str, versions: list[str]) -> str:
+    """Combine several edits of `original` that touch different lines (later overlapping ones are dropped)."""
+    base = original.splitlines(keepends=True)
+    ops: list[tuple[int, int, list[str]]] = []
+    for version in versions:
+        new = version.splitlines(keepends=True)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, new, autojunk=False).get_opcodes():
+            if tag != "equal":
+                ops.append((i1, i2, new[j1:j2]))
+    ops.sort(key=lambda o: (o[0], o[1]))
+    result: list[str] = []
+    pos = 0
+    for i1, i2, lines in ops:
+        if i1 < pos:
+            continue  # overlaps an earlier edit
+        result.extend(base[pos:i1])
+        result.extend(lines)
+        pos = i2
+    result.extend(base[pos:])
+    return "".join(result)

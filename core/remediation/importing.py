@@ -1,0 +1,162 @@
+"""Import: a Terraform `import {}` block and a resource block written from live attributes.
+
+Only arguments a configuration may set are written (computed attributes such as `arn` or
+`owner_id` would make `terraform plan` fail), and empty values are left to the provider defaults,
+so that the plan after import shows no change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from driftdeck.core.compare import is_empty
+from driftdeck.core.model import ResourceResult
+from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
+
+# Arguments written per type, in the order `terraform fmt`-style configs usually list them.
+ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "aws_s3_bucket": ("bucket", "tags"),
+    "aws_s3_bucket_versioning": ("bucket", "versioning_configuration"),
+    "aws_s3_bucket_public_access_block": ("bucket", "block_public_acls", "block_public_policy", "ignore_public_acls",
+                                          "restrict_public_buckets"),
+    "aws_s3_bucket_policy": ("bucket", "policy"),
+    "aws_s3_bucket_server_side_encryption_configuration": ("bucket", "rule"),
+    "aws_sqs_queue": ("name", "fifo_queue", "content_based_deduplication", "delay_seconds", "max_message_size",
+                      "message_retention_seconds", "receive_wait_time_seconds", "visibility_timeout_seconds", "policy",
+                      "redrive_policy", "redrive_allow_policy", "kms_master_key_id", "sqs_managed_sse_enabled", "tags"),
+    "aws_sns_topic": ("name", "fifo_topic", "display_name", "policy", "delivery_policy", "kms_master_key_id", "tags"),
+    "aws_security_group": ("name", "description", "vpc_id", "ingress", "egress", "tags"),
+    "aws_vpc_security_group_ingress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
+                                            "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
+                                            "tags"),
+    "aws_vpc_security_group_egress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
+                                           "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
+                                           "tags"),
+    "aws_vpc": ("cidr_block", "instance_tenancy", "enable_dns_support", "enable_dns_hostnames", "tags"),
+    "aws_subnet": ("vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"),
+    "aws_iam_role": ("name", "path", "description", "assume_role_policy", "max_session_duration", "tags"),
+    "aws_iam_user": ("name", "path", "tags"),
+    "aws_iam_policy": ("name", "path", "description", "policy", "tags"),
+    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
+    "aws_instance": ("ami", "instance_type", "subnet_id", "vpc_security_group_ids", "key_name", "tags"),
+}
+JSON_ARGUMENTS = frozenset({"policy", "assume_role_policy", "redrive_policy", "redrive_allow_policy", "delivery_policy"})
+# Nested blocks (lists of objects in state) rather than attributes.
+BLOCK_ARGUMENTS = frozenset({"ingress", "egress", "versioning_configuration", "rule",
+                             "apply_server_side_encryption_by_default"})
+# Values that equal the provider default and need not be written.
+_DEFAULTS: dict[str, Any] = {
+    "path": "/", "max_session_duration": 3600, "instance_tenancy": "default", "enable_dns_support": True,
+    "enable_dns_hostnames": False, "fifo_queue": False, "content_based_deduplication": False, "delay_seconds": 0,
+    "max_message_size": 262144, "message_retention_seconds": 345600, "receive_wait_time_seconds": 0,
+    "visibility_timeout_seconds": 30, "map_public_ip_on_launch": False, "fifo_topic": False,
+}
+
+
+def resource_name(resource_id: str, taken: set[str] | None = None) -> str:
+    """A Terraform resource name from a provider id: lower case, `_` for anything else, unique."""
+    tail = resource_id.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] or resource_id
+    name = re.sub(r"[^a-z0-9_]+", "_", tail.lower()).strip("_") or "imported"
+    if name[0].isdigit():
+        name = f"r_{name}"
+    base, n = name, 2
+    while taken is not None and name in taken:
+        name = f"{base}_{n}"
+        n += 1
+    if taken is not None:
+        taken.add(name)
+    return name
+
+
+def import_id(result: ResourceResult) -> str:
+    """The id `terraform import` expects for the type (most types: the provider id)."""
+    live = result.live or {}
+    if result.type == "aws_iam_role_policy_attachment":
+        return f"{live.get('role')}/{live.get('policy_arn')}"
+    if result.type == "aws_sqs_queue" and live.get("url"):
+        return str(live["url"])
+    return result.id
+
+
+def resource_arguments(result: ResourceResult) -> dict[str, Any]:
+    """The arguments to write for an imported resource, from its live attributes."""
+    live = result.live or {}
+    names = ARGUMENTS.get(result.type)
+    if names is None:
+        names = tuple(k for k in live if k not in ("id", "arn", "owner_id", "tags_all", "url", "unique_id", "create_date"))
+    out: dict[str, Any] = {}
+    for name in names:
+        value = live.get(name)
+        if is_empty(value) or (name in _DEFAULTS and _same(value, _DEFAULTS[name])):
+            continue
+        if name in BLOCK_ARGUMENTS and isinstance(value, list):
+            value = [_clean_block(v) for v in value if isinstance(v, dict)]
+        out[name] = value
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or str(a).lower() == str(b).lower()
+
+
+def _clean_block(block: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in block.items():
+        if is_empty(v):
+            continue
+        if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+            v = [_clean_block(e) for e in v]
+        out[k] = v
+    return out
+
+
+def import_block(address: str, rid: str) -> str:
+    return f"import {{\n  to = {address}\n  id = {hcl_string(rid)}\n}}\n"
+
+
+def resource_block(rtype: str, name: str, arguments: dict[str, Any]) -> str:
+    lines = [f'resource "{rtype}" "{name}" {{']
+    plain = [k for k in arguments if k not in BLOCK_ARGUMENTS or not isinstance(arguments[k], list)]
+    width = max((len(k) for k in plain), default=0)
+    for key in plain:
+        value = arguments[key]
+        if key in JSON_ARGUMENTS:
+            text = hcl_json_document(_parsed(value), "  ") if not isinstance(_parsed(value), str) else hcl_value(value, "  ")
+        else:
+            text = hcl_value(value, "  ")
+        lines.append(f"  {key.ljust(width)} = {text}")
+    for key, value in arguments.items():
+        if key in plain:
+            continue
+        for element in value:
+            lines.append("")
+            lines.extend(_nested_block(key, element, "  "))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _nested_block(name: str, element: dict[str, Any], indent: str) -> list[str]:
+    lines = [f"{indent}{name} {{"]
+    inner = indent + "  "
+    plain = {k: v for k, v in element.items() if not (isinstance(v, list) and v and all(isinstance(e, dict) for e in v))}
+    width = max((len(k) for k in plain), default=0)
+    for key, value in plain.items():
+        lines.append(f"{inner}{key.ljust(width)} = {hcl_value(value, inner)}")
+    for key, value in element.items():
+        if key not in plain:
+            for sub in value:
+                lines.extend(_nested_block(key, sub, inner))
+    lines.append(f"{indent}}}")
+    return lines
+
+
+def _parsed(value: Any) -> Any:
+    import json
+
+    if isinstance(value, str) and value.strip().startswith(("{", "[")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

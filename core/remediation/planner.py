@@ -1,0 +1,284 @@
+"""Plan generation: for each drifted resource, every direction that applies to its status.
+
+changed   -> revert (terraform -target/-replace + exact AWS calls) and adopt (patch to the .tf block)
+unmanaged -> import (import {} + resource block); revert for an extra rule on a managed group
+missing   -> forget (removed {} / terraform state rm) and recreate (terraform apply -target)
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
+from driftdeck.core.remediation import adopt as adopt_mod
+from driftdeck.core.remediation import forget as forget_mod
+from driftdeck.core.remediation import importing
+from driftdeck.core.remediation.locate import LocatedBlock, locate_block
+from driftdeck.core.remediation.model import Command, Direction, DirectionPlan, FilePatch, ResourcePlan
+from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
+from driftdeck.core.remediation.risks import direction_risks, force_new_paths
+
+DIRECTIONS_BY_STATUS: dict[Status, tuple[Direction, ...]] = {
+    Status.CHANGED: (Direction.REVERT, Direction.ADOPT),
+    Status.UNMANAGED: (Direction.IMPORT, Direction.REVERT),
+    Status.MISSING: (Direction.FORGET, Direction.RECREATE),
+}
+
+
+@dataclass
+class PlanOptions:
+    """Where the code lives and which directions to plan (None: every one that applies)."""
+
+    workspace: Path
+    directions: frozenset[Direction] | None = None
+
+    def wants(self, direction: Direction) -> bool:
+        if self.directions is None:
+            return True
+        # `forget` is asked for as one choice with its counterpart `recreate`.
+        return direction in self.directions or (direction == Direction.RECREATE and Direction.FORGET in self.directions)
+
+
+def build_plans(results: Iterable[ResourceResult], options: PlanOptions, *, ctx: AwsContext | None = None) -> list[ResourcePlan]:
+    """Plans for every drifted resource in `results` (in_sync, unknown and pending are skipped)."""
+    plans: list[ResourcePlan] = []
+    taken: set[str] = set()
+    for result in results:
+        plan = plan_resource(result, options, ctx=ctx, taken_names=taken)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def plan_resource(
+    result: ResourceResult, options: PlanOptions, *, ctx: AwsContext | None = None, taken_names: set[str] | None = None
+) -> ResourcePlan | None:
+    """Every wanted direction for one resource, or None when none applies (in sync, unknown...)."""
+    wanted = [d for d in DIRECTIONS_BY_STATUS.get(result.status, ()) if options.wants(d)]
+    directions: list[DirectionPlan] = []
+    for direction in wanted:
+        if direction == Direction.REVERT:
+            plan = _revert(result, options)
+        elif direction == Direction.ADOPT:
+            plan = _adopt(result, options)
+        elif direction == Direction.IMPORT:
+            plan = _import(result, options, ctx, taken_names if taken_names is not None else set())
+        elif direction == Direction.FORGET:
+            plan = forget_mod.forget_plan(result, config_root(result, options.workspace), options.workspace)
+        else:
+            plan = forget_mod.recreate_plan(result, config_root(result, options.workspace), options.workspace)
+        if plan is not None:
+            plan.risks = plan.risks or direction_risks(result, direction)
+            directions.append(plan)
+    return ResourcePlan(result, directions) if directions else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the configuration is
+# ---------------------------------------------------------------------------------------------
+
+
+def config_root(result: ResourceResult, workspace: Path) -> Path:
+    """The Terraform root module directory for `result`: beside its local state file, else the workspace."""
+    base = workspace if workspace.is_dir() else workspace.parent
+    source = result.source
+    if source is not None and source.state and not source.state.startswith("s3://"):
+        state_dir = Path(source.state).parent
+        if not state_dir.is_absolute():
+            state_dir = (Path.cwd() / state_dir).resolve()
+        if any(state_dir.glob("*.tf")):
+            return state_dir
+    return base
+
+
+def chdir_flag(root: Path, workspace: Path) -> str:
+    """`-chdir=DIR ` when the root module is not the workspace itself (commands run from the workspace)."""
+    base = workspace if workspace.is_dir() else workspace.parent
+    try:
+        rel = root.resolve().relative_to(base.resolve())
+    except ValueError:
+        return f"-chdir={shlex.quote(str(root))} "
+    return "" if str(rel) == "." else f"-chdir={shlex.quote(rel.as_posix())} "
+
+
+def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
+    if not result.address:
+        return None
+    root = config_root(result, workspace)
+    hint: Path | None = None
+    if result.source is not None and result.source.file:
+        candidate = Path(result.source.file)
+        hint = candidate if candidate.is_absolute() else root / candidate
+        if not hint.exists():
+            hint = (workspace if workspace.is_dir() else workspace.parent) / candidate
+    return locate_block(root, result.address, hint)
+
+
+def _tf(result: ResourceResult, options: PlanOptions, args: str) -> str:
+    return f"terraform {chdir_flag(config_root(result, options.workspace), options.workspace)}{args}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Directions
+# ---------------------------------------------------------------------------------------------
+
+
+def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | None:
+    calls = revert_calls(result)
+    if result.status == Status.UNMANAGED:
+        if not calls.calls:
+            return None
+        plan = DirectionPlan(
+            Direction.REVERT,
+            f"remove {result.type} {result.id}, which no Terraform resource manages",
+            aws_calls=calls.calls, answered=calls.answered, notes=calls.notes,
+            safe_to_apply=calls.kinds <= SAFE_KINDS,
+        )
+        plan.commands = [Command(c.cli(), c.effect, "aws") for c in calls.calls]
+        return plan
+    address = shlex.quote(result.address or "")
+    replaced = force_new_paths(result)
+    commands = [Command(_tf(result, options, f"plan -target={address}"), "preview: shows exactly what Terraform would change", "terraform")]
+    if replaced:
+        commands.append(Command(_tf(result, options, f"apply -replace={address}"),
+                                f"destroy and re-create {result.address} from code ({', '.join(replaced)} cannot change in place)",
+                                "terraform"))
+    else:
+        commands.append(Command(_tf(result, options, f"apply -target={address}"),
+                                f"set every drifted attribute of {result.address} back to the code's value", "terraform"))
+    paths = [d.path for d in result.differences if d.side == "live"]
+    unanswered = [p for p in paths if p not in calls.answered]
+    commands.extend(Command(c.cli(), c.effect, "aws") for c in calls.calls)
+    notes = list(calls.notes)
+    if unanswered:
+        notes.append("no AWS CLI equivalent generated for " + ", ".join(unanswered) + "; use the terraform command")
+    return DirectionPlan(
+        Direction.REVERT,
+        f"bring live {result.address} back to code ({len(paths)} attribute(s))",
+        commands=commands,
+        aws_calls=calls.calls,
+        notes=notes,
+        answered=paths,  # terraform apply answers every difference
+        unanswered=[],
+        safe_to_apply=bool(calls.calls) and not unanswered and not replaced and calls.kinds <= SAFE_KINDS,
+    )
+
+
+def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
+    paths = [d.path for d in result.differences if d.side == "live"]
+    located = locate(result, options.workspace)
+    summary = f"make the code of {result.address} say what live says"
+    if located is None:
+        return DirectionPlan(
+            Direction.ADOPT, summary, unanswered=paths,
+            notes=[f"no `resource` block for {result.address} found under {config_root(result, options.workspace)}"],
+            validated=False,
+        )
+    from driftdeck.core.collectors import collector_for
+
+    collector = collector_for(result.type)
+    adopted = adopt_mod.adopt_patch(
+        result, located, workspace=options.workspace,
+        json_attributes=collector.json_attributes if collector else frozenset(),
+        set_attributes=collector.set_attributes if collector else frozenset(),
+    )
+    plan = DirectionPlan(
+        Direction.ADOPT, f"{summary} ({located.path.name}:{located.line})",
+        patches=[adopted.patch] if adopted.patch else [],
+        answered=adopted.answered, unanswered=adopted.unanswered, notes=adopted.notes, validated=adopted.validated,
+    )
+    if adopted.patch:
+        plan.commands = [
+            Command(f"git apply {shlex.quote(_patch_hint())}", "apply the patch to the working tree", "shell"),
+            Command(_tf(result, options, f"plan -target={shlex.quote(result.address or '')}"),
+                    "check: Terraform should now report no change for this resource", "terraform"),
+        ]
+    return plan
+
+
+def _patch_hint() -> str:
+    return "<plan>.patch"
+
+
+def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None, taken: set[str]) -> DirectionPlan | None:
+    if ctx is not None:
+        result = enrich_live(result, ctx)
+    name = importing.resource_name(result.id, taken)
+    address = f"{result.type}.{name}"
+    rid = importing.import_id(result)
+    arguments = importing.resource_arguments(result)
+    body = importing.import_block(address, rid) + "\n" + importing.resource_block(result.type, name, arguments)
+    root = options.workspace if options.workspace.is_dir() else options.workspace.parent
+    file_name = f"import_{name}.tf"
+    patch = forget_mod.new_file_patch(root / file_name, body, options.workspace)
+    validated = _validate_generated(body, result.type, name, arguments)
+    plan = DirectionPlan(
+        Direction.IMPORT,
+        f"bring {result.type} {result.id} under Terraform as {address}",
+        patches=[patch],
+        commands=[
+            Command(f"git apply {shlex.quote(_patch_hint())}", f"add {file_name} with the import and resource blocks", "shell"),
+            Command("terraform plan", f"check: shows `{address}` will be imported with no other change", "terraform"),
+            Command("terraform apply", "records the import in state (nothing changes live)", "terraform"),
+        ],
+        answered=[result.key],
+        validated=validated,
+    )
+    if result.parent:
+        plan.notes.append(f"this is a piece of {result.parent}; importing it as its own resource means the parent "
+                          "should manage that direction's rules through rule resources only")
+    return plan
+
+
+def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:
+    from driftdeck.core.compare import compare_attributes
+    from driftdeck.core.remediation.hclvalues import resource_body
+
+    try:
+        parsed = resource_body(body, rtype, name)
+    except Exception:  # noqa: BLE001 - a generated block that does not parse fails validation
+        return False
+    if parsed is None:
+        return False
+    return not compare_attributes(parsed, dict(arguments), json_attributes=importing.JSON_ARGUMENTS)
+
+
+def enrich_live(result: ResourceResult, ctx: AwsContext) -> ResourceResult:
+    """Discovery lists only a few attributes; read the object fully before writing code for it."""
+    from dataclasses import replace
+
+    from driftdeck.core.collectors import collector_for
+
+    collector = collector_for(result.type)
+    if collector is None:
+        return result
+    live = result.live or {}
+    attributes = {**live, "id": result.id}
+    for key in ("bucket", "name", "arn", "url"):
+        if key in live:
+            attributes.setdefault(key, live[key])
+    desired = DesiredResource(address="", type=result.type, id=result.id, attributes=attributes,
+                              source=SourceRef(kind="terraform"))
+    try:
+        outcome = collector.read(ctx, result.region or ctx.default_region, [desired])[0]
+    except Exception:  # noqa: BLE001 - keep what discovery gave; the plan says what it wrote
+        return result
+    if outcome.live is None:
+        return result
+    return replace(result, live={**live, **outcome.live.attributes})
+
+
+def combined_patch(plans: list[ResourcePlan], directions: frozenset[Direction] | None = None) -> str:
+    """One patch for the plan: per file, every code change of the chosen directions applied in turn."""
+    chosen: list[FilePatch] = []
+    for plan in plans:
+        default = {Status.CHANGED: Direction.ADOPT, Status.UNMANAGED: Direction.IMPORT, Status.MISSING: Direction.FORGET}
+        wanted = directions or frozenset({default.get(plan.resource.status, Direction.ADOPT)})
+        for dp in plan.directions:
+            if dp.direction in wanted:
+                chosen.extend(dp.patches)
+    return forget_mod.merge_patches(chosen)

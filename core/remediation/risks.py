@@ -1,0 +1,135 @@
+"""What can go wrong, per resource type and direction: replacement, data loss, downtime, exposure.
+
+The attributes that force replacement are those the hashicorp/aws provider (5.x) marks ForceNew
+for the types driftdeck reads; a revert touching one of them means `terraform apply -replace`.
+"""
+
+from __future__ import annotations
+
+from driftdeck.core.model import ChangeKind, Difference, ResourceResult
+from driftdeck.core.remediation.model import Direction, Risk
+
+FORCE_NEW: dict[str, frozenset[str]] = {
+    "aws_s3_bucket": frozenset({"bucket", "bucket_prefix", "object_lock_enabled"}),
+    "aws_s3_bucket_versioning": frozenset({"bucket", "expected_bucket_owner"}),
+    "aws_s3_bucket_public_access_block": frozenset({"bucket"}),
+    "aws_s3_bucket_policy": frozenset({"bucket"}),
+    "aws_s3_bucket_server_side_encryption_configuration": frozenset({"bucket", "expected_bucket_owner"}),
+    "aws_security_group": frozenset({"name", "name_prefix", "description", "vpc_id"}),
+    "aws_vpc_security_group_ingress_rule": frozenset({"security_group_id"}),
+    "aws_vpc": frozenset({"cidr_block", "ipv4_ipam_pool_id"}),
+    "aws_subnet": frozenset({"vpc_id", "cidr_block", "availability_zone", "availability_zone_id", "outpost_arn"}),
+    "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
+    "aws_iam_policy": frozenset({"name", "name_prefix", "path", "description"}),
+    "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
+    "aws_iam_user": frozenset(),
+    "aws_sqs_queue": frozenset({"name", "name_prefix", "fifo_queue"}),
+    "aws_sns_topic": frozenset({"name", "name_prefix", "fifo_topic"}),
+    "aws_instance": frozenset({"ami", "availability_zone", "subnet_id", "key_name", "private_ip", "tenancy",
+                               "placement_group", "ipv6_addresses", "host_id"}),
+}
+
+# What losing and recreating the object costs.
+REPLACEMENT_COST: dict[str, list[Risk]] = {
+    "aws_s3_bucket": [Risk("data-loss", "replacing a bucket deletes it: every object (and version) in it is lost unless copied first; "
+                                        "the name may not be reusable at once")],
+    "aws_sqs_queue": [Risk("data-loss", "replacing a queue drops every message in flight; producers see errors for ~60 s "
+                                        "while the name cannot be re-created")],
+    "aws_sns_topic": [Risk("downtime", "a new topic has no subscriptions until they are re-created; publishes in between are lost")],
+    "aws_security_group": [Risk("downtime", "a replaced group gets a new id: instances and rules referring to the old one lose it")],
+    "aws_vpc": [Risk("downtime", "replacing a VPC means destroying everything in it first (subnets, instances, endpoints)")],
+    "aws_subnet": [Risk("downtime", "replacing a subnet means terminating the network interfaces and instances in it")],
+    "aws_instance": [Risk("data-loss", "replacing an instance loses its instance-store data and, unless preserved, its root volume"),
+                     Risk("downtime", "the instance is terminated and a new one started (new id and private IP)")],
+    "aws_iam_role": [Risk("downtime", "a replaced role has a new unique id: sessions and resource policies naming the old one break")],
+    "aws_iam_policy": [Risk("access", "while the policy is replaced, attached identities lose its permissions")],
+    "aws_iam_user": [Risk("access", "replacing a user invalidates their access keys and console password")],
+}
+
+_GENERAL_REVERT = Risk(
+    "note", "the live value may have been an emergency fix: check who changed it (attribution) before reverting"
+)
+
+
+def force_new_paths(result: ResourceResult) -> list[str]:
+    names = FORCE_NEW.get(result.type, frozenset())
+    return [d.path for d in result.differences if d.path.split(".", 1)[0].split("[", 1)[0] in names]
+
+
+def revert_risks(result: ResourceResult) -> list[Risk]:
+    risks = [_GENERAL_REVERT]
+    replaced = force_new_paths(result)
+    if replaced:
+        risks.append(Risk("replacement", f"{', '.join(replaced)} cannot change in place: Terraform will destroy and re-create "
+                                         f"{result.address}"))
+        risks.extend(REPLACEMENT_COST.get(result.type, []))
+    for d in result.differences:
+        risks.extend(_attribute_risks(result.type, d))
+    return _unique(risks)
+
+
+def _attribute_risks(rtype: str, d: Difference) -> list[Risk]:
+    p = d.path
+    if rtype == "aws_security_group" and p.startswith(("ingress[", "egress[")):
+        if d.change == ChangeKind.ADDED:
+            return [Risk("downtime", f"revoking the rule added out of band ({p}) cuts the connections that rely on it")]
+        return [Risk("access", f"re-authorising the removed rule ({p}) opens that traffic again")]
+    if rtype == "aws_vpc_security_group_ingress_rule":
+        return [Risk("downtime", "rewriting the rule may cut connections allowed by its live definition")]
+    if rtype == "aws_s3_bucket_versioning" and "status" in p:
+        if str(d.expected) in ("Suspended", "Disabled"):
+            return [Risk("data-loss", "with versioning suspended, overwritten and deleted objects are no longer kept as versions")]
+        return [Risk("note", "enabling versioning keeps every object version (storage cost); it can later only be suspended")]
+    if rtype == "aws_s3_bucket_public_access_block":
+        if d.expected is False:
+            return [Risk("access", f"turning {p} off again may expose the bucket publicly (the live setting is stricter)")]
+        return [Risk("downtime", f"turning {p} on blocks public access that clients may now rely on")]
+    if rtype == "aws_sqs_queue":
+        if p == "message_retention_seconds" and _num(d.expected) < _num(d.actual):
+            return [Risk("data-loss", "a shorter retention period deletes messages older than it at once")]
+        if p == "visibility_timeout_seconds":
+            return [Risk("downtime", "a different visibility timeout changes redelivery for consumers already processing")]
+        if p in ("policy", "redrive_policy"):
+            return [Risk("access", f"restoring {p} changes who may send/receive or where failed messages go")]
+    if p in ("policy", "assume_role_policy"):
+        return [Risk("access", f"restoring {p} removes any permission granted out of band (and restores any removed)")]
+    if p.startswith("tags."):
+        return [Risk("note", "tags can drive IAM conditions (ABAC), cost allocation and automation; check nothing depends on the live tag")]
+    if rtype == "aws_instance" and p == "instance_type":
+        return [Risk("downtime", "changing the instance type stops and starts the instance")]
+    return []
+
+
+def direction_risks(result: ResourceResult, direction: Direction) -> list[Risk]:
+    if direction == Direction.REVERT:
+        return revert_risks(result)
+    if direction == Direction.ADOPT:
+        return [Risk("note", "adopting makes the out-of-band change permanent in code; review it like any code change")]
+    if direction == Direction.IMPORT:
+        return [Risk("note", "import changes nothing live; check `terraform plan` shows the import with no other change "
+                             "before applying")]
+    if direction == Direction.FORGET:
+        return [Risk("note", "Terraform stops tracking the resource; nothing is created or destroyed")]
+    if direction == Direction.RECREATE:
+        return _unique([
+            Risk("data-loss", "the re-created resource is new and empty: data of the deleted one is not restored"),
+            Risk("note", "the new resource has a new id/ARN; references outside Terraform must be updated"),
+        ])
+    return []
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _unique(risks: list[Risk]) -> list[Risk]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Risk] = []
+    for r in risks:
+        if (r.kind, r.text) not in seen:
+            seen.add((r.kind, r.text))
+            out.append(r)
+    return out

@@ -1,0 +1,122 @@
+"""`driftdeck plan`: headless remediation plans for drifted resources.
+
+    driftdeck plan [ADDRESS ...] [--direction revert|adopt|import|forget] [--output DIR] [PATH]
+
+ADDRESS is a resource address (`aws_s3_bucket.logs`, `module.net.aws_subnet.a["x"]`), the key of
+an unmanaged resource (`aws_sqs_queue:https://...`), or a pattern with `*` / `?`. Without ADDRESS
+every drifted resource gets a plan. When the last argument is an existing path it is PATH (default
+`.`). Exit codes: 0 a plan was produced for every requested resource, 1 some got none (in sync,
+unknown, or the direction does not apply to them), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.errors import InputError
+from driftdeck.core.model import ResourceResult, Status
+from driftdeck.core.remediation import (
+    Direction,
+    PlanOptions,
+    build_plans,
+    default_output_dir,
+    record_planned,
+    render_document,
+    save_document,
+)
+from driftdeck.core.remediation.model import CLI_DIRECTIONS
+from driftdeck.core.scan import ScanOptions, run_scan
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "plan",
+        help="write a remediation plan (revert / adopt / import / forget) for drifted resources",
+        description="Exit codes: 0 a plan for every requested resource, 1 some resource got none, 2 bad input.",
+    )
+    parser.add_argument("targets", nargs="*", metavar="ADDRESS", help="resource addresses or patterns, then optionally PATH")
+    parser.add_argument("--direction", choices=[d.value for d in CLI_DIRECTIONS],
+                        help="only this direction (default: every one that applies)")
+    parser.add_argument("--output", "-o", help="directory for the plan files (default: PATH/.driftdeck/plans)")
+    parser.add_argument("--path", help="IaC folder or state file (alternative to a trailing PATH)")
+    parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
+    parser.add_argument("--stdout", action="store_true", help="also print the Markdown plan")
+    parser.add_argument("--no-audit", action="store_true", help="do not append remediation.planned to the audit log")
+    parser.set_defaults(func=run)
+
+
+def split_targets(targets: list[str], path_option: str | None) -> tuple[list[str], Path]:
+    """Addresses and PATH: the last positional is PATH when it exists on disk."""
+    if path_option:
+        return targets, Path(path_option)
+    if targets and Path(targets[-1]).exists():
+        return targets[:-1], Path(targets[-1])
+    return targets, Path(".")
+
+
+def matcher(pattern: str) -> re.Pattern[str]:
+    """`*` and `?` are wildcards; `[` stays literal because addresses use it for instance keys."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+
+
+def select(results: list[ResourceResult], addresses: list[str]) -> tuple[list[ResourceResult], list[str]]:
+    """Results matching any address (all drifted ones when none given), and addresses matching nothing."""
+    if not addresses:
+        return [r for r in results if r.status.is_drift], []
+    chosen: dict[str, ResourceResult] = {}
+    unmatched: list[str] = []
+    for address in addresses:
+        rx = matcher(address)
+        hits = [r for r in results if rx.fullmatch(r.key) or (r.address is None and rx.fullmatch(r.id))]
+        if not hits:
+            unmatched.append(address)
+        for r in hits:
+            chosen.setdefault(r.key, r)
+    return list(chosen.values()), unmatched
+
+
+def run(args: argparse.Namespace) -> int:
+    addresses, path = split_targets(list(args.targets), args.path)
+    if not path.exists():
+        raise InputError("path does not exist", file=str(path))
+    directions = frozenset({Direction(args.direction)}) if args.direction else None
+    ctx = AwsContext()
+    detect_unmanaged = directions is None or bool(directions & {Direction.IMPORT, Direction.REVERT})
+    report = run_scan(ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=detect_unmanaged), ctx=ctx)
+    selected, unmatched = select(report.resources, addresses)
+    if unmatched:
+        raise InputError(f"no resource matches {', '.join(unmatched)} in the scan of this path", file=str(path))
+    plans = build_plans(selected, PlanOptions(workspace=path, directions=directions), ctx=ctx)
+    planned = {p.key for p in plans}
+    missed = [r for r in selected if r.key not in planned]
+    for r in missed:
+        why = "in sync" if r.status == Status.IN_SYNC else r.reason or r.status.value
+        wanted = f" for --direction {args.direction}" if args.direction else ""
+        print(f"driftdeck: no plan{wanted} for {r.key} ({r.status.value}: {why})", file=sys.stderr)
+    if not plans:
+        if not selected:
+            print("driftdeck: nothing drifted; no plan written")
+        return 0 if not missed else 1
+    doc = render_document(plans, directions=directions)
+    out_dir = Path(args.output) if args.output else default_output_dir(path)
+    save_document(doc, out_dir)
+    print(f"plan: {doc.markdown_path}")
+    if doc.patch_path:
+        print(f"patch: {doc.patch_path}")
+    print(f"blake3: {doc.blake3}")
+    for p in plans:
+        print(f"  {p.key}: {', '.join(d.direction.value for d in p.directions)}")
+    if args.stdout:
+        sys.stdout.write(doc.markdown)
+    if not args.no_audit:
+        try:
+            seq = record_planned(path, doc, plans)
+            print(f"audit: remediation.planned seq {seq}")
+        except Exception as exc:  # noqa: BLE001 - the plan stands; the operator must know the event is missing
+            print(f"driftdeck: warning: could not record remediation.planned in the audit log: {exc}", file=sys.stderr)
+    return 1 if missed else 0
