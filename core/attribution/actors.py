@@ -30,11 +30,12 @@ _VIA_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("terraform", r"terraform|hashicorp"),
         ("cloudformation", r"cloudformation"),
         ("pulumi", r"pulumi"),
+        # The CLI before the console: CLI agents name the command (`ec2.enable-serial-console-access`).
+        ("cli", r"aws-cli/|aws-shell|cloudshell|aws-powershell|awspowershell"),
         (
             "console",
             r"console\.amazonaws\.com|signin\.amazonaws\.com|console|aws internal|aws-internal|mozilla/",
         ),
-        ("cli", r"aws-cli/|aws-shell|cloudshell|aws-powershell|awspowershell"),
         ("sdk", r"boto3/|botocore/|boto/|aws-sdk|aws-chalice|aws-cdk"),
         ("service", r"^[a-z0-9.-]+\.amazonaws\.com$"),
     )

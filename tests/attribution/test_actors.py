@@ -25,6 +25,10 @@ def _load(relative: str) -> list:
     [
         ("aws-cli/2.15.30 Python/3.11.8 Linux/6.5 exe/x86_64 prompt/off command/iam.tag-role", "cli"),
         ("aws-cli/1.11.10 Python/2.7.8 Linux/3.2.45 botocore/1.4.67", "cli"),
+        (
+            "aws-cli/2.15.30 Python/3.11.8 Linux/6.5 prompt/off command/ec2.enable-serial-console-access",
+            "cli",
+        ),
         ("Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.5.0 lang/python#3.11.7 Botocore/1.34.0", "sdk"),
         ("aws-sdk-go-v2/1.32.3 os/linux lang/go#1.23.1 api/sts#1.26.2", "sdk"),
         (
