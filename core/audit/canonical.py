@@ -1,0 +1,109 @@
+"""Canonical JSON: the exact bytes that are stored and hashed.
+
+`json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` over values without floats,
+with integers inside +-(2^53-1) and NFC text is byte-identical to RFC 8785 (JCS), so other tools can
+recompute the bytes. Anything outside those rules is refused at write time (`NonCanonicalError`) and
+flagged at verify time (`parse_canonical` returns a reason).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+MAX_SAFE_INT = 2**53 - 1
+
+
+class NonCanonicalError(ValueError):
+    """A value that has no canonical JSON form (float, huge int, non-NFC text, odd key)."""
+
+
+def _check(value: Any, path: str) -> None:
+    # Exact type checks first: they cover nearly every value and are the cheapest test.
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return
+    if kind is int:
+        if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            return
+        raise NonCanonicalError(f"{path}: integer {value} is outside +-(2^53-1)")
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise NonCanonicalError(f"{path}: key {key!r} is not a string")
+            _check(item, f"{path}.{key}")
+        return
+    if kind is list or kind is tuple:
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    if kind is float:
+        raise NonCanonicalError(f"{path}: floats are not allowed ({value!r}); use an integer or a string")
+    raise NonCanonicalError(f"{path}: {kind.__name__} is not a JSON value")
+
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def canonical_text(value: Any) -> str:
+    """The canonical JSON text of `value`; raises NonCanonicalError when it has none."""
+    _check(value, "$")
+    text = _dumps(value)
+    if not unicodedata.is_normalized("NFC", text):
+        raise NonCanonicalError("text is not in Unicode NFC form; normalise it before logging")
+    return text
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """UTF-8 bytes of `canonical_text(value)`; lone surrogates are refused."""
+    try:
+        return canonical_text(value).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
+
+
+class _Reject(ValueError):
+    pass
+
+
+def _no_float(text: str) -> Any:
+    raise _Reject(f"float {text}")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        raise _Reject(f"integer {text} is outside +-(2^53-1)")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise _Reject(f"constant {text}")
+
+
+_decoder = json.JSONDecoder(parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant)
+
+
+def parse_canonical(line: bytes) -> tuple[Any, str | None]:
+    """Parse one stored line (without its newline).
+
+    Returns (value, None) when the line is canonical, (value or None, reason) otherwise. Duplicate
+    keys, escapes that could be plain characters and whitespace all show up as a re-encoding that
+    differs from the stored bytes.
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not valid UTF-8"
+    try:
+        value = _decoder.decode(text)
+    except _Reject as exc:
+        return None, str(exc)
+    except ValueError as exc:
+        return None, f"not JSON ({exc})"
+    if not unicodedata.is_normalized("NFC", text):
+        return value, "text is not NFC"
+    if _dumps(value) != text:
+        return value, "not in canonical form (key order, spacing, escapes or duplicate keys)"
+    return value, None

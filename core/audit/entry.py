@@ -1,0 +1,107 @@
+"""One audit event as stored: field names, kinds, and the parsed form the read API returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+
+KINDS = frozenset(
+    {
+        "audit.genesis",
+        "scan.completed",
+        "drift.detected",
+        "drift.resolved",
+        "config.changed",
+        "cloud.change.attributed",
+        "remediation.planned",
+        "remediation.applied",
+        "ignore.rule.changed",
+        "operator.note",
+        "audit.checkpoint",
+        "audit.heartbeat",
+        "audit.key.rotated",
+        "audit.recovered",
+    }
+)
+# Written only by the log itself.
+INTERNAL_KINDS = frozenset(
+    {"audit.genesis", "audit.checkpoint", "audit.heartbeat", "audit.key.rotated", "audit.recovered"}
+)
+# Fsync'd and checkpointed as soon as they are appended.
+DURABLE_KINDS = frozenset({"remediation.planned", "remediation.applied", "config.changed", "ignore.rule.changed"})
+
+# The subject is flat (string values only), so the top-level `prev` can be found in a line without
+# parsing it: every key sorted after "prev" holds no nested object that could contain `"prev":"`.
+SUBJECT_KEYS = ("tool", "workspace", "address", "provider_id", "resource_type")
+
+
+@dataclass
+class Entry:
+    """A parsed audit entry. `hash` is the hex entry hash; blobs are resolved by `AuditLog.get`."""
+
+    seq: int
+    ts: str
+    kind: str
+    actor: dict[str, Any]
+    subject: dict[str, Any]
+    data: dict[str, Any]
+    prev: str
+    hash: str
+    before: Any = None
+    after: Any = None
+    before_ref: dict[str, Any] | None = None
+    after_ref: dict[str, Any] | None = None
+    segment: str | None = None
+    line: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any], hash_hex: str, segment: str | None = None, line: int | None = None) -> Entry:
+        return cls(
+            seq=value["seq"],
+            ts=value["ts"],
+            kind=value["kind"],
+            actor=value.get("actor") or {},
+            subject=value.get("subject") or {},
+            data=value.get("data") or {},
+            prev=value["prev"],
+            hash=hash_hex,
+            before=value.get("before"),
+            after=value.get("after"),
+            before_ref=value.get("before_ref"),
+            after_ref=value.get("after_ref"),
+            segment=segment,
+            line=line,
+            raw=value,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out = dict(self.raw)
+        out["hash"] = self.hash
+        if self.before_ref is not None:
+            out["before"] = self.before
+        if self.after_ref is not None:
+            out["after"] = self.after
+        return out
+
+
+REQUIRED = {"v": int, "seq": int, "ts": str, "kind": str, "actor": dict, "subject": dict, "data": dict, "prev": str}
+
+
+def schema_problem(value: Any) -> str | None:
+    """Why a parsed line is not an entry, or None."""
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    for key, kind in REQUIRED.items():
+        if not isinstance(value.get(key), kind) or isinstance(value.get(key), bool):
+            return f"field {key!r} missing or not {kind.__name__}"
+    extra = set(value) - set(REQUIRED) - {"before", "after", "before_ref", "after_ref"}
+    if extra:
+        return f"unexpected fields {sorted(extra)}"
+    if any(not isinstance(v, str) and v is not None for v in value["subject"].values()):
+        return "subject values must be strings"
+    if len(value["prev"]) != 64:
+        return "prev is not a 64-hex hash"
+    return None

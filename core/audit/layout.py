@@ -1,0 +1,153 @@
+"""File layout of one audit log directory, and streaming access to its lines.
+
+    <log dir>/seg-<first seq, 12 digits>.jsonl   entries, one canonical JSON object per line
+    <log dir>/checkpoints/<tree size, 12 digits>.note   signed checkpoints
+    <log dir>/blobs/<2 hex>/<64 hex>             large before/after documents (plain BLAKE3 name)
+    <log dir>/audit.lock                         cross-process append lock
+    <log dir>/index/                             derived caches, rebuilt from the log, never trusted
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SEGMENT_RE = re.compile(r"^seg-(\d{12})\.jsonl$")
+NOTE_RE = re.compile(r"^(\d{12})\.note$")
+BLOB_RE = re.compile(r"^[0-9a-f]{64}$")
+LOCK_NAME = "audit.lock"
+INDEX_DIR = "index"
+CHECKPOINT_DIR = "checkpoints"
+BLOB_DIR = "blobs"
+TMP_PREFIX = ".tmp-"
+
+
+def segment_name(first_seq: int) -> str:
+    return f"seg-{first_seq:012d}.jsonl"
+
+
+def note_name(size: int) -> str:
+    return f"{size:012d}.note"
+
+
+def blob_path(log_dir: Path, address: str) -> Path:
+    return log_dir / BLOB_DIR / address[:2] / address
+
+
+def segments(log_dir: Path) -> list[tuple[int, Path]]:
+    """Segment files sorted by the first seq in their name."""
+    out = []
+    try:
+        names = os.listdir(log_dir)
+    except FileNotFoundError:
+        return []
+    for name in names:
+        m = SEGMENT_RE.match(name)
+        if m:
+            out.append((int(m.group(1)), log_dir / name))
+    out.sort()
+    return out
+
+
+def notes(log_dir: Path) -> list[tuple[int, Path]]:
+    out = []
+    try:
+        names = os.listdir(log_dir / CHECKPOINT_DIR)
+    except FileNotFoundError:
+        return []
+    for name in names:
+        m = NOTE_RE.match(name)
+        if m:
+            out.append((int(m.group(1)), log_dir / CHECKPOINT_DIR / name))
+    out.sort()
+    return out
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a line lives: segment file name and 1-based line number."""
+
+    segment: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.segment}:{self.line}"
+
+
+def iter_lines(log_dir: Path) -> Iterator[tuple[str, int, bytes, bool]]:
+    """Every stored line in order: (segment name, line number, bytes without newline, complete).
+
+    `complete` is False only for a final fragment with no newline (a torn write).
+    """
+    for _, path in segments(log_dir):
+        with open(path, "rb", buffering=1 << 20) as f:
+            number = 0
+            for raw in f:
+                number += 1
+                if raw.endswith(b"\n"):
+                    yield path.name, number, raw[:-1], True
+                else:
+                    yield path.name, number, raw, False
+
+
+def read_lines_reverse(path: Path, chunk: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
+    """Complete lines of one file, last first, as (line number, bytes); memory bounded by `chunk`.
+
+    A torn fragment after the last newline is skipped: it is not a line.
+    """
+    with open(path, "rb") as f:
+        total = 0
+        end = 0
+        offset = 0
+        for buf in iter(lambda: f.read(1 << 20), b""):
+            count = buf.count(b"\n")
+            if count:
+                total += count
+                end = offset + buf.rindex(b"\n") + 1
+            offset += len(buf)
+        pos = end
+        tail = b""
+        number = total
+        while pos > 0:
+            step = min(chunk, pos)
+            pos -= step
+            f.seek(pos)
+            parts = (f.read(step) + tail).split(b"\n")
+            if pos + step == end:
+                parts.pop()  # the empty text after the final newline
+            tail = parts[0]
+            for line in reversed(parts[1:]):
+                yield number, line
+                number -= 1
+        if end:
+            yield number, tail
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def peek(line: bytes) -> tuple[int, bytes] | None:
+    """(seq, prev hex bytes) of a stored line without parsing the JSON, or None if not found.
+
+    Keys are sorted and only the flat `subject` follows `prev`, so the last `"prev":"` in the
+    line is the top-level one (inside strings the quotes would be escaped).
+    """
+    i = line.rfind(b'"prev":"')
+    if i < 0:
+        return None
+    j = i + 8
+    if line[j + 64 : j + 72] != b'","seq":':
+        return None
+    k = line.find(b",", j + 72)
+    try:
+        return int(line[j + 72 : k]), line[j : j + 64]
+    except ValueError:
+        return None

@@ -1,0 +1,524 @@
+"""The append side of the audit log: one `AuditLog` per process and workspace.
+
+Appends are serialised across processes by a file lock; whoever takes the lock first reads any
+lines other processes added since (`_sync`), so the chain never forks. Each append is written to
+the OS before it returns (a kill -9 cannot lose it); fsync happens in group commits (bounded by
+`commit_entries` / `commit_seconds`) and at once for remediation and config events, which are
+also checkpointed immediately. Inside `with log.batch():` lines are buffered and written together.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from driftdeck.core.audit import layout
+from driftdeck.core.audit.actor import default_actor
+from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
+from driftdeck.core.audit.canonical import canonical_bytes, parse_canonical
+from driftdeck.core.audit.config import AuditConfig
+from driftdeck.core.audit.entry import (
+    DURABLE_KINDS,
+    FORMAT_VERSION,
+    INTERNAL_KINDS,
+    KINDS,
+    SUBJECT_KEYS,
+    Entry,
+)
+from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
+from driftdeck.core.audit.keys import create_signer, load_signer
+from driftdeck.core.audit.merkle import MerkleFrontier
+from driftdeck.core.audit.note import Signer, sign_checkpoint
+from driftdeck.core.errors import InputError
+
+_ABSENT: Any = object()
+_BUFFER_LINES = 256
+
+
+def origin_line(origin: str) -> str:
+    """The first line of every checkpoint note of this log."""
+    return f"driftdeck.audit/{origin}"
+
+
+class _Clock:
+    """RFC 3339 UTC millisecond timestamps, never going backwards within the log."""
+
+    def __init__(self) -> None:
+        self._sec = -1
+        self._prefix = ""
+        self.last = ""
+
+    def now(self) -> str:
+        t = time.time()
+        sec = int(t)
+        if sec != self._sec:
+            self._sec = sec
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+        ts = f"{self._prefix}.{int((t - sec) * 1000):03d}Z"
+        if ts < self.last:
+            ts = self.last
+        self.last = ts
+        return ts
+
+
+class AuditLog:
+    """An open audit log. Use `AuditLog.open(workspace)`; call `close()` (or use `with`) at the end."""
+
+    def __init__(self, log_dir: Path, workspace: Path, config: AuditConfig, signers: list[Signer],
+                 anchor: Anchor | None, actor: dict[str, Any], tool: str) -> None:
+        self.log_dir = log_dir
+        self.workspace = workspace
+        self.config = config
+        self.anchor = anchor
+        self.actor = actor
+        self.tool = tool
+        self.origin = ""
+        self.anchor_error: str | None = None  # last anchoring failure, for the UI to show
+        self._signers = signers
+        self._filelock = FileLock(str(log_dir / layout.LOCK_NAME), thread_local=False)
+        self._mutex = threading.RLock()
+        self._depth = 0
+        self._clock = _Clock()
+        self._frontier = MerkleFrontier()
+        self._next_seq = 0
+        self._prev = ""
+        self._last_kind = ""
+        self._seg_first = -1
+        self._seg_path: Path | None = None
+        self._fd = -1
+        self._end = 0  # bytes of the current segment we have read or written
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._unsynced = 0
+        self._unsynced_blobs: list[Path] = []
+        self._last_sync = time.monotonic()
+        self._since_checkpoint = 0
+        self._last_append = time.monotonic()
+        self.committed_seq = -1  # highest seq known to be fsync'd
+        self.recovered: list[Entry] = []  # audit.recovered entries written by this open
+        self._heartbeat_thread: threading.Thread | None = None
+        self._closed = False
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, workspace: Path, *, config: AuditConfig | None = None, anchor: Anchor | None = _ABSENT,
+             actor: dict[str, Any] | None = None, tool: str = "driftdeck") -> AuditLog:
+        """Open (creating on first use) the audit log of `workspace`.
+
+        Creates the signing key (0600, in the user config dir) and pins its public key when none
+        exists. Repairs a torn tail left by a crash and logs `audit.recovered`.
+        """
+        config = config or AuditConfig.load()
+        workspace = Path(workspace).resolve()
+        log_dir = config.log_dir_for(workspace)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        key_path = config.key_path()
+        if key_path.exists():
+            signer = load_signer(key_path, log_dir=log_dir)
+        else:
+            signer = create_signer(key_path, log_dir=log_dir)
+            config.pin(signer.verifier)
+        if anchor is _ABSENT:
+            anchor = anchor_from_config(config.anchor, workspace)
+        log = cls(log_dir, workspace, config, [signer], anchor, actor or default_actor(), tool)
+        with log._hold():
+            if log._next_seq == 0:
+                log._genesis()
+            else:
+                log._repair()
+        return log
+
+    def _repair(self) -> None:
+        """Finish what a crash interrupted, logging `audit.recovered` where something was lost."""
+        if self._last_kind == "audit.checkpoint":
+            size = self._next_seq
+            if not (self.log_dir / layout.CHECKPOINT_DIR / layout.note_name(size)).exists():
+                # Killed between fsyncing the checkpoint entry and writing its note: sign it now.
+                self._write_note(size, self._frontier.root())
+        gap = _age_seconds(self._clock.last)
+        if self._pending_recovery is None and self._last_kind == "audit.heartbeat" and (
+            gap > 1.5 * self.config.heartbeat_seconds
+        ):
+            # The session that promised heartbeats ended without its closing checkpoint.
+            self._pending_recovery = {"reason": "unclean shutdown", "idle_seconds": int(gap)}
+        if self._pending_recovery is not None:
+            pending, self._pending_recovery = self._pending_recovery, None
+            self.recovered.append(self._write_entry("audit.recovered", subject={}, data=pending))
+            self._checkpoint("recovery")
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def size(self) -> int:
+        """Number of entries (the next seq)."""
+        return self._next_seq
+
+    @property
+    def head(self) -> str:
+        """Hex hash of the newest entry."""
+        return self._prev
+
+    # ----------------------------------------------------------------- locking and catching up
+    @contextlib.contextmanager
+    def _hold(self) -> Iterator[None]:
+        with self._mutex:
+            if self._closed:
+                raise RuntimeError("audit log is closed")
+            outer = self._depth == 0
+            if outer:
+                self._filelock.acquire()
+                try:
+                    self._sync()
+                except BaseException:
+                    self._filelock.release()
+                    raise
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if outer:
+                    try:
+                        self._write_buffer()
+                        self._maybe_commit()
+                    finally:
+                        self._filelock.release()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold the lock and buffer writes: many appends, one write and group-commit decision."""
+        with self._hold():
+            self._buffered += 1
+            try:
+                yield
+            finally:
+                self._buffered -= 1
+
+    def _sync(self) -> None:
+        """Catch up with lines other processes appended since we last held the lock."""
+        if self._fd >= 0 and os.fstat(self._fd).st_size == self._end and not self._segment_full():
+            return
+        segs = layout.segments(self.log_dir)
+        if self._seg_path is not None:
+            segs = [(first, p) for first, p in segs if first >= self._seg_first]
+        for index, (first, path) in enumerate(segs):
+            start = self._end if path == self._seg_path else 0
+            self._read_from(path, first, start, last=index == len(segs) - 1)
+
+    def _read_from(self, path: Path, first: int, start: int, *, last: bool) -> None:
+        with open(path, "rb") as f:
+            f.seek(start)
+            offset = start
+            last_line = b""
+            for raw in f:
+                if not raw.endswith(b"\n"):
+                    if last:
+                        self._recover_torn(path, first, offset, raw)
+                    break
+                line = raw[:-1]
+                h = entry_hash(line)
+                self._frontier.append(h)
+                self._prev = h.hex()
+                self._next_seq += 1
+                offset += len(raw)
+                last_line = line
+        if last_line:
+            value, _ = parse_canonical(last_line)
+            if isinstance(value, dict):
+                self._clock.last = max(self._clock.last, str(value.get("ts", "")))
+                self._last_kind = str(value.get("kind", ""))
+                if value.get("kind") == "audit.genesis":
+                    self.origin = str(value.get("data", {}).get("origin", ""))
+                if isinstance(value.get("seq"), int):
+                    self._next_seq = value["seq"] + 1
+        if not self.origin and first == 0 and start == 0:
+            self._load_origin(path)
+        self._open_segment(path, first, offset)
+
+    def _load_origin(self, path: Path) -> None:
+        with open(path, "rb") as f:
+            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+        if isinstance(value, dict) and value.get("kind") == "audit.genesis":
+            self.origin = str(value["data"].get("origin", ""))
+
+    def _open_segment(self, path: Path, first: int, end: int) -> None:
+        if self._seg_path != path:
+            if self._fd >= 0:
+                os.close(self._fd)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._seg_path = path
+            self._seg_first = first
+        self._end = end
+
+    def _segment_full(self) -> bool:
+        return self._next_seq - self._seg_first >= self.config.segment_entries
+
+    def _recover_torn(self, path: Path, first: int, offset: int, fragment: bytes) -> None:
+        """A final line without its newline: a write cut short by a crash. Cut it off and say so."""
+        with open(path, "r+b") as f:
+            f.truncate(offset)
+            os.fsync(f.fileno())
+        self._open_segment(path, first, offset)
+        self._pending_recovery = {
+            "reason": "torn tail",
+            "segment": path.name,
+            "offset": offset,
+            "discarded_bytes": len(fragment),
+            "discarded_blake3": blob_address(fragment),
+            "discarded_b64": base64.b64encode(fragment[:4096]).decode(),
+        }
+
+    _pending_recovery: dict[str, Any] | None = None
+
+    # ----------------------------------------------------------------- writing
+    def _genesis(self) -> None:
+        self.origin = uuid.uuid4().hex
+        self._prev = origin_prev(self.origin)
+        self._write_entry(
+            "audit.genesis",
+            subject={},
+            data={
+                "origin": self.origin,
+                "format": f"driftdeck.audit/v{FORMAT_VERSION}",
+                "hash": "blake3",
+                "key": self._signers[0].verifier.encode(),
+            },
+        )
+        self._checkpoint("genesis")
+
+    def append(self, kind: str, *, subject: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+               before: Any = None, after: Any = None, actor: dict[str, Any] | None = None,
+               durable: bool = False) -> Entry:
+        """Append one event and return it (with `seq` and `hash`).
+
+        `subject` keys: tool, workspace, address, provider_id, resource_type (strings). `before`
+        and `after` are JSON values, None meaning "not recorded" (larger ones go to blobs). Values must be canonical:
+        no floats, integers within +-(2^53-1), NFC text; otherwise NonCanonicalError. `durable`
+        (implied for remediation and config kinds) fsyncs and checkpoints before returning.
+        """
+        if kind not in KINDS or kind in INTERNAL_KINDS:
+            raise ValueError(f"unknown or reserved audit event kind {kind!r}")
+        with self._hold():
+            entry = self._write_entry(kind, subject=subject or {}, data=data or {}, before=before, after=after,
+                                      actor=actor)
+            if durable or kind in DURABLE_KINDS:
+                self._checkpoint(kind)
+            elif self._since_checkpoint >= self.config.checkpoint_entries:
+                self._checkpoint("periodic")
+            return entry
+
+    def _write_entry(self, kind: str, *, subject: dict[str, Any], data: dict[str, Any], before: Any = _ABSENT,
+                     after: Any = _ABSENT, actor: dict[str, Any] | None = None) -> Entry:
+        if self._pending_recovery is not None and kind != "audit.recovered":
+            pending, self._pending_recovery = self._pending_recovery, None
+            self.recovered.append(self._write_entry("audit.recovered", subject={}, data=pending))
+        seq = self._next_seq
+        if self._seg_path is None or self._segment_full():
+            self._rotate(seq)
+        full_subject: dict[str, str | None] = {"tool": self.tool, "workspace": str(self.workspace)}
+        for key, item in subject.items():
+            if key not in SUBJECT_KEYS:
+                raise ValueError(f"subject key {key!r} is not one of {SUBJECT_KEYS}")
+            if item is not None and not isinstance(item, str):
+                raise ValueError(f"subject {key!r} must be a string")
+            full_subject[key] = item
+        value: dict[str, Any] = {
+            "v": FORMAT_VERSION,
+            "seq": seq,
+            "ts": self._clock.now(),
+            "kind": kind,
+            "actor": actor if actor is not None else self.actor,
+            "subject": full_subject,
+            "data": data,
+            "prev": self._prev,
+        }
+        for name, doc in (("before", before), ("after", after)):
+            if doc is _ABSENT or doc is None:
+                continue
+            body = canonical_bytes(doc)
+            if len(body) > self.config.inline_limit:
+                address = self._store_blob(body)
+                value[f"{name}_ref"] = {"blake3": address, "bytes": len(body)}
+            else:
+                value[name] = doc
+        line = canonical_bytes(value)
+        digest = entry_hash(line)
+        self._buffer.append(line + b"\n")
+        if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
+            self._write_buffer()
+        self._frontier.append(digest)
+        self._prev = digest.hex()
+        self._next_seq = seq + 1
+        self._last_kind = kind
+        self._unsynced += 1
+        self._since_checkpoint += 1
+        self._last_append = time.monotonic()
+        entry = Entry.from_json(value, self._prev, self._seg_path.name if self._seg_path else None)
+        return entry
+
+    def _write_buffer(self) -> None:
+        if not self._buffer:
+            return
+        data = b"".join(self._buffer)
+        self._buffer.clear()
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._end += len(data)
+
+    def _rotate(self, first_seq: int) -> None:
+        self._write_buffer()
+        if self._fd >= 0:
+            os.fsync(self._fd)
+        path = self.log_dir / layout.segment_name(first_seq)
+        self._open_segment(path, first_seq, 0)
+        layout.fsync_dir(self.log_dir)
+
+    def _store_blob(self, body: bytes) -> str:
+        address = blob_address(body)
+        path = layout.blob_path(self.log_dir, address)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(layout.TMP_PREFIX + address)
+            with open(tmp, "wb") as f:
+                f.write(body)
+            os.replace(tmp, path)
+            self._unsynced_blobs.append(path)
+        return address
+
+    def _maybe_commit(self) -> None:
+        if self._unsynced and (
+            self._unsynced >= self.config.commit_entries
+            or time.monotonic() - self._last_sync >= self.config.commit_seconds
+        ):
+            self._fsync()
+
+    def _fsync(self) -> None:
+        self._write_buffer()
+        for path in self._unsynced_blobs:
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+        self._unsynced_blobs.clear()
+        if self._fd >= 0:
+            os.fsync(self._fd)
+        self._unsynced = 0
+        self._last_sync = time.monotonic()
+        self.committed_seq = self._next_seq - 1
+
+    def flush(self) -> int:
+        """Write and fsync everything appended so far; returns the highest committed seq."""
+        with self._hold():
+            self._fsync()
+            return self.committed_seq
+
+    # ----------------------------------------------------------------- checkpoints
+    def checkpoint(self, reason: str = "requested") -> int:
+        """Append `audit.checkpoint`, fsync, sign the tree head, store and anchor it; returns its size."""
+        with self._hold():
+            return self._checkpoint(reason)
+
+    def _checkpoint(self, reason: str) -> int:
+        size = self._next_seq + 1  # the checkpoint entry is itself covered by the note
+        self._write_entry("audit.checkpoint", subject={}, data={"reason": reason, "tree_size": size})
+        self._fsync()  # never sign what is not on disk
+        self._write_note(size, self._frontier.root())
+        self._since_checkpoint = 0
+        return size
+
+    def _write_note(self, size: int, root: bytes) -> None:
+        note = sign_checkpoint(origin_line(self.origin), size, root, self._signers)
+        directory = self.log_dir / layout.CHECKPOINT_DIR
+        directory.mkdir(exist_ok=True)
+        tmp = directory / f"{layout.TMP_PREFIX}{size}"
+        with open(tmp, "wb") as f:
+            f.write(note)
+            os.fsync(f.fileno())
+        os.replace(tmp, directory / layout.note_name(size))
+        layout.fsync_dir(directory)
+        if self.anchor is not None:
+            try:
+                self.anchor.publish(size, note)
+                self.anchor_error = None
+            except AnchorError as exc:
+                # The log must keep working when S3 is down; the verifier shows the unanchored window.
+                self.anchor_error = str(exc)
+
+    def heartbeat(self) -> None:
+        """Append `audit.heartbeat` and re-sign: an idle log still proves it is alive and whole."""
+        with self._hold():
+            self._write_entry("audit.heartbeat", subject={}, data={"interval_s": self.config.heartbeat_seconds})
+            self._checkpoint("heartbeat")
+
+    def start_heartbeat(self) -> None:
+        """Run `heartbeat()` from a daemon thread whenever the log has been idle for the interval."""
+        if self._heartbeat_thread is not None:
+            return
+
+        def loop() -> None:
+            interval = self.config.heartbeat_seconds
+            while not self._closed:
+                time.sleep(min(60.0, interval / 4))
+                if not self._closed and time.monotonic() - self._last_append >= interval:
+                    with contextlib.suppress(RuntimeError):
+                        self.heartbeat()
+
+        self._heartbeat_thread = threading.Thread(target=loop, name="audit-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
+
+    def rotate_key(self, new: Signer) -> None:
+        """Switch signing keys: logs `audit.key.rotated` and a checkpoint signed by old and new key.
+
+        Pin the new key (`AuditConfig.pin`) on every verifier before the old one is revoked.
+        """
+        with self._hold():
+            old = self._signers[0]
+            self._write_entry("audit.key.rotated", subject={},
+                              data={"old": old.verifier.encode(), "new": new.verifier.encode()})
+            self._signers = [old, new]
+            self._checkpoint("key rotation")
+            self._signers = [new]
+
+    def close(self) -> None:
+        """Session end: write a closing checkpoint, release files."""
+        with self._mutex:
+            if self._closed:
+                return
+            with self._hold():
+                self._checkpoint("session end")
+            self._closed = True
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+
+def _age_seconds(ts: str) -> float:
+    """Seconds since an RFC 3339 UTC timestamp written by `_Clock` (0 when unparsable)."""
+    import calendar
+
+    try:
+        whole = calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return 0.0
+    return max(0.0, time.time() - whole)
+
+
+def require_log_dir(workspace: Path, config: AuditConfig) -> Path:
+    """The log directory of `workspace`; InputError when there is no log there."""
+    log_dir = config.log_dir_for(Path(workspace).resolve())
+    if not layout.segments(log_dir):
+        raise InputError("no audit log here (it is created by the first scan)", file=str(log_dir))
+    return log_dir

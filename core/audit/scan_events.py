@@ -1,0 +1,126 @@
+"""Audit events for a completed scan: `scan.completed` plus one event per status transition.
+
+Previous statuses come from the log itself (the replayed `drift.detected` / `drift.resolved`
+events of the same workspace). A small derived index under `<log dir>/index/` saves the replay;
+it records the seq and hash it was built up to and is rebuilt whenever they do not match the log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.audit import layout
+from driftdeck.core.audit.entry import Entry
+from driftdeck.core.audit.log import AuditLog
+from driftdeck.core.audit.reader import AuditReader
+from driftdeck.core.model import ScanReport, Status
+
+INDEX_NAME = "drift-status.json"
+NOT_DRIFTING = "in_sync"
+
+
+def _index_path(log: AuditLog) -> Path:
+    return log.log_dir / layout.INDEX_DIR / INDEX_NAME
+
+
+def _apply(statuses: dict[str, dict[str, str]], entry: Entry) -> None:
+    if entry.kind not in ("drift.detected", "drift.resolved"):
+        return
+    workspace = entry.subject.get("workspace") or ""
+    key = entry.data.get("key")
+    if not isinstance(key, str):
+        return
+    per = statuses.setdefault(workspace, {})
+    to = entry.data.get("to")
+    if entry.kind == "drift.resolved" or not isinstance(to, str):
+        per.pop(key, None)
+    else:
+        per[key] = to
+
+
+def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
+    """Drift statuses per workspace as of the log's head; index when valid, else a replay."""
+    reader = AuditReader(log.log_dir)
+    path = _index_path(log)
+    statuses: dict[str, dict[str, str]] = {}
+    start = -1
+    try:
+        cached = json.loads(path.read_text())
+        head = reader.get(cached["seq"]) if cached.get("seq", -1) >= 0 else None
+        if head is not None and head.hash == cached["hash"]:
+            statuses, start = cached["statuses"], cached["seq"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for entry in reader.entries_since(start):
+        _apply(statuses, entry)
+    return statuses
+
+
+def _save_statuses(log: AuditLog, statuses: dict[str, dict[str, str]], last: Entry) -> None:
+    path = _index_path(log)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(layout.TMP_PREFIX + INDEX_NAME)
+    tmp.write_text(json.dumps({"seq": last.seq, "hash": last.hash, "statuses": statuses}))
+    os.replace(tmp, path)
+
+
+def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | None = None,
+                actor: dict[str, Any] | None = None) -> list[Entry]:
+    """Append one `drift.detected` / `drift.resolved` per status transition since the previous
+    scan of `workspace` (default: the log's workspace), then `scan.completed`. Returns the entries.
+
+    Unchanged drift adds nothing but the `scan.completed`; an UNKNOWN verdict keeps the previous
+    status (it neither detects nor resolves).
+    """
+    ws = str(Path(workspace).resolve()) if workspace is not None else str(log.workspace)
+    written: list[Entry] = []
+    with log.batch():
+        log._write_buffer()  # the replay below reads the files: make this process's lines visible
+        statuses = _load_statuses(log)
+        previous = dict(statuses.get(ws, {}))
+        seen: set[str] = set()
+        detected = resolved = 0
+        for result in report.resources:
+            key = result.key
+            seen.add(key)
+            before = previous.get(key, NOT_DRIFTING)
+            now = result.status
+            subject = {"workspace": ws, "address": result.address, "provider_id": result.id,
+                       "resource_type": result.type}
+            if now.is_drift and before != now.value:
+                written.append(log.append("drift.detected", subject=subject, actor=actor,
+                                          data={"key": key, "from": before, "to": now.value,
+                                                "differences": len(result.differences)},
+                                          after=result.to_json()))
+                detected += 1
+            elif now == Status.IN_SYNC and before != NOT_DRIFTING:
+                written.append(log.append("drift.resolved", subject=subject, actor=actor,
+                                          data={"key": key, "from": before, "to": NOT_DRIFTING},
+                                          after=result.to_json()))
+                resolved += 1
+        for key, before in sorted(previous.items()):
+            if key not in seen:
+                written.append(log.append("drift.resolved", subject={"workspace": ws, "address": key}, actor=actor,
+                                          data={"key": key, "from": before, "to": "absent"}))
+                resolved += 1
+        written.append(log.append(
+            "scan.completed",
+            subject={"workspace": ws},
+            actor=actor,
+            data={
+                "generated_at": report.generated_at,
+                "duration_ms": report.duration_ms,
+                "summary": report.summary(),
+                "sources": [s.to_json() for s in report.sources],
+                "regions": list(report.regions),
+                "warnings": len(report.warnings),
+                "transitions": {"detected": detected, "resolved": resolved},
+            },
+        ))
+        for entry in written:
+            _apply(statuses, entry)
+        _save_statuses(log, statuses, written[-1])
+    return written

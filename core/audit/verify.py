@@ -1,0 +1,444 @@
+"""The verifier: every finding with a code and a location, and an exit status.
+
+Trust inputs are only the pinned public keys and the anchor, both from the operator's
+configuration. The local log, its notes and any cache are evidence to be checked, never trusted.
+
+Exit status: 0 verified, 2 tampered (any finding other than TORN_TAIL), 3 cannot verify (no pinned
+key, a configured anchor that could not be read, a torn tail awaiting `driftdeck audit recover`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blake3 import blake3
+
+from driftdeck.core.audit import layout
+from driftdeck.core.audit.anchor import Anchor, AnchorError
+from driftdeck.core.audit.canonical import parse_canonical
+from driftdeck.core.audit.chain import ChainChecker, Finding, Rec
+from driftdeck.core.audit.entry import schema_problem
+from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
+from driftdeck.core.audit.merkle import MerkleFrontier
+from driftdeck.core.audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
+
+NOT_TAMPERING = frozenset({"TORN_TAIL"})
+ORIGIN_PREFIX = "driftdeck.audit/"
+HEARTBEAT_TOLERANCE = 1.5
+
+
+@dataclass
+class VerifyResult:
+    log_dir: str
+    entries: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why it cannot be fully verified
+    notes: list[str] = field(default_factory=list)  # informational
+    origin: str | None = None
+    signed_through: int = 0  # size of the newest checkpoint that verified and matches the log
+    anchored_through: int | None = None  # size of the newest anchored checkpoint (None: no anchor)
+    anchor: str | None = None
+    hash_only: bool = False
+
+    @property
+    def tampered(self) -> bool:
+        return any(f.code not in NOT_TAMPERING for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        if self.tampered:
+            return 2
+        if self.problems or self.findings:
+            return 3
+        return 0
+
+    @property
+    def status(self) -> str:
+        return {0: "verified", 2: "tampered", 3: "cannot_verify"}[self.exit_code]
+
+    @property
+    def unanchored_from(self) -> int | None:
+        """First seq not covered by an anchored checkpoint (None when everything is anchored)."""
+        start = self.anchored_through or 0
+        return start if start < self.entries else None
+
+    @property
+    def unsigned_from(self) -> int | None:
+        return self.signed_through if self.signed_through < self.entries else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "log_dir": self.log_dir,
+            "origin": self.origin,
+            "entries": self.entries,
+            "mode": "hash-only" if self.hash_only else "full",
+            "signed_through": self.signed_through,
+            "anchor": self.anchor,
+            "anchored_through": self.anchored_through,
+            "unanchored_window": None
+            if self.unanchored_from is None
+            else {"first_seq": self.unanchored_from, "last_seq": self.entries - 1},
+            "findings": [f.to_json() for f in self.findings],
+            "problems": self.problems,
+            "notes": self.notes,
+        }
+
+
+def _epoch(ts: str) -> float:
+    try:
+        whole = calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return 0.0
+    frac = ts[19:-1]
+    return whole + (float("0" + frac) if frac.startswith(".") else 0.0)
+
+
+def _read_genesis_origin(log_dir: Path) -> str | None:
+    segs = layout.segments(log_dir)
+    if not segs:
+        return None
+    with open(segs[0][1], "rb") as f:
+        value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    if isinstance(value, dict) and value.get("kind") == "audit.genesis" and value.get("seq") == 0:
+        origin = value.get("data", {}).get("origin")
+        return origin if isinstance(origin, str) else None
+    return None
+
+
+class Verifier:
+    """One verification run over a log directory."""
+
+    def __init__(self, log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
+                 anchor: Anchor | None = None, hash_only: bool = False) -> None:
+        self.log_dir = log_dir
+        self.trusted = trusted
+        self.revoked = revoked
+        self.anchor = anchor
+        self.hash_only = hash_only
+        self.result = VerifyResult(str(log_dir), hash_only=hash_only, anchor=anchor.description if anchor else None)
+
+    def _find(self, code: str, detail: str, segment: str | None = None, line: int | None = None,
+              seq: int | None = None, seq_end: int | None = None) -> Finding:
+        finding = Finding(code, detail, segment, line, seq, seq_end)
+        self.result.findings.append(finding)
+        return finding
+
+    def run(self) -> VerifyResult:
+        res = self.result
+        if not self.trusted:
+            res.problems.append("no pinned public key in the configuration: signatures cannot be checked")
+        notes = self._local_notes()
+        origin = self._origin(notes)
+        res.origin = origin
+        anchored_sizes = self._anchored_sizes()
+        wanted = set(notes) | set(anchored_sizes or [])
+        roots, locs, chain, last_loc = self._stream(origin, wanted)
+        res.findings.extend(chain.findings)
+        self._logical_size = chain.logical_size
+        if not self.hash_only:
+            self._check_notes(notes, roots, chain)
+            self._settle_ambiguous_tail(chain, notes)
+            if anchored_sizes is not None:
+                self._check_anchor(anchored_sizes, roots, locs, last_loc, origin)
+            self._check_files()
+        else:
+            res.notes.append("hash-only: chain links checked; JSON, checkpoints, blobs and anchor not checked")
+        res.findings.sort(key=lambda f: (f.seq if f.seq is not None else res.entries, f.code))
+        return res
+
+    # ------------------------------------------------------------------ notes and origin
+    def _local_notes(self) -> dict[int, Checkpoint]:
+        valid: dict[int, Checkpoint] = {}
+        for size, path in layout.notes(self.log_dir):
+            where = f"{layout.CHECKPOINT_DIR}/{path.name}"
+            try:
+                cp = parse_checkpoint(path.read_bytes(), self.trusted, self.revoked)
+            except NoteError as exc:
+                if self.trusted:
+                    self._find(exc.code, exc.detail, where, None, size - 1 if size else None)
+                continue
+            if cp.size != size:
+                self._find("EDITED", f"note is named for size {size} but signs size {cp.size}", where, None, size - 1)
+                continue
+            valid[size] = cp
+        return valid
+
+    def _origin(self, notes: dict[int, Checkpoint]) -> str | None:
+        genesis = _read_genesis_origin(self.log_dir)
+        signed = {cp.origin for cp in notes.values()}
+        if len(signed) > 1:
+            self._find("FORKED", f"signed checkpoints name different origins: {sorted(signed)}", layout.CHECKPOINT_DIR)
+        if signed:
+            line = sorted(signed)[0]
+            origin = line[len(ORIGIN_PREFIX):] if line.startswith(ORIGIN_PREFIX) else line
+            if genesis is not None and genesis != origin:
+                segs = layout.segments(self.log_dir)
+                self._find("FORKED", f"genesis names origin {genesis}, signed checkpoints name {origin}",
+                           segs[0][1].name if segs else None, 1, 0)
+            return origin
+        return genesis
+
+    def _anchored_sizes(self) -> list[int] | None:
+        if self.anchor is None or self.hash_only:
+            return None
+        try:
+            return self.anchor.sizes()
+        except AnchorError as exc:
+            self.result.problems.append(f"anchor unreachable: {exc}")
+            return None
+
+    # ------------------------------------------------------------------ the stream
+    def _stream(self, origin: str | None, wanted: set[int]) -> tuple[dict[int, bytes], dict[int, tuple[str, int]],
+                                                                      ChainChecker, tuple[str, int] | None]:
+        res = self.result
+        chain = ChainChecker(origin_prev(origin) if origin else None)
+        frontier = MerkleFrontier()
+        self._tail_frontier: tuple[MerkleFrontier, bytes] | None = None
+        roots: dict[int, bytes] = {}
+        locs: dict[int, tuple[str, int]] = {}
+        self._checkpoint_entries: list[tuple[int, int, str, int]] = []  # seq, tree_size, segment, line
+        self._blob_refs: set[str] = set()
+        segs = layout.segments(self.log_dir)
+        last_seg = segs[-1][1].name if segs else None
+        idx = 0
+        prev_ts = ""
+        prev_seq = -2
+        prev_kind = ""
+        prev_interval = 0.0
+        last_loc: tuple[str, int] | None = None
+        hash_only = self.hash_only
+        # Frontiers one and two leaves back, to settle an ambiguous last link (see below).
+        back1 = back2 = MerkleFrontier()
+        prev_leaf = b""
+        for segment, number, line, complete in layout.iter_lines(self.log_dir):
+            if not complete and segment == last_seg:
+                self._find("TORN_TAIL", f"final line has no newline ({len(line)} bytes, an interrupted write); "
+                           "run `driftdeck audit recover`", segment, number, idx)
+                continue
+            digest = blake3(ENTRY_TAG + line).digest()
+            rec = Rec(idx, segment, number, digest.hex(), None, None)
+            if hash_only:
+                peeked = layout.peek(line)
+                if peeked is None:
+                    rec.problem = "line has no readable seq/prev"
+                else:
+                    rec.seq, rec.p = peeked[0], peeked[1].decode("ascii", "replace")
+            else:
+                value, reason = parse_canonical(line)
+                problem = schema_problem(value) if value is not None else None
+                if value is None or problem:
+                    rec.problem = reason or problem or "unreadable line"
+                    if value is not None and not problem:
+                        rec.seq, rec.p = value["seq"], value["prev"]
+                else:
+                    rec.seq, rec.p = value["seq"], value["prev"]
+                    if reason:
+                        rec.problem, rec.problem_code = reason, "NONCANONICAL"
+                    rec.value = value
+                if not complete:
+                    rec.problem, rec.problem_code = "line has no newline in the middle of the log", "EDITED"
+                back2, back1 = back1, frontier.copy()
+                prev_leaf = digest
+                frontier.append(digest)
+                size = frontier.size
+                if size in wanted:
+                    roots[size] = frontier.root()
+                    locs[size] = (segment, number)
+                if rec.value is not None and rec.problem is None:
+                    value = rec.value
+                    ts, kind = value["ts"], value["kind"]
+                    if value["seq"] == prev_seq + 1:
+                        if ts < prev_ts:
+                            self._find("REORDERED", f"timestamp {ts} is earlier than the previous entry's {prev_ts}",
+                                       segment, number, value["seq"])
+                        elif prev_kind == "audit.heartbeat" and kind != "audit.recovered" and prev_interval and (
+                            _epoch(ts) - _epoch(prev_ts) > HEARTBEAT_TOLERANCE * prev_interval
+                        ):
+                            self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(prev_ts))} s since the heartbeat "
+                                       f"before (interval {int(prev_interval)} s)", segment, number, value["seq"])
+                    prev_ts, prev_seq, prev_kind = ts, value["seq"], kind
+                    if kind == "audit.heartbeat":
+                        interval = value["data"].get("interval_s")
+                        prev_interval = float(interval) if isinstance(interval, int) else 0.0
+                    if kind == "audit.checkpoint" and isinstance(value["data"].get("tree_size"), int):
+                        self._checkpoint_entries.append((value["seq"], value["data"]["tree_size"], segment, number))
+                    for ref_name in ("before_ref", "after_ref"):
+                        ref = value.get(ref_name)
+                        if ref is not None:
+                            self._check_blob(ref, ref_name, segment, number, value["seq"])
+            chain.feed(rec)
+            last_loc = (segment, number)
+            idx += 1
+        chain.finish()
+        res.entries = idx
+        if idx >= 2 and not hash_only:
+            self._tail_frontier = (back2, prev_leaf)
+        return roots, locs, chain, last_loc
+
+    def _check_blob(self, ref: Any, name: str, segment: str, number: int, seq: int) -> None:
+        address = ref.get("blake3") if isinstance(ref, dict) else None
+        if not isinstance(address, str) or not layout.BLOB_RE.match(address):
+            self._find("EDITED", f"{name} is not a blob reference", segment, number, seq)
+            return
+        self._blob_refs.add(address)
+        path = layout.blob_path(self.log_dir, address)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self._find("MISSING", f"{name} blob {address[:16]}… is missing", segment, number, seq)
+            return
+        if blake3(data).hexdigest() != address or len(data) != ref.get("bytes"):
+            self._find("EDITED", f"{name} blob {address[:16]}… does not match its hash", segment, number, seq)
+
+    # ------------------------------------------------------------------ checkpoints
+    def _check_notes(self, notes: dict[int, Checkpoint], roots: dict[int, bytes], chain: ChainChecker) -> None:
+        res = self.result
+        n = chain.logical_size
+        good_before = 0
+        truncated_reported = False
+        for size in sorted(notes):
+            cp = notes[size]
+            where = f"{layout.CHECKPOINT_DIR}/{layout.note_name(size)}"
+            if size > n:
+                if not truncated_reported:
+                    biggest = max(notes)
+                    self._find("TRUNCATED", f"signed checkpoint covers {biggest} entries but the log has {n}",
+                               where, None, n, biggest - 1)
+                    truncated_reported = True
+                continue
+            if roots.get(size) != cp.root:
+                explained = (chain.first_bad_seq is not None and chain.first_bad_seq < size) or (
+                    chain.first_bad_idx is not None and chain.first_bad_idx < size
+                )
+                if not explained:
+                    self._find("EDITED", f"entries do not match the signed checkpoint of size {size} "
+                               "(changed and re-chained)", where, None, good_before, size - 1)
+                continue
+            if chain.first_bad_seq is None or chain.first_bad_seq >= size:
+                res.signed_through = max(res.signed_through, size)
+                good_before = size
+        # Every checkpoint entry promises a note; only the newest may be missing after a crash.
+        newest = max((e[0] for e in self._checkpoint_entries), default=-1)
+        present = {size for size, _ in layout.notes(self.log_dir)}
+        for seq, tree_size, segment, number in self._checkpoint_entries:
+            if tree_size in present:
+                continue
+            if seq == newest:
+                res.notes.append(f"checkpoint at seq {seq} has no note (interrupted checkpoint); "
+                                 "the next open re-signs it")
+            else:
+                self._find("MISSING", f"checkpoint note for size {tree_size} was deleted", segment, number, seq)
+
+    def _settle_ambiguous_tail(self, chain: ChainChecker, notes: dict[int, Checkpoint]) -> None:
+        """The last line's prev disagrees with the line before: which of the two changed?
+
+        The signed note settles it: if the tree with the hash the last line committed to reproduces
+        the signed root, the line before was edited; otherwise the last line's prev was.
+        """
+        if chain.ambiguous_tail is None or self._tail_frontier is None:
+            return
+        finding, x = chain.ambiguous_tail
+        cp = notes.get(self.result.entries)
+        if cp is None or x.p is None:
+            return
+        before_two, last_leaf = self._tail_frontier
+        trial = before_two.copy()
+        try:
+            trial.append(bytes.fromhex(x.p))
+        except ValueError:
+            return
+        trial.append(last_leaf)
+        if trial.root() != cp.root:
+            finding.segment, finding.line, finding.seq = x.segment, x.line, x.eff
+            finding.detail = "entry's prev was changed (it no longer links to the entry before it)"
+
+    # ------------------------------------------------------------------ anchor
+    def _check_anchor(self, sizes: list[int], roots: dict[int, bytes], locs: dict[int, tuple[str, int]],
+                      last_loc: tuple[str, int] | None, origin: str | None) -> None:
+        assert self.anchor is not None
+        res = self.result
+        n = self._logical_size
+        chosen: Checkpoint | None = None
+        for size in reversed(sizes[-8:]):
+            try:
+                copies = self.anchor.fetch(size)
+            except AnchorError as exc:
+                res.problems.append(f"anchor unreachable: {exc}")
+                return
+            valid: list[Checkpoint] = []
+            for copy in copies:
+                if not copy.locked:
+                    res.problems.append(f"{copy.where} is not under COMPLIANCE retention: not a write-once anchor")
+                try:
+                    valid.append(parse_checkpoint(copy.note, self.trusted, self.revoked))
+                except NoteError as exc:
+                    self._find(exc.code, f"anchored note: {exc.detail}", copy.where, None, size - 1 if size else None)
+            if {cp.root for cp in valid} and len({cp.root for cp in valid}) > 1:
+                self._find("FORKED", f"the anchor holds different signed roots for size {size}", copies[0].where,
+                           None, size - 1)
+            if valid:
+                chosen = valid[-1]
+                break
+        if chosen is None:
+            res.notes.append("nothing verifiable is anchored yet")
+            res.anchored_through = 0
+            return
+        m = chosen.size
+        res.anchored_through = m
+        if origin is not None and chosen.origin != ORIGIN_PREFIX + origin:
+            self._find("FORKED", f"anchored checkpoint is for origin {chosen.origin}, the log is {origin}",
+                       self.anchor.description, None, 0)
+            return
+        seg, line = last_loc if last_loc else (None, None)
+        if n < m:
+            rolled = False
+            if n in sizes and n in roots:
+                try:
+                    older = [parse_checkpoint(c.note, self.trusted, self.revoked) for c in self.anchor.fetch(n)]
+                except (AnchorError, NoteError):
+                    older = []
+                rolled = any(cp.root == roots[n] for cp in older)
+            if rolled:
+                self._find("ROLLED_BACK", f"the log is the state anchored at size {n}; the anchor has {m} entries "
+                           f"({m - n} newer entries are gone)", seg, line, n, m - 1)
+            else:
+                self._find("TRUNCATED", f"the anchor commits to {m} entries but the log has {n}", seg, line, n, m - 1)
+            return
+        if roots.get(m) != chosen.root:
+            where = locs.get(m, (seg, line))
+            self._find("FORKED", f"the log's first {m} entries differ from the anchored checkpoint "
+                       "(rewritten history)", where[0], where[1], m - 1)
+
+    # ------------------------------------------------------------------ stray files
+    def _check_files(self) -> None:
+        for root, dirs, files in os.walk(self.log_dir):
+            rel = Path(root).relative_to(self.log_dir)
+            parts = rel.parts
+            if parts and parts[0] == layout.INDEX_DIR:
+                dirs[:] = []
+                continue
+            for name in files:
+                relname = str(rel / name) if parts else name
+                if name.startswith(layout.TMP_PREFIX):
+                    self.result.notes.append(f"leftover temporary file {relname} (interrupted write)")
+                    continue
+                if not parts and (layout.SEGMENT_RE.match(name) or name == layout.LOCK_NAME):
+                    continue
+                if parts == (layout.CHECKPOINT_DIR,) and layout.NOTE_RE.match(name):
+                    continue
+                if len(parts) == 2 and parts[0] == layout.BLOB_DIR and name in self._blob_refs:
+                    continue
+                self._find("UNKNOWN_FILE", "file is not part of the log (no entry refers to it)", relname)
+
+
+def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
+           anchor: Anchor | None = None, hash_only: bool = False) -> VerifyResult:
+    """Verify one log directory; see `VerifyResult.exit_code`."""
+    return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only).run()
