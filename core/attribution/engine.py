@@ -203,8 +203,12 @@ def _session_index(
         if not keys:
             break
         asked |= keys
-        earliest = min((e.event_time for e in pending if e.event_time), default=start)
-        pending = source.events(min(earliest, start) - MAX_SESSION, end, resource_names=keys)
+        earliest = min(min((e.event_time for e in pending if e.event_time), default=start), start)
+        finder = getattr(source, "session_events", None)
+        if callable(finder):
+            pending = finder(keys, earliest - MAX_SESSION, end)
+        else:
+            pending = source.events(earliest - MAX_SESSION, end, resource_names=keys)
         sessions.add(pending)
     return sessions
 

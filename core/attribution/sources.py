@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import botocore.exceptions
 
+from driftdeck.core.attribution.actors import SESSION_EVENTS
 from driftdeck.core.attribution.events import CloudTrailEvent, parse_record
 from driftdeck.core.attribution.parsing import LoadResult, dedupe, is_log_name, load_files, parse_log
 from driftdeck.core.attribution.ratelimit import Clock, PerKeyLimiter
@@ -317,8 +318,30 @@ class LookupEventsSource:
             if 0 < len(names) <= self.max_name_queries
             else [("ReadOnly", "false")]
         )
+        return self._run(self.regions, queries, start, end)
+
+    def session_events(
+        self, access_key_ids: Collection[str], start: datetime, end: datetime
+    ) -> list[CloudTrailEvent]:
+        """The STS events that issued these session keys. AssumeRole is read-only, so a ReadOnly=false
+        sweep never finds it: ask by key (LookupEvents lists the issued key as a resource), or by event
+        name when there are many keys. STS's global endpoint logs in us-east-1, so that region is asked too."""
+        start, end = _utc(start), _utc(end)
+        keys = sorted({k for k in access_key_ids if k})
+        if not keys:
+            return []
+        if len(keys) <= self.max_name_queries:
+            queries = [("ResourceName", k) for k in keys]
+        else:
+            queries = [("EventName", name) for name in sorted(SESSION_EVENTS)]
+        regions = list(dict.fromkeys([*self.regions, "us-east-1"]))
+        return self._run(regions, queries, start, end)
+
+    def _run(
+        self, regions: Sequence[str], queries: Sequence[tuple[str, str]], start: datetime, end: datetime
+    ) -> list[CloudTrailEvent]:
         found: list[CloudTrailEvent] = []
-        for region in self.regions:
+        for region in regions:
             for key, value in queries:
                 found += self._query(region, key, value, start, end)
         return dedupe(e for e in found if _in_range(e, start, end))

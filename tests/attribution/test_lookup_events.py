@@ -181,3 +181,34 @@ def test_token_bucket_allows_a_burst_of_capacity_then_the_rate() -> None:
         stamps.append(clock.now - 1000.0)
     assert stamps[:3] == [0.0, 0.0, 0.0]
     assert [round(s, 6) for s in stamps[3:]] == [0.5, 1.0, 1.5, 2.0]
+
+
+def test_session_origins_are_asked_by_event_name_when_keys_are_many(
+    stubbed: tuple[dict[str, Stubber], dict[str, Any]],
+) -> None:
+    stubbers, clients = stubbed
+    names = sorted(
+        [
+            "AssumeRole",
+            "AssumeRoleWithSAML",
+            "AssumeRoleWithWebIdentity",
+            "GetFederationToken",
+            "GetSessionToken",
+        ]
+    )
+    for region in ("eu-west-1", "us-east-1"):  # the scanned region, then STS's global-endpoint region
+        for name in names:
+            params = {
+                "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": name}],
+                "StartTime": ANY,
+                "EndTime": ANY,
+                "MaxResults": 50,
+            }
+            stubbers[region].add_response("lookup_events", {"Events": []}, params)
+    source = LookupEventsSource(
+        ["eu-west-1"], client_factory=clients.__getitem__, clock=FakeClock(), max_name_queries=3
+    )
+    end = datetime(2026, 3, 2, tzinfo=UTC)
+    assert source.session_events([f"ASIAKEY{i}" for i in range(4)], end - timedelta(hours=12), end) == []
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
