@@ -160,6 +160,10 @@ class DriftdeckApp(App[int]):
 
     def on_unmount(self) -> None:
         self._watch_stop.set()
+        try:
+            self.feed.close()  # writes the log's session-end checkpoint
+        except Exception:  # noqa: BLE001 - never block quitting
+            pass
 
     # ----- polling ----------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -245,11 +249,11 @@ class DriftdeckApp(App[int]):
                 self.notify(f"{len(drifted)} resource(s) drifted", title="drift", severity="warning")
             return
         new = [t for t in changes if t.is_new_drift]
-        for t in new[:NOTIFY_LIMIT]:
-            status = t.current.value if t.current else "gone"
-            self.notify(f"{t.key} is now {status}", title="new drift", severity="warning", timeout=6)
-        if len(new) > NOTIFY_LIMIT:
-            self.notify(f"and {len(new) - NOTIFY_LIMIT} more", title="new drift", severity="warning")
+        if new:
+            lines = [f"{t.key}: {t.current.value if t.current else 'gone'}" for t in new[:NOTIFY_LIMIT]]
+            if len(new) > NOTIFY_LIMIT:
+                lines.append(f"and {len(new) - NOTIFY_LIMIT} more")
+            self.notify("\n".join(lines), title="new drift", severity="warning", timeout=5)
         resolved = [t for t in changes if t.is_resolved]
         if resolved:
             names = ", ".join(t.key for t in resolved[:NOTIFY_LIMIT])
@@ -284,7 +288,12 @@ class DriftdeckApp(App[int]):
     # ----- audit ----------------------------------------------------------------------------------
     @property
     def audit_scope(self) -> str | None:
-        return self.selected_key if self.audit_follow else None
+        """What the audit panel is filtered to: the selection's address (or provider id when unmanaged)."""
+        key = self.selected_key if self.audit_follow else None
+        result = self.results.get(key) if key else None
+        if result is None:
+            return None
+        return result.address or result.id
 
     @work(thread=True, exclusive=True, group="audit-read", exit_on_error=False)
     def load_audit(self, scope: str | None | bool = False) -> None:
@@ -382,7 +391,7 @@ class DriftdeckApp(App[int]):
             try:
                 self.feed.append(
                     "config.changed",
-                    subject={"tool": "driftdeck", "workspace": str(self.workspace), "file": rel},
+                    subject={"tool": "driftdeck", "workspace": str(self.workspace)},
                     data={"file": rel, "diff": change.diff, "added": change.counts[0], "removed": change.counts[1]},
                     before=change.before,
                     after=change.after,

@@ -33,12 +33,12 @@ class AuditEvent:
 
     @property
     def resource(self) -> str | None:
-        value = self.subject.get("resource") or self.subject.get("address")
+        value = self.subject.get("address") or self.subject.get("provider_id")
         return str(value) if value else None
 
     @property
     def summary(self) -> str:
-        res = self.resource or self.subject.get("file") or self.subject.get("workspace") or ""
+        res = self.resource or self.data.get("file") or self.subject.get("workspace") or ""
         return f"{res}" if res else ""
 
 
@@ -88,6 +88,9 @@ class AuditFeed(Protocol):
     def record_scan(self, report: Any) -> None:
         """Append the scan summary and the drift transitions since the previous recorded scan."""
 
+    def close(self) -> None:
+        """Flush and release the log (end of the session)."""
+
 
 class MemoryFeed:
     """An in-memory log with the same shape (no hashing): tests, snapshots, --no-audit."""
@@ -99,10 +102,14 @@ class MemoryFeed:
         self._state = state or ChainState("unverified", detail="in-memory log")
         self._lock = threading.Lock()
         self.clock = lambda: "2026-01-01T00:00:00Z"
+        self._recorded: dict[str, Any] = {}
 
     def events(self, *, resource: str | None = None, limit: int = 200) -> list[AuditEvent]:
         with self._lock:
-            out = [e for e in reversed(self._events) if resource is None or e.resource == resource]
+            out = [
+                e for e in reversed(self._events)
+                if resource is None or resource in (e.subject.get("address"), e.subject.get("provider_id"))
+            ]
         return out[:limit]
 
     def event(self, seq: int) -> AuditEvent | None:
@@ -130,7 +137,24 @@ class MemoryFeed:
             )
 
     def record_scan(self, report: Any) -> None:
-        self.append("scan.completed", subject={}, data={"summary": report.summary()})
+        """Like the real log: the summary, then one event per status transition since the last scan."""
+        current = {r.key: r for r in report.resources}
+        self.append("scan.completed", subject={"tool": "driftdeck"}, data={"summary": report.summary()})
+        for key, r in current.items():
+            prev = self._recorded.get(key)
+            if r.status.is_drift and (prev is None or prev.status != r.status):
+                self.append("drift.detected", subject=subject_for(key, r.type, r.id),
+                            data={"status": r.status.value, "differences": [d.to_json() for d in r.differences]},
+                            before=prev.live if prev else r.expected, after=r.live)
+        for key, prev in self._recorded.items():
+            now = current.get(key)
+            if prev.status.is_drift and (now is None or not now.status.is_drift):
+                self.append("drift.resolved", subject=subject_for(key, prev.type, prev.id),
+                            data={"status": now.status.value if now else "gone"})
+        self._recorded = current
+
+    def close(self) -> None:
+        pass
 
 
 def diff_lines(before: Any, after: Any) -> list[tuple[str, str]]:
@@ -173,11 +197,16 @@ def open_feed(workspace: Path, *, read_only: bool = False) -> AuditFeed:
 
 
 def subject_for(key: str, rtype: str | None = None, rid: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"tool": "driftdeck", "resource": key}
+    """The log's subject for a resource (keys: tool, workspace, address, provider_id, resource_type)."""
+    out: dict[str, Any] = {"tool": "driftdeck"}
+    if ":" in key and rid is not None and key == f"{rtype}:{rid}":
+        out["provider_id"] = rid  # unmanaged: no address
+    else:
+        out["address"] = key
+        if rid:
+            out["provider_id"] = rid
     if rtype:
-        out["type"] = rtype
-    if rid:
-        out["id"] = rid
+        out["resource_type"] = rtype
     return out
 
 

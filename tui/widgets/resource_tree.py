@@ -148,6 +148,7 @@ class ResourceTree(Tree[NodeData]):
         if not self._built_once:
             self._built_once = True
             self._initial_expand()
+            self.call_after_refresh(self._place_initial_cursor)
 
     def repaint(self) -> None:
         """Re-render visible lines (labels are computed from the results at render time)."""
@@ -208,6 +209,10 @@ class ResourceTree(Tree[NodeData]):
             node = self._group_nodes[path]
             if not node.children and not node.is_expanded:
                 continue  # not materialised yet: leaves come on first expand
+            if not node.children:
+                self._materialise_keys(node, keys)
+                changed = True
+                continue
             if old_members.get(path) == keys:
                 continue
             changed |= self._sync_leaves(path, node, keys)
@@ -221,9 +226,9 @@ class ResourceTree(Tree[NodeData]):
         index = bisect.bisect_left([_sort_key(p) for p in siblings], _sort_key(path))
         before = self._group_nodes[siblings[index]] if index < len(siblings) else None
         is_type_group = len(path) == 3 or (path[0] == UNMANAGED_GROUP and len(path) == 2)
-        node = parent.add(
-            Text(path[-1]), GroupData(path), before=before, expand=not is_type_group, allow_expand=True
-        )
+        # In a small estate a type group that appears later (new unmanaged type...) opens at once.
+        expand = not is_type_group or (self._built_once and len(self.results) <= AUTO_EXPAND_LIMIT)
+        node = parent.add(Text(path[-1]), GroupData(path), before=before, expand=expand, allow_expand=True)
         self._group_nodes[path] = node
 
     def _forget_subtree(self, path: GroupPath) -> None:
@@ -263,8 +268,25 @@ class ResourceTree(Tree[NodeData]):
         keys = self._members.get(path)
         if node is None or keys is None or node.children:
             return
+        self._materialise_keys(node, keys)
+
+    def _materialise_keys(self, node: TreeNode[NodeData], keys: list[str]) -> None:
         for key in keys:
             self._leaf_nodes[key] = node.add_leaf(Text(self._labels[key]), LeafData(key))
+
+    def _first_leaf(self) -> TreeNode[NodeData] | None:
+        """The first drifted leaf shown (else the first leaf): where an operator wants to start."""
+        leaves = [n for n in self._leaf_nodes.values()]
+        drifted = [n for n in leaves if isinstance(n.data, LeafData) and self.results[n.data.key].status.is_drift]
+        pool = drifted or leaves
+        return min(pool, key=lambda n: n.line if n.line >= 0 else 1 << 30) if pool else None
+
+    def _place_initial_cursor(self) -> None:
+        if self.cursor_line >= 0 and self.selected_key is not None:
+            return
+        first = self._first_leaf()
+        if first is not None:
+            self.move_cursor(first, animate=False)
 
     def _initial_expand(self) -> None:
         # A small estate opens fully; a big one shows its groups and loads leaves on demand.

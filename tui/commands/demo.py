@@ -1,0 +1,79 @@
+"""`driftdeck demo`: the dashboard on a local emulated AWS estate that drifts while you watch."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from driftdeck.tui.commands.tui import add_common_options, load_keymap
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "demo",
+        help="try driftdeck without an AWS account: a local estate that drifts while you watch",
+        description=(
+            "Starts a local AWS emulator (moto) on 127.0.0.1, creates a small estate with its Terraform code "
+            "and state in a temporary folder, opens the dashboard, and has named actors change things out of band."
+        ),
+    )
+    add_common_options(parser)
+    parser.set_defaults(interval=4.0)
+    parser.add_argument("--start-after", type=float, default=8.0, help="seconds before the first actor acts (default 8)")
+    parser.add_argument("--step", type=float, default=6.0, help="seconds between actors (default 6)")
+    parser.add_argument("--workspace", type=Path, help="build the demo here instead of a temporary folder")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary workspace afterwards")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from driftdeck.core.aws import AwsContext
+    from driftdeck.core.scan import ScanOptions, run_scan
+    from driftdeck.tui.app import DriftdeckApp
+    from driftdeck.tui.audit_feed import MemoryFeed, open_feed
+    from driftdeck.tui.demo import Actors, build_workspace, local_aws, make_workspace
+
+    # The emulator logs every request; on a full-screen terminal that would tear the display.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    keymap = load_keymap(args.keymap)
+    workspace = args.workspace.resolve() if args.workspace else make_workspace()
+    workspace.mkdir(parents=True, exist_ok=True)
+    try:
+        with local_aws():
+            build_workspace(workspace)
+            feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
+            app = DriftdeckApp(
+                workspace,
+                scanner=lambda: run_scan(ScanOptions(path=workspace, regions=("us-east-1",)), ctx=AwsContext()),
+                feed=feed,
+                poll_interval=args.interval,
+                read_only=args.read_only,
+                watch=not args.no_watch,
+                keymap=keymap,
+                record_audit=not args.no_audit,
+                title=f"demo · {workspace}",
+            )
+            actors = Actors(workspace, start_after=args.start_after, every=args.step)
+            app.report_hook = actors.attribute
+
+            def announce(text: str) -> None:
+                try:
+                    app.call_from_thread(app.notify, text, title="demo actor", timeout=6)
+                except RuntimeError:
+                    pass  # the app has already exited
+
+            actors.announce = announce
+            actors.start()
+            try:
+                app.run()
+            finally:
+                actors.stop()
+    finally:
+        if not args.workspace and not args.keep:
+            shutil.rmtree(workspace, ignore_errors=True)
+        elif args.keep:
+            print(f"demo workspace kept at {workspace}")
+    return 0

@@ -1,0 +1,79 @@
+"""`driftdeck [PATH]` / `driftdeck tui [PATH]`: the live dashboard on the IaC under PATH."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.errors import InputError
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "tui",
+        help="open the live dashboard on the IaC under PATH (the default command)",
+        description="Keys: ? help, / filter, d drifted only, r rescan, s pause polling, v verify the audit chain, q quit.",
+    )
+    add_common_options(parser)
+    parser.add_argument("path", nargs="?", default=".", help="IaC folder or state file (default: .)")
+    parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
+    parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
+    parser.set_defaults(func=run)
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls, 0 = manual only (default 60)")
+    parser.add_argument("--read-only", action="store_true", help="hide every action that could change anything")
+    parser.add_argument("--no-audit", action="store_true", help="do not write to the audit log")
+    parser.add_argument("--no-watch", action="store_true", help="do not watch the IaC files for changes")
+    parser.add_argument("--keymap", type=Path, help="TOML file of binding id = \"keys\" (default: keymap.toml in the config dir)")
+
+
+def load_keymap(path: Path | None) -> dict[str, str]:
+    """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file."""
+    if path is None:
+        import platformdirs
+
+        path = Path(platformdirs.user_config_dir("driftdeck")) / "keymap.toml"
+        if not path.exists():
+            return {}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read keymap: {exc.strerror}", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"keymap is not valid TOML: {exc}", file=str(path)) from None
+    table = doc.get("keys", doc)
+    bad = [k for k, v in table.items() if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"keymap values must be strings of keys (e.g. rescan = \"ctrl+r\"): {', '.join(bad)}", file=str(path))
+    return dict(table)
+
+
+def run(args: argparse.Namespace) -> int:
+    from driftdeck.core.aws import AwsContext
+    from driftdeck.core.scan import ScanOptions, load_desired_state, run_scan
+    from driftdeck.tui.app import DriftdeckApp
+    from driftdeck.tui.audit_feed import MemoryFeed, open_feed
+
+    path = Path(args.path).resolve()
+    load_desired_state(path)  # fail fast, before the screen opens, with the file and line
+    keymap = load_keymap(args.keymap)
+    options = ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=not args.no_unmanaged)
+    workspace = path if path.is_dir() else path.parent
+    feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
+    app = DriftdeckApp(
+        workspace,
+        scanner=lambda: run_scan(options, ctx=AwsContext()),
+        feed=feed,
+        poll_interval=args.interval,
+        read_only=args.read_only,
+        watch=not args.no_watch,
+        keymap=keymap,
+        record_audit=not args.no_audit,
+        title=str(path),
+    )
+    app.run()
+    return 0

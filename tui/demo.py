@@ -1,0 +1,448 @@
+"""`driftdeck demo`: a local AWS (moto) with a small realistic estate, its Terraform code and state, the
+TUI on top, and named actors who change things out of band while the operator watches.
+
+Terraform is not on a user's machine and moto assigns fresh ids on every run, so the estate is created
+with boto3 and its state is written to match: each resource's attributes are read back through the
+engine's own collectors (Terraform-shaped where the collector's live view is not, e.g. security group
+blocks), and a verification scan confirms the starting view is in sync.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.collectors import collector_for
+from driftdeck.core.model import Attribution, DesiredResource, ScanReport, SourceRef, Status
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ESTATE_DIR = Path(__file__).with_name("demo_estate")
+STATE_NAME = "terraform.tfstate"
+AWS_PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
+
+
+# ----- the local AWS ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_aws() -> Iterator[str]:
+    """A moto server on a free 127.0.0.1 port, with boto3's standard chain pointed at it."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in DEMO_ENV_KEYS}
+    os.environ.update(demo_env(url))
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(key, None)
+    try:
+        yield url
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
+
+
+DEMO_ENV_KEYS = (
+    "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+)
+
+
+def demo_env(url: str) -> dict[str, str]:
+    # Fake credentials for the local emulator only; nothing here can reach a real account.
+    return {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+# ----- the estate -------------------------------------------------------------------------------------------
+@dataclass
+class Planned:
+    """One resource instance to record in state."""
+
+    module: str
+    type: str
+    name: str
+    id: str
+    attributes: dict[str, Any]
+    index_key: str | None = None
+    # False when the collector's live view is not Terraform's shape (security group blocks).
+    from_live: bool = True
+
+    @property
+    def address(self) -> str:
+        base = f"{self.module + '.' if self.module else ''}{self.type}.{self.name}"
+        return base if self.index_key is None else f'{base}["{self.index_key}"]'
+
+
+def _tags(**tags: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+ASSETS_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::acme-demo-assets", "arn:aws:s3:::acme-demo-assets/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+ASSUME_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+DEPLOY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:PutBucketTagging"],
+            "Resource": ["arn:aws:s3:::acme-demo-assets", "arn:aws:s3:::acme-demo-assets/*"],
+        }
+    ],
+}
+PROD = {"Env": "prod"}
+
+
+def provision(session: boto3.session.Session) -> list[Planned]:
+    """Create the estate described by demo_estate/*.tf; return what the state must record."""
+    out: list[Planned] = []
+    out += _provision_s3(session.client("s3", region_name=REGION))
+    out += _provision_iam(session.client("iam", region_name=REGION))
+    out += _provision_network(session.client("ec2", region_name=REGION))
+    out += _provision_queues(session.client("sqs", region_name=REGION), session.client("sns", region_name=REGION))
+    return out
+
+
+def _provision_s3(s3: Any) -> list[Planned]:
+    out: list[Planned] = []
+    owners = {"logs": "platform", "assets": "web", "backups": "platform"}
+    for name, owner in owners.items():
+        bucket = f"acme-demo-{name}"
+        s3.create_bucket(Bucket=bucket)
+        tags = {"Env": "prod", "Owner": owner}
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _tags(**tags)})
+        out.append(Planned("", "aws_s3_bucket", name, bucket, {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
+                                                                  "tags": tags, "tags_all": tags}))
+    for name in ("logs", "backups"):
+        bucket = f"acme-demo-{name}"
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        out.append(Planned("", "aws_s3_bucket_versioning", name, bucket, {"bucket": bucket}))
+    s3.put_public_access_block(
+        Bucket="acme-demo-logs",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        },
+    )
+    out.append(Planned("", "aws_s3_bucket_public_access_block", "logs", "acme-demo-logs", {"bucket": "acme-demo-logs"}))
+    s3.put_bucket_policy(Bucket="acme-demo-assets", Policy=json.dumps(ASSETS_POLICY))
+    out.append(Planned("", "aws_s3_bucket_policy", "assets", "acme-demo-assets", {"bucket": "acme-demo-assets"}))
+    return out
+
+
+def _provision_iam(iam: Any) -> list[Planned]:
+    role = iam.create_role(
+        RoleName="ci-deployer", AssumeRolePolicyDocument=json.dumps(ASSUME_ROLE), Tags=_tags(**PROD)
+    )["Role"]
+    policy = iam.create_policy(
+        PolicyName="acme-deploy", Description="What CI may change", PolicyDocument=json.dumps(DEPLOY_POLICY)
+    )["Policy"]
+    iam.attach_role_policy(RoleName="ci-deployer", PolicyArn=policy["Arn"])
+    user = iam.create_user(UserName="alice", Tags=_tags(Team="platform"))["User"]
+    return [
+        Planned("", "aws_iam_role", "ci_deployer", "ci-deployer",
+                {"name": "ci-deployer", "arn": role["Arn"], "unique_id": role["RoleId"], "tags_all": PROD}),
+        Planned("", "aws_iam_policy", "deploy", policy["Arn"],
+                {"name": "acme-deploy", "arn": policy["Arn"], "policy_id": policy["PolicyId"]}),
+        Planned("", "aws_iam_role_policy_attachment", "ci_deploy", "ci-deployer-20260101000000000000000001",
+                {"role": "ci-deployer", "policy_arn": policy["Arn"]}),
+        Planned("", "aws_iam_user", "alice", "alice",
+                {"name": "alice", "arn": user["Arn"], "unique_id": user["UserId"], "tags_all": {"Team": "platform"}}),
+    ]
+
+
+def _sg_block(protocol: str, from_port: int, to_port: int, *, cidrs: list[str] | None = None,
+              groups: list[str] | None = None, description: str = "") -> dict[str, Any]:
+    return {
+        "cidr_blocks": cidrs or [], "description": description, "from_port": from_port, "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [], "protocol": protocol, "security_groups": groups or [], "self": False, "to_port": to_port,
+    }
+
+
+def _provision_network(ec2: Any) -> list[Planned]:
+    module = "module.network"
+    vpc_tags = {"Name": "acme-main", "Env": "prod"}
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": _tags(**vpc_tags)}])["Vpc"]
+    vpc_id = vpc["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    out = [Planned(module, "aws_vpc", "main", vpc_id, {"arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{vpc_id}",
+                                                       "tags_all": vpc_tags})]
+    for key, cidr in (("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")):
+        tags = {"Name": f"acme-private-{key}", "Env": "prod"}
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=f"{REGION}{key}", TagSpecifications=[
+            {"ResourceType": "subnet", "Tags": _tags(**tags)}])["Subnet"]
+        out.append(Planned(module, "aws_subnet", "private", subnet["SubnetId"], {"tags_all": tags}, index_key=key))
+    everywhere = _sg_block("-1", 0, 0, cidrs=["0.0.0.0/0"])
+    web = ec2.create_security_group(GroupName="acme-web", Description="HTTPS from anywhere", VpcId=vpc_id,
+                                    TagSpecifications=[{"ResourceType": "security-group", "Tags": _tags(**PROD)}])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTPS"}]}])
+    db = ec2.create_security_group(GroupName="acme-db", Description="Postgres from the web tier", VpcId=vpc_id,
+                                   TagSpecifications=[{"ResourceType": "security-group", "Tags": _tags(**PROD)}])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        "UserIdGroupPairs": [{"GroupId": web, "Description": "Postgres"}]}])
+    for name, gid, description, ingress in (
+        ("web", web, "HTTPS from anywhere", _sg_block("tcp", 443, 443, cidrs=["0.0.0.0/0"], description="HTTPS")),
+        ("db", db, "Postgres from the web tier", _sg_block("tcp", 5432, 5432, groups=[web], description="Postgres")),
+    ):
+        out.append(Planned(module, "aws_security_group", name, gid, {
+            "name": f"acme-{name}", "description": description, "vpc_id": vpc_id, "owner_id": ACCOUNT,
+            "arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{gid}",
+            "ingress": [ingress], "egress": [everywhere], "tags": PROD, "tags_all": PROD,
+            "revoke_rules_on_delete": False, "name_prefix": "",
+        }, from_live=False))
+    return out
+
+
+def _provision_queues(sqs: Any, sns: Any) -> list[Planned]:
+    module = "module.queues"
+    dlq = sqs.create_queue(QueueName="acme-orders-dlq", Attributes={"MessageRetentionPeriod": "1209600"}, tags=PROD)
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+    orders = sqs.create_queue(QueueName="acme-orders", Attributes={"VisibilityTimeout": "60", "RedrivePolicy": redrive},
+                              tags=PROD)
+    reports = sqs.create_queue(QueueName="acme-reports", tags=PROD)
+    topic = sns.create_topic(Name="acme-alerts", Tags=_tags(**PROD))["TopicArn"]
+    return [
+        Planned(module, "aws_sqs_queue", name, url, {"url": url, "tags_all": PROD})
+        for name, url in (("orders_dlq", dlq["QueueUrl"]), ("orders", orders["QueueUrl"]), ("reports", reports["QueueUrl"]))
+    ] + [Planned(module, "aws_sns_topic", "alerts", topic, {"arn": topic, "tags_all": PROD})]
+
+
+def _state_attributes(planned: Planned, ctx: AwsContext) -> dict[str, Any]:
+    """Terraform-shaped attributes for one instance, read back through the engine's collector."""
+    attrs: dict[str, Any] = {"id": planned.id, **planned.attributes}
+    collector = collector_for(planned.type)
+    if collector is None or not planned.from_live:
+        return attrs
+    desired = DesiredResource(
+        address=planned.address, type=planned.type, id=planned.id, attributes=dict(attrs),
+        source=SourceRef(kind="terraform", module=planned.module),
+    )
+    outcome = collector.read(ctx, REGION, [desired])[0]
+    if outcome.live is None:
+        raise RuntimeError(f"demo: cannot read back {planned.address}: {outcome.error or 'not found'}")
+    for key, value in outcome.live.attributes.items():
+        if key in collector.json_attributes and not isinstance(value, str) and value is not None:
+            value = json.dumps(value)  # state holds policies as JSON strings
+        attrs[key] = value
+    if isinstance(attrs.get("tags"), dict):
+        attrs["tags_all"] = dict(attrs["tags"])
+    if outcome.live.arn and "arn" not in attrs:
+        attrs["arn"] = outcome.live.arn
+    attrs["id"] = planned.id
+    return attrs
+
+
+def state_document(planned: list[Planned], ctx: AwsContext) -> dict[str, Any]:
+    """A Terraform v4 state recording every planned instance."""
+    groups: dict[tuple[str, str, str], list[Planned]] = {}
+    for p in planned:
+        groups.setdefault((p.module, p.type, p.name), []).append(p)
+    resources = []
+    for (module, rtype, name), items in groups.items():
+        entry: dict[str, Any] = {"mode": "managed", "type": rtype, "name": name, "provider": AWS_PROVIDER}
+        if module:
+            entry = {"module": module, **entry}
+        instances = []
+        for p in items:
+            inst: dict[str, Any] = {"schema_version": 0, "attributes": _state_attributes(p, ctx),
+                                    "sensitive_attributes": []}
+            if p.index_key is not None:
+                inst = {"index_key": p.index_key, **inst}
+            instances.append(inst)
+        entry["instances"] = instances
+        resources.append(entry)
+    return {
+        "version": 4, "terraform_version": "1.11.0", "serial": 1, "lineage": str(uuid.uuid4()),
+        "outputs": {}, "resources": resources, "check_results": None,
+    }
+
+
+def build_workspace(target: Path, session: boto3.session.Session | None = None) -> Path:
+    """Provision the estate and write the .tf project plus matching state into `target`."""
+    session = session or boto3.session.Session()
+    shutil.copytree(ESTATE_DIR, target, dirs_exist_ok=True)
+    planned = provision(session)
+    doc = state_document(planned, AwsContext(session))
+    (target / STATE_NAME).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return target
+
+
+# ----- the actors -------------------------------------------------------------------------------------------
+@dataclass
+class Step:
+    actor: str
+    actor_type: str
+    via: str
+    action: str  # what the narrator says
+    event_name: str
+    resources: tuple[str, ...]  # keys of the resources it changes (for attribution)
+    run: Callable[[boto3.session.Session, Path], None]
+
+
+def _open_ssh(session: boto3.session.Session, _ws: Path) -> None:
+    ec2 = session.client("ec2", region_name=REGION)
+    gid = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["acme-web"]}])["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "debug"}]}])
+
+
+def _retag_assets(session: boto3.session.Session, _ws: Path) -> None:
+    session.client("s3", region_name=REGION).put_bucket_tagging(
+        Bucket="acme-demo-assets", Tagging={"TagSet": _tags(Env="staging", Owner="web", DeployedBy="ci")})
+
+
+def _delete_reports_queue(session: boto3.session.Session, _ws: Path) -> None:
+    sqs = session.client("sqs", region_name=REGION)
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="acme-reports")["QueueUrl"])
+
+
+def _shadow_bucket(session: boto3.session.Session, _ws: Path) -> None:
+    s3 = session.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="acme-shadow-exports")
+    s3.put_bucket_tagging(Bucket="acme-shadow-exports", Tagging={"TagSet": _tags(Purpose="adhoc-export")})
+
+
+def _suspend_versioning(session: boto3.session.Session, _ws: Path) -> None:
+    session.client("s3", region_name=REGION).put_bucket_versioning(
+        Bucket="acme-demo-backups", VersioningConfiguration={"Status": "Suspended"})
+
+
+def _edit_code(_session: boto3.session.Session, ws: Path) -> None:
+    path = ws / "modules" / "queues" / "main.tf"
+    text = path.read_text()
+    path.write_text(text.replace('name = "acme-reports"', 'name                       = "acme-reports"\n'
+                                 '  visibility_timeout_seconds = 120', 1))
+
+
+STEPS: tuple[Step, ...] = (
+    Step("alice@acme.example", "IAMUser", "AWS console", "opens SSH (port 22) to the world on acme-web",
+         "AuthorizeSecurityGroupIngress", ("module.network.aws_security_group.web",), _open_ssh),
+    Step("ci-deployer", "AssumedRole", "CodeBuild", "re-tags the assets bucket Env=staging",
+         "PutBucketTagging", ("aws_s3_bucket.assets",), _retag_assets),
+    Step("bob@acme.example", "IAMUser", "aws-cli", "deletes the acme-reports queue",
+         "DeleteQueue", ("module.queues.aws_sqs_queue.reports",), _delete_reports_queue),
+    Step("AKIA…EXAMPLE (unknown key)", "IAMUser", "boto3", "creates an unmanaged bucket acme-shadow-exports",
+         "CreateBucket", ("aws_s3_bucket:acme-shadow-exports",), _shadow_bucket),
+    Step("alice@acme.example", "IAMUser", "AWS console", "suspends versioning on acme-demo-backups",
+         "PutBucketVersioning", ("aws_s3_bucket_versioning.backups", "aws_s3_bucket.backups"), _suspend_versioning),
+    Step("carol (editor)", "developer", "local edit", "raises the reports queue timeout in modules/queues/main.tf",
+         "", (), _edit_code),
+)
+
+
+@dataclass
+class Actors:
+    """Runs the steps on a timer in a thread, announcing each one, and remembers who changed what."""
+
+    workspace: Path
+    start_after: float = 8.0
+    every: float = 6.0
+    announce: Callable[[str], None] = lambda _msg: None
+    steps: tuple[Step, ...] = STEPS
+    done: list[Step] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _attributions: dict[str, list[Attribution]] = field(default_factory=dict)
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="driftdeck-demo-actors", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        session = boto3.session.Session()
+        if self._stop.wait(self.start_after):
+            return
+        for n, step in enumerate(self.steps):
+            if n and self._stop.wait(self.every):
+                return
+            try:
+                step.run(session, self.workspace)
+            except Exception as exc:  # noqa: BLE001 - the demo goes on; say what failed
+                self.announce(f"demo step failed: {step.actor} {step.action}: {type(exc).__name__}: {exc}")
+                continue
+            self._remember(step)
+            self.announce(f"{step.actor} ({step.via}) {step.action}")
+
+    def _remember(self, step: Step) -> None:
+        when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._lock:
+            self.done.append(step)
+            for key in step.resources:
+                self._attributions.setdefault(key, []).append(Attribution(
+                    actor=step.actor, actor_type=step.actor_type, via=step.via, event_name=step.event_name,
+                    event_time=when, source_ip="127.0.0.1", user_agent=step.via,
+                    # Moto keeps no CloudTrail; the demo knows who acted and says so.
+                    confidence="demo actor", event_id=f"demo-{len(self.done)}",
+                ))
+
+    def attribute(self, report: ScanReport) -> ScanReport:
+        """Report hook: attach the demo actors' changes to the drifted resources they caused."""
+        with self._lock:
+            found = {k: list(v) for k, v in self._attributions.items()}
+        for result in report.resources:
+            if result.status.is_drift and result.key in found and not result.attribution:
+                result.attribution = found[result.key]
+        return report
+
+
+def make_workspace() -> Path:
+    return Path(tempfile.mkdtemp(prefix="driftdeck-demo-"))
+
+
+def drifted_keys(report: ScanReport) -> list[str]:
+    return sorted(r.key for r in report.resources if r.status is not Status.IN_SYNC)
