@@ -49,14 +49,16 @@ Public API
 """
 
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
+from driftdeck.core.hcl.compare import compare_code_to_state
 from driftdeck.core.hcl.loader import load_configuration
 from driftdeck.core.hcl.locate import locate_resources
-from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration, Diagnostic
+from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration, Diagnostic, strip_instance_keys
 from driftdeck.core.hcl.values import UNKNOWN, Unknown, contains_unknown, is_unknown
 
 __all__ = [
     "DEFAULT_CACHE",
     "UNKNOWN",
+    "compare_code_to_state",
     "Backend",
     "CodeInstance",
     "Configuration",
@@ -67,4 +69,5 @@ __all__ = [
     "is_unknown",
     "load_configuration",
     "locate_resources",
+    "strip_instance_keys",
 ]

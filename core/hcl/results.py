@@ -81,15 +81,16 @@ class Configuration:
     def is_undecidable(self, state_address: str) -> bool:
         """True when a state address falls under an unexpanded resource or an unevaluated module:
         code can say nothing about it (neither pending nor removed)."""
-        bare = _strip_keys(state_address)
+        bare = strip_instance_keys(state_address)
         for prefix in (*self.unexpanded, *self.unevaluated_modules):
-            p = _strip_keys(prefix)
+            p = strip_instance_keys(prefix)
             if bare == p or bare.startswith(p + "."):
                 return True
         return False
 
 
-def _strip_keys(address: str) -> str:
+def strip_instance_keys(address: str) -> str:
+    """`module.a["x"].aws_b.c[0]` -> `module.a.aws_b.c`."""
     out, depth, in_str = [], 0, False
     i = 0
     while i < len(address):

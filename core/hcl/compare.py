@@ -1,0 +1,159 @@
+"""Code vs state: which instances have edits not yet applied (`pending`), attribute by attribute.
+
+Only what the code sets is compared, and only where the code's value is known: provider
+defaults and computed attributes never show up as pending. Maps (e.g. `tags`) compare whole;
+nested blocks (lists of objects) compare element-wise on the keys the code sets; JSON documents
+in strings compare semantically; lists of primitives compare as multisets (sets come back from
+the provider in their own order).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from driftdeck.core.hcl.results import CodeInstance, strip_instance_keys
+from driftdeck.core.hcl.values import UNKNOWN, contains_unknown
+from driftdeck.core.model import ChangeKind, DesiredResource, Difference
+
+
+def compare_code_to_state(
+    code_instances: Mapping[str, CodeInstance],
+    desired_resources: Iterable[DesiredResource],
+    *,
+    undecidable: Callable[[str], bool] | None = None,
+) -> dict[str, list[Difference]]:
+    """Per instance address, the code-side differences (`Difference(side="code")`).
+
+    For an attribute, `expected` is the code's value and `actual` the state's. An instance in
+    code but not in state gives one `added` difference with path ""; one in state but not in
+    code gives a `removed` one, unless `undecidable(address)` (e.g.
+    `Configuration.is_undecidable`) says code cannot tell. Data sources are ignored. Addresses
+    without differences are left out.
+    """
+    out: dict[str, list[Difference]] = {}
+    state = {d.address: d for d in desired_resources if not _is_data(d.address)}
+    for address, inst in code_instances.items():
+        if inst.mode != "managed":
+            continue
+        desired = state.get(address)
+        if desired is None:
+            out[address] = [Difference("", _known_part(inst.attributes), None, ChangeKind.ADDED, side="code")]
+            continue
+        diffs: list[Difference] = []
+        for name, value in inst.attributes.items():
+            _diff(name, value, desired.attributes.get(name), diffs, block_context=False)
+        if diffs:
+            out[address] = [_mark_sensitive(d, desired.sensitive_paths) for d in diffs]
+    for address, desired in state.items():
+        if address in code_instances or (undecidable is not None and undecidable(address)):
+            continue
+        out[address] = [Difference("", None, desired.id, ChangeKind.REMOVED, side="code")]
+    return out
+
+
+def _is_data(address: str) -> bool:
+    parts = strip_instance_keys(address).split(".")
+    while len(parts) > 2 and parts[0] == "module":
+        parts = parts[2:]
+    return parts[0] == "data"
+
+
+def _known_part(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _known_part(v) for k, v in value.items() if v is not UNKNOWN}
+    if isinstance(value, list):
+        return [_known_part(v) for v in value]
+    return value
+
+
+def _mark_sensitive(diff: Difference, sensitive: frozenset[str]) -> Difference:
+    if any(diff.path == p or diff.path.startswith((p + ".", p + "[")) for p in sensitive):
+        return Difference(diff.path, diff.expected, diff.actual, diff.change, side=diff.side, sensitive=True)
+    return diff
+
+
+def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_context: bool) -> None:
+    if code is UNKNOWN:
+        return
+    if _is_block_list(code):
+        if not isinstance(state, list) or len(state) != len(code):
+            if not contains_unknown(code):
+                out.append(_changed(path, code, state))
+            return
+        for i, (c, s) in enumerate(zip(code, state, strict=True)):
+            for key, value in c.items():
+                _diff(f"{path}[{i}].{key}", value, s.get(key) if isinstance(s, dict) else None, out, block_context=True)
+        return
+    if isinstance(code, dict):
+        state_map = state if isinstance(state, dict) else {}
+        if state is None and not code:
+            return  # `{}` in code and null in state are the same for the provider
+        for key, value in code.items():
+            _diff(f"{path}.{key}", value, state_map.get(key), out, block_context=block_context)
+        for key in state_map:
+            if key not in code:
+                out.append(Difference(f"{path}.{key}", None, state_map[key], ChangeKind.REMOVED, side="code"))
+        return
+    if contains_unknown(code):
+        return
+    if not _equal(code, state):
+        out.append(_changed(path, code, state))
+
+
+def _changed(path: str, code: Any, state: Any) -> Difference:
+    change = ChangeKind.ADDED if state is None or state == [] else ChangeKind.UPDATED
+    return Difference(path, code, state, change, side="code")
+
+
+def _is_block_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _equal(code: Any, state: Any) -> bool:
+    if isinstance(code, str) and isinstance(state, str):
+        return code == state or _json_equal(code, state)
+    if isinstance(code, bool) or isinstance(state, bool):
+        return _scalar_text(code) == _scalar_text(state)
+    if isinstance(code, (int, float)) and isinstance(state, (int, float)):
+        return float(code) == float(state)
+    if isinstance(code, list) and isinstance(state, list):
+        if all(not isinstance(v, (list, dict)) for v in code + state):
+            return Counter(map(_scalar_text, code)) == Counter(map(_scalar_text, state))
+        return len(code) == len(state) and all(_equal(c, s) for c, s in zip(code, state, strict=True))
+    if isinstance(code, list) and not code and state is None:
+        return True
+    if isinstance(code, (str, int, float)) and isinstance(state, (str, int, float)):
+        return _scalar_text(code) == _scalar_text(state)  # "5" in code, 5 in state
+    return bool(code == state)
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _json_equal(a: str, b: str) -> bool:
+    if not (a.lstrip().startswith(("{", "[")) and b.lstrip().startswith(("{", "["))):
+        return False
+    try:
+        return _normalize_doc(json.loads(a)) == _normalize_doc(json.loads(b))
+    except json.JSONDecodeError:
+        return False
+
+
+def _normalize_doc(value: Any) -> Any:
+    """IAM-style equivalence: a one-element list equals its element; key order irrelevant."""
+    if isinstance(value, list):
+        items = [_normalize_doc(v) for v in value]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, dict):
+        return {k: _normalize_doc(v) for k, v in value.items()}
+    return value

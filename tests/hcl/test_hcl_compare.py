@@ -1,0 +1,62 @@
+"""Code vs state (pending edits) as a pure function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftdeck.core.hcl import UNKNOWN, CodeInstance, compare_code_to_state
+from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
+
+
+def code(address: str, attrs: dict[str, Any], mode: str = "managed") -> CodeInstance:
+    return CodeInstance(address, mode, "aws_x", "y", "", None, attrs, "main.tf", 1)
+
+
+def state(address: str, attrs: dict[str, Any], sensitive: frozenset[str] = frozenset()) -> DesiredResource:
+    return DesiredResource(address, "aws_x", "id-1", attrs, SourceRef(kind="terraform"), sensitive_paths=sensitive)
+
+
+def by_path(diffs: list[Any]) -> dict[str, Any]:
+    return {d.path: d for d in diffs}
+
+
+def test_in_sync_when_code_matches_state_ignoring_computed_and_unknown() -> None:
+    c = {"a": code("aws_x.y", {"name": "n", "delay": "5", "arn": UNKNOWN, "tags": {"Env": "p"},
+                              "rule": [{"status": "Enabled"}], "ids": ["b", "a"]})}
+    s = [state("aws_x.y", {"name": "n", "delay": 5, "arn": "arn:1", "id": "id-1", "tags": {"Env": "p"},
+                           "rule": [{"status": "Enabled", "computed": "x"}], "ids": ["a", "b"]})]
+    assert compare_code_to_state({"aws_x.y": c["a"]}, s) == {}
+
+
+def test_edited_attributes_are_pending_with_terraform_paths() -> None:
+    c = code("aws_x.y", {"name": "new", "tags": {"Env": "prod", "New": "1"}, "rule": [{"status": "Suspended"}]})
+    s = state("aws_x.y", {"name": "old", "tags": {"Env": "dev", "Gone": "x"}, "rule": [{"status": "Enabled"}]})
+    diffs = by_path(compare_code_to_state({"aws_x.y": c}, [s])["aws_x.y"])
+    assert set(diffs) == {"name", "tags.Env", "tags.New", "tags.Gone", "rule[0].status"}
+    assert (diffs["name"].expected, diffs["name"].actual, diffs["name"].side) == ("new", "old", "code")
+    assert diffs["tags.New"].change is ChangeKind.ADDED
+    assert diffs["tags.Gone"].change is ChangeKind.REMOVED
+
+
+def test_json_documents_compare_semantically() -> None:
+    c = code("aws_x.y", {"policy": '{"Statement":[{"Action":"s3:GetObject","Effect":"Allow"}]}'})
+    s = state("aws_x.y", {"policy": '{"Statement": {"Effect": "Allow", "Action": ["s3:GetObject"]}}'})
+    assert compare_code_to_state({"aws_x.y": c}, [s]) == {}
+
+
+def test_added_and_removed_instances() -> None:
+    c = {"aws_x.y[1]": code("aws_x.y[1]", {"name": "b", "arn": UNKNOWN}), "data.aws_d.z": code("data.aws_d.z", {}, "data")}
+    s = [state("aws_x.y[0]", {}), state("module.remote.aws_x.y", {}), state("data.aws_d.q", {})]
+    result = compare_code_to_state(c, s, undecidable=lambda a: a.startswith("module.remote."))
+    assert set(result) == {"aws_x.y[1]", "aws_x.y[0]"}
+    (added,) = result["aws_x.y[1]"]
+    assert added.change is ChangeKind.ADDED and added.expected == {"name": "b"}
+    (removed,) = result["aws_x.y[0]"]
+    assert removed.change is ChangeKind.REMOVED and removed.actual == "id-1"
+
+
+def test_sensitive_attributes_are_flagged() -> None:
+    c = code("aws_x.y", {"password": "new"})
+    s = state("aws_x.y", {"password": "old"}, sensitive=frozenset({"password"}))
+    (diff,) = compare_code_to_state({"aws_x.y": c}, [s])["aws_x.y"]
+    assert diff.sensitive and diff.to_json()["expected"] == "(sensitive)"
