@@ -24,7 +24,7 @@ class Touch:
     attrs: frozenset[str] | None
     effect: str
     match_values: tuple[tuple[str, str], ...]  # (resource attribute, value) pairs that must all agree
-    from_table: bool
+    from_table: bool  # False: the match can only be resource-level (fallback paths, loose rows)
 
 
 def identity_keys(value: str) -> set[str]:
@@ -67,8 +67,9 @@ def _touch(target: Target, record: dict[str, Any], from_table: bool) -> Touch | 
         match_values = []
     if not ids and not match_values:
         return None
-    attrs = _attrs_of(target, record) if from_table else None
-    return Touch(target.type, frozenset(ids), attrs, target.effect, tuple(match_values), from_table)
+    exact = from_table and not target.loose
+    attrs = _attrs_of(target, record) if exact else None
+    return Touch(target.type, frozenset(ids), attrs, target.effect, tuple(match_values), exact)
 
 
 def touches(event: CloudTrailEvent) -> list[Touch]:

@@ -30,6 +30,9 @@ class Target:
     key_map: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     match_on: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     effect: str = "update"
+    # True when the row can only say "this resource or a sibling" (e.g. a rule revoked by its
+    # properties, matched through its group): such matches are resource-level, never exact.
+    loose: bool = False
 
 
 Table = Mapping[str, tuple[Target, ...]]
@@ -43,7 +46,7 @@ def _t(type_: str, ids: str | tuple[str, ...] = (), attrs: tuple[str, ...] | str
     return Target(type_, ids_t, attrs_t, **kw)
 
 
-def _delete(type_: str, ids: str | tuple[str, ...], **kw: Any) -> Target:
+def _delete(type_: str, ids: str | tuple[str, ...] = (), **kw: Any) -> Target:
     return _t(type_, ids, effect="delete", **kw)
 
 
@@ -104,6 +107,7 @@ S3: Table = {
 _EC2_TAGGABLE = (
     "aws_security_group",
     "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
     "aws_vpc",
     "aws_subnet",
     "aws_instance",
@@ -118,6 +122,7 @@ _RULE_IDS_REQUEST = (
     "requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule[*].SecurityGroupRuleId",
     "responseElements.revokedSecurityGroupRuleSet.items[*].securityGroupRuleId",
 )
+_RULE_GROUP = MappingProxyType({"security_group_id": "requestParameters.groupId"})
 _RULE_ATTRS = (
     "cidr_ipv4",
     "cidr_ipv6",
@@ -173,18 +178,30 @@ EC2: Table = {
     "RevokeSecurityGroupIngress": (
         _t("aws_security_group", _GROUP, "ingress"),
         _delete("aws_vpc_security_group_ingress_rule", _RULE_IDS_REQUEST),
+        _delete("aws_vpc_security_group_ingress_rule", match_on=_RULE_GROUP, loose=True),
     ),
-    "AuthorizeSecurityGroupEgress": (_t("aws_security_group", _GROUP, "egress"),),
-    "RevokeSecurityGroupEgress": (_t("aws_security_group", _GROUP, "egress"),),
+    "AuthorizeSecurityGroupEgress": (
+        _t("aws_security_group", _GROUP, "egress"),
+        _create("aws_vpc_security_group_egress_rule", _RULE_IDS_RESPONSE),
+    ),
+    "RevokeSecurityGroupEgress": (
+        _t("aws_security_group", _GROUP, "egress"),
+        _delete("aws_vpc_security_group_egress_rule", _RULE_IDS_REQUEST),
+        _delete("aws_vpc_security_group_egress_rule", match_on=_RULE_GROUP, loose=True),
+    ),
     "ModifySecurityGroupRules": (
         _t("aws_security_group", _GROUP, ("ingress", "egress")),
         _t("aws_vpc_security_group_ingress_rule", _RULE_IDS_REQUEST, _RULE_ATTRS),
+        _t("aws_vpc_security_group_egress_rule", _RULE_IDS_REQUEST, _RULE_ATTRS),
     ),
     "UpdateSecurityGroupRuleDescriptionsIngress": (
         _t("aws_security_group", _GROUP, "ingress"),
         _t("aws_vpc_security_group_ingress_rule", _RULE_IDS_REQUEST, "description"),
     ),
-    "UpdateSecurityGroupRuleDescriptionsEgress": (_t("aws_security_group", _GROUP, "egress"),),
+    "UpdateSecurityGroupRuleDescriptionsEgress": (
+        _t("aws_security_group", _GROUP, "egress"),
+        _t("aws_vpc_security_group_egress_rule", _RULE_IDS_REQUEST, "description"),
+    ),
     "DeleteSecurityGroup": (_delete("aws_security_group", _GROUP),),
     "CreateSecurityGroup": (_create("aws_security_group", "responseElements.groupId"),),
     "ModifyVpcAttribute": (

@@ -312,3 +312,66 @@ def test_audit_payload_redacts_credentials_in_the_raw_record() -> None:
     assert (
         change["responseElements"]["credentials"]["sessionToken"] == "very-secret"
     )  # the original is untouched
+
+
+def test_security_group_rules_exact_by_rule_id_resource_level_by_group() -> None:
+    by_id = _result(
+        "aws_vpc_security_group_ingress_rule",
+        "sgr-111",
+        Status.MISSING,
+        expected={"security_group_id": "sg-1", "from_port": 22},
+    )
+    by_group = _result(
+        "aws_vpc_security_group_ingress_rule",
+        "sgr-222",
+        Status.MISSING,
+        expected={"security_group_id": "sg-2", "from_port": 443},
+    )
+    other_group = _result(
+        "aws_vpc_security_group_ingress_rule",
+        "sgr-333",
+        Status.MISSING,
+        expected={"security_group_id": "sg-3", "from_port": 80},
+    )
+    egress = ResourceResult(
+        None,
+        "aws_vpc_security_group_egress_rule",
+        "sgr-444",
+        Status.UNMANAGED,
+        None,
+        parent="aws_security_group.x",
+    )
+    source = _events(
+        record(
+            "RevokeSecurityGroupIngress",
+            "ec2",
+            iam_user("ida"),
+            when=_at(1),
+            params={
+                "groupId": "sg-1",
+                "securityGroupRuleIds": {"items": [{"securityGroupRuleId": "sgr-111"}]},
+            },
+        ),
+        record(
+            "RevokeSecurityGroupIngress",
+            "ec2",
+            iam_user("jon"),
+            when=_at(2),
+            params={"groupId": "sg-2", "ipPermissions": {"items": [{"fromPort": 443, "toPort": 443}]}},
+        ),
+        record(
+            "AuthorizeSecurityGroupEgress",
+            "ec2",
+            iam_user("kat"),
+            when=_at(3),
+            params={"groupId": "sg-9"},
+            response={
+                "securityGroupRuleSet": {"items": [{"securityGroupRuleId": "sgr-444", "isEgress": True}]}
+            },
+        ),
+    )
+    attribute_report(_report(by_id, by_group, other_group, egress), source)
+    assert [(a.actor, a.confidence) for a in by_id.attribution] == [("ida", EXACT)]
+    assert [(a.actor, a.confidence) for a in by_group.attribution] == [("jon", RESOURCE)]
+    assert other_group.attribution == []
+    assert [(a.actor, a.confidence) for a in egress.attribution] == [("kat", EXACT)]
