@@ -1,1 +1,129 @@
-"""CloudFormation as a desired-state source (public API documented below once complete)."""
+"""CloudFormation as a desired-state source: templates and deployed stacks through the same engine.
+
+Public API
+----------
+Templates (`driftdeck.core.cfn.template`, `.parameters`):
+    load_template(path, parameters=None, pseudo=None, *, physical_ids=None, attributes=None,
+                  exports=None, availability_zones=None, resolved_parameters=None) -> Template
+        YAML (every short-form tag: !Ref, !Sub, !GetAtt incl. `A.B`, !If, !Join, !Select, !Split,
+        !FindInMap, !Base64, !Cidr, !GetAZs, !ImportValue, !Equals/!And/!Or/!Not, !Condition;
+        unknown tags such as !Transform or !Rain::Embed are kept, not rejected) or JSON.
+        `parameters`: a mapping or a parameters-file path (CLI list, {"Parameters": {...}}, plain
+        mapping, `Key=Value` lines). `pseudo`: {"AWS::Region": ..., "AWS::AccountId": ...} (the
+        `AWS::` prefix is optional; Partition and URLSuffix follow the region).
+        Raises `driftdeck.core.errors.InputError` with file:line for malformed input.
+    parse_template(text, file, parameters=None, pseudo=None, **same keywords) -> Template
+    load_parameters_file(path) -> dict[str, Any]
+    Template: file, text, format ("yaml"|"json"), data (positions kept), parameters,
+        resources: dict[logical_id, TemplateResource], transforms, conditions, warnings
+    TemplateResource: logical_id, type, file, line, properties (evaluated), condition,
+        included (True/False/None=unknown), evaluated, not_evaluated_reason, secret_properties, raw
+    Unknown (a str subclass) marks values not knowable without deploying; `is_unknown(value)`.
+        Unknown values are never compared, so never drift.
+
+Stacks (`driftdeck.core.cfn.stacks`):
+    discover_stacks(session_or_client_factory, region, *, names=None) -> list[DeployedStack]
+        `session_or_client_factory`: a boto3 Session, an `AwsContext`, or `(service, region) -> client`.
+        Uses describe_stacks, list_stack_resources, get_template (the processed template, so SAM and
+        macros are already expanded) and follows nested stacks recursively; parents come first.
+    DeployedStack: name, stack_id, region, status, parameters, resolved_parameters, resources
+        (StackResource: logical_id, physical_id, type, status), template_body, parent, root, error;
+        .physical_ids, .account_id, .is_nested, .pseudo_parameters(), .template(**options)
+    find_templates(root) -> list[Path]
+    match_templates(templates, stacks, mapping=None, *, root=None) -> dict[Path, DeployedStack]
+        explicit mapping (file -> stack name) first, else file stem == stack name.
+
+Desired resources (`driftdeck.core.cfn.desired`):
+    desired_resources(stack_or_template, *, workspace_template=None, **template_options)
+        -> list[DesiredResource]
+        type = Terraform type, id = physical id in the provider's id form, address
+        `cfn:<stack>/<LogicalId>`, source = SourceRef(kind="cloudformation", file, line, stack,
+        logical_id, state=stack id), attributes = evaluated Properties of the deployed template,
+        code_attributes = the workspace template's (when given), reason set when not evaluable.
+
+Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
+    compare_cfn(desired: DesiredResource, live_attributes: dict) -> list[Difference]
+        Paths in PropertyPath style (`/Properties/Tags/1/Value`); live attributes in Terraform names.
+        Unset properties whose live value differs from the service default carry
+        `note="not in template"`.
+    compare_code(desired) -> list[Difference]   (workspace template vs deployed, side="code")
+    TERRAFORM_TYPES, PROPERTY_MAPS, terraform_type(cfn_type), mapped_properties(tf_type)
+
+Ownership (`driftdeck.core.cfn.ownership`):
+    stack_claims(stacks) -> dict[(tf_type, id), StackClaim]
+    claimed_ids(desired_resources) -> set[(tf_type, id)];  is_claimed(claims, tf_type, id) -> bool
+    find_double_ownership(resources, stacks=None) -> list[DoubleOwnership]
+
+Remediation (`driftdeck.core.cfn.remediation`), pure functions returning text:
+    revert_commands(stack_name, *, region=None, parameters=(), differences=(), root_stack=None,
+                    template_file=None, change_set_name="driftdeck-revert-drift") -> str
+    adopt_patch(template, logical_id, differences) -> str   (unified diff; live values into the file)
+    revert_patch(template, logical_id, differences) -> str  (pins defaults of "not in template")
+    patched_text(template, logical_id, differences, *, use_live=True) -> (text, notes)
+"""
+
+from __future__ import annotations
+
+from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code
+from driftdeck.core.cfn.desired import address_for, desired_resources
+from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties, terraform_type
+from driftdeck.core.cfn.ownership import (
+    DoubleOwnership,
+    StackClaim,
+    claimed_ids,
+    find_double_ownership,
+    is_claimed,
+    stack_claims,
+)
+from driftdeck.core.cfn.parameters import load_parameters_file
+from driftdeck.core.cfn.remediation import adopt_patch, patched_text, revert_commands, revert_patch
+from driftdeck.core.cfn.stacks import (
+    DeployedStack,
+    StackResource,
+    discover_stacks,
+    find_templates,
+    match_templates,
+)
+from driftdeck.core.cfn.template import (
+    Template,
+    TemplateParameter,
+    TemplateResource,
+    load_template,
+    parse_template,
+)
+from driftdeck.core.cfn.values import Unknown, is_unknown
+
+__all__ = [
+    "NOT_IN_TEMPLATE",
+    "PROPERTY_MAPS",
+    "TERRAFORM_TYPES",
+    "DeployedStack",
+    "DoubleOwnership",
+    "StackClaim",
+    "StackResource",
+    "Template",
+    "TemplateParameter",
+    "TemplateResource",
+    "Unknown",
+    "address_for",
+    "adopt_patch",
+    "claimed_ids",
+    "compare_cfn",
+    "compare_code",
+    "desired_resources",
+    "discover_stacks",
+    "find_double_ownership",
+    "find_templates",
+    "is_claimed",
+    "is_unknown",
+    "load_parameters_file",
+    "load_template",
+    "mapped_properties",
+    "match_templates",
+    "parse_template",
+    "patched_text",
+    "revert_commands",
+    "revert_patch",
+    "stack_claims",
+    "terraform_type",
+]

@@ -408,3 +408,42 @@ def test_discovery_records_per_stack_errors(aws_env: Any, stage_fails: bool) -> 
     assert stack.error and "AccessDenied" in stack.error
     assert stack.resources  # listed before the template read failed
     assert all(d.reason for d in desired_resources(stack))
+
+
+def test_adopting_live_values_through_the_template_patch_clears_the_drift(aws_env: Any, tmp_path: Path) -> None:
+    from driftdeck.core.cfn.remediation import patched_text, revert_commands
+    from driftdeck.core.cfn.template import parse_template
+
+    workspace = tmp_path / "shop.yaml"
+    workspace.write_text(TEMPLATE)
+    _deploy("shop", TEMPLATE)
+    stack = _stack("shop")
+    before = _by_logical(stack, workspace_template=workspace)
+    boto3.client("sns", region_name=REGION).set_topic_attributes(
+        TopicArn=before["Topic"].id, AttributeName="DisplayName", AttributeValue="Renamed"
+    )
+    boto3.client("sqs", region_name=REGION).set_queue_attributes(
+        QueueUrl=before["DeadLetters"].id, Attributes={"DelaySeconds": "4"}
+    )
+    template = stack.template()
+    assert template is not None
+    workspace_template = parse_template(
+        TEMPLATE, str(workspace), parameters=stack.parameters, pseudo=stack.pseudo_parameters(),
+        physical_ids=stack.physical_ids,
+    )
+    text = workspace_template.text
+    for logical in ("Topic", "DeadLetters"):
+        diffs = _diffs(before[logical])
+        assert diffs, logical
+        text, notes = patched_text(workspace_template, logical, diffs)
+        assert notes == []
+        workspace_template = parse_template(
+            text, str(workspace), parameters=stack.parameters, pseudo=stack.pseudo_parameters(),
+            physical_ids=stack.physical_ids,
+        )
+    workspace.write_text(text)
+    after = _by_logical(stack, workspace_template=workspace)
+    for logical in ("Topic", "DeadLetters"):
+        code_view = DesiredResource(**{**after[logical].__dict__, "attributes": after[logical].code_attributes or {}})
+        assert compare_cfn(code_view, live_attributes(after[logical]) or {}) == [], logical
+    assert "--deployment-mode REVERT_DRIFT" in revert_commands(stack.name, parameters=list(stack.parameters))
