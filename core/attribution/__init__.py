@@ -8,7 +8,7 @@ and `.errors: list[InputError]` for files that could not be read):
 - `LocalDirectorySource(root: Path | str)` — .json / .json.gz CloudTrail files under a directory.
 - `S3LogSource(bucket: str, *, prefix: str = "", accounts: Sequence[str] | None = None,
   regions: Sequence[str] | None = None, org_id: str | None = None, client=None,
-  delivery_lag: timedelta = DELIVERY_LAG)` — files delivered by a trail, account or organisation layout,
+  delivery_lag: timedelta = DELIVERY_LAG, max_workers: int = 8)` — files delivered by a trail, account or organisation layout,
   only day folders in range are listed, deduplicated by eventID.
 - `LookupEventsSource(regions: Sequence[str], *, client_factory: Callable[[str], client] | None = None,
   rate_per_region: float = 2.0, clock: Clock | None = None, max_name_queries: int = 20)` — the

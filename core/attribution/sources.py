@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,8 +119,10 @@ class S3LogSource:
         org_id: str | None = None,
         client: Any = None,
         delivery_lag: timedelta = DELIVERY_LAG,
+        max_workers: int = 8,
     ) -> None:
         self.bucket = bucket
+        self.max_workers = max_workers
         self.prefix = (prefix.strip("/") + "/") if prefix.strip("/") else ""
         self.accounts = list(accounts) if accounts else None
         self.regions = list(regions) if regions else None
@@ -208,32 +211,37 @@ class S3LogSource:
             if key in self._objects:
                 return self._objects[key]
         name = self._where(key)
+        error: InputError | None = None
+        events: list[CloudTrailEvent] = []
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             events = parse_log(body, name)
         except InputError as exc:
-            self.errors.append(exc)
-            events = []
+            error = exc
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            self.errors.append(InputError(f"cannot read: {_client_error_text(exc)}", file=name))
-            events = []
+            error = InputError(f"cannot read: {_client_error_text(exc)}", file=name)
         with self._lock:
             self._objects[key] = events
             self.fetched_keys.append(key)
+            if error is not None:
+                self.errors.append(error)
         return events
 
     def events(
         self, start: datetime, end: datetime, *, resource_names: Collection[str] = ()
     ) -> list[CloudTrailEvent]:
         start, end = _utc(start), _utc(end)
-        found: list[CloudTrailEvent] = []
+        keys: list[str] = []
         for base in self._account_bases():
             for region_folder in self._region_folders(base):
                 for day in _days(start, end + self.delivery_lag):
-                    keys = self._day_keys(f"{region_folder}{day:%Y/%m/%d}/", day)
-                    for key in sorted(k for k in keys if is_log_name(k)):
-                        found += [e for e in self._read(key) if _in_range(e, start, end)]
-        return dedupe(found)
+                    day_keys = self._day_keys(f"{region_folder}{day:%Y/%m/%d}/", day)
+                    keys += sorted(k for k in day_keys if is_log_name(k))
+        # A busy trail writes a file every few minutes per region: fetch them concurrently, keep order.
+        _ = self.client  # create the client once, before the threads share it
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            per_key = list(pool.map(self._read, keys))
+        return dedupe(e for events in per_key for e in events if _in_range(e, start, end))
 
 
 class LookupEventsSource:
