@@ -80,7 +80,9 @@ def record_planned(workspace: Path, doc: PlanDocument, plans: list[ResourcePlan]
             audit.close()
 
 
-def record_outcome(log: Any, kind: str, plans: list[ResourcePlan], data: dict[str, Any], before: Any, after: Any) -> int:
+def record_outcome(
+    log: Any, kind: str, plans: list[ResourcePlan], data: dict[str, Any], before: Any, after: Any
+) -> int | None:
     """Append `remediation.applied` or `remediation.failed`.
 
     Logs that do not know `remediation.failed` yet get `remediation.applied` with `outcome: failed`,
@@ -95,4 +97,6 @@ def record_outcome(log: Any, kind: str, plans: list[ResourcePlan], data: dict[st
             raise
         entry = log.append("remediation.applied", subject=subject_of(plans), data={**payload, "outcome": "failed"},
                            before=canonical_safe(before), after=canonical_safe(after), durable=True)
-    return int(entry.seq)
+    # AuditLog returns the entry; the TUI's feeds return nothing.
+    seq = getattr(entry, "seq", None)
+    return int(seq) if seq is not None else None

@@ -44,3 +44,26 @@ def bucket_tags(bucket: str) -> dict[str, str]:
 
 def queue_attribute(url: str, name: str) -> str:
     return str(boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"][name])
+
+
+def queue_workspace(root: Path) -> tuple[Path, str]:
+    """A queue `dd-jobs` made with boto3, its config (with a comment) and its state."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="dd-jobs", Attributes={"VisibilityTimeout": "30", "MessageRetentionPeriod": "345600"},
+                           tags={"Env": "prod"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    root.mkdir(parents=True)
+    (root / "queues.tf").write_text(
+        'resource "aws_sqs_queue" "jobs" {\n'
+        '  name = "dd-jobs"\n'
+        "  # consumers need 30 s to process a message\n"
+        "  visibility_timeout_seconds = 30\n"
+        '  tags = { Env = "prod" }\n'
+        "}\n"
+    )
+    write_state(root / "terraform.tfstate", [
+        ("aws_sqs_queue", "jobs", {"id": url, "url": url, "name": "dd-jobs", "arn": arn, "visibility_timeout_seconds": 30,
+                                   "message_retention_seconds": 345600, "delay_seconds": 0,
+                                   "tags": {"Env": "prod"}, "tags_all": {"Env": "prod"}}),
+    ])
+    return root, url

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import hcl2
 import pytest
-from remediation_support import bucket_tags, queue_attribute, scan, write_state
+from remediation_support import bucket_tags, queue_attribute, queue_workspace, scan, write_state
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors import collector_for
@@ -132,31 +132,9 @@ def test_bucket_tag_versioning_and_public_access_drift_adopt_and_revert(tmp_path
     assert {r.status for r in scan(root).values()} == {Status.IN_SYNC}
 
 
-def _queue_workspace(root: Path) -> tuple[Path, str]:
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName="dd-jobs", Attributes={"VisibilityTimeout": "30", "MessageRetentionPeriod": "345600"},
-                           tags={"Env": "prod"})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    (root).mkdir(parents=True)
-    (root / "queues.tf").write_text(
-        'resource "aws_sqs_queue" "jobs" {\n'
-        '  name = "dd-jobs"\n'
-        "  # consumers need 30 s to process a message\n"
-        "  visibility_timeout_seconds = 30\n"
-        '  tags = { Env = "prod" }\n'
-        "}\n"
-    )
-    write_state(root / "terraform.tfstate", [
-        ("aws_sqs_queue", "jobs", {"id": url, "url": url, "name": "dd-jobs", "arn": arn, "visibility_timeout_seconds": 30,
-                                   "message_retention_seconds": 345600, "delay_seconds": 0,
-                                   "tags": {"Env": "prod"}, "tags_all": {"Env": "prod"}}),
-    ])
-    return root, url
-
-
 @pytest.mark.usefixtures("aws_env")
 def test_sqs_attribute_and_tag_drift(tmp_path: Path) -> None:
-    root, url = _queue_workspace(tmp_path / "ws")
+    root, url = queue_workspace(tmp_path / "ws")
     sqs = boto3.client("sqs")
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "90", "DelaySeconds": "5"})
     sqs.tag_queue(QueueUrl=url, Tags={"Env": "staging", "Incident": "INC-42"})
@@ -259,7 +237,7 @@ def test_security_group_rule_drift(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("aws_env")
 def test_apply_refused_in_read_only_mode_and_for_untested_kinds(tmp_path: Path) -> None:
-    root, url = _queue_workspace(tmp_path / "ws")
+    root, url = queue_workspace(tmp_path / "ws")
     boto3.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "90"})
     plan = plan_resource(scan(root)["aws_sqs_queue.jobs"], PlanOptions(workspace=root))
     assert plan is not None
@@ -287,7 +265,7 @@ def test_apply_refused_in_read_only_mode_and_for_untested_kinds(tmp_path: Path) 
 
 @pytest.mark.usefixtures("aws_env")
 def test_missing_resource_forget_and_recreate(tmp_path: Path) -> None:
-    root, url = _queue_workspace(tmp_path / "ws")
+    root, url = queue_workspace(tmp_path / "ws")
     boto3.client("sqs").delete_queue(QueueUrl=url)
     result = scan(root)["aws_sqs_queue.jobs"]
     assert result.status == Status.MISSING

@@ -33,6 +33,21 @@ from driftdeck.core.remediation.model import CLI_DIRECTIONS
 from driftdeck.core.scan import ScanOptions, run_scan
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """Lets options sit between ADDRESS arguments and PATH (`plan ADDR --direction adopt PATH`)."""
+
+    _inside = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._inside:
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
+
+
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "plan",
@@ -48,6 +63,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--stdout", action="store_true", help="also print the Markdown plan")
     parser.add_argument("--no-audit", action="store_true", help="do not append remediation.planned to the audit log")
     parser.set_defaults(func=run)
+    parser.__class__ = _IntermixedParser
 
 
 def split_targets(targets: list[str], path_option: str | None) -> tuple[list[str], Path]:

@@ -1,0 +1,133 @@
+"""PlanScreen in a minimal App, driven by Pilot: apply needs a confirming key different from the
+key that opened the confirmation, and is refused in read-only mode."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
+from driftdeck.core.remediation import ApplyOutcome, PlanOptions, ResourcePlan, build_plans
+from driftdeck.tui.screens.plan import ConfirmApplyScreen, PlanScreen
+
+URL = "http://127.0.0.1:1/123456789012/dd-jobs"
+
+
+def _drifted_queue(root: Path) -> ResourceResult:
+    (root / "queues.tf").write_text('resource "aws_sqs_queue" "jobs" {\n  name = "dd-jobs"\n  visibility_timeout_seconds = 30\n}\n')
+    (root / "terraform.tfstate").write_text("{}")
+    return ResourceResult(
+        address="aws_sqs_queue.jobs", type="aws_sqs_queue", id=URL, status=Status.CHANGED,
+        source=SourceRef(kind="terraform", state=str(root / "terraform.tfstate")),
+        differences=[Difference("visibility_timeout_seconds", 30, 90, ChangeKind.UPDATED)],
+        expected={"id": URL, "url": URL, "name": "dd-jobs", "visibility_timeout_seconds": 30},
+        live={"name": "dd-jobs", "visibility_timeout_seconds": 90}, region="us-east-1",
+    )
+
+
+class Feed:
+    writable = True
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def append(self, kind: str, *, subject: dict[str, Any], data: dict[str, Any], before: Any = None,
+               after: Any = None, durable: bool = False) -> None:
+        self.events.append((kind, data))
+
+
+class Host(App[None]):
+    def __init__(self, screen: PlanScreen) -> None:
+        super().__init__()
+        self.plan_screen = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.plan_screen)
+
+
+def _screen(tmp_path: Path, *, read_only: bool, applied: list[ResourcePlan], feed: Feed | None = None) -> PlanScreen:
+    plans = build_plans([_drifted_queue(tmp_path)], PlanOptions(workspace=tmp_path))
+
+    def fake_apply(plan: ResourcePlan) -> ApplyOutcome:
+        applied.append(plan)
+        return ApplyOutcome(ok=True, key=plan.key, ran=list(plan.directions[0].aws_calls))
+
+    return PlanScreen(plans, workspace=tmp_path, read_only=read_only, on_apply=fake_apply, feed=feed)
+
+
+def test_read_only_refuses_apply(tmp_path: Path) -> None:
+    asyncio.run(_test_read_only_refuses_apply(tmp_path))
+
+
+async def _test_read_only_refuses_apply(tmp_path: Path) -> None:
+    applied: list[ResourcePlan] = []
+    app = Host(_screen(tmp_path, read_only=True, applied=applied))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmApplyScreen)
+        await pilot.press("y")
+        await pilot.pause()
+    assert applied == []
+
+
+def test_apply_needs_the_confirming_key(tmp_path: Path) -> None:
+    asyncio.run(_test_apply_needs_the_confirming_key(tmp_path))
+
+
+async def _test_apply_needs_the_confirming_key(tmp_path: Path) -> None:
+    applied: list[ResourcePlan] = []
+    screen = _screen(tmp_path, read_only=False, applied=applied)
+    app = Host(screen)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmApplyScreen)
+        # the confirmation lists exactly the call that would run
+        assert "aws sqs set-queue-attributes" in "\n".join(c for c in __import__(
+            "driftdeck.core.remediation", fromlist=["preview"]).preview(app.screen.plan))
+        await pilot.press("a")  # the opening key again: not a confirmation
+        await pilot.press("p")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert applied == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and applied == []
+
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [p.key for p in applied] == ["aws_sqs_queue.jobs"]
+        assert screen.outcome is not None and screen.outcome.ok
+
+
+def test_copy_and_save_record_the_plan(tmp_path: Path) -> None:
+    asyncio.run(_test_copy_and_save_record_the_plan(tmp_path))
+
+
+async def _test_copy_and_save_record_the_plan(tmp_path: Path) -> None:
+    feed = Feed()
+    screen = _screen(tmp_path, read_only=False, applied=[], feed=feed)
+    app = Host(screen)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert "terraform apply -target=aws_sqs_queue.jobs" in app.clipboard
+        await pilot.press("s")
+        await pilot.pause()
+    assert screen.saved_path is not None and screen.saved_path.exists()
+    assert screen.saved_path.parent == tmp_path / ".driftdeck" / "plans"
+    assert [k for k, _ in feed.events] == ["remediation.planned"]
+    import blake3
+
+    assert feed.events[0][1]["blake3"] == blake3.blake3(screen.saved_path.read_bytes()).hexdigest()

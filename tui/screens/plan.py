@@ -1,0 +1,286 @@
+"""`p`: the remediation plan of the selected resource(s), in a modal with one tab per direction.
+
+Public API (used by the app's `p` binding):
+
+    open_plan_screen(result, *, workspace, read_only, feed=None) -> PlanScreen
+        Builds the plan for one ResourceResult (code read from `workspace`) and returns the screen.
+    PlanScreen(plans, *, workspace, read_only, on_apply=None, feed=None)
+        plans:    list[ResourcePlan] from driftdeck.core.remediation.build_plans
+        on_apply: callable(ResourcePlan) -> ApplyOutcome, run in a worker thread after confirmation;
+                  default: apply_revert with a fresh AwsContext, recording to `feed` when given.
+        Dismisses with the last ApplyOutcome (or None).
+
+Keys inside the screen: tab switches direction, `c` copies the tab's commands and patch, `s` saves
+the plan under `.driftdeck/plans/` (and records `remediation.planned`), `a` asks to apply the
+revert, `escape` closes. A plan never applies itself: `a` opens a confirmation that lists exactly
+the AWS calls; only `y` there runs them (pressing `a` again does not). In read-only mode, or when
+driftdeck has no tested boto3 revert for the drift, `a` only explains why it is unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static, TabbedContent, TabPane
+
+from driftdeck.core.model import ResourceResult
+from driftdeck.core.remediation import (
+    ApplyOutcome,
+    ApplyRefused,
+    Direction,
+    DirectionPlan,
+    PlanOptions,
+    ResourcePlan,
+    applicable_revert,
+    build_plans,
+    default_output_dir,
+    preview,
+    render_document,
+    save_document,
+)
+
+ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
+
+
+def open_plan_screen(result: ResourceResult, *, workspace: Path, read_only: bool, feed: Any = None) -> PlanScreen:
+    """The plan screen for one resource, as the app's `p` key opens it."""
+    plans = build_plans([result], PlanOptions(workspace=workspace))
+    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=result)
+
+
+def default_apply(feed: Any) -> ApplyFn:
+    def run(plan: ResourcePlan) -> ApplyOutcome:
+        from driftdeck.core.aws import AwsContext
+        from driftdeck.core.remediation import apply_revert
+
+        return apply_revert(plan, AwsContext(), read_only=False, audit_log=feed)
+
+    return run
+
+
+class ConfirmApplyScreen(ModalScreen[bool]):
+    """Lists exactly what will run; `y` confirms, anything bound here other than `y` cancels."""
+
+    CONFIRM_KEY = "y"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(CONFIRM_KEY, "confirm", "Run these calls", id="plan_apply_confirm"),
+        Binding("escape,n", "cancel", "Cancel", id="plan_apply_cancel"),
+    ]
+
+    def __init__(self, plan: ResourcePlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        lines = preview(self.plan)
+        body = Text(f"apply the revert of {self.plan.key}? these AWS calls will run, in order:\n\n", style="bold")
+        with Vertical(id="plan-confirm-box"):
+            yield Static(body)
+            yield Static(Syntax("\n".join(lines), "bash", word_wrap=True), id="plan-confirm-calls")
+            yield Static(Text(f"\n{self.CONFIRM_KEY} runs them · esc cancels", style="reverse"))
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PlanScreen(ModalScreen[ApplyOutcome | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="plan_close"),
+        Binding("c", "copy", "Copy", id="plan_copy"),
+        Binding("s", "save", "Save", id="plan_save"),
+        Binding("a", "apply", "Apply revert…", id="plan_apply"),
+    ]
+    DEFAULT_CSS = """
+    PlanScreen { align: center middle; }
+    #plan-box { width: 90%; height: 90%; border: thick $accent; background: $surface; }
+    #plan-status { height: auto; padding: 0 1; }
+    ConfirmApplyScreen { align: center middle; }
+    #plan-confirm-box { width: 80%; height: auto; max-height: 80%; border: thick $error; background: $surface; padding: 1; }
+    """
+
+    def __init__(
+        self,
+        plans: list[ResourcePlan],
+        *,
+        workspace: Path,
+        read_only: bool,
+        on_apply: ApplyFn | None = None,
+        feed: Any = None,
+        subject: ResourceResult | None = None,
+    ) -> None:
+        super().__init__()
+        self.plans = plans
+        self.workspace = workspace
+        self.read_only = read_only
+        self.feed = feed
+        self.on_apply = on_apply or default_apply(feed)
+        self.subject = subject
+        self.outcome: ApplyOutcome | None = None
+        self.saved_path: Path | None = None
+
+    # ----- layout ----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="plan-box"):
+            yield Static(self._title(), id="plan-title")
+            if not self.plans:
+                yield Static("nothing to plan: the resource is in sync, unknown or pending", id="plan-empty")
+            else:
+                with TabbedContent(id="plan-tabs"):
+                    for direction in self._directions():
+                        with TabPane(direction.value, id=f"tab-{direction.value}"):
+                            with VerticalScroll():
+                                yield Static(self._direction_body(direction), id=f"plan-body-{direction.value}")
+            yield Static(self._footer(), id="plan-status")
+
+    def _title(self) -> Text:
+        if len(self.plans) == 1:
+            r = self.plans[0].resource
+            return Text(f"plan for {r.key} ({r.status.value}, {len(r.differences)} difference(s))", style="bold")
+        if self.subject is not None and not self.plans:
+            return Text(f"plan for {self.subject.key}", style="bold")
+        return Text(f"plan for {len(self.plans)} resources", style="bold")
+
+    def _footer(self) -> Text:
+        apply_hint = "apply unavailable (read-only)" if self.read_only else "a apply revert"
+        return Text(f"tab direction · c copy · s save · {apply_hint} · esc close", style="dim")
+
+    def _directions(self) -> list[Direction]:
+        seen: list[Direction] = []
+        for plan in self.plans:
+            for dp in plan.directions:
+                if dp.direction not in seen:
+                    seen.append(dp.direction)
+        return seen
+
+    def _sections(self, direction: Direction) -> list[tuple[ResourcePlan, DirectionPlan]]:
+        return [(p, dp) for p in self.plans for dp in p.directions if dp.direction == direction]
+
+    def _direction_body(self, direction: Direction) -> Group:
+        parts: list[Any] = []
+        for plan, dp in self._sections(direction):
+            parts.append(Text(f"{plan.key}: {dp.summary}", style="bold"))
+            if dp.commands:
+                parts.append(Syntax("\n".join(f"# {c.effect}\n{c.text}" for c in dp.commands), "bash", word_wrap=True))
+            for patch in dp.patches:
+                parts.append(Text(f"patch for {patch.file}", style="bold"))
+                parts.append(Syntax(patch.diff, "diff", word_wrap=True))
+            if dp.validated is not None:
+                parts.append(Text("validated: patched code re-parses and equals live" if dp.validated
+                                  else "NOT validated: see notes", style="green" if dp.validated else "red"))
+            for note in dp.notes:
+                parts.append(Text(f"note: {note}", style="yellow"))
+            if dp.unanswered:
+                parts.append(Text("left for manual work: " + ", ".join(dp.unanswered), style="yellow"))
+            for risk in dp.risks:
+                parts.append(Text(f"risk ({risk.kind}): {risk.text}", style="red" if risk.kind != "note" else "dim"))
+            if direction == Direction.REVERT:
+                parts.append(Text("safe apply available: press a" if dp.safe_to_apply and not self.read_only
+                                  else "safe apply: not available for this drift" if not dp.safe_to_apply
+                                  else "safe apply: disabled in read-only mode", style="bold"))
+            parts.append(Text(""))
+        return Group(*parts)
+
+    # ----- actions ---------------------------------------------------------------------------------
+    def current_direction(self) -> Direction | None:
+        try:
+            tabs = self.query_one("#plan-tabs", TabbedContent)
+        except Exception:  # noqa: BLE001 - no tabs when there is nothing to plan
+            return None
+        active = tabs.active or ""
+        return Direction(active.removeprefix("tab-")) if active.startswith("tab-") else None
+
+    def action_close(self) -> None:
+        self.dismiss(self.outcome)
+
+    def clipboard_text(self) -> str:
+        direction = self.current_direction()
+        if direction is None:
+            return ""
+        chunks: list[str] = []
+        for _plan, dp in self._sections(direction):
+            chunks.extend(c.text for c in dp.commands)
+            chunks.extend(p.diff for p in dp.patches)
+        return "\n".join(chunks)
+
+    def action_copy(self) -> None:
+        text = self.clipboard_text()
+        if not text:
+            self.notify("nothing to copy", timeout=3)
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify("copied commands and patch of this tab", timeout=3)
+
+    def action_save(self) -> None:
+        if not self.plans:
+            return
+        doc = save_document(render_document(self.plans), default_output_dir(self.workspace))
+        self.saved_path = doc.markdown_path
+        message = f"saved {doc.markdown_path} (blake3 {doc.blake3[:12]}…)"
+        if self.feed is not None and getattr(self.feed, "writable", True) and not self.read_only:
+            try:
+                from driftdeck.core.remediation.evidence import planned_event, subject_of
+
+                self.feed.append("remediation.planned", subject=subject_of(self.plans),
+                                 data=planned_event(doc, self.plans, self.workspace), durable=True)
+            except Exception as exc:  # noqa: BLE001 - the file is saved; say the event is missing
+                message += f"; audit event NOT recorded: {exc}"
+        self.notify(message, timeout=5)
+
+    def apply_target(self) -> ResourcePlan | None:
+        """The one plan `a` would apply: the only plan with a revert, or the first with a safe one."""
+        with_revert = [p for p in self.plans if p.direction(Direction.REVERT) is not None]
+        safe = [p for p in with_revert if p.direction(Direction.REVERT).safe_to_apply]  # type: ignore[union-attr]
+        return (safe or with_revert or [None])[0]
+
+    def action_apply(self) -> None:
+        plan = self.apply_target()
+        if plan is None:
+            self.notify("no revert in this plan", severity="warning", timeout=4)
+            return
+        try:
+            applicable_revert(plan, read_only=self.read_only)
+        except ApplyRefused as exc:
+            self.notify(f"apply refused: {exc}", severity="warning", timeout=5)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._run_apply(plan)
+
+        self.app.push_screen(ConfirmApplyScreen(plan), confirmed)
+
+    def _run_apply(self, plan: ResourcePlan) -> None:
+        self.query_one("#plan-status", Static).update(Text(f"applying the revert of {plan.key}…", style="bold"))
+
+        def work() -> ApplyOutcome:
+            return self.on_apply(plan)
+
+        self.run_worker(work, thread=True, name="plan-apply", group="plan-apply", exclusive=True)
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        worker = event.worker
+        if worker.name != "plan-apply" or not worker.is_finished:
+            return
+        if worker.error is not None:
+            text = Text(f"apply failed: {worker.error}", style="bold red")
+        else:
+            self.outcome = worker.result
+            o = self.outcome
+            assert o is not None
+            if o.ok:
+                text = Text(f"applied {len(o.ran)} call(s); {o.key} is now {o.after_status}", style="bold green")
+            else:
+                text = Text(f"apply failed: {o.error}; {o.key} is {o.after_status}", style="bold red")
+        self.query_one("#plan-status", Static).update(text)
