@@ -99,7 +99,11 @@ def parse_canonical(line: bytes) -> tuple[Any, str | None]:
     try:
         value = _decoder.decode(text)
     except _Reject as exc:
-        return None, str(exc)
+        # Valid JSON, just not canonical: return what a lenient parser sees, with the reason.
+        try:
+            return json.loads(text), str(exc)
+        except ValueError:
+            return None, str(exc)
     except ValueError as exc:
         return None, f"not JSON ({exc})"
     if not unicodedata.is_normalized("NFC", text):

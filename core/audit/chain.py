@@ -234,25 +234,45 @@ class ChainChecker:
         if chain:
             set_eff(chain, chain_start)
 
-        # Lay the pieces between the base and the chain; explain each break.
+        # Lay the pieces between the base and the chain, then explain each break.
         end: Rec = base
         placed: list[list[Rec]] = []
         for piece in pieces:
             head = piece[0]
             head_seq = head.seq if head.seq is not None else -1
             fits = not complete and head_seq > end.eff and (not chain or head_seq < chain[0].eff)
-            linked = head.p == end.hx
             if fits:
-                set_eff(piece, head_seq if not linked else end.eff + 1)
-                if not linked:
-                    self._explain_break(end, head, junk, reported)
+                set_eff(piece, end.eff + 1 if head.p == end.hx else head_seq)
                 placed.append(piece)
                 end = piece[-1]
             else:
                 for rec in piece:
                     self._misplaced(rec, reported)
+        spine: list[list[Rec]] = [[base], *placed]
         if chain and not complete:
-            self._explain_break(end, chain[0], junk, reported)
+            spine.append(chain)
+
+        def broken_without_gap(a: Rec, x: Rec) -> bool:
+            return x.p != a.hx and x.seq == a.eff + 1
+
+        # A piece cut off on both sides with no seq missing was replaced wholesale (e.g. entries
+        # spliced in from another log): one finding for the range, not two misplaced blames.
+        replaced: set[int] = set()
+        for i in range(1, len(spine) - 1):
+            piece = spine[i]
+            if broken_without_gap(spine[i - 1][-1], piece[0]) and broken_without_gap(piece[-1], spine[i + 1][0]):
+                replaced.add(i)
+                count = len(piece)
+                self._report("EDITED", piece[0], f"{count} entr{'y' if count == 1 else 'ies'} replaced: "
+                             "not linked to the chain on either side", piece[0].eff,
+                             piece[-1].eff if count > 1 else None)
+                reported.update(id(r) for r in piece)
+        for i in range(1, len(spine)):
+            if i in replaced or (i - 1) in replaced:
+                continue
+            a, x = spine[i - 1][-1], spine[i][0]
+            if x.p != a.hx:
+                self._explain_break(a, x, junk, reported)
 
         # Lines on a chain but out of file order were moved.
         for piece in [chain, *placed]:
@@ -343,7 +363,8 @@ class ChainChecker:
         if x.seq == a.eff + 1:
             if a.idx >= 0 and id(a) not in reported and x.hx not in self._linked_to and not self._at_end(x):
                 # Nothing links to x either: one change to x (its prev) explains both breaks.
-                self._report("EDITED", x, f"entry does not link to seq {a.eff} and nothing links to it", x.eff)
+                self._report(x.problem_code if x.problem else "EDITED", x,
+                             x.problem or f"entry does not link to seq {a.eff} and nothing links to it", x.eff)
                 reported.add(id(x))
                 return
             if a.idx < 0:
@@ -351,7 +372,11 @@ class ChainChecker:
                     self._report("EDITED", x, "prev is not bound to this log's origin (spliced or edited)", x.eff)
                     reported.add(id(x))
             elif id(a) not in reported:
-                finding = self._report("EDITED", a, f"content no longer matches the hash committed by seq {x.seq}", a.eff)
+                if a.problem is not None:
+                    code, detail = a.problem_code, a.problem
+                else:
+                    code, detail = "EDITED", f"content no longer matches the hash committed by seq {x.seq}"
+                finding = self._report(code, a, detail, a.eff)
                 reported.add(id(a))
                 if self._at_end(x):
                     # Could equally be x's prev that changed; the verifier settles it with the note.

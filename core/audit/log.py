@@ -145,7 +145,7 @@ class AuditLog:
                 # Killed between fsyncing the checkpoint entry and writing its note: sign it now.
                 self._write_note(size, self._frontier.root())
         gap = _age_seconds(self._clock.last)
-        if self._pending_recovery is None and self._last_kind == "audit.heartbeat" and (
+        if self._pending_recovery is None and self._heartbeat_last and (
             gap > 1.5 * self.config.heartbeat_seconds
         ):
             # The session that promised heartbeats ended without its closing checkpoint.
@@ -240,6 +240,10 @@ class AuditLog:
             if isinstance(value, dict):
                 self._clock.last = max(self._clock.last, str(value.get("ts", "")))
                 self._last_kind = str(value.get("kind", ""))
+                data = value.get("data")
+                self._heartbeat_last = self._last_kind == "audit.heartbeat" or (
+                    self._last_kind == "audit.checkpoint" and isinstance(data, dict) and data.get("reason") == "heartbeat"
+                )
                 if value.get("kind") == "audit.genesis":
                     self.origin = str(value.get("data", {}).get("origin", ""))
                 if isinstance(value.get("seq"), int):
@@ -282,6 +286,7 @@ class AuditLog:
         }
 
     _pending_recovery: dict[str, Any] | None = None
+    _heartbeat_last = False  # the newest entry is a heartbeat (or its checkpoint)
 
     # ----------------------------------------------------------------- writing
     def _genesis(self) -> None:

@@ -263,8 +263,10 @@ class Verifier:
                         ):
                             self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(prev_ts))} s since the heartbeat "
                                        f"before (interval {int(prev_interval)} s)", segment, number, value["seq"])
+                    if kind == "audit.checkpoint" and value["data"].get("reason") == "heartbeat":
+                        kind = "audit.heartbeat"  # the heartbeat's own checkpoint keeps its promise
                     prev_ts, prev_seq, prev_kind = ts, value["seq"], kind
-                    if kind == "audit.heartbeat":
+                    if value["kind"] == "audit.heartbeat":
                         interval = value["data"].get("interval_s")
                         prev_interval = float(interval) if isinstance(interval, int) else 0.0
                     if kind == "audit.checkpoint" and isinstance(value["data"].get("tree_size"), int):
