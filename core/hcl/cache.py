@@ -40,7 +40,9 @@ class ParseCache:
         return self.parse_bytes(data, display, json_syntax=path.name.endswith(".json"))
 
     def parse_bytes(self, data: bytes, display: str, *, json_syntax: bool = False) -> ParsedFile:
-        key = (blake3.blake3(data).hexdigest(), display)
+        # Keyed by content alone: the same file reached as `main.tf` and `../../main.tf` parses once
+        # (parsed trees carry no file name; callers attach the name they display).
+        key = (blake3.blake3(data).hexdigest(), "json" if json_syntax else "hcl")
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
@@ -51,9 +53,9 @@ class ParseCache:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", file=display) from None
-        start = time.perf_counter()
+        start = time.process_time()
         parsed = parse_json(text, display) if json_syntax else parse_hcl(text, display)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         with self._lock:
             self.stats.misses += 1
             self.stats.parse_seconds += elapsed
