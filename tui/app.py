@@ -314,6 +314,9 @@ class DriftdeckApp(App[int]):
         self._audit_head = message.head
         self.query_one(AuditPanel).set_events(message.events, message.scope)
 
+    def on_audit_changed(self, _message: msg.AuditChanged) -> None:
+        self.load_audit()
+
     @on(AuditPanel.EventHighlighted)
     def _event_highlighted(self, message: AuditPanel.EventHighlighted) -> None:
         self.load_event(message.seq)
@@ -360,7 +363,7 @@ class DriftdeckApp(App[int]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(msg.AuditFailed(f"recording the scan failed: {type(exc).__name__}: {exc}"))
             return
-        self.load_audit()
+        self.post_message(msg.AuditChanged())
 
     # ----- IaC watching --------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="snapshot", exit_on_error=False)
@@ -518,7 +521,7 @@ class DriftdeckApp(App[int]):
         result = self.results.get(key) if key else None
         subject = subject_for(key, result.type, result.id) if key and result else {"tool": "driftdeck"}
         self.feed.append("operator.note", subject=subject, data={"note": text}, durable=True)
-        self.load_audit()
+        self.post_message(msg.AuditChanged())
 
     def _plan_module(self) -> Any:
         try:

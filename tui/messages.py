@@ -68,3 +68,7 @@ class AuditFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class AuditChanged(Message):
+    """This session appended to the log: reload the panel."""

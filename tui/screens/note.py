@@ -24,6 +24,9 @@ class NoteScreen(ModalScreen[str | None]):
             yield Static(f"{about} (enter saves it to the audit log, esc cancels)")
             yield Input(id="note-input")
 
+    def on_mount(self) -> None:
+        self.query_one("#note-input", Input).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
