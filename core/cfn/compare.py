@@ -19,6 +19,9 @@ from driftdeck.core.model import ChangeKind, DesiredResource, Difference
 from driftdeck.core.policy import normalize_policy, parse_policy
 
 NOT_IN_TEMPLATE = "not in template"
+# Reserved key in a security group's desired attributes: rules the stack defines as separate
+# AWS::EC2::SecurityGroupIngress/Egress resources, {"SecurityGroupIngress": [{"LogicalId", "Rule"}], ...}.
+STANDALONE_RULES_KEY = "driftdeck:StandaloneRules"
 _MISSING = object()
 
 
@@ -139,7 +142,7 @@ def compare_cfn(desired: DesiredResource, live_attributes: dict[str, Any]) -> li
                     diff.actual,
                     diff.change,
                     sensitive=secret,
-                    note=NOT_IN_TEMPLATE if unset else diff.note,
+                    note=diff.note or (NOT_IN_TEMPLATE if unset else None),
                 )
             )
     return diffs
@@ -374,9 +377,26 @@ def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource,
             pool.remove(match)
             if not same_scalar(description, match[1]):
                 out.append(Difference(f"{base}/{i}/Description", description, match[1], _change(description, match[1])))
+    # Rules the stack defines as separate AWS::EC2::SecurityGroupIngress/Egress resources belong to
+    # this group too: without them every such rule would look like an out-of-band addition.
+    standalone = (desired.attributes.get(STANDALONE_RULES_KEY) or {}).get(row.cfn) or []
+    for k, entry in enumerate(standalone):
+        rule, logical = entry.get("Rule"), entry.get("LogicalId")
+        if not isinstance(rule, dict) or contains_unknown(rule):
+            undecidable = True
+            continue
+        for key, _description in _cfn_rule_atoms(rule, desired.id):
+            match = next((atom for atom in pool if atom[0] == key), None)
+            if match is None:
+                out.append(
+                    Difference(f"{base}/{len(wanted) + k}", rule, None, ChangeKind.REMOVED, note=f"defined by {logical}")
+                )
+            else:
+                pool.remove(match)
     if not undecidable:
+        offset = len(wanted) + len(standalone)
         for j, (key, description) in enumerate(sorted(pool, key=str)):
-            out.append(Difference(f"{base}/{len(wanted) + j}", None, _rule_as_cfn(key, description), ChangeKind.ADDED))
+            out.append(Difference(f"{base}/{offset + j}", None, _rule_as_cfn(key, description), ChangeKind.ADDED))
     return out
 
 
@@ -398,7 +418,8 @@ def compare_code(desired: DesiredResource) -> list[Difference]:
     if desired.code_attributes is None:
         return []
     out: list[Difference] = []
-    _diff_tree("/Properties", desired.attributes, desired.code_attributes, out)
+    deployed = {k: v for k, v in desired.attributes.items() if k != STANDALONE_RULES_KEY}
+    _diff_tree("/Properties", deployed, desired.code_attributes, out)
     return out
 
 

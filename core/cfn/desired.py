@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.cfn.compare import STANDALONE_RULES_KEY
 from driftdeck.core.cfn.mapping import terraform_type
 from driftdeck.core.cfn.stacks import DeployedStack
 from driftdeck.core.cfn.template import Template, TemplateResource, load_template
@@ -43,6 +44,7 @@ def desired_resources(
 def _from_stack(stack: DeployedStack, workspace: Template | str | Path | None, options: dict[str, Any]) -> list[DesiredResource]:
     deployed = stack.template(**options) if stack.template_body is not None else None
     code = _workspace(stack, workspace, options)
+    standalone = _standalone_rules(deployed) if deployed else {}
     out: list[DesiredResource] = []
     for res in stack.resources:
         tf_type = terraform_type(res.type)
@@ -62,7 +64,7 @@ def _from_stack(stack: DeployedStack, workspace: Template | str | Path | None, o
                 address=address_for(stack.name, res.logical_id),
                 type=tf_type,
                 id=res.physical_id,
-                attributes=dict(applied.properties) if applied and applied.evaluated else {},
+                attributes=_with_standalone(applied, standalone.get(res.physical_id)),
                 source=SourceRef(
                     kind=SOURCE_KIND,
                     file=code.file if written and code else None,
@@ -91,6 +93,36 @@ def _workspace(stack: DeployedStack, workspace: Template | str | Path | None, op
         resolved_parameters=stack.resolved_parameters,
         **options,
     )
+
+
+_RULE_TYPES = {
+    "AWS::EC2::SecurityGroupIngress": "SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress": "SecurityGroupEgress",
+}
+
+
+def _standalone_rules(template: Template) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Security group id -> rules defined as separate resources in the same stack."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for res in template.resources.values():
+        direction = _RULE_TYPES.get(res.type)
+        if direction is None or not res.evaluated or res.included is False:
+            continue
+        group = res.properties.get("GroupId")
+        if not isinstance(group, str) or isinstance(group, Unknown):
+            continue
+        rule = {k: v for k, v in res.properties.items() if k not in ("GroupId", "GroupName")}
+        out.setdefault(group, {}).setdefault(direction, []).append({"LogicalId": res.logical_id, "Rule": rule})
+    return out
+
+
+def _with_standalone(applied: TemplateResource | None, rules: dict[str, Any] | None) -> dict[str, Any]:
+    if applied is None or not applied.evaluated:
+        return {}
+    attributes = dict(applied.properties)
+    if rules and applied.type == "AWS::EC2::SecurityGroup":
+        attributes[STANDALONE_RULES_KEY] = rules
+    return attributes
 
 
 # Terraform ids that a template can name by itself.

@@ -112,6 +112,9 @@ def patched_text(template: Template, logical_id: str, differences: Sequence[Diff
         if diff.sensitive:
             notes.append(f"{diff.path}: sensitive value, edit by hand")
             continue
+        if diff.note and diff.note.startswith("defined by "):
+            notes.append(f"{diff.path}: {diff.note}, edit that resource")
+            continue
         if contains_unknown(value):
             notes.append(f"{diff.path}: value not known, edit by hand")
             continue

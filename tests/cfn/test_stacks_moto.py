@@ -11,7 +11,7 @@ import pytest
 from cfn_live import REGION, _sqs, live_attributes
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code
+from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, STANDALONE_RULES_KEY, compare_cfn, compare_code
 from driftdeck.core.cfn.desired import desired_resources
 from driftdeck.core.cfn.ownership import claimed_ids, find_double_ownership, is_claimed, stack_claims
 from driftdeck.core.cfn.stacks import DeployedStack, discover_stacks, match_templates
@@ -447,3 +447,39 @@ def test_adopting_live_values_through_the_template_patch_clears_the_drift(aws_en
         code_view = DesiredResource(**{**after[logical].__dict__, "attributes": after[logical].code_attributes or {}})
         assert compare_cfn(code_view, live_attributes(after[logical]) or {}) == [], logical
     assert "--deployment-mode REVERT_DRIFT" in revert_commands(stack.name, parameters=list(stack.parameters))
+
+
+STANDALONE_RULES = """\
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}
+  Ssh:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !GetAtt Web.GroupId
+      IpProtocol: tcp
+      FromPort: 22
+      ToPort: 22
+      CidrIp: 192.168.0.0/16
+"""
+
+
+def test_rules_defined_as_separate_resources_are_not_reported_as_drift(aws_env: Any) -> None:
+    _deploy("net", STANDALONE_RULES)
+    [web] = desired_resources(_stack("net"))
+    assert _diffs(web) == []
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.revoke_security_group_ingress(
+        GroupId=web.id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "192.168.0.0/16"}]}],
+    )
+    [gone] = _diffs(web)
+    assert (gone.path, gone.change, gone.note) == ("/Properties/SecurityGroupIngress/1", ChangeKind.REMOVED, "defined by Ssh")
+    # The reserved key carrying those rules is not a template property: no pending edit from it.
+    template_only = {k: v for k, v in web.attributes.items() if k != STANDALONE_RULES_KEY}
+    assert STANDALONE_RULES_KEY in web.attributes
+    assert compare_code(DesiredResource(**{**web.__dict__, "code_attributes": template_only})) == []
