@@ -61,22 +61,41 @@ class StaticSource:
 
 
 class LocalDirectorySource:
-    """CloudTrail log files (.json, .json.gz) anywhere under a local directory, read once and cached."""
+    """CloudTrail log files (.json, .json.gz) anywhere under a local directory.
+
+    Each question re-lists the directory and parses only files that are new or changed since the last
+    one (by size and modification time), so a long-running session sees newly delivered logs cheaply.
+    """
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
             raise InputError("not a directory of CloudTrail log files", file=str(self.root))
         self.errors: list[InputError] = []
-        self._loaded: LoadResult | None = None
+        self.parsed_files = 0  # how many file reads so far (diagnostics, tests)
+        self._files: dict[Path, tuple[tuple[int, int], LoadResult]] = {}
 
     def load(self) -> LoadResult:
-        if self._loaded is None:
-            paths = sorted(p for p in self.root.rglob("*") if p.is_file() and is_log_name(p.name))
-            self._loaded = load_files(paths)
-            self._loaded.events = dedupe(self._loaded.events)
-            self.errors = list(self._loaded.errors)
-        return self._loaded
+        """Everything under the directory now, deduplicated; per-file errors in `.errors`."""
+        current: dict[Path, tuple[tuple[int, int], LoadResult]] = {}
+        for path in sorted(p for p in self.root.rglob("*") if is_log_name(p.name) and p.is_file()):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed while listing
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            known = self._files.get(path)
+            if known is None or known[0] != stamp:
+                self.parsed_files += 1
+                known = (stamp, load_files([path]))
+            current[path] = known
+        self._files = current
+        merged = LoadResult()
+        for _, result in current.values():
+            merged.extend(result)
+        merged.events = dedupe(merged.events)
+        self.errors = list(merged.errors)
+        return merged
 
     def events(
         self, start: datetime, end: datetime, *, resource_names: Collection[str] = ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,28 @@ def test_missing_trail_bucket_is_a_warning_not_a_crash(aws_env: Any) -> None:
     assert bucket.attribution == []
     (warning,) = [w for w in report.warnings if "unavailable" in w]
     assert "s3://no-such-trail-bucket/AWSLogs/" in warning and "NoSuchBucket" in warning
+
+
+def test_directory_source_picks_up_new_files_and_rereads_only_changed_ones(tmp_path: Path) -> None:
+    def write(name: str, event_id: str) -> None:
+        body = {
+            "Records": [
+                {
+                    "eventID": event_id,
+                    "eventName": "TagRole",
+                    "eventSource": "iam.amazonaws.com",
+                    "eventTime": "2026-01-01T00:00:00Z",
+                }
+            ]
+        }
+        (tmp_path / name).write_text(json.dumps(body))
+
+    window = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    write("a.json", "e1")
+    source = LocalDirectorySource(tmp_path)
+    assert [e.event_id for e in source.events(*window)] == ["e1"]
+    write("b.json", "e2")
+    assert sorted(e.event_id for e in source.events(*window)) == ["e1", "e2"]
+    assert source.parsed_files == 2  # a.json was not read again
+    (tmp_path / "a.json").unlink()
+    assert [e.event_id for e in source.events(*window)] == ["e2"]
