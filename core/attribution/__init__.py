@@ -32,6 +32,9 @@ Outputs:
 - `attributed_event(match: AttributionMatch, *, drift_event: str | None = None) -> dict` — the
   `cloud.change.attributed` audit payload `{kind, subject, data, after}` (after = raw record, credentials
   redacted); `attributed_events(matches, drift_events: dict[str, str] | None = None) -> list[dict]`.
+- `actors(report: ScanReport, *, min_confidence: str = "time") -> list[tuple[str, int]]` and
+  `resources_by_actor(report: ScanReport, actor: str, *, min_confidence: str = "time") ->
+  list[ResourceResult]` — for a "who" column and a filter by actor.
 - `git_authorship(path: Path) -> dict` — git author/commit/message of a committed IaC file, else
   `{"committed": False, "summary": "uncommitted local edit by <OS user>", ...}`.
 
@@ -51,6 +54,7 @@ from driftdeck.core.attribution.events import CloudTrailEvent, parse_record
 from driftdeck.core.attribution.gitinfo import git_authorship
 from driftdeck.core.attribution.parsing import LoadResult, load_files, parse_log
 from driftdeck.core.attribution.payloads import EVENT_KIND, attributed_event, attributed_events
+from driftdeck.core.attribution.query import actors, resources_by_actor
 from driftdeck.core.attribution.ratelimit import Clock, SystemClock, TokenBucket
 from driftdeck.core.attribution.sources import (
     EventSource,
@@ -79,6 +83,7 @@ __all__ = [
     "StaticSource",
     "SystemClock",
     "TokenBucket",
+    "actors",
     "attribute_report",
     "attributed_event",
     "attributed_events",
@@ -88,6 +93,7 @@ __all__ = [
     "parse_log",
     "parse_record",
     "resolve_actor",
+    "resources_by_actor",
     "top_attribute",
     "via_of",
 ]

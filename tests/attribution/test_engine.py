@@ -13,9 +13,11 @@ from driftdeck.core.attribution import (
     RESOURCE,
     TIME,
     StaticSource,
+    actors,
     attribute_report,
     attributed_event,
     parse_log,
+    resources_by_actor,
     top_attribute,
 )
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, SourceInfo, SourceRef, Status
@@ -375,3 +377,20 @@ def test_security_group_rules_exact_by_rule_id_resource_level_by_group() -> None
     assert [(a.actor, a.confidence) for a in by_group.attribution] == [("jon", RESOURCE)]
     assert other_group.attribution == []
     assert [(a.actor, a.confidence) for a in egress.attribution] == [("kat", EXACT)]
+
+
+def test_actor_listing_and_filter() -> None:
+    bucket = _result("aws_s3_bucket", "logs", Status.CHANGED, "tags.Owner")
+    role = _result("aws_iam_role", "app", Status.CHANGED, "assume_role_policy")
+    queue = _result("aws_sqs_queue", QUEUE, Status.CHANGED, "policy")
+    source = _events(
+        record("PutBucketTagging", "s3", iam_user("Lee"), when=_at(1), params={"bucketName": "logs"}),
+        record("UpdateAssumeRolePolicy", "iam", iam_user("Lee"), when=_at(2), params={"roleName": "app"}),
+        record("AddPermission", "sqs", iam_user("mo"), when=_at(3), params=None),  # time proximity only
+    )
+    report = _report(bucket, role, queue)
+    attribute_report(report, source)
+    assert actors(report) == [("Lee", 2), ("mo", 1)]
+    assert actors(report, min_confidence="exact") == [("Lee", 2)]
+    assert [r.type for r in resources_by_actor(report, "lee")] == ["aws_s3_bucket", "aws_iam_role"]
+    assert resources_by_actor(report, "mo", min_confidence="resource") == []
