@@ -2,6 +2,12 @@
 
 Public API
 ----------
+Everything at once (`driftdeck.core.cfn.source`), for the scan:
+    load_cloudformation_state(root, session_or_client_factory, region, *, mapping=None,
+                              stack_names=None) -> CloudFormationState
+        stacks, templates, matches (template file -> stack), resources (DesiredResource), warnings;
+        .sources() -> list[SourceInfo] (kind "cloudformation"), .claims() -> stack claims.
+
 Templates (`driftdeck.core.cfn.template`, `.parameters`):
     load_template(path, parameters=None, pseudo=None, *, physical_ids=None, attributes=None,
                   exports=None, availability_zones=None, resolved_parameters=None) -> Template
@@ -30,6 +36,7 @@ Stacks (`driftdeck.core.cfn.stacks`):
         (StackResource: logical_id, physical_id, type, status), template_body, parent, root, error;
         .physical_ids, .account_id, .is_nested, .pseudo_parameters(), .template(**options)
     find_templates(root) -> list[Path]
+    list_exports(session_or_client_factory, region) -> dict[str, str]   (for Fn::ImportValue)
     match_templates(templates, stacks, mapping=None, *, root=None) -> dict[Path, DeployedStack]
         explicit mapping (file -> stack name) first, else file stem == stack name.
 
@@ -77,6 +84,7 @@ from driftdeck.core.cfn.ownership import (
 )
 from driftdeck.core.cfn.parameters import load_parameters_file
 from driftdeck.core.cfn.remediation import adopt_patch, patched_text, revert_commands, revert_patch
+from driftdeck.core.cfn.source import CloudFormationState, load_cloudformation_state
 from driftdeck.core.cfn.stacks import (
     DeployedStack,
     StackResource,
@@ -94,6 +102,9 @@ from driftdeck.core.cfn.template import (
 from driftdeck.core.cfn.values import Unknown, is_unknown
 
 __all__ = [
+    "CloudFormationState",
+    "list_exports",
+    "load_cloudformation_state",
     "NOT_IN_TEMPLATE",
     "PROPERTY_MAPS",
     "TERRAFORM_TYPES",

@@ -141,6 +141,16 @@ def discover_stacks(
     return _parents_first(list(stacks.values()))
 
 
+def list_exports(session_or_client_factory: Any, region: str) -> dict[str, str]:
+    """Export name -> value in `region`, for `Fn::ImportValue`."""
+    client = _client_for(session_or_client_factory, "cloudformation", region)
+    return {
+        e["Name"]: e["Value"]
+        for page in client.get_paginator("list_exports").paginate()
+        for e in page.get("Exports", [])
+    }
+
+
 def _read_stack(client: Any, summary: dict[str, Any], region: str) -> DeployedStack:
     stack = DeployedStack(
         name=summary["StackName"],
