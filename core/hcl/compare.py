@@ -40,13 +40,15 @@ def compare_code_to_state(
             continue
         desired = state.get(address)
         if desired is None:
-            out[address] = [Difference("", _known_part(inst.attributes), None, ChangeKind.ADDED, side="code")]
+            shown = {k: ("(sensitive)" if k in inst.sensitive_paths else v) for k, v in _known_part(inst.attributes).items()}
+            out[address] = [Difference("", shown, None, ChangeKind.ADDED, side="code")]
             continue
         diffs: list[Difference] = []
         for name, value in inst.attributes.items():
             _diff(name, value, desired.attributes.get(name), diffs, block_context=False)
         if diffs:
-            out[address] = [_mark_sensitive(d, desired.sensitive_paths) for d in diffs]
+            hidden = desired.sensitive_paths | inst.sensitive_paths
+            out[address] = [_mark_sensitive(d, hidden) for d in diffs]
     for address, desired in state.items():
         if address in code_instances or (undecidable is not None and undecidable(address)):
             continue

@@ -39,9 +39,10 @@ def load_configuration(
     if not root.is_dir():
         raise InputError("not a directory", file=str(root))
     lookup = _as_lookup(state_lookup)
-    session = Session(root, cache or DEFAULT_CACHE, lookup)
+    env = os.environ if env is None else env
+    session = Session(root, cache or DEFAULT_CACHE, lookup, workspace=env.get("TF_WORKSPACE", "default"))
     config = session.config_for(root)
-    given = _root_variable_values(session, config, var_files, os.environ if env is None else env)
+    given = _root_variable_values(session, config, var_files, env)
     variables = finalize_variables(session, config, given, is_root=True)
     root_instance = ModuleInstance(session, config, "", variables)
 
@@ -136,6 +137,7 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
             result.unexpanded[bare] = (decl.file, decl.block.line)
             session.diag("unexpanded", f"{bare}: count/for_each not known from code", decl.file, decl.block.line)
             continue
+        sensitive = frozenset(instance.sensitive_paths(decl.block.body))
         for key, bindings in expansion:
             address = instance.instance_address(decl, key)
             result.instances[address] = CodeInstance(
@@ -148,6 +150,7 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
                 attributes=instance.instance_attributes(decl, key, bindings),
                 file=decl.file,
                 line=decl.block.line,
+                sensitive_paths=sensitive,
             )
     for name, call in instance.config.module_calls.items():
         bare = f"{instance.prefix}module.{name}"

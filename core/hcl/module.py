@@ -19,7 +19,18 @@ from driftdeck.core.hcl.cache import ParseCache
 from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, render_parts
 from driftdeck.core.hcl.parse import parse_template
 from driftdeck.core.hcl.results import Diagnostic
-from driftdeck.core.hcl.syntax import Attribute, Block, Expr, Literal, Template
+from driftdeck.core.hcl.syntax import (
+    Attribute,
+    Block,
+    Body,
+    Call,
+    Expr,
+    GetAttr,
+    Literal,
+    Template,
+    Variable,
+    walk,
+)
 from driftdeck.core.hcl.types import convert
 from driftdeck.core.hcl.values import UNKNOWN, EvalError, OpenObject, to_number, to_string
 
@@ -67,6 +78,9 @@ class ModuleConfig:
     managed_types: set[str] = field(default_factory=set)
     module_calls: dict[str, ModuleCallDecl] = field(default_factory=dict)
     backend: tuple[Block, str] | None = None
+    variable_files: dict[str, str] = field(default_factory=dict)
+    sensitive_variables: set[str] = field(default_factory=set)
+    sensitive_outputs: set[str] = field(default_factory=set)
 
 
 def module_files(directory: Path) -> list[Path]:
@@ -89,15 +103,52 @@ def literal_string(expr: Expr) -> str | None:
     return None
 
 
+def _is_override(path: Path) -> bool:
+    stem = path.name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
 def load_module_config(directory: Path, display: Callable[[Path], str], cache: ParseCache) -> ModuleConfig:
     config = ModuleConfig(dir=directory)
-    for path in module_files(directory):
+    files = module_files(directory)
+    # Override files are applied last and merge into the blocks they name (Terraform semantics).
+    for path in [f for f in files if not _is_override(f)] + [f for f in files if _is_override(f)]:
         shown = display(path)
         parsed = cache.parse_file(path, shown)
         config.files.append(shown)
         for block in parsed.body.blocks:
-            _add_block(config, block, shown)
+            origin = shown
+            if _is_override(path):
+                block, origin = _merged_with_original(config, block, shown)
+            _add_block(config, block, origin)
     return config
+
+
+def _merged_with_original(config: ModuleConfig, block: Block, file: str) -> tuple[Block, str]:
+    """The block merged into the one it overrides; positions stay those of the original."""
+    original: Block | None = None
+    if block.type in ("resource", "data") and len(block.labels) == 2:
+        mode = "managed" if block.type == "resource" else "data"
+        decl = config.resources.get((mode, block.labels[0], block.labels[1]))
+        original = decl.block if decl else None
+        file = decl.file if decl else file
+    elif block.type == "variable" and block.labels:
+        original = config.variables.get(block.labels[0])
+    elif block.type == "module" and block.labels:
+        call = config.module_calls.get(block.labels[0])
+        original = call.block if call else None
+        file = call.file if call else file
+    elif block.type == "output" and block.labels:
+        out = config.outputs.get(block.labels[0])
+        original, file = (out[0], out[1]) if out else (None, file)
+    if original is None:
+        return block, file
+    replaced = {b.type for b in block.body.blocks}
+    body = Body(
+        attributes={**original.body.attributes, **block.body.attributes},
+        blocks=tuple(b for b in original.body.blocks if b.type not in replaced) + block.body.blocks,
+    )
+    return Block(block.type, block.labels, body, original.line), file
 
 
 def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
@@ -109,11 +160,16 @@ def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
             config.managed_types.add(labels[0])
     elif kind == "variable" and labels:
         config.variables[labels[0]] = block
+        config.variable_files[labels[0]] = file
+        if _is_true(block.body.attributes.get("sensitive")):
+            config.sensitive_variables.add(labels[0])
     elif kind == "locals":
         for name, attr in block.body.attributes.items():
             config.locals[name] = (attr, file)
     elif kind == "output" and labels:
         config.outputs[labels[0]] = (block, file)
+        if _is_true(block.body.attributes.get("sensitive")):
+            config.sensitive_outputs.add(labels[0])
     elif kind == "module" and labels:
         src_attr = block.body.attributes.get("source")
         source = literal_string(src_attr.expr) if src_attr else None
@@ -122,6 +178,10 @@ def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
         for inner in block.body.blocks:
             if inner.type in ("backend", "cloud"):
                 config.backend = (inner, file)
+
+
+def _is_true(attr: Attribute | None) -> bool:
+    return attr is not None and isinstance(attr.expr, Literal) and attr.expr.value is True
 
 
 def format_key(key: Any) -> str:
@@ -135,8 +195,11 @@ def format_key(key: Any) -> str:
 class Session:
     """State shared by every module instance of one `load_configuration` call."""
 
-    def __init__(self, root: Path, cache: ParseCache, state_lookup: StateLookup | None) -> None:
+    def __init__(
+        self, root: Path, cache: ParseCache, state_lookup: StateLookup | None, workspace: str = "default"
+    ) -> None:
         self.root = root
+        self.workspace = workspace
         self.cache = cache
         self.state_lookup = state_lookup
         self.diagnostics: list[Diagnostic] = []
@@ -226,9 +289,19 @@ class ModuleInstance:
     """One instance of a module (the root, `module.net`, `module.net["a"]`)."""
 
     def __init__(
-        self, session: Session, config: ModuleConfig, path: str, variables: Mapping[str, Any], depth: int = 0
+        self,
+        session: Session,
+        config: ModuleConfig,
+        path: str,
+        variables: Mapping[str, Any],
+        depth: int = 0,
+        sensitive_inputs: frozenset[str] | None = None,
     ) -> None:
         self.session = session
+        self.sensitive_inputs = (
+            frozenset(config.sensitive_variables) if sensitive_inputs is None else sensitive_inputs
+        )
+        self._sensitive_locals: dict[str, bool] = {}
         self.config = config
         self.path = path  # "" for root, else "module.net[0]"
         self.prefix = f"{path}." if path else ""
@@ -249,7 +322,7 @@ class ModuleInstance:
             "module": Namespace(self.module_value),
             "data": Namespace(lambda t: Namespace(lambda n: self.resource_value("data", t, n))),
             "path": self._path_obj,
-            "terraform": {"workspace": "default"},
+            "terraform": {"workspace": session.workspace},
         }
 
     # --- Context protocol --------------------------------------------------------------------
@@ -432,7 +505,9 @@ class ModuleInstance:
         for key, bindings in expansion:
             path = f"{self.prefix}module.{call.name}{format_key(key)}"
             variables = LazyVariables(self.session, config, self._argument_getter(call, Scope(self, bindings), path))
-            children[key] = ModuleInstance(self.session, config, path, variables, self.depth + 1)
+            children[key] = ModuleInstance(
+                self.session, config, path, variables, self.depth + 1, self._sensitive_arguments(call, config)
+            )
         return children
 
     def _argument_getter(self, call: ModuleCallDecl, scope: Scope, path: str) -> Callable[[str], tuple[bool, Any]]:
@@ -452,6 +527,56 @@ class ModuleInstance:
             return True, value
 
         return get
+
+    # --- sensitivity (static: which expressions read sensitive values) -------------------------
+
+    def _sensitive_arguments(self, call: ModuleCallDecl, child: ModuleConfig) -> frozenset[str]:
+        passed = {
+            name for name, attr in call.block.body.attributes.items()
+            if name not in MODULE_META and self.expr_is_sensitive(attr.expr)
+        }
+        return frozenset(child.sensitive_variables | passed)
+
+    def expr_is_sensitive(self, expr: Expr) -> bool:
+        """True when the expression reads a sensitive variable, local, module output, or calls sensitive()."""
+        for node in walk(expr):
+            if isinstance(node, Call) and node.name == "sensitive":
+                return True
+            if not isinstance(node, GetAttr):
+                continue
+            if isinstance(node.obj, Variable):
+                if node.obj.name == "var" and node.name in self.sensitive_inputs:
+                    return True
+                if node.obj.name == "local" and self._local_is_sensitive(node.name):
+                    return True
+            elif isinstance(node.obj, GetAttr) and isinstance(node.obj.obj, Variable) and node.obj.obj.name == "module":
+                call = self.config.module_calls.get(node.obj.name)
+                if call is not None and call.is_local:
+                    child_dir = (self.config.dir / str(call.source)).resolve()
+                    if child_dir.is_dir() and node.name in self.session.config_for(child_dir).sensitive_outputs:
+                        return True
+        return False
+
+    def _local_is_sensitive(self, name: str) -> bool:
+        if name not in self._sensitive_locals:
+            self._sensitive_locals[name] = False  # breaks cycles
+            if name in self.config.locals:
+                self._sensitive_locals[name] = self.expr_is_sensitive(self.config.locals[name][0].expr)
+        return self._sensitive_locals[name]
+
+    def sensitive_paths(self, body: Body, prefix: str = "") -> set[str]:
+        """Top-level argument names (and nested block types) whose values are sensitive."""
+        out: set[str] = set()
+        for name, attr in body.attributes.items():
+            if name not in RESOURCE_META and self.expr_is_sensitive(attr.expr):
+                out.add(prefix + name)
+        for block in body.blocks:
+            if block.type in RESOURCE_META:
+                continue
+            label = block.labels[0] if block.type == "dynamic" and block.labels else block.type
+            if self.sensitive_paths(block.body):
+                out.add(prefix + label)
+        return out
 
     def module_value(self, name: str) -> Any:
         instances = self.module_instances(name)
@@ -500,12 +625,16 @@ class LazyVariables(Mapping[str, Any]):
 def finalize_variables(session: Session, config: ModuleConfig, given: dict[str, Any], *, is_root: bool) -> dict[str, Any]:
     """Declared variables -> values: given value, else default, converted to the declared type."""
     return {
-        name: finalize_variable(session, block, name, name in given, given.get(name), is_root=is_root)
+        name: finalize_variable(
+            session, block, name, name in given, given.get(name), is_root=is_root, file=config.variable_files.get(name)
+        )
         for name, block in config.variables.items()
     }
 
 
-def finalize_variable(session: Session, block: Block, name: str, has_value: bool, value: Any, *, is_root: bool) -> Any:
+def finalize_variable(
+    session: Session, block: Block, name: str, has_value: bool, value: Any, *, is_root: bool, file: str | None = None
+) -> Any:
     isolated = IsolatedContext(session, str(session.root))
 
     def eval_default(expr: Expr) -> Any:
@@ -526,5 +655,5 @@ def finalize_variable(session: Session, block: Block, name: str, has_value: bool
     else:
         result = UNKNOWN
         if is_root:
-            session.diag("missing_variable", f"no value for variable {name!r}; value unknown", None, block.line)
+            session.diag("missing_variable", f"no value for variable {name!r}; value unknown", file, block.line)
     return convert(result, type_expr, eval_default)

@@ -40,6 +40,8 @@ class CodeInstance:
     attributes: dict[str, Any]
     file: str
     line: int
+    # Argument names / nested block types whose values come from sensitive inputs: never print.
+    sensitive_paths: frozenset[str] = frozenset()
 
     @property
     def resource_address(self) -> str:

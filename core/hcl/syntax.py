@@ -6,6 +6,7 @@ shared between evaluations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,3 +142,40 @@ class Body:
 class ParsedFile:
     path: str
     body: Body
+
+
+def walk(expr: Any) -> Iterator[Any]:
+    """Every expression node (and template part) under `expr`, including itself."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (GetAttr, Splat)):
+            stack.append(node.obj)
+            if isinstance(node, Splat):
+                stack.extend(arg for kind, arg in node.ops if kind == "index")
+        elif isinstance(node, Index):
+            stack.extend((node.obj, node.key))
+        elif isinstance(node, Call):
+            stack.extend(node.args)
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Binary):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Conditional):
+            stack.extend((node.cond, node.true, node.false))
+        elif isinstance(node, TupleExpr):
+            stack.extend(node.items)
+        elif isinstance(node, ObjectExpr):
+            for k, v in node.items:
+                stack.extend((k, v))
+        elif isinstance(node, ForExpr):
+            stack.extend(e for e in (node.collection, node.key, node.value, node.cond) if e is not None)
+        elif isinstance(node, Template):
+            stack.extend(p for p in node.parts if not isinstance(p, str))
+        elif isinstance(node, IfPart):
+            stack.append(node.cond)
+            stack.extend(p for p in (*node.then, *node.otherwise) if not isinstance(p, str))
+        elif isinstance(node, ForPart):
+            stack.append(node.collection)
+            stack.extend(p for p in node.body if not isinstance(p, str))

@@ -332,3 +332,67 @@ def test_reload_after_one_edit_parses_one_file(project: Path) -> None:
     config = load_configuration(project, env={}, cache=cache)
     assert cache.stats.misses == first_misses + 1
     assert config.instances['module.net.aws_subnet.private["b"]'].attributes["cidr_block"] == "10.0.32.0/20"
+
+
+def test_sensitive_inputs_are_tracked_through_locals_and_modules(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "main.tf": """
+            variable "db_password" {
+              type      = string
+              sensitive = true
+              default   = "hunter2"
+            }
+            locals { conn = "user:${var.db_password}" }
+            resource "aws_ssm_parameter" "p" {
+              name  = "/db/conn"
+              value = local.conn
+              tags  = { Name = "conn" }
+            }
+            resource "aws_ssm_parameter" "token" {
+              name  = "/db/token"
+              value = sensitive("t0ken")
+            }
+            module "db" {
+              source   = "./db"
+              password = var.db_password
+            }
+        """,
+        "db/main.tf": """
+            variable "password" {}
+            resource "aws_db_instance" "this" {
+              identifier = "db"
+              password   = var.password
+            }
+        """,
+    })
+    inst = load_configuration(tmp_path, env={}).instances
+    assert inst["aws_ssm_parameter.p"].sensitive_paths == {"value"}
+    assert inst["aws_ssm_parameter.p"].attributes["value"] == "user:hunter2"  # value kept, flagged
+    assert inst["aws_ssm_parameter.token"].sensitive_paths == {"value"}
+    assert inst["module.db.aws_db_instance.this"].sensitive_paths == {"password"}
+
+
+def test_override_files_merge_into_their_blocks(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "main.tf": """
+            resource "aws_sqs_queue" "q" {
+              name          = "orders"
+              delay_seconds = 0
+            }
+        """,
+        "main_override.tf": """
+            resource "aws_sqs_queue" "q" {
+              delay_seconds = 30
+            }
+        """,
+    })
+    q = load_configuration(tmp_path, env={}).instances["aws_sqs_queue.q"]
+    assert q.attributes == {"name": "orders", "delay_seconds": 30}
+    assert (q.file, q.line) == ("main.tf", 1)
+
+
+def test_workspace_comes_from_tf_workspace(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": 'resource "aws_sqs_queue" "q" { name = "q-${terraform.workspace}" }\n'})
+    assert load_configuration(tmp_path, env={}).instances["aws_sqs_queue.q"].attributes["name"] == "q-default"
+    config = load_configuration(tmp_path, env={"TF_WORKSPACE": "staging"})
+    assert config.instances["aws_sqs_queue.q"].attributes["name"] == "q-staging"
