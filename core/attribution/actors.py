@@ -71,7 +71,7 @@ def _arn_tail(arn: str | None, marker: str) -> str | None:
     return arn.split(marker, 1)[1]
 
 
-def _issued_key(event: CloudTrailEvent) -> str | None:
+def issued_key(event: CloudTrailEvent) -> str | None:
     creds = event.response_elements.get("credentials")
     key = creds.get("accessKeyId") if isinstance(creds, dict) else None
     return key if isinstance(key, str) and key else None
@@ -97,12 +97,15 @@ class SessionIndex:
         for event in events:
             if event.event_name not in SESSION_EVENTS or event.failed or event.event_time is None:
                 continue
-            key = _issued_key(event)
+            key = issued_key(event)
             if key:
                 self._by_key[key] = event
             arn = _issued_arn(event)
             if arn:
                 self._by_arn.setdefault(arn, []).append(event)
+
+    def issued(self, access_key_id: str) -> bool:
+        return access_key_id in self._by_key
 
     def origin(self, identity: dict[str, Any], at: datetime | None) -> CloudTrailEvent | None:
         key = identity.get("accessKeyId")

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from driftdeck.core.attribution.actors import MAX_SESSION, SessionIndex, resolve_actor, via_of
+from driftdeck.core.attribution.actors import (
+    MAX_SESSION,
+    SESSION_EVENTS,
+    SessionIndex,
+    issued_key,
+    resolve_actor,
+    via_of,
+)
 from driftdeck.core.attribution.events import CloudTrailEvent, parse_time
 from driftdeck.core.attribution.matching import (
     Touch,
@@ -81,15 +88,39 @@ def _region_ok(event: CloudTrailEvent, result: ResourceResult) -> bool:
     return event.region == result.region
 
 
+_Pick = tuple[CloudTrailEvent, str, "str | None"]
+
+
+def _build(
+    event: CloudTrailEvent, confidence: str, attribute: str | None, sessions: SessionIndex
+) -> Attribution:
+    actor = resolve_actor(event.user_identity, event.event_time, sessions)
+    invoked_by = event.user_identity.get("invokedBy")
+    return Attribution(
+        actor=actor.name,
+        actor_type=actor.type,
+        via=via_of(event.user_agent, invoked_by if isinstance(invoked_by, str) else None),
+        event_name=event.event_name,
+        event_time=event.time_text,
+        source_ip=event.source_ip,
+        user_agent=event.user_agent,
+        confidence=confidence,
+        event_id=event.event_id,
+        attribute=attribute,
+        actor_arn=actor.arn,
+        chain=actor.chain,
+        source_identity=actor.source_identity,
+        region=event.region,
+    )
+
+
 class _Attributor:
-    def __init__(self, source: EventSource, events: list[CloudTrailEvent], sessions: SessionIndex) -> None:
-        self.source = source
+    def __init__(self, events: list[CloudTrailEvent]) -> None:
         self.events = sorted(events, key=lambda e: e.event_time or _EPOCH, reverse=True)
-        self.sessions = sessions
         # Indexes so each resource looks only at the events that name it (not every event in the trail).
         self._by_key: dict[tuple[str, str], list[tuple[CloudTrailEvent, Touch]]] = {}
         self._by_attributes: dict[str, list[tuple[CloudTrailEvent, Touch]]] = {}
-        self._unidentified: dict[str, list[CloudTrailEvent]] = {}
+        self._unidentified: dict[tuple[str, str], list[CloudTrailEvent]] = {}
         for event in self.events:
             for touch in touches(event):
                 for key in touch.ids:
@@ -97,35 +128,19 @@ class _Attributor:
                 if touch.match_values:
                     self._by_attributes.setdefault(touch.type, []).append((event, touch))
             if is_unidentified_change(event):
-                for type_ in {t.type for t in rules_for(event.event_source, event.event_name)}:
-                    self._unidentified.setdefault(type_, []).append(event)
-
-    def _build(self, event: CloudTrailEvent, confidence: str, attribute: str | None) -> Attribution:
-        actor = resolve_actor(event.user_identity, event.event_time, self.sessions)
-        invoked_by = event.user_identity.get("invokedBy")
-        return Attribution(
-            actor=actor.name,
-            actor_type=actor.type,
-            via=via_of(event.user_agent, invoked_by if isinstance(invoked_by, str) else None),
-            event_name=event.event_name,
-            event_time=event.time_text,
-            source_ip=event.source_ip,
-            user_agent=event.user_agent,
-            confidence=confidence,
-            event_id=event.event_id,
-            attribute=attribute,
-            actor_arn=actor.arn,
-            chain=actor.chain,
-            source_identity=actor.source_identity,
-            region=event.region,
-        )
+                for target in rules_for(event.event_source, event.event_name):
+                    bucket = self._unidentified.setdefault((target.type, target.effect), [])
+                    if not bucket or bucket[-1] is not event:
+                        bucket.append(event)
 
     def _time_candidates(
-        self, result: ResourceResult, start: datetime, end: datetime
+        self, result: ResourceResult, effect: str, start: datetime, end: datetime
     ) -> list[CloudTrailEvent]:
+        """Calls of a kind that could have done this (same type and effect) whose records do not say
+        which resource they hit: time proximity is all that links them."""
         found = [
             e
-            for e in self._unidentified.get(result.type, [])
+            for e in self._unidentified.get((result.type, effect), [])
             if _in_window(e, start, end) and _region_ok(e, result)
         ]
         return found[:TIME_CANDIDATES]
@@ -152,18 +167,17 @@ class _Attributor:
         hits.sort(key=lambda pair: pair[0].event_time or _EPOCH, reverse=True)
         return hits
 
-    def attribute(
-        self, result: ResourceResult, start: datetime, end: datetime
-    ) -> list[tuple[Attribution, CloudTrailEvent]]:
+    def select(self, result: ResourceResult, start: datetime, end: datetime) -> list[_Pick]:
+        """(event, confidence, attribute) for each explanation, best evidence only, newest first."""
         hits = self._hits(result, start, end)
-        picked: list[tuple[Attribution, CloudTrailEvent]] = []
+        picked: list[_Pick] = []
 
         def pick(events: Iterable[CloudTrailEvent], confidence: str, attribute: str | None) -> bool:
             seen: set[str] = set()
             for event in events:
                 if event.event_id not in seen:
                     seen.add(event.event_id)
-                    picked.append((self._build(event, confidence, attribute), event))
+                    picked.append((event, confidence, attribute))
             return bool(seen)
 
         if result.status is Status.CHANGED:
@@ -175,22 +189,27 @@ class _Attributor:
                 exact = [e for e, t in updates if attribute and t.attrs is not None and attribute in t.attrs]
                 loose = [e for e, t in updates if t.attrs is None]
                 if not pick(exact, EXACT, attribute) and not pick(loose, RESOURCE, attribute):
-                    pick(self._time_candidates(result, start, end), TIME, attribute)
+                    pick(self._time_candidates(result, "update", start, end), TIME, attribute)
         else:
             effect = "delete" if result.status is Status.MISSING else "create"
             exact = [e for e, t in hits if t.effect == effect and t.from_table]
             loose = [e for e, t in hits if t.effect == effect and not t.from_table]
             if not pick(exact, EXACT, None) and not pick(loose, RESOURCE, None):
-                pick(self._time_candidates(result, start, end), TIME, None)
+                pick(self._time_candidates(result, effect, start, end), TIME, None)
         return picked
 
 
 def _session_index(
-    source: EventSource, events: list[CloudTrailEvent], start: datetime, end: datetime
+    source: EventSource,
+    known: list[CloudTrailEvent],
+    culprits: list[CloudTrailEvent],
+    start: datetime,
+    end: datetime,
 ) -> SessionIndex:
-    """Fetch the STS events behind assumed-role sessions, round after round for role chains."""
-    sessions = SessionIndex(events)
-    pending = list(events)
+    """STS events behind the culprits' sessions: those already read, then fetched round after round
+    for role chains (each round asks only for keys no known event issued)."""
+    sessions = SessionIndex(known)
+    pending = list(culprits)
     asked: set[str] = set()
     for _ in range(10):
         keys = {
@@ -199,17 +218,21 @@ def _session_index(
             if e.user_identity.get("type") in ("AssumedRole", "FederatedUser")
             and e.user_identity.get("accessKeyId")
         }
-        keys -= asked
+        pending = [o for e in pending if (o := sessions.origin(e.user_identity, e.event_time)) is not None]
+        keys = {k for k in keys - asked if not sessions.issued(k)}
         if not keys:
-            break
+            if not pending:
+                break
+            continue  # the next hop is already known: follow it for its own caller
         asked |= keys
         earliest = min(min((e.event_time for e in pending if e.event_time), default=start), start)
         finder = getattr(source, "session_events", None)
         if callable(finder):
-            pending = finder(keys, earliest - MAX_SESSION, end)
+            fetched = finder(keys, earliest - MAX_SESSION, end)
         else:
-            pending = source.events(earliest - MAX_SESSION, end, resource_names=keys)
-        sessions.add(pending)
+            fetched = source.events(earliest - MAX_SESSION, end, resource_names=keys)
+        sessions.add(fetched)
+        pending += [e for e in fetched if e.event_name in SESSION_EVENTS and issued_key(e) in keys]
     return sessions
 
 
@@ -239,17 +262,20 @@ def attribute_report(
     names = set().union(*(resource_keys(r) for r in targets))
     try:
         events = source.events(start, end, resource_names=names)
-        sessions = _session_index(source, events, start, end)
+        attributor = _Attributor(events)
+        selected = {id(r): attributor.select(r, *windows[id(r)]) for r in targets}
+        culprits = {e.event_id: e for picks in selected.values() for e, _, _ in picks}
+        # Only the sessions behind culprit events are traced back (each may cost API calls).
+        sessions = _session_index(source, events, list(culprits.values()), start, end)
     except DriftdeckError as exc:
         # No trail to read (bucket missing, access denied): the scan stands, unattributed.
         report.warnings.append(f"attribution unavailable: {exc}")
         return []
-    attributor = _Attributor(source, events, sessions)
     matches: list[AttributionMatch] = []
     for result in targets:
-        picked = attributor.attribute(result, *windows[id(result)])
-        result.attribution = [a for a, _ in picked]
-        matches += [AttributionMatch(result, a, e) for a, e in picked]
+        built = [(_build(e, confidence, attr, sessions), e) for e, confidence, attr in selected[id(result)]]
+        result.attribution = [a for a, _ in built]
+        matches += [AttributionMatch(result, a, e) for a, e in built]
     for error in source.errors:
         message = f"attribution: {error}"
         if message not in report.warnings:

@@ -394,3 +394,64 @@ def test_actor_listing_and_filter() -> None:
     assert actors(report, min_confidence="exact") == [("Lee", 2)]
     assert [r.type for r in resources_by_actor(report, "lee")] == ["aws_s3_bucket", "aws_iam_role"]
     assert resources_by_actor(report, "mo", min_confidence="resource") == []
+
+
+def test_time_proximity_candidates_must_be_of_the_right_kind() -> None:
+    gone = _result("aws_sqs_queue", QUEUE, Status.MISSING)
+    still_gone = _result("aws_sqs_queue", QUEUE.replace("orders", "jobs"), Status.MISSING)
+    source_update_only = _events(
+        record("SetQueueAttributes", "sqs", iam_user("tuner"), when=_at(1), params=None)
+    )
+    attribute_report(_report(gone), source_update_only)
+    assert gone.attribution == []  # a redacted attribute change cannot explain a deletion
+    source_delete = _events(record("DeleteQueue", "sqs", iam_user("remover"), when=_at(1), params=None))
+    attribute_report(_report(still_gone), source_delete)
+    assert [(a.actor, a.confidence) for a in still_gone.attribution] == [("remover", TIME)]
+
+
+class _CountingSource(StaticSource):
+    def __init__(self, events: list) -> None:
+        super().__init__(events)
+        self.questions: list[tuple[datetime, datetime, frozenset[str]]] = []
+
+    def events(self, start: datetime, end: datetime, *, resource_names: Any = ()) -> list:
+        self.questions.append((start, end, frozenset(resource_names)))
+        return super().events(start, end, resource_names=resource_names)
+
+
+def test_sessions_are_traced_only_for_culprits_and_before_the_window() -> None:
+    def session(caller: dict, role: str, name: str, key: str, when: datetime) -> dict:
+        response = {
+            "Credentials": {"AccessKeyId": key, "SessionToken": "t", "Expiration": when},
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"AROA:{name}",
+                "Arn": f"arn:aws:sts::123456789012:assumed-role/{role}/{name}",
+            },
+        }
+        return sts_session_record(
+            "AssumeRole", caller, response, {"roleArn": role}, when=when, ua="aws-cli/2"
+        )
+
+    records = [
+        # The human's hop happened three hours before the state write; the second hop inside the window.
+        session(iam_user("nia"), "jump", "nia", "ASIAJUMP", _at(-180)),
+        session(assumed("jump", "nia", "ASIAJUMP"), "deployer", "d", "ASIADEPLOY", _at(5)),
+        record(
+            "TagRole", "iam", assumed("deployer", "d", "ASIADEPLOY"), when=_at(6), params={"roleName": "app"}
+        ),
+        # A session that changed nothing drifted: its origin is never looked for.
+        record(
+            "TagRole",
+            "iam",
+            assumed("other", "o", "ASIAOTHER"),
+            when=_at(7),
+            params={"roleName": "unrelated"},
+        ),
+    ]
+    source = _CountingSource(parse_log(json.dumps(records).encode(), "memory"))
+    role = _result("aws_iam_role", "app", Status.CHANGED, "tags.Env")
+    attribute_report(_report(role), source)
+    (found,) = role.attribution
+    assert (found.actor, len(found.chain)) == ("nia", 3)
+    asked = set().union(*(q[2] for q in source.questions[1:]))
+    assert "ASIAOTHER" not in asked and source.questions[1][0] <= _at(-180)
