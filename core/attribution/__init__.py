@@ -8,11 +8,12 @@ and `.errors: list[InputError]` for files that could not be read):
 - `LocalDirectorySource(root: Path | str)` — .json / .json.gz CloudTrail files under a directory.
 - `S3LogSource(bucket: str, *, prefix: str = "", accounts: Sequence[str] | None = None,
   regions: Sequence[str] | None = None, org_id: str | None = None, client=None,
-  delivery_lag: timedelta = DELIVERY_LAG, max_workers: int = 8)` — files delivered by a trail, account or organisation layout,
-  only day folders in range are listed, deduplicated by eventID.
+  delivery_lag: timedelta = DELIVERY_LAG, max_workers: int = 8)` — files delivered by a trail
+  (account or organisation layout); only day folders in range are listed; deduplicated by eventID.
 - `LookupEventsSource(regions: Sequence[str], *, client_factory: Callable[[str], client] | None = None,
   rate_per_region: float = 2.0, clock: Clock | None = None, max_name_queries: int = 20)` — the
-  LookupEvents API, token-bucket limited per region, cached.
+  LookupEvents API, token-bucket limited per region, cached. A source may also offer
+  `.session_events(access_key_ids, start, end)` to find the STS calls that issued session keys.
 - `StaticSource(events: Sequence[CloudTrailEvent])` — events already in memory.
 - `event_source_from_spec(spec: str, *, regions: Sequence[str] = ()) -> EventSource` — from
   `s3://bucket[/prefix]`, `lookup[:region,...]` or a directory path (for a CLI flag).
@@ -24,7 +25,7 @@ Attribution:
 - `attribute_report(report: ScanReport, source: EventSource, *, window_start: datetime | None = None,
   window_end: datetime | None = None) -> list[AttributionMatch]` fills `ResourceResult.attribution` in
   place for changed / missing / unmanaged resources, confidence `exact` | `resource` | `time`; per
-  changed attribute the newest event comes first.
+  changed attribute the newest event comes first. `AttributionMatch(result, attribution, event)`.
 - `resolve_actor(identity: dict, at: datetime | None, sessions: SessionIndex) -> Actor`,
   `via_of(user_agent: str | None, invoked_by: str | None = None) -> str`.
 
