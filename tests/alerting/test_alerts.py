@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,44 +14,6 @@ from driftdeck.core.config import SinkConfig, parse_config
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.core.transitions import TransitionKind, carry_forward, transitions
-
-
-class Receiver:
-    """Answers with the queued status codes (then 200); a code of 0 means: hang past the timeout."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.plan: list[int] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append((dict(self.headers), body))
-                code = receiver.plan.pop(0) if receiver.plan else 200
-                if code == 0:
-                    time.sleep(1.0)
-                    code = 200
-                self.send_response(code)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def _changed(owner: str = "mallory") -> ResourceResult:
@@ -89,7 +48,7 @@ def test_an_outage_is_neither_resolution_nor_new_drift() -> None:
     assert transitions(baseline, [_changed()]) == []
 
 
-def test_webhook_body_is_signed_with_hmac(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_body_is_signed_with_hmac(receiver: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOOK_SECRET", "s3cret")
     sink = Sink(SinkConfig(kind="webhook", name="ops", url=receiver.url, secret_env="HOOK_SECRET"))
     (transition,) = transitions([_in_sync()], [_changed()])
@@ -104,7 +63,7 @@ def test_webhook_body_is_signed_with_hmac(receiver: Receiver, monkeypatch: pytes
     assert "s3cret" not in attempt.detail
 
 
-def test_webhook_retries_on_500_and_timeout_then_gives_up(receiver: Receiver) -> None:
+def test_webhook_retries_on_500_and_timeout_then_gives_up(receiver: Any) -> None:
     sleeps: list[float] = []
     receiver.plan = [500, 0, 200]
     sink = Sink(SinkConfig(kind="webhook", name="ops", url=receiver.url, timeout_seconds=0.3, retries=3), sleep=sleeps.append)
@@ -121,7 +80,7 @@ def test_webhook_retries_on_500_and_timeout_then_gives_up(receiver: Receiver) ->
     assert not only.ok and only.detail == "HTTP 400"  # client errors are not retried
 
 
-def test_slack_message_has_blocks(receiver: Receiver) -> None:
+def test_slack_message_has_blocks(receiver: Any) -> None:
     sink = Sink(SinkConfig(kind="slack", name="chat", url=receiver.url))
     (transition,) = transitions([_in_sync()], [_changed()])
     sink.deliver(alert_payload(transition, workspace="infra", plan_path=".driftdeck/plans/x.md"), "fp")
@@ -140,7 +99,7 @@ def test_command_sink_gets_the_event_on_stdin(tmp_path: Path) -> None:
     assert not bad.ok and bad.detail == "exit 3"
 
 
-def test_dispatcher_deduplicates_and_rate_limits_per_resource(receiver: Receiver) -> None:
+def test_dispatcher_deduplicates_and_rate_limits_per_resource(receiver: Any) -> None:
     now = [0.0]
     dispatcher = Dispatcher([Sink(SinkConfig(kind="webhook", name="ops", url=receiver.url))], rate_limit_seconds=300, clock=lambda: now[0])
     (t1,) = transitions([_in_sync()], [_changed()])

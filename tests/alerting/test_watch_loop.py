@@ -1,0 +1,117 @@
+"""The watch loop's decisions: alerts on transitions only, recorded deliveries, outage backoff,
+auto-remediation rules (dry run and firing), IaC file changes waking the loop, clean stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.alerts import Dispatcher, Sink
+from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
+from driftdeck.core.errors import InputError
+from driftdeck.core.model import Attribution, Difference, ResourceResult, ScanReport, Status
+from driftdeck.core.watch import WatchLoop, rule_matches
+
+
+class ListRecorder:
+    def __init__(self) -> None:
+        self.scans: list[ScanReport] = []
+        self.events: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        self.closed = False
+
+    def scan(self, report: ScanReport) -> None:
+        self.scans.append(report)
+
+    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any]) -> None:
+        self.events.append((kind, subject, data))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _report(*resources: ResourceResult) -> ScanReport:
+    return ScanReport(generated_at="2026-01-01T00:00:00Z", duration_ms=1, sources=[], resources=list(resources))
+
+
+def _pab(status: Status, actor: str = "alice") -> ResourceResult:
+    diffs = [Difference("block_public_acls", True, False)] if status is Status.CHANGED else []
+    att = [Attribution(actor, "IAMUser", "console", "PutPublicAccessBlock", "t", None, None, "exact", "e1")] if diffs else []
+    return ResourceResult("aws_s3_bucket_public_access_block.data", "aws_s3_bucket_public_access_block", "data",
+                          status, None, diffs, attribution=att)
+
+
+def _loop(reports: list[Any], receiver_url: str, recorder: ListRecorder, **kw: Any) -> WatchLoop:
+    feed = iter(reports)
+
+    def scan() -> ScanReport:
+        item = next(feed)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    sink = Sink(SinkConfig(kind="webhook", name="ops", url=receiver_url, retries=0))
+    return WatchLoop(scan=scan, config=kw.pop("config", Config(interval_seconds=1)), dispatcher=Dispatcher([sink]),
+                     recorder=recorder, log=lambda *a, **k: None, workspace="infra", **kw)
+
+
+def test_alerts_fire_on_transitions_only_and_deliveries_are_recorded(receiver: Any) -> None:
+    recorder = ListRecorder()
+    loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED)), _report(_pab(Status.CHANGED)),
+                  _report(_pab(Status.IN_SYNC))], receiver.url, recorder)
+    kinds = [[t.kind.value for t in loop.poll_once()] for _ in range(4)]
+    assert kinds == [[], ["drift.new"], [], ["drift.resolved"]]
+    assert len(receiver.requests) == 2
+    deliveries = [e for e in recorder.events if e[0] == "alert.delivery"]
+    assert [d[2]["alert"] for d in deliveries] == ["drift.new", "drift.resolved"] and all(d[2]["ok"] for d in deliveries)
+    assert len(recorder.scans) == 4
+
+
+def test_auto_remediation_rules_match_type_attribute_and_actor() -> None:
+    rule = AutoRemediationRule(name="pab", type="aws_s3_bucket_public_access_block", attribute="block_public_*", actor="*")
+    assert rule_matches(rule, _pab(Status.CHANGED)) == ["block_public_acls"]
+    assert rule_matches(AutoRemediationRule(name="x", actor="ci-*"), _pab(Status.CHANGED)) == []
+    assert rule_matches(AutoRemediationRule(name="x", type="aws_sqs_queue"), _pab(Status.CHANGED)) == []
+
+
+def test_auto_remediation_fires_once_per_new_drift_and_dry_run_only_reports(receiver: Any) -> None:
+    fired: list[tuple[str, list[str]]] = []
+    rules = (AutoRemediationRule(name="pab", type="aws_s3_bucket_public_access_block"),)
+    loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED)), _report(_pab(Status.CHANGED))],
+                 receiver.url, ListRecorder(), config=Config(auto_remediation=rules),
+                 remediate=lambda res, rule, paths: (fired.append((rule.name, paths)) or (True, "reverted")))
+    for _ in range(3):
+        loop.poll_once()
+    assert fired == [("pab", ["block_public_acls"])]
+    dry: list[Any] = []
+    loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED))], receiver.url, ListRecorder(),
+                 config=Config(auto_remediation=(AutoRemediationRule(name="pab", dry_run=True),)),
+                 remediate=lambda *a: (dry.append(a) or (True, "")))
+    loop.poll_once()
+    loop.poll_once()
+    assert dry == []
+
+
+def test_outage_backs_off_keeps_running_and_stops_cleanly(receiver: Any, tmp_path: Path) -> None:
+    recorder = ListRecorder()
+    reports: list[Any] = [InputError("endpoint unreachable")] + [_report(_pab(Status.IN_SYNC))] * 50
+    loop = _loop(reports, receiver.url, recorder, config=Config(interval_seconds=60), watch_paths=(tmp_path,))
+    loop.max_backoff = 0.2  # keep the test quick: the first retry comes after 0.2 s instead of 2 s
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while loop.polls < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert loop.polls >= 1  # recovered after the failure
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    while not any(e[0] == "config.changed" for e in recorder.events) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    polls_before = loop.polls
+    assert any(e[0] == "config.changed" and e[1]["file"].endswith("main.tf") for e in recorder.events)
+    while loop.polls == polls_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert loop.polls > polls_before  # the file change woke the loop before its interval
+    loop.stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and recorder.closed
