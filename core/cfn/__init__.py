@@ -54,6 +54,8 @@ Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
         Unset properties whose live value differs from the service default carry
         `note="not in template"`.
     compare_code(desired) -> list[Difference]   (workspace template vs deployed, side="code")
+    terraform_view(desired) -> dict   (the template's known properties in Terraform attribute names,
+        e.g. for collectors' sub-resource checks that read `inline_policy` / `managed_policy_arns`)
     TERRAFORM_TYPES, PROPERTY_MAPS, terraform_type(cfn_type), mapped_properties(tf_type)
 
 Ownership (`driftdeck.core.cfn.ownership`):
@@ -99,6 +101,7 @@ from driftdeck.core.cfn.template import (
     load_template,
     parse_template,
 )
+from driftdeck.core.cfn.tfview import terraform_view
 from driftdeck.core.cfn.values import Unknown, is_unknown
 
 __all__ = [
@@ -137,4 +140,5 @@ __all__ = [
     "revert_patch",
     "stack_claims",
     "terraform_type",
+    "terraform_view",
 ]

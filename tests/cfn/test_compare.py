@@ -158,3 +158,30 @@ def test_kms_key_ids_are_checked_unlike_cloudformation_drift_detection() -> None
     [diff] = compare_cfn(desired, live)
     assert diff.path == "/Properties/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/KMSMasterKeyID"
     assert (diff.expected, diff.actual) == ("key-a", "key-b")
+
+
+def test_terraform_view_is_what_compare_cfn_expects() -> None:
+    from driftdeck.core.cfn.tfview import terraform_view
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}
+    cases = [
+        _desired("aws_sqs_queue", {"QueueName": "q", "VisibilityTimeout": 45, "Tags": [{"Key": "A", "Value": "1"}],
+                                    "RedrivePolicy": {"deadLetterTargetArn": "arn:x", "maxReceiveCount": 3}}),
+        _desired("aws_s3_bucket", {"BucketName": "b", "VersioningConfiguration": {"Status": "Enabled"},
+                                    "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]}}),
+        _desired("aws_iam_role", {"RoleName": "r", "AssumeRolePolicyDocument": doc,
+                                   "Policies": [{"PolicyName": "p", "PolicyDocument": doc}], "ManagedPolicyArns": ["arn:m"]}),
+        _desired("aws_security_group", {"GroupDescription": "d", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"},
+            {"IpProtocol": "-1", "SourceSecurityGroupId": "sg-1"}]}, rid="sg-1"),
+    ]
+    for desired in cases:
+        view = terraform_view(desired)
+        assert view, desired.type
+        assert compare_cfn(desired, view) == [], desired.type
+    role_view = terraform_view(cases[2])
+    assert role_view["inline_policy"][0]["name"] == "p" and role_view["managed_policy_arns"] == ["arn:m"]
+    assert terraform_view(cases[0])["tags"] == {"A": "1"}
+    assert terraform_view(cases[1])["versioning"] == [{"enabled": True}]
+    assert terraform_view(_desired("aws_sqs_queue", {"VisibilityTimeout": Unknown("p")})) == {}
