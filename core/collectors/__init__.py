@@ -11,6 +11,9 @@ import importlib
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 
 _REGISTRY: dict[str, Collector] = {}
+# Set once every service module was imported: importing one module directly registers its types
+# but must not stop the others from loading.
+_LOADED = False
 
 # One module per AWS service.
 SERVICE_MODULES: tuple[str, ...] = ("s3", "ec2", "iam", "sqs", "sns")
@@ -23,6 +26,7 @@ def register(cls: type[Collector]) -> type[Collector]:
 
 
 def _load_all() -> None:
+    global _LOADED
     for name in SERVICE_MODULES:
         try:
             importlib.import_module(f"driftdeck.core.collectors.{name}")
@@ -30,16 +34,17 @@ def _load_all() -> None:
             # A service module not written yet is simply absent; anything else is a real error.
             if exc.name != f"driftdeck.core.collectors.{name}":
                 raise
+    _LOADED = True
 
 
 def collector_for(resource_type: str) -> Collector | None:
-    if not _REGISTRY:
+    if not _LOADED:
         _load_all()
     return _REGISTRY.get(resource_type)
 
 
 def all_collectors() -> dict[str, Collector]:
-    if not _REGISTRY:
+    if not _LOADED:
         _load_all()
     return dict(_REGISTRY)
 

@@ -213,3 +213,28 @@ def fast_context(session: boto3.session.Session, **kwargs: Any) -> AwsContext:
     kwargs.setdefault("connect_timeout", 2.0)
     kwargs.setdefault("read_timeout", 5.0)
     return AwsContext(session, **kwargs)
+
+
+# --- real terraform ---------------------------------------------------------------------------
+
+
+def terraform(workdir: Path, env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    """Run terraform in `workdir`; fail the test with terraform's own output when it fails."""
+    import subprocess
+
+    proc = subprocess.run(
+        ["terraform", *args, "-no-color"], cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"terraform {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def changed_top_level(before: dict[str, Any] | None, after: dict[str, Any] | None) -> set[str]:
+    """Top-level attribute names whose value differs, null and empty collections counting as equal."""
+
+    def empty(v: Any) -> bool:
+        return v is None or v == "" or v == [] or v == {}
+
+    b, a = before or {}, after or {}
+    return {k for k in set(b) | set(a) if not (empty(b.get(k)) and empty(a.get(k))) and b.get(k) != a.get(k)}
