@@ -113,6 +113,10 @@ class AwsContext:
         self._client_lock = threading.Lock()
         self._memo: dict[tuple[Any, ...], _MemoCell] = {}
         self._memo_lock = threading.Lock()
+        # Every desired resource of the scan (all types), set by the scan before any read, so a
+        # collector can see which sibling resources manage pieces of its objects (separate
+        # security-group rules, policy attachments) and avoid reporting them twice or falsely.
+        self.desired: tuple[Any, ...] = ()
 
     @property
     def default_region(self) -> str:

@@ -160,6 +160,7 @@ def scan_resources(
     note: Progress,
 ) -> list[ResourceResult]:
     """Read and compare `resources`, then detect unmanaged objects, all AWS calls in one pool."""
+    ctx.desired = tuple(resources)
     groups: dict[tuple[str, str], list[DesiredResource]] = defaultdict(list)
     results: list[ResourceResult] = []
     for res in resources:
