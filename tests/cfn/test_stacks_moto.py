@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from cfn_live import REGION, _sqs, live_attributes
+from cfn_live import READERS, REGION, live_attributes
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, STANDALONE_RULES_KEY, compare_cfn, compare_code
@@ -373,10 +373,22 @@ def test_unreadable_template_makes_resources_unknown_not_in_sync(aws_env: Any) -
     assert all(d.attributes == {} for d in desired)
 
 
-def test_fallback_reader_agrees_with_collectors(aws_env: Any) -> None:
+def test_direct_boto3_readers_agree_with_the_engine_collectors(aws_env: Any) -> None:
     _deploy("shop", TEMPLATE)
-    queue = _by_logical(_stack("shop"))["Queue"]
-    assert compare_cfn(queue, _sqs(queue)) == compare_cfn(queue, live_attributes(queue) or {}) == []
+    desired = _by_logical(_stack("shop"))
+    boto3.client("sqs", region_name=REGION).set_queue_attributes(
+        QueueUrl=desired["Queue"].id, Attributes={"VisibilityTimeout": "7", "DelaySeconds": "3"}
+    )
+    boto3.client("ec2", region_name=REGION).authorize_security_group_ingress(
+        GroupId=desired["Web"].id,
+        IpPermissions=[{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}],
+    )
+    for name, d in desired.items():
+        direct = compare_cfn(d, READERS[d.type](d))
+        assert direct == compare_cfn(d, live_attributes(d) or {}), name
+    assert {x.path for x in compare_cfn(desired["Queue"], READERS["aws_sqs_queue"](desired["Queue"]))} == {
+        "/Properties/VisibilityTimeout", "/Properties/DelaySeconds"
+    }
 
 
 @pytest.mark.parametrize("stage_fails", [True])
