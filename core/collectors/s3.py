@@ -104,6 +104,15 @@ def bucket_call(
     return ctx.memo(("s3", operation, bucket), fetch)
 
 
+def listed_region(ctx: AwsContext, region: str, bucket: str) -> str | None:
+    """The region ListBuckets reports for `bucket` (real S3 does; None when unknown), so that
+    per-bucket calls go straight to the bucket's region instead of through a redirect."""
+    try:
+        return list_buckets(ctx, region).get(bucket)
+    except botocore.exceptions.ClientError:
+        return None
+
+
 def bucket_region(ctx: AwsContext, region: str, bucket: str) -> str:
     """The bucket's region: from ListBuckets when it says, else GetBucketLocation (memoised)."""
     known = list_buckets(ctx, region).get(bucket)
@@ -169,14 +178,15 @@ class _BucketScoped(Collector):
             try:
                 if not bucket_exists(ctx, region, bucket):
                     return ReadOutcome.missing()
-                attributes = self.live_attributes(ctx, region, bucket)
+                where = listed_region(ctx, region, bucket) or region
+                attributes = self.live_attributes(ctx, where, bucket)
             except BucketGone:
                 return ReadOutcome.missing()
             if attributes is None:
                 return ReadOutcome.missing()
             return ReadOutcome(
                 live=LiveResource(
-                    type=self.resource_type, id=resource.id, attributes=attributes, region=region, arn=bucket_arn(bucket)
+                    type=self.resource_type, id=resource.id, attributes=attributes, region=where, arn=bucket_arn(bucket)
                 )
             )
 

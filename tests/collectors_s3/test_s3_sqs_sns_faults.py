@@ -202,3 +202,16 @@ def test_deleted_bucket_is_missing_but_a_forbidden_one_is_unknown(estate: Any, f
     s3_results = [r for r in forbidden.resources if r.address is not None and r.type.startswith("aws_s3")]
     assert s3_results and all(r.status is Status.UNKNOWN for r in s3_results)
     assert all(r.reason and r.reason.startswith("access denied") for r in s3_results), [r.reason for r in s3_results]
+
+
+def test_unmanaged_detection_puts_each_object_in_its_own_region(estate: Any, fault_proxy: FaultProxy) -> None:
+    path, session = estate
+    session.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket="ff-eu-stray", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    eu_queue = session.client("sqs", region_name="eu-west-1").create_queue(QueueName="ff-eu-stray")["QueueUrl"]
+    report = run_scan(ScanOptions(path=path, regions=("us-east-1", "eu-west-1")), ctx=fast_context(session))
+    unmanaged = {(r.type, r.id, r.region) for r in report.resources if r.status is Status.UNMANAGED}
+    assert unmanaged == {("aws_s3_bucket", "ff-eu-stray", "eu-west-1"), ("aws_sqs_queue", eu_queue, "eu-west-1")}
+    managed = [r for r in report.resources if r.address is not None]
+    assert all(r.status is Status.IN_SYNC for r in managed), [(r.type, r.status, r.reason) for r in managed]
