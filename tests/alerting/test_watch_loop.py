@@ -98,20 +98,22 @@ def test_outage_backs_off_keeps_running_and_stops_cleanly(receiver: Any, tmp_pat
     reports: list[Any] = [InputError("endpoint unreachable")] + [_report(_pab(Status.IN_SYNC))] * 50
     loop = _loop(reports, receiver.url, recorder, config=Config(interval_seconds=60), watch_paths=(tmp_path,))
     loop.max_backoff = 0.2  # keep the test quick: the first retry comes after 0.2 s instead of 2 s
-    thread = threading.Thread(target=loop.run)
+    thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while loop.polls < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert loop.polls >= 1  # recovered after the failure
-    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
-    while not any(e[0] == "config.changed" for e in recorder.events) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    polls_before = loop.polls
-    assert any(e[0] == "config.changed" and e[1]["file"].endswith("main.tf") for e in recorder.events)
-    while loop.polls == polls_before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert loop.polls > polls_before  # the file change woke the loop before its interval
-    loop.stop.set()
-    thread.join(timeout=10)
+    try:
+        deadline = time.monotonic() + 30  # generous: a bound on waiting, not a timing assertion
+        while loop.polls < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert loop.polls >= 1  # recovered after the failure
+        polls_before = loop.polls
+        (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+        while not any(e[0] == "config.changed" for e in recorder.events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(e[0] == "config.changed" and e[1]["file"].endswith("main.tf") for e in recorder.events)
+        while loop.polls == polls_before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert loop.polls > polls_before  # the file change woke the loop before its interval
+    finally:
+        loop.stop.set()
+        thread.join(timeout=10)
     assert not thread.is_alive() and recorder.closed
