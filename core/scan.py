@@ -45,6 +45,8 @@ class ScanOptions:
     # Resource types to discover for unmanaged detection; empty = every discoverable collector.
     unmanaged_types: Sequence[str] = ()
     extra_states: list[StateFile] = field(default_factory=list)
+    # Where to look for CloudTrail events to attribute drift: s3://bucket[/prefix], lookup[:regions], or a folder.
+    cloudtrail: str | None = None
 
 
 @dataclass
@@ -147,8 +149,19 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     if other:
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
     rules.apply(report)
+    if options.cloudtrail:
+        attribute(report, options.cloudtrail, regions, desired.states)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:
+    """Link drift to CloudTrail events written since the oldest state was last written."""
+    from driftdeck.core.attribution import attribute_report, event_source_from_spec
+
+    written = [datetime.strptime(s.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for s in states if s.written_at]
+    source = event_source_from_spec(spec, regions=regions)
+    attribute_report(report, source, window_start=min(written) if written else None)
 
 
 def scan_resources(

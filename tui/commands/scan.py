@@ -35,6 +35,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
     parser.add_argument("--all", action="store_true", help="text format: also list in-sync resources")
     parser.add_argument("--no-audit", action="store_true", help="do not append this scan to the audit log")
+    parser.add_argument(
+        "--cloudtrail",
+        metavar="WHERE",
+        help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder of log files",
+    )
     parser.add_argument("--workers", type=int, default=16, help="concurrent AWS calls (default 16)")
     parser.set_defaults(func=run)
 
@@ -51,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         ignore_file=Path(args.ignore_file) if args.ignore_file else None,
         detect_unmanaged=not args.no_unmanaged,
         max_workers=max(1, args.workers),
+        cloudtrail=args.cloudtrail,
     )
     report = run_scan(options, ctx=AwsContext(max_pool_connections=max(10, args.workers * 2)))
     if not args.no_audit:
