@@ -22,6 +22,9 @@ NOT_IN_TEMPLATE = "not in template"
 # Reserved key in a security group's desired attributes: rules the stack defines as separate
 # AWS::EC2::SecurityGroupIngress/Egress resources, {"SecurityGroupIngress": [{"LogicalId", "Rule"}], ...}.
 STANDALONE_RULES_KEY = "driftdeck:StandaloneRules"
+# Reserved key: the stack's own tags, which CloudFormation propagates to the resources it creates.
+STACK_TAGS_KEY = "driftdeck:StackTags"
+RESERVED_PREFIX = "driftdeck:"
 _MISSING = object()
 
 
@@ -216,11 +219,26 @@ def _tags(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, 
             out.append(Difference(f"{base}/{i}", {"Key": key, "Value": value}, None, ChangeKind.REMOVED))
         elif not isinstance(value, Unknown) and not same_scalar(value, live_tags[key]):
             out.append(Difference(f"{base}/{i}/Value", value, live_tags[key], ChangeKind.UPDATED))
+    # Stack-level tags reach most resource types (not all): present with another value is drift,
+    # absent is not.
+    stack_tags = desired.attributes.get(STACK_TAGS_KEY) or {}
+    stack_only = sorted((k, v) for k, v in stack_tags.items() if k not in seen)
+    for k, (key, value) in enumerate(stack_only):
+        seen.add(key)
+        if key in live_tags and not same_scalar(value, live_tags[key]):
+            out.append(
+                Difference(f"{base}/{len(template_tags) + k}/Value", value, live_tags[key], ChangeKind.UPDATED, note="stack tag")
+            )
     if not undecidable:
         extra = sorted(k for k in live_tags if k not in seen)
         for j, key in enumerate(extra):
             out.append(
-                Difference(f"{base}/{len(template_tags) + j}", None, {"Key": key, "Value": live_tags[key]}, ChangeKind.ADDED)
+                Difference(
+                    f"{base}/{len(template_tags) + len(stack_only) + j}",
+                    None,
+                    {"Key": key, "Value": live_tags[key]},
+                    ChangeKind.ADDED,
+                )
             )
     return out
 
@@ -418,7 +436,7 @@ def compare_code(desired: DesiredResource) -> list[Difference]:
     if desired.code_attributes is None:
         return []
     out: list[Difference] = []
-    deployed = {k: v for k, v in desired.attributes.items() if k != STANDALONE_RULES_KEY}
+    deployed = {k: v for k, v in desired.attributes.items() if not k.startswith(RESERVED_PREFIX)}
     _diff_tree("/Properties", deployed, desired.code_attributes, out)
     return out
 

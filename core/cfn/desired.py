@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.cfn.compare import STANDALONE_RULES_KEY
-from driftdeck.core.cfn.mapping import terraform_type
+from driftdeck.core.cfn.compare import STACK_TAGS_KEY, STANDALONE_RULES_KEY
+from driftdeck.core.cfn.mapping import mapped_properties, terraform_type
 from driftdeck.core.cfn.stacks import DeployedStack
 from driftdeck.core.cfn.template import Template, TemplateResource, load_template
 from driftdeck.core.cfn.values import Unknown
@@ -64,7 +64,9 @@ def _from_stack(stack: DeployedStack, workspace: Template | str | Path | None, o
                 address=address_for(stack.name, res.logical_id),
                 type=tf_type,
                 id=res.physical_id,
-                attributes=_with_standalone(applied, standalone.get(res.physical_id)),
+                attributes=_with_stack_tags(
+                    _with_standalone(applied, standalone.get(res.physical_id)), stack.tags, tf_type
+                ),
                 source=SourceRef(
                     kind=SOURCE_KIND,
                     file=code.file if written and code else None,
@@ -122,6 +124,12 @@ def _with_standalone(applied: TemplateResource | None, rules: dict[str, Any] | N
     attributes = dict(applied.properties)
     if rules and applied.type == "AWS::EC2::SecurityGroup":
         attributes[STANDALONE_RULES_KEY] = rules
+    return attributes
+
+
+def _with_stack_tags(attributes: dict[str, Any], tags: dict[str, str], tf_type: str) -> dict[str, Any]:
+    if attributes and tags and "Tags" in mapped_properties(tf_type):
+        attributes[STACK_TAGS_KEY] = dict(tags)
     return attributes
 
 

@@ -115,6 +115,9 @@ def patched_text(template: Template, logical_id: str, differences: Sequence[Diff
         if diff.note and diff.note.startswith("defined by "):
             notes.append(f"{diff.path}: {diff.note}, edit that resource")
             continue
+        if diff.note == "stack tag":
+            notes.append(f"{diff.path}: a stack tag, change it with the stack's --tags")
+            continue
         if contains_unknown(value):
             notes.append(f"{diff.path}: value not known, edit by hand")
             continue

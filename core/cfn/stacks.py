@@ -39,6 +39,7 @@ class DeployedStack:
     resolved_parameters: dict[str, str] = field(default_factory=dict)
     resources: list[StackResource] = field(default_factory=list)
     template_body: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)  # stack tags, propagated to its resources
     parent: str | None = None  # parent stack name (nested stacks)
     root: str | None = None  # root stack name (nested stacks)
     # Why part of the stack could not be read (resources or template); the stack's resources are unknown.
@@ -162,6 +163,7 @@ def _read_stack(client: Any, summary: dict[str, Any], region: str) -> DeployedSt
         stack.parameters[param["ParameterKey"]] = param.get("ParameterValue", "")
         if "ResolvedValue" in param:
             stack.resolved_parameters[param["ParameterKey"]] = param["ResolvedValue"]
+    stack.tags = {t["Key"]: t["Value"] for t in summary.get("Tags") or []}
     stack.parent = summary.get("ParentId")
     stack.root = summary.get("RootId")
     try:

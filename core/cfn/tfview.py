@@ -12,6 +12,7 @@ from typing import Any
 
 from driftdeck.core.cfn.compare import (
     _MISSING,
+    STACK_TAGS_KEY,
     STANDALONE_RULES_KEY,
     _cfn_rule_atoms,
     _tf_steps,
@@ -37,6 +38,9 @@ def terraform_view(desired: DesiredResource) -> dict[str, Any]:
             _set(out, "versioning", [{"enabled": value == "Enabled"}])
             continue
         _set(out, row.tf[0], converted)
+    stack_tags = props.get(STACK_TAGS_KEY) or {}
+    if stack_tags and "tags" in out:
+        out["tags"] = {**stack_tags, **out["tags"]}
     if desired.type == "aws_security_group":
         for direction, tf_name in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
             extra = (props.get(STANDALONE_RULES_KEY) or {}).get(direction) or []

@@ -495,3 +495,21 @@ def test_rules_defined_as_separate_resources_are_not_reported_as_drift(aws_env: 
     template_only = {k: v for k, v in web.attributes.items() if k != STANDALONE_RULES_KEY}
     assert STANDALONE_RULES_KEY in web.attributes
     assert compare_code(DesiredResource(**{**web.__dict__, "code_attributes": template_only})) == []
+
+
+def test_stack_tags_propagated_to_resources_are_expected(aws_env: Any) -> None:
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="tagged", TemplateBody=TEMPLATE, Tags=[{"Key": "CostCenter", "Value": "42"}],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    stack = _stack("tagged")
+    assert stack.tags == {"CostCenter": "42"}
+    desired = _by_logical(stack)
+    # Whether or not the service received the stack tag, an in-sync stack shows no drift.
+    for name, d in desired.items():
+        assert _diffs(d) == [], name
+    vpc = desired["Vpc"]
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_tags(Resources=[vpc.id], Tags=[{"Key": "CostCenter", "Value": "99"}])
+    [diff] = _diffs(vpc)
+    assert (diff.path, diff.expected, diff.actual, diff.note) == ("/Properties/Tags/1/Value", "42", "99", "stack tag")
