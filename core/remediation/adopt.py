@@ -42,9 +42,31 @@ class _Edit:
     text: str
 
 
+# Optional+Computed attributes: when the code does not set them, Terraform follows live and plans
+# no change, so there is nothing to adopt (writing them would fight the separate resources that
+# usually manage them, e.g. aws_s3_bucket_versioning).
+COMPUTED_WHEN_UNSET: dict[str, frozenset[str]] = {
+    "aws_s3_bucket": frozenset({
+        "versioning", "server_side_encryption_configuration", "policy", "acl", "grant", "lifecycle_rule", "logging",
+        "website", "cors_rule", "replication_configuration", "object_lock_configuration", "request_payer",
+        "acceleration_status",
+    }),
+    "aws_security_group": frozenset({"ingress", "egress"}),
+    "aws_sqs_queue": frozenset({"policy", "redrive_policy", "redrive_allow_policy", "sqs_managed_sse_enabled",
+                                "kms_data_key_reuse_period_seconds", "deduplication_scope", "fifo_throughput_limit"}),
+    "aws_sns_topic": frozenset({"policy", "signature_version", "tracing_config"}),
+    "aws_iam_role": frozenset({"managed_policy_arns", "inline_policy"}),
+    "aws_instance": frozenset({"vpc_security_group_ids", "security_groups", "subnet_id", "private_ip", "key_name",
+                               "iam_instance_profile", "ebs_optimized", "monitoring", "source_dest_check"}),
+    "aws_vpc": frozenset({"enable_dns_hostnames", "instance_tenancy", "ipv6_cidr_block"}),
+    "aws_subnet": frozenset({"availability_zone", "availability_zone_id", "ipv6_cidr_block"}),
+}
+
+
 @dataclass
 class _Context:
     text: str
+    rtype: str
     json_attributes: frozenset[str]
     set_attributes: frozenset[str]
     edits: list[_Edit] = field(default_factory=list)
@@ -53,6 +75,8 @@ class _Context:
     notes: list[str] = field(default_factory=list)
     # Set elements to check after patching: (attribute, element, must_exist)
     set_checks: list[tuple[str, Any, bool]] = field(default_factory=list)
+    # Differences answered without an edit (computed attributes the code leaves to the provider).
+    computed: list[str] = field(default_factory=list)
 
     def manual(self, paths: list[str], why: str) -> None:
         self.unanswered.extend(paths)
@@ -68,7 +92,7 @@ def adopt_patch(
     set_attributes: frozenset[str] = frozenset(),
 ) -> AdoptResult:
     """A unified diff that makes the code say what live says for every drifted attribute it can."""
-    ctx = _Context(located.text, json_attributes, set_attributes)
+    ctx = _Context(located.text, result.type, json_attributes, set_attributes)
     live = result.live or {}
     expected = result.expected or {}
     diffs = [d for d in result.differences if d.side == "live"]
@@ -145,6 +169,12 @@ def _adopt_body(
         attr = block.attribute(name)
         code_blocks = block.blocks_named(name)
         pattern = f"{prefix}{name}"
+        if top and attr is None and not code_blocks and name in COMPUTED_WHEN_UNSET.get(ctx.rtype, frozenset()):
+            ctx.answered.extend(paths)
+            ctx.computed.extend(paths)
+            ctx.notes.append(f"`{name}` is not set in the code: Terraform takes it from live (computed), "
+                             "so nothing needs adopting for " + ", ".join(paths))
+            continue
         if code_blocks or (attr is None and _is_block_list(live_value, exp_value)):
             _adopt_blocks(ctx, block, name, code_blocks, exp_value or [], live_value or [], items, pattern)
         elif top and name in ctx.json_attributes:
@@ -471,7 +501,7 @@ def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path:
     if body is None:
         return False, f"resource {addr.type}.{addr.name} no longer found in the patched file"
     live = result.live or {}
-    answered = set(ctx.answered)
+    answered = set(ctx.answered) - set(ctx.computed)
     set_checked = {name for name, _, _ in ctx.set_checks}
     tops = {_split(p)[0] for p in answered} - set_checked
     code_view = {k: body.get(k) for k in tops}

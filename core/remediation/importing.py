@@ -54,6 +54,26 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+# Live values the provider's own validation rejects (hashicorp/aws 5.x): written as a comment, since
+# writing them would fail `terraform plan` and leaving them out silently would hide the difference.
+PROVIDER_RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("aws_sqs_queue", "max_message_size"): (1024, 262144),
+    ("aws_sqs_queue", "message_retention_seconds"): (60, 1209600),
+    ("aws_sqs_queue", "visibility_timeout_seconds"): (0, 43200),
+}
+
+
+def out_of_range(rtype: str, name: str, value: Any) -> tuple[int, int] | None:
+    bounds = PROVIDER_RANGES.get((rtype, name))
+    if bounds is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return None if bounds[0] <= number <= bounds[1] else bounds
+
+
 def resource_name(resource_id: str, taken: set[str] | None = None) -> str:
     """A Terraform resource name from a provider id: lower case, `_` for anything else, unique."""
     tail = resource_id.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] or resource_id
@@ -121,6 +141,11 @@ def resource_block(rtype: str, name: str, arguments: dict[str, Any]) -> str:
     width = max((len(k) for k in plain), default=0)
     for key in plain:
         value = arguments[key]
+        bounds = out_of_range(rtype, key, value)
+        if bounds is not None:
+            lines.append(f"  # {key.ljust(width)} = {hcl_value(value)}  # live value; the provider accepts only "
+                         f"{bounds[0]}-{bounds[1]}, so Terraform will plan a change here")
+            continue
         if key in JSON_ARGUMENTS:
             text = hcl_json_document(_parsed(value), "  ") if not isinstance(_parsed(value), str) else hcl_value(value, "  ")
         else:

@@ -211,11 +211,12 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
     address = f"{result.type}.{name}"
     rid = importing.import_id(result)
     arguments = importing.resource_arguments(result)
+    rejected = [k for k, v in arguments.items() if importing.out_of_range(result.type, k, v) is not None]
     body = importing.import_block(address, rid) + "\n" + importing.resource_block(result.type, name, arguments)
     root = options.workspace if options.workspace.is_dir() else options.workspace.parent
     file_name = f"import_{name}.tf"
     patch = forget_mod.new_file_patch(root / file_name, body, options.workspace)
-    validated = _validate_generated(body, result.type, name, arguments)
+    validated = _validate_generated(body, result.type, name, {k: v for k, v in arguments.items() if k not in rejected})
     plan = DirectionPlan(
         Direction.IMPORT,
         f"bring {result.type} {result.id} under Terraform as {address}",
@@ -228,6 +229,10 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
         answered=[result.key],
         validated=validated,
     )
+    if rejected:
+        plan.notes.append(f"live {', '.join(rejected)} outside what the provider accepts: written as a comment; "
+                          "`terraform plan` will show a change for it")
+        plan.unanswered.extend(rejected)
     if result.parent:
         plan.notes.append(f"this is a piece of {result.parent}; importing it as its own resource means the parent "
                           "should manage that direction's rules through rule resources only")

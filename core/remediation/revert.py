@@ -332,6 +332,21 @@ def _s3_bucket_policy(result: ResourceResult, diffs: list[Difference], out: Reve
     out.kinds.add("s3-bucket-policy")
 
 
+def _s3_bucket(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> None:
+    """The bucket's own (deprecated, computed) `versioning` mirror and its `policy`."""
+    _s3_bucket_policy(result, diffs, out)
+    mine = [d for d in diffs if d.path == "versioning[0].enabled"]
+    if not mine:
+        return
+    exp = result.expected or {}
+    bucket = str(exp.get("bucket") or result.id)
+    status = "Enabled" if mine[0].expected is True else "Suspended"
+    out.calls.append(AwsCall("s3", "put_bucket_versioning", {"Bucket": bucket, "VersioningConfiguration": {"Status": status}},
+                             f"set versioning of {bucket} back to {status}", result.region))
+    out.answered.extend(d.path for d in mine)
+    out.kinds.add("s3-versioning")
+
+
 def _iam_role(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> None:
     exp = result.expected or {}
     name = str(exp.get("name") or result.id)
@@ -387,7 +402,7 @@ _BUILDERS: dict[str, Callable[[ResourceResult, list[Difference], RevertCalls], N
     "aws_s3_bucket_public_access_block": _s3_public_access_block,
     "aws_sqs_queue": _sqs_queue,
     "aws_s3_bucket_policy": _s3_bucket_policy,
-    "aws_s3_bucket": _s3_bucket_policy,
+    "aws_s3_bucket": _s3_bucket,
     "aws_iam_role": _iam_role,
     "aws_iam_policy": _iam_policy,
     "aws_sns_topic": _sns_topic,
