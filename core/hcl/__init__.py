@@ -10,7 +10,10 @@ Public API
 
     ``state_lookup`` is ``Callable[[instance_address], dict | None]`` or a mapping
     ``{instance address: state attributes}``; references to resource/data attributes not set in
-    code are taken from it, otherwise they are ``UNKNOWN``.
+    code are taken from it (unless the code edited that instance: then only ``id``/``arn`` of a
+    managed resource are kept), otherwise they are ``UNKNOWN``. ``aws_iam_policy_document``
+    data sources are computed locally (``json``, ``minified_json``) as the provider writes them.
+    ``cache`` defaults to the process-wide ``DEFAULT_CACHE``.
 
     Raises ``driftdeck.core.errors.InputError`` (file and line) for malformed HCL, a malformed
     variables file, or a missing ``var_files`` entry. Everything else is non-fatal and ends up
@@ -31,7 +34,9 @@ Public API
     ``address, mode ("managed"|"data"), type, name, module (instance path, "" for root),
     index_key (int | str | None), attributes (dict; nested blocks as lists of objects; nulls
     dropped; UNKNOWN where not computable), file (relative to root), line (block header)``;
-    ``.resource_address`` (no instance key); ``.knowledge`` -> "known" | "partial" | "unknown".
+    ``sensitive_paths`` (frozenset of argument names fed by sensitive inputs: never print);
+    ``.resource_address`` (no instance key); ``.knowledge`` -> "known" | "partial" | "unknown";
+    ``.natural_name`` -> ("bucket", "acme-logs") | None, for matching code to live without state.
 
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
     Resource address without instance key -> (file relative to root, line), following local

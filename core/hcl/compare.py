@@ -56,6 +56,14 @@ def compare_code_to_state(
     return out
 
 
+def code_matches_state(code_attributes: dict[str, Any], state_attributes: dict[str, Any]) -> bool:
+    """True when every known value the code sets equals the state's (no pending edit)."""
+    diffs: list[Difference] = []
+    for name, value in code_attributes.items():
+        _diff(name, value, state_attributes.get(name), diffs, block_context=False)
+    return not diffs
+
+
 def _is_data(address: str) -> bool:
     parts = strip_instance_keys(address).split(".")
     while len(parts) > 2 and parts[0] == "module":

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.hcl.cache import ParseCache
+from driftdeck.core.hcl.compare import code_matches_state
+from driftdeck.core.hcl.datasources import LOCAL_DATA_SOURCES
 from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, render_parts
 from driftdeck.core.hcl.parse import parse_template
 from driftdeck.core.hcl.results import Diagnostic
@@ -476,6 +478,15 @@ class ModuleInstance:
     def _instance_object(self, decl: ResourceDecl, key: Any, bindings: dict[str, Any]) -> OpenObject:
         state = self.session.state_attributes(self.instance_address(decl, key)) or {}
         code = self.instance_attributes(decl, key, bindings)
+        if state and not code_matches_state(code, state):
+            # Edited since the last apply: computed values in state may be stale. A managed
+            # resource updated in place keeps its identity; a data source is read again.
+            kept = ("id", "arn") if decl.mode == "managed" else ()
+            state = {k: v for k, v in state.items() if k in kept}
+        if decl.mode == "data" and decl.type in LOCAL_DATA_SOURCES:
+            computed = LOCAL_DATA_SOURCES[decl.type](code)
+            if computed is not None:
+                state = {**state, **computed}
         return overlay(state, code)
 
     # --- child modules -----------------------------------------------------------------------

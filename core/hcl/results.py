@@ -22,6 +22,27 @@ class Diagnostic:
         return f"{where}{self.message}"
 
 
+# The argument that names a resource in AWS, for matching code to live when there is no state
+# ("identifying resources by their natural names"). Live collectors expose the same attribute.
+NATURAL_NAME_ATTRIBUTE: dict[str, str] = {
+    "aws_s3_bucket": "bucket",
+    "aws_sqs_queue": "name",
+    "aws_sns_topic": "name",
+    "aws_iam_role": "name",
+    "aws_iam_user": "name",
+    "aws_iam_group": "name",
+    "aws_iam_policy": "name",
+    "aws_dynamodb_table": "name",
+    "aws_lambda_function": "function_name",
+    "aws_ecr_repository": "name",
+    "aws_cloudwatch_log_group": "name",
+    "aws_ssm_parameter": "name",
+    "aws_secretsmanager_secret": "name",
+    "aws_kms_alias": "name",
+    "aws_db_instance": "identifier",
+}
+
+
 @dataclass
 class CodeInstance:
     """One resource instance as the code declares it, with evaluated arguments.
@@ -49,6 +70,14 @@ class CodeInstance:
         prefix = f"{self.module}." if self.module else ""
         mode = "data." if self.mode == "data" else ""
         return f"{prefix}{mode}{self.type}.{self.name}"
+
+    @property
+    def natural_name(self) -> tuple[str, str] | None:
+        """(attribute, value) naming this resource in AWS when the code fixes it, e.g.
+        ("bucket", "acme-logs"); None when the type is not in the table or the value is unknown."""
+        attr = NATURAL_NAME_ATTRIBUTE.get(self.type)
+        value = self.attributes.get(attr) if attr and self.mode == "managed" else None
+        return (attr, value) if attr and isinstance(value, str) else None
 
     @property
     def knowledge(self) -> str:

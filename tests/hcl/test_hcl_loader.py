@@ -396,3 +396,84 @@ def test_workspace_comes_from_tf_workspace(tmp_path: Path) -> None:
     assert load_configuration(tmp_path, env={}).instances["aws_sqs_queue.q"].attributes["name"] == "q-default"
     config = load_configuration(tmp_path, env={"TF_WORKSPACE": "staging"})
     assert config.instances["aws_sqs_queue.q"].attributes["name"] == "q-staging"
+
+
+STALE = """
+resource "aws_sqs_queue" "q" {
+  name = "orders-v2"
+}
+resource "aws_sns_topic" "t" {
+  name = "t"
+}
+resource "aws_ssm_parameter" "p" {
+  name  = "/q"
+  type  = "String"
+  value = "${aws_sqs_queue.q.url} ${aws_sqs_queue.q.arn} ${aws_sns_topic.t.arn}"
+}
+"""
+
+
+def test_state_values_of_an_edited_resource_are_not_trusted(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": STALE})
+    state = {
+        "aws_sqs_queue.q": {"name": "orders", "url": "https://q/orders", "arn": "arn:q"},
+        "aws_sns_topic.t": {"name": "t", "arn": "arn:t"},
+    }
+    value = load_configuration(tmp_path, env={}, state_lookup=state).instances["aws_ssm_parameter.p"].attributes["value"]
+    assert value is UNKNOWN  # the queue was edited (renamed): its url may change
+    state["aws_sqs_queue.q"]["name"] = "orders-v2"
+    value = load_configuration(tmp_path, env={}, state_lookup=state).instances["aws_ssm_parameter.p"].attributes["value"]
+    assert value == "https://q/orders arn:q arn:t"
+
+
+def test_iam_policy_documents_are_computed_locally(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": """
+        data "aws_iam_policy_document" "assume" {
+          statement {
+            actions = ["sts:AssumeRole"]
+            principals {
+              type        = "Service"
+              identifiers = ["lambda.amazonaws.com"]
+            }
+          }
+        }
+        data "aws_iam_policy_document" "read" {
+          source_policy_documents = [data.aws_iam_policy_document.assume.json]
+          statement {
+            sid       = "Read"
+            actions   = ["s3:GetObject", "s3:ListBucket"]
+            resources = ["*"]
+            condition {
+              test     = "StringEquals"
+              variable = "aws:RequestedRegion"
+              values   = ["eu-west-1"]
+            }
+          }
+        }
+        resource "aws_iam_role" "r" {
+          name               = "r"
+          assume_role_policy = data.aws_iam_policy_document.assume.json
+        }
+        resource "aws_iam_role_policy" "p" {
+          role   = aws_iam_role.r.name
+          policy = data.aws_iam_policy_document.read.minified_json
+        }
+    """})
+    import json
+
+    inst = load_configuration(tmp_path, env={}).instances
+    assert json.loads(inst["aws_iam_role.r"].attributes["assume_role_policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}],
+    }
+    policy = json.loads(inst["aws_iam_role_policy.p"].attributes["policy"])
+    assert [s.get("Sid") for s in policy["Statement"]] == [None, "Read"]
+    assert policy["Statement"][1]["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+    assert policy["Statement"][1]["Action"] == ["s3:ListBucket", "s3:GetObject"]  # provider order: reverse-sorted
+
+
+def test_natural_names_for_code_to_live_matching(project: Path) -> None:
+    inst = load_configuration(project, env={}).instances
+    assert inst['aws_s3_bucket.b["logs"]'].natural_name == ("bucket", "acme-prod-logs")
+    assert inst["aws_sqs_queue.q[0]"].natural_name == ("name", "acme-prod-a")
+    assert inst["aws_iam_role_policy_attachment.a"].natural_name is None
