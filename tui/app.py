@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
@@ -44,6 +45,7 @@ PLAN_MODULE = "driftdeck.tui.screens.plan"
 NOTIFY_LIMIT = 3
 AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
+AUDIT_DEBOUNCE = 0.15
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +132,8 @@ class DriftdeckApp(App[int]):
         self._display_title = title or str(workspace)
         self.last_transitions: list[Transition] = []
         self._ticks = 0
+        self._audit_timer: Timer | None = None
+        self.audit_debounce = AUDIT_DEBOUNCE
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -234,7 +238,9 @@ class DriftdeckApp(App[int]):
         tree = self.query_one(ResourceTree)
         tree.show(new)
         self.query_one(DetailPane).loading = False
-        self.query_one(SummaryBar).show(report.counts())
+        # The tree's counts equal report.counts() when no filter is active; otherwise count the report.
+        unfiltered = not tree.filter.active and not tree.drifted_only
+        self.query_one(SummaryBar).show(tree.status_counts() if unfiltered else report.counts())
         self._refresh_detail()
         self.last_transitions = changes
         self._notify_drift(changes, first=self.scans_applied == 1, report=report)
@@ -279,7 +285,14 @@ class DriftdeckApp(App[int]):
     def _resource_highlighted(self, message: ResourceTree.ResourceHighlighted) -> None:
         self.query_one(DetailPane).show(self.results.get(message.key) if message.key else None)
         if self.audit_follow:
-            self.load_audit()
+            # Holding an arrow key must not start a log read per line: wait until the cursor rests.
+            if self._audit_timer is not None:
+                self._audit_timer.stop()
+                self._audit_timer = None
+            if self.audit_debounce:
+                self._audit_timer = self.set_timer(self.audit_debounce, self.load_audit)
+            else:
+                self.load_audit()
 
     @on(ResourceTree.DrillIn)
     def _drill_in(self, _message: ResourceTree.DrillIn) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, ScanReport, Status
@@ -28,11 +29,17 @@ def display_source(result: ResourceResult, workspace: Path | None) -> str:
         return f"stack {src.stack}"
     origin = src.state or src.file or src.kind
     if workspace is not None and origin and not origin.startswith("s3://"):
-        try:
-            return str(Path(origin).resolve().relative_to(workspace.resolve()))
-        except ValueError:
-            return origin
+        return _relative(origin, str(workspace))
     return origin
+
+
+@lru_cache(maxsize=4096)
+def _relative(origin: str, workspace: str) -> str:
+    # Cached: every resource of a state shares its origin, and resolving touches the disk.
+    try:
+        return str(Path(origin).resolve().relative_to(Path(workspace).resolve()))
+    except ValueError:
+        return origin
 
 
 def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
@@ -147,7 +154,7 @@ def transitions(old: Mapping[str, ResourceResult], new: Mapping[str, ResourceRes
     out: list[Transition] = []
     for key, res in new.items():
         prev = old.get(key)
-        if prev is None or prev.status != res.status:
+        if prev is None or prev.status is not res.status:
             out.append(Transition(key, prev.status if prev else None, res.status, res))
     for key, prev in old.items():
         if key not in new:

@@ -52,7 +52,9 @@ def make_app(tmp_path: Path, reports: Sequence[ScanReport], **kwargs: Any) -> Dr
     kwargs.setdefault("poll_interval", 0)
     kwargs.setdefault("watch", False)
     kwargs.setdefault("feed", MemoryFeed())
-    return DriftdeckApp(tmp_path, scanner=ScriptedScanner(reports), **kwargs)
+    app = DriftdeckApp(tmp_path, scanner=ScriptedScanner(reports), **kwargs)
+    app.audit_debounce = 0  # deterministic: the panel reloads as soon as the selection moves
+    return app
 
 
 def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

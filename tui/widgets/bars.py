@@ -27,6 +27,8 @@ class SummaryBar(Static):
         self.show(None)
 
     def show(self, counts: dict[str, int] | None) -> None:
+        if counts is not None and counts == self.counts:
+            return
         self.counts = counts
         text = Text()
         text.append(" driftdeck ", style="bold reverse")
@@ -41,7 +43,7 @@ class SummaryBar(Static):
                 if n:
                     style = self.get_component_rich_style(f"status--{status.value}", partial=True)
                     text.append(f" {GLYPHS[status]} {n} {status.value.replace('_', ' ')} ", style=style)
-        self.update(text)
+        self.update(text, layout=False)  # one fixed line: no layout pass needed
 
 
 @dataclass
@@ -60,6 +62,8 @@ class PollInfo:
 
 class PollBar(Static):
     """Polling interval, last and next poll, pause state, and the active view filters."""
+
+    _last = ""
 
     def show(self, info: PollInfo) -> None:
         text = Text()
@@ -84,7 +88,9 @@ class PollBar(Static):
             text.append("  · drifted only", style="bold")
         if info.read_only:
             text.append("  · read-only", style="bold")
-        self.update(text)
+        if text.plain != self._last:
+            self._last = text.plain
+            self.update(text, layout=False)  # one fixed line: no layout pass needed
 
 
 def _interval(seconds: float) -> str:

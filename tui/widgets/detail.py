@@ -54,8 +54,11 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.query_one("#detail-raw").display = False
         table.display = False
 
-    def show(self, result: ResourceResult | None) -> None:
-        """Render `result` (None: nothing selected). Cheap enough to call on every poll."""
+    def show(self, result: ResourceResult | None, *, force: bool = False) -> None:
+        """Render `result` (None: nothing selected); a poll that leaves it unchanged costs nothing."""
+        if not force and _same(result, self.result):
+            self.result = result
+            return
         self.result = result
         head = self.query_one("#detail-head", Static)
         identity = self.query_one("#detail-identity", Static)
@@ -81,7 +84,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def watch_show_raw(self, _value: bool) -> None:
         if self.result is not None:
-            self.show(self.result)
+            self.show(self.result, force=True)
 
     def _headline(self, r: ResourceResult) -> Text:
         status = r.status
@@ -170,3 +173,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         else:
             text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
         return text
+
+
+def _same(a: ResourceResult | None, b: ResourceResult | None) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return (
+        a.to_json() == b.to_json() and a.expected == b.expected and a.live == b.live and a.attribution == b.attribution
+    )

@@ -8,6 +8,7 @@ of a type group are created when the group is first expanded, which keeps big es
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,6 @@ from driftdeck.tui.view_model import (
     Filter,
     GroupCounts,
     GroupPath,
-    group_counts,
     group_path,
     resource_label,
 )
@@ -104,6 +104,7 @@ class ResourceTree(Tree[NodeData]):
         self._members: dict[GroupPath, list[str]] = {}
         self._counts: dict[GroupPath, GroupCounts] = {}
         self._labels: dict[str, str] = {}
+        self._paths: dict[str, GroupPath] = {}  # key -> its type group (stable for a key)
         self._built_once = False
         self.structure_updates = 0  # how many times nodes were added/removed (tests assert on it)
 
@@ -123,22 +124,34 @@ class ResourceTree(Tree[NodeData]):
         drifted_only: bool | None = None,
     ) -> None:
         """Mirror `results` (keyed by ResourceResult.key), applying the filter and the drifted-only toggle."""
-        self.results = dict(results)
+        previous_keys = self.results.keys()
+        view_changed = (filter is not None and filter != self.filter) or (
+            drifted_only is not None and drifted_only != self.drifted_only
+        )
+        self.results = results if isinstance(results, dict) else dict(results)
         if filter is not None:
             self.filter = filter
         if drifted_only is not None:
             self.drifted_only = drifted_only
-        visible = [r for r in self.results.values() if self._visible(r)]
+        paths = self._paths
+        for key, r in self.results.items():
+            if key not in paths:
+                paths[key] = group_path(r, self.workspace)
+                self._labels[key] = resource_label(r)
+        unfiltered = not self.filter.active and not self.drifted_only
+        if unfiltered and not view_changed and self._built_once and previous_keys == self.results.keys():
+            # The common poll: same resources, new statuses. Recount and repaint; no node is touched.
+            self._counts = self._count(self.results)
+            self.repaint()
+            return
+        visible = self.results if unfiltered else {k: r for k, r in self.results.items() if self._visible(r)}
         members: dict[GroupPath, list[str]] = {}
+        for key in visible:
+            members.setdefault(paths[key], []).append(key)
         labels = self._labels
-        for r in visible:
-            path = group_path(r, self.workspace)
-            members.setdefault(path, []).append(r.key)
-            if r.key not in labels:
-                labels[r.key] = resource_label(r)
         for keys in members.values():
-            keys.sort(key=lambda k: labels[k])
-        self._counts = group_counts(visible, self.workspace)
+            keys.sort(key=labels.__getitem__)
+        self._counts = self._count(visible)
         changed = self._sync_structure(members)
         if changed:
             self.structure_updates += 1
@@ -149,6 +162,37 @@ class ResourceTree(Tree[NodeData]):
             self._built_once = True
             self._initial_expand()
             self.call_after_refresh(self._place_initial_cursor)
+
+    def _count(self, visible: Mapping[str, ResourceResult]) -> dict[GroupPath, GroupCounts]:
+        """Counts per type group in one pass, then summed up the hierarchy (cheap for big estates)."""
+        paths = self._paths
+        # One C-level tally of (type group, status) pairs, then folded into per-group counts.
+        pairs = Counter([(paths[key], r.status) for key, r in visible.items()])
+        by_type: dict[GroupPath, GroupCounts] = {}
+        for (path, status), n in pairs.items():
+            c = by_type.get(path)
+            if c is None:
+                c = by_type[path] = GroupCounts()
+            c.total += n
+            c.by_status[status] += n
+        counts = dict(by_type)
+        for path, c in by_type.items():
+            for depth in range(1, len(path)):
+                parent = counts.get(path[:depth])
+                if parent is None:
+                    parent = counts[path[:depth]] = GroupCounts()
+                parent.total += c.total
+                parent.by_status.update(c.by_status)
+        return counts
+
+    def status_counts(self) -> dict[str, int]:
+        """Shown resources per status (summed from the top-level groups, no second pass)."""
+        out = {s.value: 0 for s in Status}
+        for path, c in self._counts.items():
+            if len(path) == 1:
+                for status, n in c.by_status.items():
+                    out[status.value] += n
+        return out
 
     def repaint(self) -> None:
         """Re-render visible lines (labels are computed from the results at render time)."""
