@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,12 +92,13 @@ def _client_for(source: Any, service: str, region: str) -> Any:
 
 
 def discover_stacks(
-    session_or_client_factory: Any, region: str, *, names: Iterable[str] | None = None
+    session_or_client_factory: Any, region: str, *, names: Iterable[str] | None = None, max_workers: int = 8
 ) -> list[DeployedStack]:
     """Every live stack in `region` (or the named ones), nested stacks included, parents first.
 
-    A failure to list stacks propagates (the caller decides); a failure to read one stack's
-    resources or template is recorded in `DeployedStack.error`.
+    Stacks are read concurrently, one nesting level at a time. A failure to list stacks
+    propagates (the caller decides); a failure to read one stack's resources or template is
+    recorded in `DeployedStack.error`.
     """
     client = _client_for(session_or_client_factory, "cloudformation", region)
     if names is None:
@@ -109,37 +111,58 @@ def discover_stacks(
         summaries = [s for name in names for s in client.describe_stacks(StackName=name).get("Stacks", [])]
     stacks: dict[str, DeployedStack] = {}
     by_id: dict[str, str] = {}
-    queue: list[tuple[dict[str, Any], str | None]] = [(s, None) for s in summaries]
-    while queue:
-        summary, parent = queue.pop(0)
-        if summary.get("StackStatus") in _SKIPPED_STATUSES:
-            continue
-        if summary["StackName"] in stacks:
-            # Listed on its own before its parent was read: only the parent link is new.
-            known = stacks[summary["StackName"]]
-            known.parent = known.parent or parent
-            continue
-        stack = _read_stack(client, summary, region)
-        stacks[stack.name] = stack
-        by_id[stack.stack_id] = stack.name
-        if parent is not None:
-            stack.parent = parent
-        # Nested stacks: CloudFormation's own drift detection skips them; we follow them.
+    level: list[tuple[dict[str, Any], str | None]] = [(s, None) for s in summaries]
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        while level:
+            fresh: dict[str, tuple[dict[str, Any], str | None]] = {}
+            for summary, parent in level:
+                name = summary["StackName"]
+                if summary.get("StackStatus") in _SKIPPED_STATUSES:
+                    continue
+                if name in stacks:
+                    # Listed on its own before its parent was read: only the parent link is new.
+                    stacks[name].parent = stacks[name].parent or parent
+                elif name not in fresh or parent is not None:
+                    fresh[name] = (summary, parent)
+            read = list(pool.map(lambda item: _read_stack(client, item[0], region), fresh.values()))
+            for (_, parent), stack in zip(fresh.values(), read, strict=True):
+                stacks[stack.name] = stack
+                by_id[stack.stack_id] = stack.name
+                stack.parent = parent or stack.parent
+            level = _nested_level(client, pool, read, stacks, by_id)
+    _link_parents(stacks, by_id)
+    return _parents_first(list(stacks.values()))
+
+
+def _nested_level(
+    client: Any,
+    pool: ThreadPoolExecutor,
+    parents: list[DeployedStack],
+    stacks: dict[str, DeployedStack],
+    by_id: dict[str, str],
+) -> list[tuple[dict[str, Any], str | None]]:
+    """Summaries of nested stacks not read yet (CloudFormation's own drift detection skips them)."""
+    wanted: list[tuple[DeployedStack, StackResource]] = []
+    for stack in parents:
         for res in stack.resources:
             if res.type != NESTED_STACK_TYPE or not res.physical_id:
                 continue
-            if res.physical_id in by_id or res.physical_id in stacks:
-                known = stacks[by_id.get(res.physical_id, res.physical_id)]
-                known.parent = known.parent or stack.name
-                continue
-            try:
-                nested = client.describe_stacks(StackName=res.physical_id).get("Stacks", [])
-            except Exception as exc:  # noqa: BLE001 - recorded, the parent is still usable
-                stack.error = f"nested stack {res.logical_id}: {describe_failure(exc)}"
-                continue
-            queue.extend((n, stack.name) for n in nested)
-    _link_parents(stacks, by_id)
-    return _parents_first(list(stacks.values()))
+            known = by_id.get(res.physical_id) or (res.physical_id if res.physical_id in stacks else None)
+            if known is not None:
+                stacks[known].parent = stacks[known].parent or stack.name
+            else:
+                wanted.append((stack, res))
+
+    def describe(item: tuple[DeployedStack, StackResource]) -> list[tuple[dict[str, Any], str | None]]:
+        parent, res = item
+        try:
+            found = client.describe_stacks(StackName=res.physical_id).get("Stacks", [])
+        except Exception as exc:  # noqa: BLE001 - recorded, the parent is still usable
+            parent.error = f"nested stack {res.logical_id}: {describe_failure(exc)}"
+            return []
+        return [(summary, parent.name) for summary in found]
+
+    return [entry for entries in pool.map(describe, wanted) for entry in entries]
 
 
 def list_exports(session_or_client_factory: Any, region: str) -> dict[str, str]:

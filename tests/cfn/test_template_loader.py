@@ -281,3 +281,20 @@ def _plain(t: object) -> object:
 def test_deployed_template_text_parses_without_a_file() -> None:
     t = parse_template('{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5}}}}', "stack:app")
     assert t.resources["Q"].properties == {"DelaySeconds": 5}
+
+
+def test_template_alone_yields_resources_whose_id_it_names(tmp_path: Path) -> None:
+    from driftdeck.core.cfn.desired import desired_resources
+
+    path = _write(
+        tmp_path,
+        "solo.yaml",
+        "Resources:\n  Named:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: solo-bucket}\n"
+        "  Generated:\n    Type: AWS::S3::Bucket\n  Role:\n    Type: AWS::IAM::Role\n"
+        "    Properties: {RoleName: solo-role, AssumeRolePolicyDocument: {}}\n"
+        "  Queue:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: q}\n",
+    )
+    desired = {d.address: d for d in desired_resources(load_template(path))}
+    assert set(desired) == {"cfn:solo/Named", "cfn:solo/Role"}
+    named = desired["cfn:solo/Named"]
+    assert (named.type, named.id, named.source.file, named.source.line) == ("aws_s3_bucket", "solo-bucket", str(path), 2)
