@@ -554,11 +554,14 @@ class DriftdeckApp(App[int]):
             self.notify("plans are not available", timeout=3)
             return
         result = self.results[key]
-        try:
-            screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed)
-        except TypeError:
-            screen = factory(result)
-        self.push_screen(screen)
+        screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed)
+
+        def after(outcome: object) -> None:
+            if outcome is not None:  # a remediation was applied: show its effect now
+                self.scan_now()
+                self.post_message(msg.AuditChanged())
+
+        self.push_screen(screen, after)
 
     # ----- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -269,3 +269,17 @@ async def test_scan_failure_is_shown_and_polling_continues(tmp_path: Path) -> No
         await pilot.press("r")
         await settle(app, pilot)
         assert app.poll.error is None and app.scans_applied == 1
+
+
+@run_async
+async def test_plan_key_opens_the_plan_screen_for_the_selection(tmp_path: Path) -> None:
+    from driftdeck.tui.screens.plan import PlanScreen
+
+    app = make_app(tmp_path, [drifted_estate()], read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.query_one(ResourceTree).select_key("aws_s3_bucket.assets")
+        await pilot.pause()
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen)

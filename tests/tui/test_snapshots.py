@@ -1,0 +1,81 @@
+"""Snapshots of the key screens with fixed data (no clock, ports or paths in the image).
+
+Regenerate after an intended visual change: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tui_helpers import make_app, settle
+
+from driftdeck.tui.audit_feed import AuditEvent, ChainState, MemoryFeed
+from driftdeck.tui.sample import drifted_estate
+from driftdeck.tui.widgets.resource_tree import ResourceTree
+
+SIZE = (160, 46)
+SG = "module.network.aws_security_group.web"
+FIXED = datetime(2026, 1, 1, 12, 0, 0)
+
+
+def _feed() -> MemoryFeed:
+    return MemoryFeed(
+        [
+            AuditEvent(1, "2026-01-01T11:00:00Z", "scan.completed", "ops@bastion", {"tool": "driftdeck"},
+                       {"summary": {"total": 12, "in_sync": 12}}, hash="9f2c…a1", prev="origin"),
+            AuditEvent(2, "2026-01-01T11:05:00Z", "drift.detected", "ops@bastion", {"address": SG},
+                       {"from": "in_sync", "to": "changed"},
+                       before={"ingress": ["tcp 443 0.0.0.0/0"], "tags": {"Env": "prod"}},
+                       after={"ingress": ["tcp 443 0.0.0.0/0", "tcp 22 0.0.0.0/0"], "tags": {"Env": "prod"}},
+                       hash="4be1…07", prev="9f2c…a1"),
+            AuditEvent(3, "2026-01-01T11:06:00Z", "config.changed", "carol@laptop", {"tool": "driftdeck"},
+                       {"file": "modules/queues/main.tf"}, before="name = \"acme-reports\"\n",
+                       after="name = \"acme-reports\"\nvisibility_timeout_seconds = 120\n", hash="77d0…c3", prev="4be1…07"),
+        ],
+        state=ChainState("verified", 3),
+    )
+
+
+def _app(tmp_path: Path) -> Any:
+    return make_app(tmp_path, [drifted_estate()], feed=_feed(), record_audit=False, clock=lambda: FIXED,
+                    title="acme/infra")
+
+
+def _before(*keys: str, select: str = SG) -> Any:
+    async def run_before(pilot: Any) -> None:
+        app = pilot.app
+        await settle(app, pilot)
+        app.query_one(ResourceTree).select_key(select)
+        await settle(app, pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(app, pilot)
+        app.clear_notifications()
+        app.poll.last_seconds = 0.0  # the scripted scan's wall time varies with machine load
+        app._render_poll()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_overview_with_a_changed_resource(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_before())
+
+
+def test_raw_state_vs_live(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_before("y", select="aws_s3_bucket.assets"))
+
+
+def test_audit_panel_all_events_with_diff(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _before("a")(pilot)
+        pilot.app.query_one("#audit-events").move_cursor(row=1)
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_before("question_mark"))
