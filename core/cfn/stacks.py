@@ -41,6 +41,9 @@ class DeployedStack:
     resources: list[StackResource] = field(default_factory=list)
     template_body: str | None = None
     tags: dict[str, str] = field(default_factory=dict)  # stack tags, propagated to its resources
+    outputs: dict[str, str] = field(default_factory=dict)
+    # GetAtt values known from elsewhere: (logical id, "Outputs.Name") of nested stacks.
+    known_attributes: dict[tuple[str, str], Any] = field(default_factory=dict)
     parent: str | None = None  # parent stack name (nested stacks)
     root: str | None = None  # root stack name (nested stacks)
     # Why part of the stack could not be read (resources or template); the stack's resources are unknown.
@@ -80,7 +83,7 @@ class DeployedStack:
             pseudo=self.pseudo_parameters(),
             physical_ids=self.physical_ids,
             resolved_parameters=self.resolved_parameters,
-            **options,
+            **{"attributes": self.known_attributes, **options},
         )
 
 
@@ -131,7 +134,20 @@ def discover_stacks(
                 stack.parent = parent or stack.parent
             level = _nested_level(client, pool, read, stacks, by_id)
     _link_parents(stacks, by_id)
+    _nested_outputs(stacks, by_id)
     return _parents_first(list(stacks.values()))
+
+
+def _nested_outputs(stacks: dict[str, DeployedStack], by_id: dict[str, str]) -> None:
+    """Let parents resolve `!GetAtt Child.Outputs.Name` from what the nested stack reports."""
+    for stack in stacks.values():
+        for res in stack.resources:
+            if res.type != NESTED_STACK_TYPE or not res.physical_id:
+                continue
+            child = stacks.get(by_id.get(res.physical_id, res.physical_id))
+            if child is not None:
+                for key, value in child.outputs.items():
+                    stack.known_attributes[(res.logical_id, f"Outputs.{key}")] = value
 
 
 def _nested_level(
@@ -187,6 +203,7 @@ def _read_stack(client: Any, summary: dict[str, Any], region: str) -> DeployedSt
         if "ResolvedValue" in param:
             stack.resolved_parameters[param["ParameterKey"]] = param["ResolvedValue"]
     stack.tags = {t["Key"]: t["Value"] for t in summary.get("Tags") or []}
+    stack.outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in summary.get("Outputs") or []}
     stack.parent = summary.get("ParentId")
     stack.root = summary.get("RootId")
     try:

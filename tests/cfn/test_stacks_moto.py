@@ -262,6 +262,9 @@ Resources:
     Properties:
       QueueName: child-q
       MessageRetentionPeriod: 86400
+Outputs:
+  InnerArn:
+    Value: !GetAtt Inner.Arn
 """
 
 
@@ -284,7 +287,19 @@ def test_nested_stacks_are_discovered_and_compared(aws_env: Any) -> None:
     [diff] = _diffs(inner)
     assert (diff.path, diff.expected, diff.actual) == ("/Properties/MessageRetentionPeriod", 86400, 600)
     # The parent's own queue is unaffected; the nested stack resource itself is not a compared type.
-    assert [d.source.logical_id for d in desired_resources(stacks[0])] == ["Shared"]
+    [shared] = desired_resources(stacks[0])
+    assert shared.source.logical_id == "Shared"
+    # `!GetAtt Child.Outputs.InnerArn` in the parent resolves through the nested stack's outputs
+    # (moto cannot deploy such a parent, so the parent template is evaluated here directly).
+    parent = stacks[0]
+    assert parent.known_attributes[("Child", "Outputs.InnerArn")].endswith(":child-q")
+    uses_output = NESTED_PARENT.replace(
+        "      QueueName: parent-q\n",
+        "      QueueName: parent-q\n      RedrivePolicy: {deadLetterTargetArn: !GetAtt Child.Outputs.InnerArn}\n",
+    )
+    parent.template_body = uses_output
+    [shared] = desired_resources(parent)
+    assert shared.attributes["RedrivePolicy"]["deadLetterTargetArn"].endswith(":child-q")
     # Discovering by name still follows the nested stack.
     assert {s.name for s in discover_stacks(AwsContext(), REGION, names=["platform"])} == set(names)
 
