@@ -159,6 +159,7 @@ def _adopt_body(
     *,
     top: bool,
     prefix: str = "",
+    concrete: str = "",
 ) -> None:
     groups: dict[str, list[tuple[list[str], Difference]]] = {}
     for s, d in steps:
@@ -176,11 +177,11 @@ def _adopt_body(
                              "so nothing needs adopting for " + ", ".join(paths))
             continue
         if code_blocks or (attr is None and _is_block_list(live_value, exp_value)):
-            _adopt_blocks(ctx, block, name, code_blocks, exp_value or [], live_value or [], items, pattern)
+            _adopt_blocks(ctx, block, name, code_blocks, exp_value or [], live_value or [], items, pattern, f"{concrete}{name}")
         elif top and name in ctx.json_attributes:
             _set_attribute(ctx, block, name, attr, live_value, paths, json_document=True)
         elif isinstance(live_value, dict) or isinstance(exp_value, dict):
-            _adopt_map(ctx, block, name, attr, exp_value or {}, live_value or {}, items)
+            _adopt_map(ctx, block, name, attr, exp_value or {}, live_value or {}, items, f"{concrete}{name}")
         else:
             _set_attribute(ctx, block, name, attr, live_value, paths)
 
@@ -250,8 +251,10 @@ def _adopt_map(
     expected: dict[str, Any],
     live: dict[str, Any],
     items: list[tuple[list[str], Difference]],
+    concrete: str,
 ) -> None:
-    keyed = [(_join(rest), d) for rest, d in items]
+    # Map keys may hold dots (even trailing ones): cut them from the full path, never re-join steps.
+    keyed = [(d.path[len(concrete) + 1 :] if d.path.startswith(concrete + ".") else _join(rest), d) for rest, d in items]
     whole = [d.path for key, d in keyed if not key]
     if whole:
         _set_attribute(ctx, block, name, attr, live, [d.path for _, d in keyed])
@@ -303,6 +306,7 @@ def _adopt_blocks(
     live: list[Any],
     items: list[tuple[list[str], Difference]],
     pattern: str,
+    concrete: str,
 ) -> None:
     is_set = pattern in ctx.set_attributes
     by_index: dict[int, list[tuple[list[str], Difference]]] = {}
@@ -323,7 +327,8 @@ def _adopt_blocks(
             continue
         exp_el = expected[index] if index < len(expected) and isinstance(expected[index], dict) else {}
         live_el = live[index] if index < len(live) and isinstance(live[index], dict) else {}
-        _adopt_body(ctx, code_blocks[index], exp_el, live_el, sub, top=False, prefix=f"{pattern}[].")
+        _adopt_body(ctx, code_blocks[index], exp_el, live_el, sub, top=False, prefix=f"{pattern}[].",
+                    concrete=f"{concrete}[{index}].")
 
 
 def _adopt_whole_element(

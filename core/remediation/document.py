@@ -16,7 +16,7 @@ from typing import Any
 import blake3
 
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.model import Direction, ResourcePlan
+from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Direction, ResourcePlan
 from driftdeck.core.remediation.planner import combined_patch
 
 PLANS_DIR = Path(".driftdeck") / "plans"
@@ -42,10 +42,13 @@ def plan_name(plans: list[ResourcePlan]) -> str:
     return f"plan-{len(keys)}-resources-{digest}"
 
 
-def render_document(plans: list[ResourcePlan], *, directions: frozenset[Direction] | None = None) -> PlanDocument:
+def render_document(
+    plans: list[ResourcePlan], *, directions: frozenset[Direction] | None = None, plans_dir: str = PLANS_DIR.as_posix()
+) -> PlanDocument:
+    """The plan document; `plans_dir` is where it will be saved, as seen from the workspace root."""
     name = plan_name(plans)
     patch = combined_patch(plans, directions)
-    markdown = render_markdown(plans, name=name, has_patch=bool(patch))
+    markdown = render_markdown(plans, name=name, has_patch=bool(patch), patch_ref=f"{plans_dir}/{name}.patch")
     digest = blake3.blake3(markdown.encode("utf-8")).hexdigest()
     return PlanDocument(name=name, markdown=markdown, patch=patch, blake3=digest)
 
@@ -77,11 +80,12 @@ def default_output_dir(workspace: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
-def render_markdown(plans: list[ResourcePlan], *, name: str, has_patch: bool) -> str:
+def render_markdown(plans: list[ResourcePlan], *, name: str, has_patch: bool, patch_ref: str | None = None) -> str:
+    patch_ref = patch_ref or f"{name}.patch"
     lines = [f"# Remediation plan `{name}`", ""]
     lines += [
         "A plan never applies itself. Commands run from the workspace root. "
-        + (f"The code changes are in `{name}.patch` (`git apply {name}.patch`)." if has_patch else ""),
+        + (f"All code changes together: `git apply {patch_ref}`." if has_patch else ""),
         "",
         "## Summary",
         "",
@@ -94,7 +98,7 @@ def render_markdown(plans: list[ResourcePlan], *, name: str, has_patch: bool) ->
         dirs = ", ".join(d.direction.value for d in plan.directions)
         lines.append(f"| `{_cell(r.key)}` | {r.status.value} | {_cell(paths)} | {dirs} |")
     for plan in plans:
-        lines += ["", *_resource_section(plan)]
+        lines += ["", *_resource_section(plan, patch_ref)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -102,7 +106,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _resource_section(plan: ResourcePlan) -> list[str]:
+_COMMAND_GROUPS = (
+    ("terraform", "With Terraform:"),
+    ("shell", "Code change:"),
+    ("aws", "Or exactly the drifted attributes, with the AWS CLI:"),
+)
+
+
+def _resource_section(plan: ResourcePlan, patch_ref: str) -> list[str]:
     r = plan.resource
     title = r.address or f"{r.type} {r.id}"
     lines = [f"## `{title}`", "", f"- type: `{r.type}`", f"- id: `{r.id}`", f"- status: **{r.status.value}**"]
@@ -120,11 +131,15 @@ def _resource_section(plan: ResourcePlan) -> list[str]:
             lines.append(f"| `{_cell(d.path)}` | {_cell(exp)} | {_cell(act)} | {d.change.value} |")
     for dp in plan.directions:
         lines += ["", f"### {dp.direction.value}: {dp.summary}", ""]
-        if dp.commands:
+        groups = [(title, [c for c in dp.commands if c.kind == kind]) for kind, title in _COMMAND_GROUPS]
+        groups = [(title, cmds) for title, cmds in groups if cmds]
+        for title, cmds in groups:
+            if len(groups) > 1:
+                lines += [title, ""]
             lines.append("```sh")
-            for c in dp.commands:
+            for c in cmds:
                 lines.append(f"# {c.effect}")
-                lines.append(c.text)
+                lines.append(c.text.replace(PATCH_PLACEHOLDER, patch_ref))
             lines += ["```", ""]
         if dp.aws_calls:
             lines.append("Expected effect of each AWS call:")

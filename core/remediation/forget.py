@@ -9,7 +9,7 @@ from pathlib import Path
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation import hcltext
 from driftdeck.core.remediation.locate import locate_block, parse_address
-from driftdeck.core.remediation.model import Command, Direction, DirectionPlan, FilePatch
+from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
 
 
 def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
@@ -51,7 +51,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
         patched += "\n"
     patched += ("\n" if patched.strip() else "") + removed
     plan.patches.append(file_patch(located.path, text, patched, workspace))
-    plan.commands.insert(0, Command("git apply <plan>.patch",
+    plan.commands.insert(0, Command(f"git apply {PATCH_PLACEHOLDER}",
                                     "replace the resource block with a `removed {}` block (Terraform >= 1.7)", "shell"))
     plan.commands.insert(1, Command(f"terraform {chdir}apply", "records that the resource is no longer managed; destroys nothing", "terraform"))
     plan.validated = _parses(patched, str(located.path))

@@ -9,9 +9,23 @@ from typing import Any
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
 
+_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def hcl_string(value: str) -> str:
-    """A quoted HCL string; `${` and `%{` are escaped so live text never becomes a template."""
-    body = json.dumps(value, ensure_ascii=False)[1:-1]
+    """A quoted HCL string; `${` and `%{` are escaped so live text never becomes a template.
+
+    HCL knows only \\n \\r \\t \\" \\\\ and \\uNNNN, so other control characters use \\uNNNN.
+    """
+    out = []
+    for ch in value:
+        if ch in _HCL_ESCAPES:
+            out.append(_HCL_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    body = "".join(out)
     return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
 
 

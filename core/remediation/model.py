@@ -22,6 +22,9 @@ class Direction(enum.StrEnum):
 # Directions the CLI accepts; `forget` also answers with `recreate`, its counterpart.
 CLI_DIRECTIONS = (Direction.REVERT, Direction.ADOPT, Direction.IMPORT, Direction.FORGET)
 
+# Stands for the plan's .patch file in commands until the document knows where it is saved.
+PATCH_PLACEHOLDER = "<plan>.patch"
+
 # AWS CLI service names that differ from the boto3 client name.
 _CLI_SERVICE = {"s3": "s3api"}
 

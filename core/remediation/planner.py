@@ -18,7 +18,14 @@ from driftdeck.core.remediation import adopt as adopt_mod
 from driftdeck.core.remediation import forget as forget_mod
 from driftdeck.core.remediation import importing
 from driftdeck.core.remediation.locate import LocatedBlock, locate_block
-from driftdeck.core.remediation.model import Command, Direction, DirectionPlan, FilePatch, ResourcePlan
+from driftdeck.core.remediation.model import (
+    PATCH_PLACEHOLDER,
+    Command,
+    Direction,
+    DirectionPlan,
+    FilePatch,
+    ResourcePlan,
+)
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, force_new_paths
 
@@ -115,7 +122,24 @@ def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
         hint = candidate if candidate.is_absolute() else root / candidate
         if not hint.exists():
             hint = (workspace if workspace.is_dir() else workspace.parent) / candidate
+    if hint is None:
+        hint = _hcl_location(root, result.address)
     return locate_block(root, result.address, hint)
+
+
+def _hcl_location(root: Path, address: str) -> Path | None:
+    """The file the HCL evaluator's locator names for `address` (instance keys dropped)."""
+    try:
+        from driftdeck.core.hcl import locate_resources
+        from driftdeck.core.remediation.locate import parse_address
+
+        found = locate_resources(root).get(parse_address(address).resource)
+    except Exception:  # noqa: BLE001 - the text scan below finds the block on its own
+        return None
+    if found is None:
+        return None
+    path = Path(found[0])
+    return path if path.is_absolute() else root / path
 
 
 def _tf(result: ResourceResult, options: PlanOptions, args: str) -> str:
@@ -193,15 +217,11 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
     )
     if adopted.patch:
         plan.commands = [
-            Command(f"git apply {shlex.quote(_patch_hint())}", "apply the patch to the working tree", "shell"),
+            Command(f"git apply {PATCH_PLACEHOLDER}", "apply the patch to the working tree", "shell"),
             Command(_tf(result, options, f"plan -target={shlex.quote(result.address or '')}"),
                     "check: Terraform should now report no change for this resource", "terraform"),
         ]
     return plan
-
-
-def _patch_hint() -> str:
-    return "<plan>.patch"
 
 
 def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None, taken: set[str]) -> DirectionPlan | None:
@@ -222,7 +242,7 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
         f"bring {result.type} {result.id} under Terraform as {address}",
         patches=[patch],
         commands=[
-            Command(f"git apply {shlex.quote(_patch_hint())}", f"add {file_name} with the import and resource blocks", "shell"),
+            Command(f"git apply {PATCH_PLACEHOLDER}", f"add {file_name} with the import and resource blocks", "shell"),
             Command("terraform plan", f"check: shows `{address}` will be imported with no other change", "terraform"),
             Command("terraform apply", "records the import in state (nothing changes live)", "terraform"),
         ],

@@ -96,6 +96,15 @@ def select(results: list[ResourceResult], addresses: list[str]) -> tuple[list[Re
     return list(chosen.values()), unmatched
 
 
+def _shown_dir(out_dir: Path, path: Path) -> str:
+    """The plans folder as the workspace root sees it (commands in the plan run from there)."""
+    base = path if path.is_dir() else path.parent
+    try:
+        return out_dir.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return out_dir.resolve().as_posix()
+
+
 def run(args: argparse.Namespace) -> int:
     addresses, path = split_targets(list(args.targets), args.path)
     if not path.exists():
@@ -118,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
         if not selected:
             print("driftdeck: nothing drifted; no plan written")
         return 0 if not missed else 1
-    doc = render_document(plans, directions=directions)
     out_dir = Path(args.output) if args.output else default_output_dir(path)
+    doc = render_document(plans, directions=directions, plans_dir=_shown_dir(out_dir, path))
     save_document(doc, out_dir)
     print(f"plan: {doc.markdown_path}")
     if doc.patch_path:

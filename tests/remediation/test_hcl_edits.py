@@ -1,0 +1,196 @@
+"""Text-level HCL edits behind adopt/forget/import: offsets that respect strings, heredocs and comments;
+patches that touch only the drifted lines; expressions left alone; exact AWS CLI parameter names."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import hcl2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
+from driftdeck.core.remediation import Direction, PlanOptions, build_plans, combined_patch
+from driftdeck.core.remediation.adopt import adopt_patch
+from driftdeck.core.remediation.hcltext import parse_structure, tokenize
+from driftdeck.core.remediation.hclvalues import resource_body
+from driftdeck.core.remediation.importing import resource_block, resource_name
+from driftdeck.core.remediation.locate import locate_block
+from driftdeck.core.remediation.revert import revert_calls
+
+TRICKY = r'''
+/* a block comment with { braces and "quotes"
+   resource "aws_s3_bucket" "fake" { */
+locals {
+  brace_string = "}{ ${jsonencode({a = "}"})} }"
+  script       = <<-EOT
+    resource "aws_s3_bucket" "in_heredoc" {
+    }}}
+  EOT
+}
+
+// resource "aws_s3_bucket" "commented" {
+resource "aws_s3_bucket" "real" { # trailing { comment
+  bucket = "b-${"}"}"
+  tags = {
+    "a.b/c" = "x" // quoted key
+  }
+}
+'''
+
+
+def test_structure_ignores_braces_in_strings_heredocs_and_comments() -> None:
+    root = parse_structure(TRICKY)
+    assert [(b.type, b.labels) for b in root.blocks] == [("locals", []), ("resource", ["aws_s3_bucket", "real"])]
+    real = root.blocks[1]
+    assert TRICKY[real.close] == "}" and TRICKY[real.close + 1 :].strip() == ""
+    assert [a.name for a in real.attributes] == ["bucket", "tags"]
+    assert TRICKY[real.attributes[0].value_start : real.attributes[0].value_end] == '"b-${"}"}"'
+    kinds = {t.kind for t in tokenize(TRICKY)}
+    assert "heredoc" in kinds and "string" in kinds
+
+
+def _result(address: str, diffs: list[Difference], expected: dict[str, Any], live: dict[str, Any]) -> ResourceResult:
+    return ResourceResult(address=address, type=address.split(".")[0], id="x", status=Status.CHANGED,
+                          source=SourceRef(kind="terraform"), differences=diffs, expected=expected, live=live)
+
+
+def _adopt(tmp_path: Path, text: str, result: ResourceResult, **kw: Any) -> Any:
+    (tmp_path / "main.tf").write_text(text)
+    located = locate_block(tmp_path, result.address or "")
+    assert located is not None
+    return adopt_patch(result, located, workspace=tmp_path, **kw)
+
+
+def test_patch_touches_only_the_drifted_lines(tmp_path: Path) -> None:
+    text = TRICKY
+    result = _result("aws_s3_bucket.real", [Difference("tags.a.b/c", "x", "y"), Difference("tags.New", None, "z", ChangeKind.ADDED)],
+                     {"tags": {"a.b/c": "x"}}, {"tags": {"a.b/c": "y", "New": "z"}})
+    out = _adopt(tmp_path, text, result)
+    assert out.validated is True and out.unanswered == []
+    removed = [ln for ln in out.patch.diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    added = [ln for ln in out.patch.diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    assert removed == ['-    "a.b/c" = "x" // quoted key']
+    assert added == ['+    "a.b/c" = "y" // quoted key', '+    New     = "z"']
+    body = resource_body(out.patch.patched, "aws_s3_bucket", "real")
+    assert body is not None and body["tags"] == {"a.b/c": "y", "New": "z"}
+
+
+def test_expressions_are_left_for_manual_work(tmp_path: Path) -> None:
+    text = ('resource "aws_sqs_queue" "q" {\n  name = "q"\n  visibility_timeout_seconds = var.timeout\n'
+            '  tags = merge(local.tags, { Env = "prod" })\n}\n')
+    result = _result("aws_sqs_queue.q", [Difference("visibility_timeout_seconds", 30, 60), Difference("tags.Env", "prod", "dev")],
+                     {}, {"visibility_timeout_seconds": 60, "tags": {"Env": "dev"}})
+    out = _adopt(tmp_path, text, result)
+    assert out.patch is None
+    assert sorted(out.unanswered) == ["tags.Env", "visibility_timeout_seconds"]
+    assert any("var.timeout" in n for n in out.notes) and any("merge(local.tags" in n for n in out.notes)
+
+
+def test_default_tags_are_not_invented_and_one_line_blocks_open_up(tmp_path: Path) -> None:
+    text = 'resource "aws_sqs_queue" "q" { name = "q" }\n'
+    result = _result("aws_sqs_queue.q", [Difference("tags.ManagedBy", "terraform", None, ChangeKind.REMOVED),
+                                         Difference("delay_seconds", 0, 5)],
+                     {"tags_all": {"ManagedBy": "terraform"}}, {"tags": {}, "delay_seconds": 5})
+    out = _adopt(tmp_path, text, result)
+    assert out.unanswered == ["tags.ManagedBy"] and any("default_tags" in n for n in out.notes)
+    assert out.validated is True
+    assert out.patch.patched == 'resource "aws_sqs_queue" "q" { name = "q"\n  delay_seconds = 5\n}\n'
+    hcl2.loads(out.patch.patched)
+
+
+def test_two_resources_in_one_file_merge_into_one_patch(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "a" {\n  name = "a"\n  delay_seconds = 1\n}\n\n'
+        'resource "aws_sqs_queue" "b" {\n  name = "b"\n  delay_seconds = 1\n}\n'
+    )
+    results = [_result(f"aws_sqs_queue.{n}", [Difference("delay_seconds", 1, v)], {"delay_seconds": 1}, {"delay_seconds": v})
+               for n, v in (("a", 7), ("b", 9))]
+    plans = build_plans(results, PlanOptions(workspace=tmp_path, directions=frozenset({Direction.ADOPT})))
+    patch = combined_patch(plans)
+    assert patch.count("--- a/main.tf") == 1
+    (tmp_path / "p.patch").write_text(patch)
+    proc = subprocess.run(["git", "apply", "p.patch"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "main.tf").read_text()
+    assert resource_body(text, "aws_sqs_queue", "a")["delay_seconds"] == 7  # type: ignore[index]
+    assert resource_body(text, "aws_sqs_queue", "b")["delay_seconds"] == 9  # type: ignore[index]
+
+
+_TAG_KEY = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@", min_size=1, max_size=12)
+_TAG_VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5), live=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5))
+def test_adopted_tags_reparse_to_exactly_the_live_tags(tmp_path: Path, code: dict[str, str], live: dict[str, str]) -> None:
+    from driftdeck.core.compare import compare_attributes
+    from driftdeck.core.remediation.hclrender import hcl_value
+
+    text = f'# tags under test\nresource "aws_s3_bucket" "t" {{\n  bucket = "t" # keep me\n  tags = {hcl_value(code, "  ")}\n}}\n'
+    diffs = compare_attributes({"tags": code}, {"tags": live})
+    if not diffs:
+        return
+    work = Path(tempfile.mkdtemp(dir=tmp_path))
+    out = _adopt(work, text, _result("aws_s3_bucket.t", diffs, {"tags": code}, {"tags": live}))
+    assert out.unanswered == [] and out.validated is True, out.notes
+    body = resource_body(out.patch.patched, "aws_s3_bucket", "t")
+    assert body is not None
+    assert not compare_attributes({"tags": body.get("tags") or {}}, {"tags": live})
+    assert "# keep me" in out.patch.patched and "# tags under test" in out.patch.patched
+
+
+def test_import_block_names_and_rejected_values() -> None:
+    taken: set[str] = set()
+    assert resource_name("https://sqs/123/My-Queue.fifo", taken) == "my_queue_fifo"
+    assert resource_name("https://sqs/123/my_queue.fifo", taken) == "my_queue_fifo_2"
+    assert resource_name("123abc") == "r_123abc"
+    block = resource_block("aws_sqs_queue", "q", {"name": "q", "max_message_size": 1048576, "delay_seconds": 3})
+    assert "  # max_message_size = 1048576  # live value" in block
+    assert hcl2.loads(block)["resource"][0]['"aws_sqs_queue"']['"q"']["delay_seconds"] == 3
+
+
+def test_aws_cli_lines_use_the_service_models_parameter_names() -> None:
+    """Every generated call is valid for botocore's model, and each CLI flag is a real input member."""
+    from botocore import xform_name
+    from botocore.validate import validate_parameters
+
+    sg_rule = {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 443, "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+               "protocol": "tcp", "security_groups": [], "self": False, "to_port": 443}
+    cases = [
+        ResourceResult("aws_s3_bucket.b", "aws_s3_bucket", "b", Status.CHANGED, None, [Difference("tags.Env", "prod", "dev")],
+                       expected={"bucket": "b", "tags_all": {"Env": "prod"}}),
+        ResourceResult("aws_security_group.g", "aws_security_group", "sg-1", Status.CHANGED, None,
+                       [Difference("ingress[1]", None, sg_rule, ChangeKind.ADDED), Difference("tags.X", None, "y", ChangeKind.ADDED)],
+                       expected={}),
+        ResourceResult("aws_s3_bucket_public_access_block.p", "aws_s3_bucket_public_access_block", "b", Status.CHANGED, None,
+                       [Difference("block_public_acls", True, False)], expected={"bucket": "b", "block_public_acls": True}),
+        ResourceResult("aws_s3_bucket_versioning.v", "aws_s3_bucket_versioning", "b", Status.CHANGED, None,
+                       [Difference("versioning_configuration[0].status", "Enabled", "Suspended")], expected={"bucket": "b"}),
+        ResourceResult("aws_sqs_queue.q", "aws_sqs_queue", "https://q", Status.CHANGED, None,
+                       [Difference("delay_seconds", 0, 5), Difference("tags.A", None, "b", ChangeKind.ADDED)], expected={"url": "https://q"}),
+        ResourceResult("aws_iam_role.r", "aws_iam_role", "r", Status.CHANGED, None,
+                       [Difference("tags.A", "1", "2"), Difference("assume_role_policy", {}, {"V": 1})],
+                       expected={"name": "r", "tags_all": {"A": "1"}, "assume_role_policy": '{"Version":"2012-10-17"}'}),
+        ResourceResult("aws_sns_topic.t", "aws_sns_topic", "arn:aws:sns:us-east-1:1:t", Status.CHANGED, None,
+                       [Difference("display_name", "a", "b"), Difference("tags.A", None, "b", ChangeKind.ADDED)],
+                       expected={"arn": "arn:aws:sns:us-east-1:1:t", "display_name": "a"}),
+    ]
+    session = botocore.session.get_session()
+    seen: set[str] = set()
+    for result in cases:
+        for call in revert_calls(result).calls:
+            model = session.get_service_model(call.service).operation_model(
+                next(n for n in session.get_service_model(call.service).operation_names if xform_name(n) == call.operation))
+            validate_parameters(call.params, model.input_shape)
+            members = {xform_name(m, "-") for m in model.input_shape.members}
+            flags = [p[2:] for p in call.cli().split() if p.startswith("--") and p != "--region"]
+            assert all(f in members or f.removeprefix("no-") in members for f in flags), (call.cli(), members)
+            seen.add(call.operation)
+    assert seen == {"put_bucket_tagging", "revoke_security_group_ingress", "delete_tags", "put_public_access_block",
+                    "put_bucket_versioning", "set_queue_attributes", "untag_queue", "tag_role", "update_assume_role_policy",
+                    "set_topic_attributes", "untag_resource"}
