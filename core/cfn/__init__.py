@@ -47,6 +47,9 @@ Desired resources (`driftdeck.core.cfn.desired`):
         `cfn:<stack>/<LogicalId>`, source = SourceRef(kind="cloudformation", file, line, stack,
         logical_id, state=stack id), attributes = evaluated Properties of the deployed template,
         code_attributes = the workspace template's (when given), reason set when not evaluable.
+    pending_changes(workspace_template, stack_name, resources) -> dict[address, list[Difference]]
+        side="code" differences (expected = the file's value, actual = deployed), plus resources the
+        file adds (path "", added) or drops (path "", removed).
 
 Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
     compare_cfn(desired: DesiredResource, live_attributes: dict) -> list[Difference]
@@ -74,7 +77,7 @@ Remediation (`driftdeck.core.cfn.remediation`), pure functions returning text:
 from __future__ import annotations
 
 from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code
-from driftdeck.core.cfn.desired import address_for, desired_resources
+from driftdeck.core.cfn.desired import address_for, desired_resources, pending_changes
 from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties, terraform_type
 from driftdeck.core.cfn.ownership import (
     DoubleOwnership,
@@ -136,6 +139,7 @@ __all__ = [
     "match_templates",
     "parse_template",
     "patched_text",
+    "pending_changes",
     "revert_commands",
     "revert_patch",
     "stack_claims",

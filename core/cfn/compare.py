@@ -432,13 +432,23 @@ _COMPARERS: dict[str, Callable[[PropertyMap, Any, Any, DesiredResource, bool], l
 
 
 def compare_code(desired: DesiredResource) -> list[Difference]:
-    """Pending edits: the workspace template's properties vs the deployed ones (side="code")."""
+    """Pending edits: the workspace template's properties vs the deployed ones (side="code").
+
+    As for Terraform code, `expected` is the code's (workspace template's) value and `actual` the
+    deployed one; `added` means the code adds it, `removed` that the code drops it.
+    """
     if desired.code_attributes is None:
         return []
     out: list[Difference] = []
     deployed = {k: v for k, v in desired.attributes.items() if not k.startswith(RESERVED_PREFIX)}
     _diff_tree("/Properties", deployed, desired.code_attributes, out)
-    return out
+    secret = desired.sensitive_paths
+    return [
+        Difference(d.path, d.expected, d.actual, d.change, side="code", sensitive=True)
+        if d.path.split("/")[2] in secret
+        else d
+        for d in out
+    ]
 
 
 def _diff_tree(path: str, deployed: Any, code: Any, out: list[Difference]) -> None:
@@ -454,7 +464,15 @@ def _diff_tree(path: str, deployed: Any, code: Any, out: list[Difference]) -> No
         return
     if isinstance(deployed, (dict, list)) or isinstance(code, (dict, list)):
         if _normalized(deployed) != _normalized(code) and not contains_unknown(deployed) and not contains_unknown(code):
-            out.append(Difference(path, deployed, code, _change(deployed, code), side="code"))
+            out.append(Difference(path, code, deployed, _code_change(code, deployed), side="code"))
         return
     if not same_scalar(deployed, code):
-        out.append(Difference(path, deployed, code, _change(deployed, code), side="code"))
+        out.append(Difference(path, code, deployed, _code_change(code, deployed), side="code"))
+
+
+def _code_change(code: Any, deployed: Any) -> ChangeKind:
+    if _empty(deployed):
+        return ChangeKind.ADDED
+    if _empty(code):
+        return ChangeKind.REMOVED
+    return ChangeKind.UPDATED

@@ -326,10 +326,24 @@ def test_workspace_template_matches_by_stem_and_mapping_and_shows_pending_edits(
     assert topic.code_attributes is not None and topic.code_attributes["DisplayName"] == "Events v2"
     [pending] = compare_code(topic)
     assert (pending.path, pending.expected, pending.actual, pending.side) == (
-        "/Properties/DisplayName", "Events", "Events v2", "code"
+        "/Properties/DisplayName", "Events v2", "Events", "code"
     )
     # Evaluated with the stack's parameters and physical ids, the rest of the file matches.
     assert all(compare_code(d) == [] for name, d in desired.items() if name != "Topic")
+
+    # Resources added to / dropped from the file are pending too.
+    from driftdeck.core.cfn.desired import pending_changes
+    from driftdeck.core.cfn.template import load_template
+
+    reshaped = edited.replace("  User:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: !Sub \"${AWS::StackName}-ci\"\n", "")
+    reshaped += "  Extra:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: extra\n"
+    assert reshaped != edited
+    by_stem.write_text(reshaped)
+    workspace = load_template(by_stem, parameters=stack.parameters, pseudo=stack.pseudo_parameters(), physical_ids=stack.physical_ids)
+    pending = pending_changes(workspace, "shop", desired_resources(stack, workspace_template=workspace))
+    assert set(pending) == {"cfn:shop/Topic", "cfn:shop/User", "cfn:shop/Extra"}
+    assert [(d.path, d.change) for d in pending["cfn:shop/User"]] == [("", ChangeKind.REMOVED)]
+    assert [(d.path, d.change, d.expected) for d in pending["cfn:shop/Extra"]] == [("", ChangeKind.ADDED, {"QueueName": "extra"})]
 
 
 def test_stack_claims_and_double_ownership_with_terraform(aws_env: Any) -> None:
