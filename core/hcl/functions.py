@@ -10,6 +10,7 @@ are special forms handled by the evaluator.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import ipaddress
 import json
@@ -433,7 +434,7 @@ _FORMAT_RE = re.compile(r"%(?:%|([-+ #0]*)(\d+)?(?:\.(\d+))?([vsdfqtbxXoeEgG]))"
 
 def _format_one(flags: str, width: str | None, prec: str | None, verb: str, arg: Any) -> str:
     if verb == "v":
-        text = json.dumps(arg) if isinstance(arg, (list, dict)) else to_string(arg)
+        text = json_encode(arg) if isinstance(arg, (list, dict)) else to_string(arg)
     elif verb == "s":
         text = to_string(arg)
     elif verb == "q":
@@ -553,7 +554,7 @@ _simple_string_functions: dict[str, Callable[[str], Any]] = {
     "sha512": lambda s: hashlib.sha512(s.encode()).hexdigest(),
     "base64sha256": lambda s: base64.b64encode(hashlib.sha256(s.encode()).digest()).decode(),
     "base64sha512": lambda s: base64.b64encode(hashlib.sha512(s.encode()).digest()).decode(),
-    "urlencode": lambda s: urllib.parse.quote(s, safe=""),
+    "urlencode": lambda s: urllib.parse.quote_plus(s, safe=""),  # Go's QueryEscape
     "basename": lambda s: os.path.basename(s),
     "dirname": lambda s: os.path.dirname(s) or ".",
     "textencodebase64": lambda s: base64.b64encode(s.encode()).decode(),
@@ -644,11 +645,80 @@ def _normalize_decoded(value: Any) -> Any:
     return value
 
 
+def _yaml_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return to_string(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _yaml_lines(value: Any, indent: int) -> list[str]:
+    """Block-style YAML as Terraform's yamlencode writes it: keys and strings double-quoted,
+    sorted keys, list items at their parent key's indentation, multi-line strings as `|-`."""
+    pad = " " * indent
+    if isinstance(value, dict) and value:
+        lines = []
+        for key in sorted(value):
+            lines.extend(_yaml_entry(pad + json.dumps(key, ensure_ascii=False) + ":", value[key], indent, nested_indent=indent + 2))
+        return lines
+    if isinstance(value, list) and value:
+        lines = []
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                inner = _yaml_lines(item, indent + 2)
+                lines.append(pad + "- " + inner[0][indent + 2 :])
+                lines.extend(inner[1:])
+            else:
+                lines.extend(_yaml_entry(pad + "-", item, indent, nested_indent=indent + 2))
+        return lines
+    return [pad + ("[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else _yaml_scalar(value))]
+
+
+def _yaml_entry(head: str, value: Any, indent: int, nested_indent: int) -> list[str]:
+    if isinstance(value, dict) and value:
+        return [head, *_yaml_lines(value, nested_indent)]
+    if isinstance(value, list) and value:
+        return [head, *_yaml_lines(value, indent)]
+    if isinstance(value, str) and "\n" in value:
+        chomp = "-" if not value.endswith("\n") else ("+" if value.endswith("\n\n") else "")
+        body = value[:-1] if value.endswith("\n") and chomp == "" else value
+        return [f"{head} |{chomp}", *[(" " * nested_indent + ln) if ln else "" for ln in body.split("\n")]]
+    if isinstance(value, (dict, list)):
+        return [f"{head} {'[]' if isinstance(value, list) else '{}'}"]
+    return [f"{head} {_yaml_scalar(value)}"]
+
+
 @_register("yamlencode")
 def _yamlencode(value: Any) -> Any:
+    return "\n".join(_yaml_lines(value, 0)) + "\n"
+
+
+_YAML_BOOLS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    """YAML 1.1 booleans as terraform's decoder reads them, `y`/`n` included (PyYAML omits those)."""
     import yaml
 
-    return yaml.safe_dump(value, sort_keys=True, default_flow_style=False)
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    pattern = re.compile("^(?:" + "|".join(_YAML_BOOLS) + ")$")
+    Loader.add_implicit_resolver(bool_tag, pattern, list("yYnNtTfFoO"))
+    Loader.add_constructor(bool_tag, lambda loader, node: _YAML_BOOLS[loader.construct_scalar(node)])
+    return Loader
 
 
 @_register("yamldecode")
@@ -656,7 +726,7 @@ def _yamldecode(text: Any) -> Any:
     import yaml
 
     try:
-        return _normalize_decoded(yaml.safe_load(to_string(text)))
+        return _normalize_decoded(yaml.load(to_string(text), Loader=_yaml_loader()))  # noqa: S506
     except yaml.YAMLError as exc:
         raise EvalError(f"yamldecode: {exc}") from None
 

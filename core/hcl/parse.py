@@ -54,6 +54,8 @@ _ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
 class TemplateSyntaxError(ValueError):
     """A malformed template (heredoc, template file): unbalanced braces or directives."""
 
+    line: int | None = None
+
 
 # ---------------------------------------------------------------------------------------------
 # Entry points
@@ -69,8 +71,10 @@ def parse_hcl(text: str, path: str) -> ParsedFile:
         raise InputError(f"invalid HCL syntax: {_short_reason(exc)}", file=path, line=line) from None
     try:
         return ParsedFile(path=path, body=_body(tree.children[0]))
-    except (TemplateSyntaxError, UnexpectedInput) as exc:
-        raise InputError(f"invalid HCL syntax: {exc}", file=path) from None
+    except TemplateSyntaxError as exc:
+        raise InputError(f"invalid template: {exc}", file=path, line=exc.line) from None
+    except UnexpectedInput as exc:
+        raise InputError(f"invalid HCL syntax in a template: {_short_reason(exc)}", file=path) from None
 
 
 def parse_json(text: str, path: str) -> ParsedFile:
@@ -97,9 +101,10 @@ def parse_expression(text: str) -> Expr:
     raise TemplateSyntaxError(f"not an expression: {text!r}")
 
 
-def parse_template(text: str) -> Expr:
-    """Parse template text (heredoc body, template file) into an expression."""
-    return _template_expr(_assemble(_scan_template(text)))
+def parse_template(text: str, *, flush: bool = False) -> Expr:
+    """Parse template text (heredoc body, template file) into an expression; `flush` removes the
+    common indentation as a `<<-` heredoc does."""
+    return _template_expr(_assemble(_scan_template(text), flush=flush))
 
 
 def _short_reason(exc: UnexpectedInput) -> str:
@@ -141,7 +146,11 @@ def _body(tree: Tree) -> Body:
         if child.data == "attribute":
             kids = child.children
             name = _name_of(kids[0])
-            attributes[name] = Attribute(name, _expr(kids[-1]), child.meta.line)
+            try:
+                attributes[name] = Attribute(name, _expr(kids[-1]), child.meta.line)
+            except TemplateSyntaxError as exc:
+                exc.line = exc.line or child.meta.line
+                raise
         elif child.data == "block":
             kids = _kids(child)
             names = [k for k in kids if isinstance(k, Tree) and k.data != "body"]
@@ -353,24 +362,18 @@ def _for_object(tree: Tree) -> Expr:
 
 
 def _heredoc(tree: Tree) -> Expr:
-    return parse_template(_heredoc_body(str(tree.children[0])))
+    trim, body = _heredoc_body(str(tree.children[0]))
+    return parse_template(body, flush=trim)
 
 
 _HEREDOC_RE = re.compile(r"\A<<(-?)([A-Za-z][\w.-]*)\r?\n(.*?)^[ \t]*\2\r?\n?\Z", re.S | re.M)
 
 
-def _heredoc_body(token: str) -> str:
+def _heredoc_body(token: str) -> tuple[bool, str]:
     m = _HEREDOC_RE.match(token)
     if m is None:
         raise TemplateSyntaxError("malformed heredoc")
-    trim, body = m.group(1) == "-", m.group(3)
-    body = body.replace("\r\n", "\n")
-    if trim:
-        lines = body.split("\n")
-        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip()]
-        cut = min(indents) if indents else 0
-        body = "\n".join(ln[cut:] for ln in lines)
-    return body
+    return m.group(1) == "-", m.group(3).replace("\r\n", "\n")
 
 
 def _template_string(tree: Tree) -> Expr:
@@ -448,6 +451,11 @@ def _scan_template(text: str) -> list[Any]:
             continue
         buf.append(ch)
         i += 1
+        if ch == "\n":
+            # One literal per line, as HCL's scanner does: `~` strips and `<<-` indentation
+            # apply to these pieces, not to whole runs of text.
+            flat.append("".join(buf))
+            buf = []
     if buf:
         flat.append("".join(buf))
     return flat
@@ -505,8 +513,9 @@ def _skip_string(text: str, i: int) -> int:
     raise TemplateSyntaxError("unterminated string in template")
 
 
-def _assemble(flat: list[Any]) -> tuple[Any, ...]:
-    """Apply `~` strip markers, then nest if/for directives."""
+def _assemble(flat: list[Any], *, flush: bool = False) -> tuple[Any, ...]:
+    """Apply `~` strip markers (to the adjacent literal only), then the `<<-` flush, then nest
+    if/for directives: the order HCL applies them in (checked against terraform console)."""
     items = list(flat)
     for idx, item in enumerate(items):
         if isinstance(item, tuple):
@@ -514,10 +523,36 @@ def _assemble(flat: list[Any]) -> tuple[Any, ...]:
                 items[idx - 1] = items[idx - 1].rstrip()
             if item[3] and idx + 1 < len(items) and isinstance(items[idx + 1], str):
                 items[idx + 1] = items[idx + 1].lstrip()
+    if flush:
+        _flush_indentation(items)
     parts, pos, end = _nest(items, 0, ())
     if end is not None:
         raise TemplateSyntaxError(f"unexpected %{{{end}}} in template")
     return parts
+
+
+def _flush_indentation(items: list[Any]) -> None:
+    """Remove the smallest indentation of the pieces that begin a line (HCL's flush heredoc rule:
+    whitespace-only lines do not count; a line starting with a directive counts as zero)."""
+    smallest = None
+    adjust = []
+    at_line_start = True
+    for idx, item in enumerate(items):
+        if at_line_start:
+            at_line_start = False
+            if isinstance(item, str):
+                rest = item.lstrip()
+                if rest or not item.endswith("\n"):
+                    spaces = len(item) - len(rest)
+                    adjust.append(idx)
+                    smallest = spaces if smallest is None else min(smallest, spaces)
+            else:
+                smallest = 0
+        if isinstance(item, str) and item.endswith("\n"):
+            at_line_start = True
+    if smallest:
+        for idx in adjust:
+            items[idx] = items[idx][smallest:]
 
 
 def _nest(items: list[Any], pos: int, stop: tuple[str, ...]) -> tuple[tuple[Any, ...], int, str | None]:

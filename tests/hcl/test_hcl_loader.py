@@ -477,3 +477,11 @@ def test_natural_names_for_code_to_live_matching(project: Path) -> None:
     assert inst['aws_s3_bucket.b["logs"]'].natural_name == ("bucket", "acme-prod-logs")
     assert inst["aws_sqs_queue.q[0]"].natural_name == ("name", "acme-prod-a")
     assert inst["aws_iam_role_policy_attachment.a"].natural_name is None
+
+
+def test_malformed_template_names_file_and_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": 'locals {\n  ok = 1\n  bad = "%{ if true }x"\n}\n'})
+    with pytest.raises(InputError) as err:
+        load_configuration(tmp_path, env={})
+    assert (err.value.file, err.value.line) == ("main.tf", 3)
+    assert "endif" in str(err.value)
