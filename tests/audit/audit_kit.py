@@ -80,7 +80,3 @@ def edit(line: bytes, **changes: object) -> bytes:
             value[key] = new
     return canonical_bytes(value)
 
-
-@pytest.fixture()
-def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LogKit:
-    return LogKit(tmp_path, monkeypatch)

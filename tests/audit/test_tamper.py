@@ -12,7 +12,7 @@ import os
 import unicodedata
 
 import pytest
-from conftest import LogKit, edit, rechain
+from audit_kit import LogKit, edit, rechain
 
 from driftdeck.core.audit import AuditConfig, NonCanonicalError
 from driftdeck.core.audit.canonical import canonical_bytes
