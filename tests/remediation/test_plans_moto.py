@@ -282,3 +282,85 @@ def test_missing_resource_forget_and_recreate(tmp_path: Path) -> None:
     recreate = plan.direction(Direction.RECREATE)
     assert recreate is not None and any(c.text == "terraform apply -target=aws_sqs_queue.jobs" for c in recreate.commands)
     assert any(r.kind == "data-loss" for r in recreate.risks)
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_apply_records_applied_and_failed_with_before_and_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftdeck.core.audit import AuditLog, AuditReader
+
+    monkeypatch.setenv("DRIFTDECK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("DRIFTDECK_AUDIT_KEY", raising=False)
+    root, url = queue_workspace(tmp_path / "ws")
+    sqs = boto3.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "90"})
+    plan = plan_resource(scan(root)["aws_sqs_queue.jobs"], PlanOptions(workspace=root))
+    assert plan is not None
+    with AuditLog.open(root) as log:
+        outcome = apply_revert(plan, AwsContext(), read_only=False, audit_log=log)
+    assert outcome.ok and outcome.audit_seq is not None
+
+    # the same plan again, but the queue is gone: the call fails and the failure is recorded
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "90"})
+    plan = plan_resource(scan(root)["aws_sqs_queue.jobs"], PlanOptions(workspace=root))
+    assert plan is not None
+    sqs.delete_queue(QueueUrl=url)
+    with AuditLog.open(root) as log:
+        failed = apply_revert(plan, AwsContext(), read_only=False, audit_log=log)
+    assert not failed.ok and failed.error is not None and "set_queue_attributes failed" in failed.error
+
+    reader = AuditReader.for_workspace(root)
+    entries = list(reader.iter_entries(kinds={"remediation.applied", "remediation.failed"}))
+    assert len(entries) == 2  # newest first
+    newest, oldest = (reader.get(e.seq) for e in entries)
+    assert oldest is not None and newest is not None
+    assert oldest.kind == "remediation.applied" and oldest.data.get("outcome") is None
+    assert oldest.before["status"] == "changed" and oldest.after["status"] == "in_sync"
+    assert oldest.data["calls"][0]["operation"] == "set_queue_attributes"
+    assert oldest.subject["address"] == "aws_sqs_queue.jobs"
+    failed_kind = newest.kind == "remediation.failed" or newest.data.get("outcome") == "failed"
+    assert failed_kind and newest.data["error"] == failed.error
+    assert newest.before["differences"][0]["path"] == "visibility_timeout_seconds"
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_extra_rule_on_a_managed_group_is_revoked(tmp_path: Path) -> None:
+    """A rule added out of band to a group whose rules are separate resources: unmanaged, revert revokes it."""
+    if collector_for("aws_vpc_security_group_ingress_rule") is None:
+        pytest.skip("the EC2 collectors are not in this checkout yet")
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    gid = ec2.create_security_group(GroupName="dd-api", Description="api", VpcId=vpc)["GroupId"]
+    managed = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])["SecurityGroupRules"][0]
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "sg.tf").write_text(
+        f'resource "aws_security_group" "api" {{\n  name = "dd-api"\n  description = "api"\n  vpc_id = "{vpc}"\n}}\n\n'
+        f'resource "aws_vpc_security_group_ingress_rule" "https" {{\n  security_group_id = aws_security_group.api.id\n'
+        '  ip_protocol = "tcp"\n  from_port = 443\n  to_port = 443\n  cidr_ipv4 = "10.0.0.0/8"\n}\n'
+    )
+    write_state(root / "terraform.tfstate", [
+        ("aws_security_group", "api", {"id": gid, "name": "dd-api", "description": "api", "vpc_id": vpc, "tags": {}, "tags_all": {}}),
+        ("aws_vpc_security_group_ingress_rule", "https", {
+            "id": managed["SecurityGroupRuleId"], "security_group_id": gid, "ip_protocol": "tcp", "from_port": 443,
+            "to_port": 443, "cidr_ipv4": "10.0.0.0/8", "tags": None, "tags_all": {}}),
+    ])
+    extra = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])["SecurityGroupRules"][0]
+    results = scan(root, unmanaged=True)
+    finding = results.get(f"aws_vpc_security_group_ingress_rule:{extra['SecurityGroupRuleId']}")
+    assert finding is not None and finding.status == Status.UNMANAGED, sorted(results)
+    plan = plan_resource(finding, PlanOptions(workspace=root))
+    assert plan is not None
+    assert [d.direction for d in plan.directions] == [Direction.IMPORT, Direction.REVERT]
+    revert = plan.direction(Direction.REVERT)
+    assert revert is not None and revert.safe_to_apply
+    assert revert.commands[0].text.startswith(f"aws ec2 revoke-security-group-ingress --group-id {gid} --security-group-rule-ids")
+    imported = plan.direction(Direction.IMPORT)
+    assert imported is not None and "aws_vpc_security_group_ingress_rule" in imported.patch_text
+
+    outcome = apply_revert(plan, AwsContext(), read_only=False)
+    assert outcome.ok and outcome.after_status == "removed", outcome.error
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
+    assert extra["SecurityGroupRuleId"] not in {r["SecurityGroupRuleId"] for r in rules}
+    assert managed["SecurityGroupRuleId"] in {r["SecurityGroupRuleId"] for r in rules}
