@@ -100,27 +100,33 @@ class AuditPanel(Vertical):
         for label, value in (
             ("actor", event.actor),
             ("time", event.ts),
-            ("subject", json.dumps(event.subject, sort_keys=True)),
-            ("hash", event.hash or "—"),
-            ("prev", event.prev or "—"),
+            ("hash", _short_hash(event.hash)),
+            ("prev", _short_hash(event.prev)),
         ):
             text.append(f"{label:>7} ", style="dim")
             text.append(f"{value}\n")
-        if event.data:
-            text.append("   data ", style="dim")
-            text.append(json.dumps(event.data, sort_keys=True, default=str)[:400] + "\n")
         if event.before is not None or event.after is not None:
             keys = changed_keys(event.before, event.after)
             if keys:
                 text.append("changed ", style="dim")
                 text.append(", ".join(keys) + "\n", style="bold")
-            text.append("\n")
             for kind, line in diff_lines(event.before, event.after):
                 style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
                 text.append(line + "\n", style=self._diff_style(style))
+        text.append("subject ", style="dim")
+        text.append(json.dumps(event.subject, sort_keys=True) + "\n")
+        # A config diff is already rendered above from before/after; the copy in data is left out.
+        data = {k: v for k, v in event.data.items() if k != "diff"}
+        if data:
+            text.append("   data ", style="dim")
+            text.append(json.dumps(data, sort_keys=True, default=str)[:600] + "\n")
         target.update(text)
 
     def _diff_style(self, name: str | None) -> Style | str:
         if name is None:
             return ""
         return self.get_component_rich_style(f"audit--{name}", partial=True)
+
+
+def _short_hash(value: str) -> str:
+    return value if len(value) <= 20 else f"{value[:16]}…{value[-4:]}"
