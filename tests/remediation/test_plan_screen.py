@@ -131,3 +131,33 @@ async def _test_copy_and_save_record_the_plan(tmp_path: Path) -> None:
     import blake3
 
     assert feed.events[0][1]["blake3"] == blake3.blake3(screen.saved_path.read_bytes()).hexdigest()
+
+
+def test_unmanaged_resource_is_read_fully_in_the_background(tmp_path: Path, aws_env: Any) -> None:
+    asyncio.run(_test_unmanaged_resource_is_read_fully_in_the_background(tmp_path))
+
+
+async def _test_unmanaged_resource_is_read_fully_in_the_background(tmp_path: Path) -> None:
+    import boto3
+
+    from driftdeck.tui.screens.plan import open_plan_screen
+
+    url = boto3.client("sqs").create_queue(QueueName="stray", Attributes={"DelaySeconds": "7"})["QueueUrl"]
+    # what discovery reports: just the name and URL
+    stray = ResourceResult(address=None, type="aws_sqs_queue", id=url, status=Status.UNMANAGED, source=None,
+                           live={"url": url, "name": "stray"}, region="us-east-1")
+    screen = open_plan_screen(stray, workspace=tmp_path, read_only=True)
+    assert "delay_seconds" not in screen.plans[0].directions[0].patch_text
+    app = Host(screen)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert "delay_seconds" in screen.plans[0].directions[0].patch_text
+        await pilot.press("c")
+        await pilot.pause()
+        import re
+
+        assert re.search(r"delay_seconds +=  ?7", app.clipboard)
+        assert "git apply .driftdeck/plans/plan-aws_sqs_queue_" in app.clipboard

@@ -32,7 +32,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static, TabbedContent, TabPane
 
-from driftdeck.core.model import ResourceResult
+from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation import (
     ApplyOutcome,
     ApplyRefused,
@@ -47,6 +47,8 @@ from driftdeck.core.remediation import (
     render_document,
     save_document,
 )
+from driftdeck.core.remediation.document import PLANS_DIR, plan_name
+from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
 
 ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 
@@ -54,7 +56,8 @@ ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 def open_plan_screen(result: ResourceResult, *, workspace: Path, read_only: bool, feed: Any = None) -> PlanScreen:
     """The plan screen for one resource, as the app's `p` key opens it."""
     plans = build_plans([result], PlanOptions(workspace=workspace))
-    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=result)
+    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=result,
+                      read_live=result.status == Status.UNMANAGED)
 
 
 def default_apply(feed: Any) -> ApplyFn:
@@ -119,8 +122,12 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         on_apply: ApplyFn | None = None,
         feed: Any = None,
         subject: ResourceResult | None = None,
+        read_live: bool = False,
     ) -> None:
         super().__init__()
+        # Unmanaged objects come from discovery with few attributes: read them fully in the
+        # background and rebuild the import block, so the UI never waits on AWS.
+        self.read_live = read_live and subject is not None
         self.plans = plans
         self.workspace = workspace
         self.read_only = read_only
@@ -172,7 +179,8 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         for plan, dp in self._sections(direction):
             parts.append(Text(f"{plan.key}: {dp.summary}", style="bold"))
             if dp.commands:
-                parts.append(Syntax("\n".join(f"# {c.effect}\n{c.text}" for c in dp.commands), "bash", word_wrap=True))
+                parts.append(Syntax("\n".join(f"# {c.effect}\n{self._command(c.text)}" for c in dp.commands), "bash",
+                                    word_wrap=True))
             for patch in dp.patches:
                 parts.append(Text(f"patch for {patch.file}", style="bold"))
                 parts.append(Syntax(patch.diff, "diff", word_wrap=True))
@@ -192,6 +200,28 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             parts.append(Text(""))
         return Group(*parts)
 
+    def _command(self, text: str) -> str:
+        """Commands name the .patch where `s` saves it."""
+        return text.replace(PATCH_PLACEHOLDER, f"{PLANS_DIR.as_posix()}/{plan_name(self.plans)}.patch")
+
+    def on_mount(self) -> None:
+        if self.read_live:
+            self.run_worker(self._read_live, thread=True, name="plan-read-live", group="plan-read-live")
+
+    def _read_live(self) -> list[ResourcePlan]:
+        from driftdeck.core.aws import AwsContext
+
+        assert self.subject is not None
+        ctx = AwsContext(max_attempts=2, connect_timeout=2.0, read_timeout=5.0)
+        return build_plans([self.subject], PlanOptions(workspace=self.workspace), ctx=ctx)
+
+    def _refresh_bodies(self) -> None:
+        for direction in self._directions():
+            try:
+                self.query_one(f"#plan-body-{direction.value}", Static).update(self._direction_body(direction))
+            except Exception:  # noqa: BLE001 - a direction that appeared only now has no tab; keep the old view
+                continue
+
     # ----- actions ---------------------------------------------------------------------------------
     def current_direction(self) -> Direction | None:
         try:
@@ -210,7 +240,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             return ""
         chunks: list[str] = []
         for _plan, dp in self._sections(direction):
-            chunks.extend(c.text for c in dp.commands)
+            chunks.extend(self._command(c.text) for c in dp.commands)
             chunks.extend(p.diff for p in dp.patches)
         return "\n".join(chunks)
 
@@ -271,6 +301,11 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
 
     def on_worker_state_changed(self, event: Any) -> None:
         worker = event.worker
+        if worker.name == "plan-read-live" and worker.is_finished:
+            if worker.error is None and worker.result:
+                self.plans = worker.result
+                self._refresh_bodies()
+            return
         if worker.name != "plan-apply" or not worker.is_finished:
             return
         if worker.error is not None:
