@@ -35,6 +35,7 @@ from driftdeck.core.hcl.values import (
     UNKNOWN,
     EvalError,
     OpenObject,
+    arithmetic_result,
     contains_unknown,
     normalize_number,
     to_bool,
@@ -281,14 +282,16 @@ def _binary(expr: Binary, scope: Scope) -> Any:
         return UNKNOWN
     a, b = to_number(left), to_number(right)
     if op == "+":
-        return normalize_number(a + b)
+        return arithmetic_result(a + b)
     if op == "-":
-        return normalize_number(a - b)
+        return arithmetic_result(a - b)
     if op == "*":
-        return normalize_number(a * b)
+        return arithmetic_result(a * b)
     if op == "/":
         if b == 0:
             raise EvalError("division by zero")
+        if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+            return a // b
         return normalize_number(a / b)
     if op == "%":
         if b == 0:
@@ -309,7 +312,14 @@ def _conditional(expr: Conditional, scope: Scope) -> Any:
     cond = evaluate(expr.cond, scope)
     if cond is UNKNOWN:
         return UNKNOWN
-    return _eval(expr.true if to_bool(cond) else expr.false, scope)
+    chosen = _eval(expr.true if to_bool(cond) else expr.false, scope)
+    if isinstance(chosen, (bool, int, float)) and _is_string_literal(expr.false if to_bool(cond) else expr.true):
+        return to_string(chosen)  # `c ? 1 : "a"` has type string, as in Terraform
+    return chosen
+
+
+def _is_string_literal(expr: Expr) -> bool:
+    return (isinstance(expr, Literal) and isinstance(expr.value, str)) or isinstance(expr, Template)
 
 
 def _tuple(expr: TupleExpr, scope: Scope) -> Any:

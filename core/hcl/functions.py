@@ -31,6 +31,7 @@ from driftdeck.core.hcl.values import (
     to_number,
     to_string,
     type_name,
+    unify_primitives,
 )
 
 Function = Callable[..., Any]
@@ -209,13 +210,14 @@ def _primitive_to_string_if_mixed(v: Any, all_values: list[Any]) -> Any:
 @_register("tolist", deep=False)
 def _tolist(value: Any) -> Any:
     if isinstance(value, list):
-        return list(value)
+        return unify_primitives(list(value))
     raise EvalError(f"tolist: cannot convert {type_name(value)} to list")
 
 
 @_register("tomap", deep=False)
 def _tomap(value: Any) -> Any:
-    return dict(_map(value, "tomap"))
+    m = _map(value, "tomap")
+    return dict(zip(m.keys(), unify_primitives(list(m.values())), strict=True))
 
 
 @_register("tostring")
@@ -235,7 +237,7 @@ def _tobool(value: Any) -> Any:
 
 @_register("coalesce")
 def _coalesce(*values: Any) -> Any:
-    for v in values:
+    for v in unify_primitives(list(values)):
         if v is not None and v != "":
             return v
     raise EvalError("coalesce: no non-null, non-empty argument")
@@ -271,6 +273,7 @@ def _range(*args: Any) -> Any:
         end = nums[0]
     elif len(nums) == 2:
         start, end = nums
+        step = 1 if start <= end else -1
     else:
         start, end, step = nums
     if step == 0:
@@ -434,9 +437,14 @@ _FORMAT_RE = re.compile(r"%(?:%|([-+ #0]*)(\d+)?(?:\.(\d+))?([vsdfqtbxXoeEgG]))"
 
 def _format_one(flags: str, width: str | None, prec: str | None, verb: str, arg: Any) -> str:
     if verb == "v":
-        text = json_encode(arg) if isinstance(arg, (list, dict)) else to_string(arg)
+        if "#" in flags:
+            text = json_encode(arg)
+        else:
+            text = json_encode(arg) if isinstance(arg, (list, dict)) else to_string(arg)
     elif verb == "s":
         text = to_string(arg)
+        if prec is not None:
+            text = text[: int(prec)]
     elif verb == "q":
         text = json.dumps(to_string(arg))
     elif verb == "t":
@@ -495,8 +503,10 @@ def _join(sep: Any, *lists: Any) -> Any:
 
 @_register("split")
 def _split(sep: Any, text: Any) -> Any:
-    text = to_string(text)
-    return [""] if text == "" else text.split(to_string(sep))
+    text, sep = to_string(text), to_string(sep)
+    if sep == "":
+        return list(text)
+    return [""] if text == "" else text.split(sep)
 
 
 def _go_regex(pattern: str) -> str:

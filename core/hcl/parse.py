@@ -223,7 +223,10 @@ def _int_lit(tree: Tree) -> Expr:
 
 def _float_lit(tree: Tree) -> Expr:
     value = float(str(tree.children[0]))
-    return Literal(int(value) if value.is_integer() and abs(value) < 2**53 else value)
+    text = str(tree.children[0])
+    if value.is_integer() and "e" not in text.lower():
+        return Literal(int(text.split(".")[0]))
+    return Literal(int(value) if value.is_integer() else value)
 
 
 def _conditional(tree: Tree) -> Expr:

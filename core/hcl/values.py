@@ -69,9 +69,24 @@ def is_wholly_known(value: Any) -> bool:
 
 def normalize_number(value: float | int) -> float | int:
     """HCL numbers have no int/float split: 4/2 is 2, and prints as "2"."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+    if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def arithmetic_result(value: float | int) -> float | int:
+    """Terraform computes in arbitrary precision (0.1 + 0.2 is 0.3); rounding binary floats to 15
+    significant digits gives the same answers for the decimal arithmetic configurations do."""
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        value = float(format(value, ".15g"))
+    return normalize_number(value)
+
+
+def unify_primitives(values: list[Any]) -> list[Any]:
+    """Terraform's type unification for mixed primitives: if any is a string, all become strings."""
+    if any(isinstance(v, str) for v in values) and any(isinstance(v, (bool, int, float)) for v in values):
+        return [to_string(v) if isinstance(v, (bool, int, float)) else v for v in values]
+    return values
 
 
 def type_name(value: Any) -> str:
