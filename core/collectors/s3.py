@@ -20,8 +20,10 @@ from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.fanout import map_concurrently, read_each
 from driftdeck.core.model import DesiredResource, LiveResource
 
-# "The bucket does not exist" (HeadBucket answers with a bare 404).
-BUCKET_NOT_FOUND = frozenset({"NoSuchBucket", "404", "NotFound"})
+# "The bucket does not exist". HeadBucket has no error document, so there a bare 404 says it; a
+# bodiless 404 to any other call (a wrong endpoint, an unimplemented API) proves nothing.
+BUCKET_NOT_FOUND = frozenset({"NoSuchBucket"})
+HEAD_NOT_FOUND = frozenset({"NoSuchBucket", "404", "NotFound"})
 # "This configuration is not set on the bucket": the sub-resource is missing, the bucket is not.
 POLICY_NOT_FOUND = frozenset({"NoSuchBucketPolicy"})
 ENCRYPTION_NOT_FOUND = frozenset({"ServerSideEncryptionConfigurationNotFoundError"})
@@ -73,7 +75,7 @@ def bucket_exists(ctx: AwsContext, region: str, bucket: str) -> bool:
         try:
             ctx.client("s3", region).head_bucket(Bucket=bucket)
         except botocore.exceptions.ClientError as exc:
-            if error_code(exc) in BUCKET_NOT_FOUND:
+            if error_code(exc) in HEAD_NOT_FOUND:
                 return False
             raise
         return True

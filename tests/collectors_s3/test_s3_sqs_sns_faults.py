@@ -215,3 +215,15 @@ def test_unmanaged_detection_puts_each_object_in_its_own_region(estate: Any, fau
     assert unmanaged == {("aws_s3_bucket", "ff-eu-stray", "eu-west-1"), ("aws_sqs_queue", eu_queue, "eu-west-1")}
     managed = [r for r in report.resources if r.address is not None]
     assert all(r.status is Status.IN_SYNC for r in managed), [(r.type, r.status, r.reason) for r in managed]
+
+
+def test_a_bodiless_404_is_not_proof_that_the_bucket_is_gone(estate: Any, fault_proxy: FaultProxy) -> None:
+    """Only S3's explicit NoSuchBucket (or HeadBucket's 404) means missing; a bare 404 from a
+    wrong endpoint or an unimplemented API must stay unknown."""
+    path, session = estate
+    fault_proxy.add(s3_sub("tagging"), status=404, body=b"")
+    report = scan(path, session)
+    bucket = by_type(report)["aws_s3_bucket"]
+    assert bucket.status is Status.UNKNOWN
+    assert bucket.reason == "AWS error 404 on GetBucketTagging"
+    assert report.exit_code() == 3
