@@ -17,7 +17,7 @@ from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Sta
 from driftdeck.core.remediation import adopt as adopt_mod
 from driftdeck.core.remediation import forget as forget_mod
 from driftdeck.core.remediation import importing
-from driftdeck.core.remediation.locate import LocatedBlock, locate_block
+from driftdeck.core.remediation.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.remediation.model import (
     PATCH_PLACEHOLDER,
     Command,
@@ -25,6 +25,7 @@ from driftdeck.core.remediation.model import (
     DirectionPlan,
     FilePatch,
     ResourcePlan,
+    Risk,
 )
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, force_new_paths
@@ -215,6 +216,13 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
         patches=[adopted.patch] if adopted.patch else [],
         answered=adopted.answered, unanswered=adopted.unanswered, notes=adopted.notes, validated=adopted.validated,
     )
+    index = parse_address(result.address or "").index if result.address else None
+    if adopted.patch and index is not None:
+        plan.risks.append(Risk(
+            "note", f"this block declares every instance of {parse_address(result.address or '').resource} "
+                    f"(count/for_each): the patch changes all of them, not only [{index}]; if only this instance "
+                    "drifted, make the value depend on count.index / each.key instead"))
+        plan.risks.extend(direction_risks(result, Direction.ADOPT))
     if adopted.patch:
         plan.commands = [
             Command(f"git apply {PATCH_PLACEHOLDER}", "apply the patch to the working tree", "shell"),

@@ -194,3 +194,30 @@ def test_aws_cli_lines_use_the_service_models_parameter_names() -> None:
     assert seen == {"put_bucket_tagging", "revoke_security_group_ingress", "delete_tags", "put_public_access_block",
                     "put_bucket_versioning", "set_queue_attributes", "untag_queue", "tag_role", "update_assume_role_policy",
                     "set_topic_attributes", "untag_resource"}
+
+
+def test_module_resources_are_found_in_the_module_and_instances_warned(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "queues" {\n  source = "./modules/queues"\n}\n')
+    (tmp_path / "terraform.tfstate").write_text("{}")
+    module = tmp_path / "modules" / "queues"
+    module.mkdir(parents=True)
+    (module / "sqs.tf").write_text('resource "aws_sqs_queue" "q" {\n  count = 2\n  name  = "q-${count.index}"\n'
+                                   "  delay_seconds = 0 # same for every queue\n}\n")
+    result = ResourceResult(
+        address="module.queues.aws_sqs_queue.q[1]", type="aws_sqs_queue", id="u", status=Status.CHANGED,
+        source=SourceRef(kind="terraform", module="module.queues", state=str(tmp_path / "terraform.tfstate")),
+        differences=[Difference("delay_seconds", 0, 4)], expected={"delay_seconds": 0}, live={"delay_seconds": 4},
+    )
+    plans = build_plans([result], PlanOptions(workspace=tmp_path))
+    adopt = plans[0].direction(Direction.ADOPT)
+    assert adopt is not None and adopt.validated is True
+    assert adopt.patches[0].file == "modules/queues/sqs.tf"
+    assert "+  delay_seconds = 4 # same for every queue" in adopt.patch_text
+    assert any("count/for_each" in r.text for r in adopt.risks)
+
+    missing = ResourceResult(address="module.queues.aws_sqs_queue.q[1]", type="aws_sqs_queue", id="u",
+                             status=Status.MISSING, source=result.source)
+    forget = build_plans([missing], PlanOptions(workspace=tmp_path))[0].direction(Direction.FORGET)
+    assert forget is not None and forget.patches == []  # one instance: state rm only, explained
+    assert any(c.text == "terraform state rm 'module.queues.aws_sqs_queue.q[1]'" for c in forget.commands)
+    assert any("count/for_each" in n for n in forget.notes)
