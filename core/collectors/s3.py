@@ -54,7 +54,10 @@ def list_buckets(ctx: AwsContext, region: str) -> dict[str, str | None]:
     def fetch() -> dict[str, str | None]:
         client = ctx.client("s3", region)
         buckets: dict[str, str | None] = {}
-        for page in client.get_paginator("list_buckets").paginate():
+        # An explicit page size makes S3 paginate (an unpaginated ListBuckets is only allowed
+        # below the default bucket quota); 10000 is S3's maximum and keeps moto, which drops the
+        # continuation token, from truncating the list.
+        for page in client.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 10000}):
             for b in page.get("Buckets") or []:
                 buckets[b["Name"]] = b.get("BucketRegion")
         return buckets

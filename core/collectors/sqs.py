@@ -112,7 +112,8 @@ class SqsQueueCollector(Collector):
         return out
 
     def discover(self, ctx: AwsContext, region: str) -> list[LiveResource]:
-        urls = paginate(ctx.client("sqs", region), "list_queues", "QueueUrls")
+        # Without MaxResults SQS returns at most 1000 queues and no NextToken: ask for pages.
+        urls = paginate(ctx.client("sqs", region), "list_queues", "QueueUrls", PaginationConfig={"PageSize": 1000})
         return [
             LiveResource(type=self.resource_type, id=url, attributes={"url": url, "name": url.rsplit("/", 1)[-1]}, region=region)
             for url in urls
