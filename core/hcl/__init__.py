@@ -27,14 +27,18 @@ Public API
     (``type``, ``config`` evaluated to plain values, ``file``, ``line``);
     ``.unexpanded: dict[str, (file, line)]`` resources/module calls whose count/for_each is
     unknown (their instances are absent from ``.instances``); ``.unevaluated_modules:
-    dict[module path, source]`` registry/git modules; ``.is_undecidable(state_address) -> bool``
-    (True when code can say nothing about that state address); ``.files``.
+    dict[module path, source]`` registry/git modules; ``.providers: dict[str, dict]`` root provider
+    configurations evaluated (``{"aws": {"region": ...}, "aws.west": {...}}``);
+    ``.is_undecidable(state_address) -> bool`` (True when code can say nothing about that state
+    address); ``.files``.
 
 ``CodeInstance``
     ``address, mode ("managed"|"data"), type, name, module (instance path, "" for root),
     index_key (int | str | None), attributes (dict; nested blocks as lists of objects; nulls
     dropped; UNKNOWN where not computable), file (relative to root), line (block header)``;
     ``sensitive_paths`` (frozenset of argument names fed by sensitive inputs: never print);
+    ``ignore_changes`` (lifecycle paths, ``{"*"}`` for all; compare_code_to_state honours them);
+    ``provider`` (root provider configuration used, "aws" / "aws.west", module mappings followed);
     ``.resource_address`` (no instance key); ``.knowledge`` -> "known" | "partial" | "unknown";
     ``.natural_name`` -> ("bucket", "acme-logs") | None, for matching code to live without state.
 

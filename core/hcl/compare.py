@@ -43,9 +43,12 @@ def compare_code_to_state(
             shown = {k: ("(sensitive)" if k in inst.sensitive_paths else v) for k, v in _known_part(inst.attributes).items()}
             out[address] = [Difference("", shown, None, ChangeKind.ADDED, side="code")]
             continue
+        if "*" in inst.ignore_changes:
+            continue
         diffs: list[Difference] = []
         for name, value in inst.attributes.items():
             _diff(name, value, desired.attributes.get(name), diffs, block_context=False)
+        diffs = [d for d in diffs if not _ignored(d.path, inst.ignore_changes)]
         if diffs:
             hidden = desired.sensitive_paths | inst.sensitive_paths
             out[address] = [_mark_sensitive(d, hidden) for d in diffs]
@@ -62,6 +65,10 @@ def code_matches_state(code_attributes: dict[str, Any], state_attributes: dict[s
     for name, value in code_attributes.items():
         _diff(name, value, state_attributes.get(name), diffs, block_context=False)
     return not diffs
+
+
+def _ignored(path: str, ignored: frozenset[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in ignored)
 
 
 def _is_data(address: str) -> bool:

@@ -17,6 +17,7 @@ from driftdeck.core.hcl.module import (
     ModuleInstance,
     Session,
     finalize_variables,
+    ignored_changes,
 )
 from driftdeck.core.hcl.parse import TemplateSyntaxError, parse_expression
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration
@@ -48,6 +49,7 @@ def load_configuration(
 
     result = Configuration(root=str(root))
     _collect(root_instance, result)
+    result.providers = _providers(root_instance)
     result.backend = _backend(session, config)
     result.files = sorted({f for c in session._configs.values() for f in c.files})
     result.diagnostics = list(session.diagnostics)
@@ -138,6 +140,8 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
             session.diag("unexpanded", f"{bare}: count/for_each not known from code", decl.file, decl.block.line)
             continue
         sensitive = frozenset(instance.sensitive_paths(decl.block.body))
+        ignored = ignored_changes(decl.block.body)
+        provider = instance.resource_provider(decl)
         for key, bindings in expansion:
             address = instance.instance_address(decl, key)
             result.instances[address] = CodeInstance(
@@ -151,6 +155,8 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
                 file=decl.file,
                 line=decl.block.line,
                 sensitive_paths=sensitive,
+                ignore_changes=ignored,
+                provider=provider,
             )
     for name, call in instance.config.module_calls.items():
         bare = f"{instance.prefix}module.{name}"
@@ -170,6 +176,17 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
             continue
         for child in children.values():
             _collect(child, result)
+
+
+def _providers(root: ModuleInstance) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for address, (block, file) in root.config.providers.items():
+
+        def on_error(name: str, line: int, exc: Exception, address: str = address, file: str = file) -> None:
+            root.session.diag("eval_error", f"provider {address}.{name}: {exc}; value unknown", file, line)
+
+        out[address] = evaluate_body(block.body, Scope(root), on_error, frozenset({"alias"}))
+    return out
 
 
 def _backend(session: Session, config: ModuleConfig) -> Backend | None:

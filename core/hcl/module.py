@@ -28,8 +28,11 @@ from driftdeck.core.hcl.syntax import (
     Call,
     Expr,
     GetAttr,
+    Index,
     Literal,
+    ObjectExpr,
     Template,
+    TupleExpr,
     Variable,
     walk,
 )
@@ -81,6 +84,7 @@ class ModuleConfig:
     module_calls: dict[str, ModuleCallDecl] = field(default_factory=dict)
     backend: tuple[Block, str] | None = None
     variable_files: dict[str, str] = field(default_factory=dict)
+    providers: dict[str, tuple[Block, str]] = field(default_factory=dict)  # "aws", "aws.west"
     sensitive_variables: set[str] = field(default_factory=set)
     sensitive_outputs: set[str] = field(default_factory=set)
 
@@ -176,10 +180,45 @@ def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
         src_attr = block.body.attributes.get("source")
         source = literal_string(src_attr.expr) if src_attr else None
         config.module_calls[labels[0]] = ModuleCallDecl(labels[0], block, file, source)
+    elif kind == "provider" and labels:
+        alias_attr = block.body.attributes.get("alias")
+        alias = literal_string(alias_attr.expr) if alias_attr else None
+        config.providers[f"{labels[0]}.{alias}" if alias else labels[0]] = (block, file)
     elif kind == "terraform":
         for inner in block.body.blocks:
             if inner.type in ("backend", "cloud"):
                 config.backend = (inner, file)
+
+
+def traversal_path(expr: Expr) -> str | None:
+    """`tags["Owner"]` / `aws.west` / `x[0].y` as a dotted path; None for anything else."""
+    if isinstance(expr, Variable):
+        return expr.name
+    if isinstance(expr, Literal) and isinstance(expr.value, str):
+        return expr.value  # legacy quoted form: ignore_changes = ["tags"]
+    if isinstance(expr, GetAttr):
+        base = traversal_path(expr.obj)
+        return f"{base}.{expr.name}" if base is not None else None
+    if isinstance(expr, Index) and isinstance(expr.key, Literal):
+        base = traversal_path(expr.obj)
+        if base is None:
+            return None
+        key = expr.key.value
+        return f"{base}[{key}]" if isinstance(key, int) else f"{base}.{key}"
+    return None
+
+
+def ignored_changes(body: Body) -> frozenset[str]:
+    """`lifecycle { ignore_changes = [...] }` as attribute paths; {"*"} for `all`."""
+    for block in body.blocks:
+        if block.type != "lifecycle" or "ignore_changes" not in block.body.attributes:
+            continue
+        expr = block.body.attributes["ignore_changes"].expr
+        if isinstance(expr, Variable) and expr.name == "all":
+            return frozenset({"*"})
+        if isinstance(expr, TupleExpr):
+            return frozenset(p for p in (traversal_path(e) for e in expr.items) if p is not None)
+    return frozenset()
 
 
 def _is_true(attr: Attribute | None) -> bool:
@@ -298,8 +337,11 @@ class ModuleInstance:
         variables: Mapping[str, Any],
         depth: int = 0,
         sensitive_inputs: frozenset[str] | None = None,
+        provider_map: dict[str, str] | None = None,
     ) -> None:
         self.session = session
+        # Provider config addresses as this module names them -> root module provider addresses.
+        self.provider_map = provider_map or {}
         self.sensitive_inputs = (
             frozenset(config.sensitive_variables) if sensitive_inputs is None else sensitive_inputs
         )
@@ -517,7 +559,13 @@ class ModuleInstance:
             path = f"{self.prefix}module.{call.name}{format_key(key)}"
             variables = LazyVariables(self.session, config, self._argument_getter(call, Scope(self, bindings), path))
             children[key] = ModuleInstance(
-                self.session, config, path, variables, self.depth + 1, self._sensitive_arguments(call, config)
+                self.session,
+                config,
+                path,
+                variables,
+                self.depth + 1,
+                self._sensitive_arguments(call, config),
+                self._child_provider_map(call),
             )
         return children
 
@@ -538,6 +586,28 @@ class ModuleInstance:
             return True, value
 
         return get
+
+    # --- providers ---------------------------------------------------------------------------
+
+    def provider_address(self, local_name: str) -> str:
+        """The root-module provider configuration that `local_name` ("aws", "aws.west") means here."""
+        return self.provider_map.get(local_name, local_name)
+
+    def resource_provider(self, decl: ResourceDecl) -> str:
+        attr = decl.block.body.attributes.get("provider")
+        name = traversal_path(attr.expr) if attr else None
+        return self.provider_address(name or decl.type.split("_", 1)[0])
+
+    def _child_provider_map(self, call: ModuleCallDecl) -> dict[str, str]:
+        # Default (unaliased) providers are inherited; `providers = { aws = aws.west }` remaps.
+        mapping = {k: v for k, v in self.provider_map.items() if "." not in k}
+        attr = call.block.body.attributes.get("providers")
+        if attr is not None and isinstance(attr.expr, ObjectExpr):
+            for key_expr, value_expr in attr.expr.items:
+                child_name, parent_name = traversal_path(key_expr), traversal_path(value_expr)
+                if child_name and parent_name:
+                    mapping[child_name] = self.provider_address(parent_name)
+        return mapping
 
     # --- sensitivity (static: which expressions read sensitive values) -------------------------
 

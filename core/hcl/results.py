@@ -63,6 +63,10 @@ class CodeInstance:
     line: int
     # Argument names / nested block types whose values come from sensitive inputs: never print.
     sensitive_paths: frozenset[str] = frozenset()
+    # lifecycle.ignore_changes as paths ("tags", "tags.Owner"); {"*"} for `all`.
+    ignore_changes: frozenset[str] = frozenset()
+    # Root-module provider configuration this instance uses: "aws", "aws.west".
+    provider: str = ""
 
     @property
     def resource_address(self) -> str:
@@ -107,6 +111,8 @@ class Configuration:
     unexpanded: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Module calls with registry/git sources, not evaluated: module path -> source.
     unevaluated_modules: dict[str, str] = field(default_factory=dict)
+    # Root-module provider configurations, evaluated: "aws" / "aws.west" -> {"region": ...}.
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def is_undecidable(self, state_address: str) -> bool:

@@ -485,3 +485,66 @@ def test_malformed_template_names_file_and_line(tmp_path: Path) -> None:
         load_configuration(tmp_path, env={})
     assert (err.value.file, err.value.line) == ("main.tf", 3)
     assert "endif" in str(err.value)
+
+
+def test_providers_aliases_and_module_provider_mapping(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "main.tf": """
+            variable "region" { default = "eu-west-1" }
+            provider "aws" { region = var.region }
+            provider "aws" {
+              alias  = "us"
+              region = "us-east-1"
+            }
+            resource "aws_s3_bucket" "home" { bucket = "home" }
+            resource "aws_s3_bucket" "away" {
+              provider = aws.us
+              bucket   = "away"
+            }
+            module "replica" {
+              source    = "./replica"
+              providers = { aws = aws.us }
+            }
+            module "local" {
+              source = "./replica"
+            }
+        """,
+        "replica/main.tf": 'resource "aws_sqs_queue" "q" { name = "q" }\n',
+    })
+    config = load_configuration(tmp_path, env={})
+    assert config.providers == {"aws": {"region": "eu-west-1"}, "aws.us": {"region": "us-east-1"}}
+    inst = config.instances
+    assert inst["aws_s3_bucket.home"].provider == "aws"
+    assert inst["aws_s3_bucket.away"].provider == "aws.us"
+    assert inst["module.replica.aws_sqs_queue.q"].provider == "aws.us"
+    assert inst["module.local.aws_sqs_queue.q"].provider == "aws"
+
+
+def test_ignore_changes_hides_pending_differences(tmp_path: Path) -> None:
+    from driftdeck.core.hcl import compare_code_to_state
+    from driftdeck.core.model import DesiredResource, SourceRef
+
+    write_tree(tmp_path, {"main.tf": """
+        resource "aws_sqs_queue" "q" {
+          name          = "q"
+          delay_seconds = 10
+          tags          = { Owner = "me", Env = "dev" }
+          lifecycle {
+            ignore_changes = [tags["Owner"], delay_seconds]
+          }
+        }
+        resource "aws_sqs_queue" "all" {
+          name = "new"
+          lifecycle { ignore_changes = all }
+        }
+    """})
+    config = load_configuration(tmp_path, env={})
+    assert config.instances["aws_sqs_queue.q"].ignore_changes == {"tags.Owner", "delay_seconds"}
+    state = [
+        DesiredResource("aws_sqs_queue.q", "aws_sqs_queue", "u", {"name": "q", "delay_seconds": 0,
+                        "tags": {"Owner": "you", "Env": "prod"}}, SourceRef(kind="terraform")),
+        DesiredResource("aws_sqs_queue.all", "aws_sqs_queue", "u2", {"name": "old"}, SourceRef(kind="terraform")),
+    ]
+    pending = compare_code_to_state(config.instances, state)
+    assert [d.path for d in pending["aws_sqs_queue.q"]] == ["tags.Env"]
+    assert "aws_sqs_queue.all" not in pending
