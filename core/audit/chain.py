@@ -19,6 +19,7 @@ Memory is bounded: the region is capped and only small maps of recent hashes are
 from __future__ import annotations
 
 import bisect
+import copy
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -141,6 +142,17 @@ class ChainChecker:
             self._base = self._recent.popleft()
         if self._on_confirmed is not None:
             self._on_confirmed(rec)
+
+    def peek_findings(self) -> tuple[list[Finding], int | None]:
+        """Findings and first bad seq as if the log ended here, leaving this checker untouched."""
+        twin = copy.copy(self)
+        twin.findings = list(self.findings)
+        twin._recent = deque(self._recent)
+        twin._region = list(self._region) if self._region is not None else None
+        twin._missing = dict(self._missing)
+        twin._inserted = dict(self._inserted)
+        twin.finish()
+        return twin.findings, twin.first_bad_seq
 
     def finish(self) -> None:
         self._finishing = True

@@ -149,11 +149,9 @@ class _Incremental:
     def state(self) -> VerificationState:
         chain = self.chain
         if chain.findings or chain._region or self.broken:
-            bad = chain.first_bad_seq
-            if bad is None and chain._region:
-                bad = chain._region[0].seq
-            return VerificationState("tampered", chain._tip.seq if chain._tip.seq >= 0 else None,
-                                     self.signed_through, bad, list(chain.findings))
+            findings, bad = chain.peek_findings() if chain._region else (list(chain.findings), chain.first_bad_seq)
+            tip = chain._tip.seq if chain._tip.seq is not None and chain._tip.seq >= 0 else None
+            return VerificationState("tampered", tip, self.signed_through, bad, findings)
         if chain._tip.seq < 0:
             return VerificationState("unverified")
         return VerificationState("verified", chain._tip.seq, self.signed_through)
