@@ -86,7 +86,7 @@ class Request:
             return target.split(".")[-1]
         if self.body.startswith(b"Action="):
             return urllib.parse.parse_qs(self.body.decode())["Action"][0]
-        sub = ",".join(sorted(k for k in self.query if k not in {"x-id", "prefix", "max-keys"}))
+        sub = ",".join(sorted(k for k in self.query if k not in {"x-id", "prefix", "max-keys", "max-buckets", "continuation-token"}))
         bucket = self.path.strip("/").split("/")[0]
         return f"S3 {self.method} {'bucket' if bucket else 'service'}{'?' + sub if sub else ''}"
 
