@@ -28,7 +28,8 @@ Public API
     ``.unexpanded: dict[str, (file, line)]`` resources/module calls whose count/for_each is
     unknown (their instances are absent from ``.instances``); ``.unevaluated_modules:
     dict[module path, source]`` registry/git modules; ``.providers: dict[str, dict]`` root provider
-    configurations evaluated (``{"aws": {"region": ...}, "aws.west": {...}}``);
+    configurations evaluated (``{"aws": {"region": ...}, "aws.west": {...}}``); ``.moved:
+    dict[old address, new address]`` from ``moved`` blocks;
     ``.is_undecidable(state_address) -> bool`` (True when code can say nothing about that state
     address); ``.files``.
 
@@ -50,8 +51,11 @@ Public API
     The "not computable from code" sentinel: it propagates through operators and functions and
     must never be compared with state or live values.
 
-``compare_code_to_state(code_instances, desired_resources) -> dict[str, list[Difference]]``
-    Code vs state per instance address (``Difference(side="code")``), see ``compare.py``.
+``compare_code_to_state(code_instances, desired_resources, *, undecidable=None, moved=None)
+-> dict[str, list[Difference]]``
+    Code vs state per instance address (``Difference(side="code")``, expected = code, actual =
+    state; whole-instance ``added``/``removed`` with path ""), see ``compare.py``. Pass
+    ``undecidable=config.is_undecidable, moved=config.moved``.
 
 ``ParseCache`` / ``DEFAULT_CACHE``
     Parse results keyed by BLAKE3 of file content: re-loading after one edit re-parses one file.

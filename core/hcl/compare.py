@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from driftdeck.core.hcl.results import CodeInstance, strip_instance_keys
+from driftdeck.core.hcl.results import CodeInstance, apply_moves, strip_instance_keys
 from driftdeck.core.hcl.values import UNKNOWN, contains_unknown
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference
 
@@ -24,17 +24,20 @@ def compare_code_to_state(
     desired_resources: Iterable[DesiredResource],
     *,
     undecidable: Callable[[str], bool] | None = None,
+    moved: Mapping[str, str] | None = None,
 ) -> dict[str, list[Difference]]:
     """Per instance address, the code-side differences (`Difference(side="code")`).
 
     For an attribute, `expected` is the code's value and `actual` the state's. An instance in
     code but not in state gives one `added` difference with path ""; one in state but not in
     code gives a `removed` one, unless `undecidable(address)` (e.g.
-    `Configuration.is_undecidable`) says code cannot tell. Data sources are ignored. Addresses
-    without differences are left out.
+    `Configuration.is_undecidable`) says code cannot tell. `moved` (`Configuration.moved`) maps
+    old state addresses to the code's; results are keyed by the code's address. Data sources are
+    ignored. Addresses without differences are left out.
     """
     out: dict[str, list[Difference]] = {}
-    state = {d.address: d for d in desired_resources if not _is_data(d.address)}
+    moves = dict(moved or {})
+    state = {apply_moves(d.address, moves): d for d in desired_resources if not _is_data(d.address)}
     for address, inst in code_instances.items():
         if inst.mode != "managed":
             continue

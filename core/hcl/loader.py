@@ -132,6 +132,9 @@ def _read_tfvars(session: Session, path: Path) -> dict[str, Any]:
 
 def _collect(instance: ModuleInstance, result: Configuration) -> None:
     session = instance.session
+    for old, new in instance.config.moved:
+        if old and new:
+            result.moved[instance.prefix + old] = instance.prefix + new
     for decl in instance.config.resources.values():
         expansion = instance.expansion(decl.block, decl.file, (decl.mode, decl.type, decl.name))
         bare = f"{instance.prefix}{decl.local_address}"

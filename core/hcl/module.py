@@ -85,6 +85,7 @@ class ModuleConfig:
     backend: tuple[Block, str] | None = None
     variable_files: dict[str, str] = field(default_factory=dict)
     providers: dict[str, tuple[Block, str]] = field(default_factory=dict)  # "aws", "aws.west"
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to), module-relative
     sensitive_variables: set[str] = field(default_factory=set)
     sensitive_outputs: set[str] = field(default_factory=set)
 
@@ -180,6 +181,10 @@ def _add_block(config: ModuleConfig, block: Block, file: str) -> None:
         src_attr = block.body.attributes.get("source")
         source = literal_string(src_attr.expr) if src_attr else None
         config.module_calls[labels[0]] = ModuleCallDecl(labels[0], block, file, source)
+    elif kind == "moved":
+        attrs = block.body.attributes
+        if "from" in attrs and "to" in attrs:
+            config.moved.append((_address_text(attrs["from"].expr), _address_text(attrs["to"].expr)))
     elif kind == "provider" and labels:
         alias_attr = block.body.attributes.get("alias")
         alias = literal_string(alias_attr.expr) if alias_attr else None
@@ -206,6 +211,17 @@ def traversal_path(expr: Expr) -> str | None:
         key = expr.key.value
         return f"{base}[{key}]" if isinstance(key, int) else f"{base}.{key}"
     return None
+
+
+def _address_text(expr: Expr) -> str:
+    """A `moved` endpoint as Terraform spells addresses: `aws_x.a[0]`, `module.m["k"]`."""
+    if isinstance(expr, Variable):
+        return expr.name
+    if isinstance(expr, GetAttr):
+        return f"{_address_text(expr.obj)}.{expr.name}"
+    if isinstance(expr, Index) and isinstance(expr.key, Literal):
+        return f"{_address_text(expr.obj)}{format_key(expr.key.value)}"
+    return ""
 
 
 def ignored_changes(body: Body) -> frozenset[str]:

@@ -113,6 +113,8 @@ class Configuration:
     unevaluated_modules: dict[str, str] = field(default_factory=dict)
     # Root-module provider configurations, evaluated: "aws" / "aws.west" -> {"region": ...}.
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `moved` blocks, full addresses (old -> new), for matching state written before a rename.
+    moved: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def is_undecidable(self, state_address: str) -> bool:
@@ -124,6 +126,21 @@ class Configuration:
             if bare == p or bare.startswith(p + "."):
                 return True
         return False
+
+
+def apply_moves(address: str, moved: dict[str, str]) -> str:
+    """The address a state instance has after the configuration's `moved` blocks."""
+    for _ in range(len(moved) + 1):  # moves may chain
+        for old, new in moved.items():
+            if address == old:
+                address = new
+                break
+            if address.startswith((old + "[", old + ".")):
+                address = new + address[len(old):]
+                break
+        else:
+            return address
+    return address
 
 
 def strip_instance_keys(address: str) -> str:

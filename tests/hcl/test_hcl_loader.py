@@ -548,3 +548,37 @@ def test_ignore_changes_hides_pending_differences(tmp_path: Path) -> None:
     pending = compare_code_to_state(config.instances, state)
     assert [d.path for d in pending["aws_sqs_queue.q"]] == ["tags.Env"]
     assert "aws_sqs_queue.all" not in pending
+
+
+def test_moved_blocks_match_old_state_addresses(tmp_path: Path) -> None:
+    from driftdeck.core.hcl import compare_code_to_state
+    from driftdeck.core.model import DesiredResource, SourceRef
+
+    write_tree(tmp_path, {
+        "main.tf": """
+            resource "aws_sqs_queue" "renamed" {
+              count = 1
+              name  = "q"
+            }
+            moved {
+              from = aws_sqs_queue.old
+              to   = aws_sqs_queue.renamed
+            }
+            module "new" { source = "./m" }
+            moved {
+              from = module.old
+              to   = module.new
+            }
+        """,
+        "m/main.tf": 'resource "aws_sns_topic" "t" { name = "t" }\n',
+    })
+    config = load_configuration(tmp_path, env={})
+    assert config.moved == {"aws_sqs_queue.old": "aws_sqs_queue.renamed", "module.old": "module.new"}
+    state = [
+        DesiredResource("aws_sqs_queue.old[0]", "aws_sqs_queue", "u", {"name": "q"}, SourceRef(kind="terraform")),
+        DesiredResource("module.old.aws_sns_topic.t", "aws_sns_topic", "arn", {"name": "t"}, SourceRef(kind="terraform")),
+    ]
+    assert compare_code_to_state(config.instances, state, moved=config.moved) == {}
+    assert set(compare_code_to_state(config.instances, state)) == {
+        "aws_sqs_queue.old[0]", "aws_sqs_queue.renamed[0]", "module.old.aws_sns_topic.t", "module.new.aws_sns_topic.t",
+    }
