@@ -167,7 +167,22 @@ def _security_group(desired: DesiredResource) -> dict[str, Any]:
     }
 
 
+def _instance(desired: DesiredResource) -> dict[str, Any]:
+    ec2 = _client("ec2")
+    inst = ec2.describe_instances(InstanceIds=[desired.id])["Reservations"][0]["Instances"][0]
+    check = ec2.describe_instance_attribute(InstanceId=desired.id, Attribute="sourceDestCheck")
+    return {
+        "ami": inst.get("ImageId"),
+        "instance_type": inst.get("InstanceType"),
+        "subnet_id": inst.get("SubnetId"),
+        "availability_zone": (inst.get("Placement") or {}).get("AvailabilityZone"),
+        "source_dest_check": bool(check["SourceDestCheck"]["Value"]),
+        "tags": _tags(inst.get("Tags")),
+    }
+
+
 READERS: dict[str, Callable[[DesiredResource], dict[str, Any]]] = {
+    "aws_instance": _instance,
     "aws_s3_bucket": _s3,
     "aws_sqs_queue": _sqs,
     "aws_sns_topic": _sns,

@@ -542,3 +542,44 @@ def test_stack_tags_propagated_to_resources_are_expected(aws_env: Any) -> None:
     ec2.create_tags(Resources=[vpc.id], Tags=[{"Key": "CostCenter", "Value": "99"}])
     [diff] = _diffs(vpc)
     assert (diff.path, diff.expected, diff.actual, diff.note) == ("/Properties/Tags/1/Value", "42", "99", "stack tag")
+
+
+INSTANCE = """\
+Parameters:
+  Ami:
+    Type: AWS::EC2::Image::Id
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.30.0.0/16}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.30.1.0/24, AvailabilityZone: us-east-1b}
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: app, VpcId: !Ref Vpc}
+  App:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Ami
+      InstanceType: t3.micro
+      SubnetId: !Ref Subnet
+      Tags: [{Key: Name, Value: app}]
+"""
+
+
+def test_instances_compare_and_report_unset_changes(aws_env: Any) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    _deploy("compute", INSTANCE, {"Ami": ami})
+    desired = _by_logical(_stack("compute"))
+    app = desired["App"]
+    # (moto's stack instances ignore SecurityGroupIds, so the template leaves them out.)
+    assert app.type == "aws_instance" and app.id.startswith("i-")
+    assert app.attributes["SubnetId"] == desired["Subnet"].id
+    assert _diffs(app) == []
+    ec2.modify_instance_attribute(InstanceId=app.id, SourceDestCheck={"Value": False})
+    ec2.create_tags(Resources=[app.id], Tags=[{"Key": "Name", "Value": "renamed"}])
+    diffs = _paths(_diffs(app))
+    assert set(diffs) == {"/Properties/SourceDestCheck", "/Properties/Tags/0/Value"}
+    assert (diffs["/Properties/SourceDestCheck"].actual, diffs["/Properties/SourceDestCheck"].note) == (False, NOT_IN_TEMPLATE)
