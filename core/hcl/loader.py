@@ -46,6 +46,7 @@ def load_configuration(
     given = _root_variable_values(session, config, var_files, env)
     variables = finalize_variables(session, config, given, is_root=True)
     root_instance = ModuleInstance(session, config, "", variables)
+    session.root_instance = root_instance
 
     result = Configuration(root=str(root))
     _collect(root_instance, result)
@@ -182,14 +183,7 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
 
 
 def _providers(root: ModuleInstance) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for address, (block, file) in root.config.providers.items():
-
-        def on_error(name: str, line: int, exc: Exception, address: str = address, file: str = file) -> None:
-            root.session.diag("eval_error", f"provider {address}.{name}: {exc}; value unknown", file, line)
-
-        out[address] = evaluate_body(block.body, Scope(root), on_error, frozenset({"alias"}))
-    return out
+    return {address: root.session.provider_config(address) for address in root.config.providers}
 
 
 def _backend(session: Session, config: ModuleConfig) -> Backend | None:

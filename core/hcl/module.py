@@ -262,6 +262,26 @@ class Session:
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[tuple[Any, ...]] = set()
         self._configs: dict[Path, ModuleConfig] = {}
+        self.root_instance: ModuleInstance | None = None
+        self._provider_configs: dict[str, dict[str, Any]] = {}
+
+    def provider_config(self, address: str) -> dict[str, Any]:
+        """A root-module provider configuration ("aws", "aws.west") evaluated; {} if not declared."""
+        if address not in self._provider_configs:
+            self._provider_configs[address] = {}
+            root = self.root_instance
+            if root is not None and address in root.config.providers:
+                block, file = root.config.providers[address]
+
+                def on_error(name: str, line: int, exc: Exception) -> None:
+                    self.diag("eval_error", f"provider {address}.{name}: {exc}; value unknown", file, line)
+
+                from driftdeck.core.hcl.evaluator import evaluate_body
+
+                self._provider_configs[address] = evaluate_body(
+                    block.body, Scope(root), on_error, frozenset({"alias"})
+                )
+        return self._provider_configs[address]
 
     def display(self, path: Path) -> str:
         try:
@@ -542,7 +562,7 @@ class ModuleInstance:
             kept = ("id", "arn") if decl.mode == "managed" else ()
             state = {k: v for k, v in state.items() if k in kept}
         if decl.mode == "data" and decl.type in LOCAL_DATA_SOURCES:
-            computed = LOCAL_DATA_SOURCES[decl.type](code)
+            computed = LOCAL_DATA_SOURCES[decl.type](code, self.session.provider_config(self.resource_provider(decl)))
             if computed is not None:
                 state = {**state, **computed}
         return overlay(state, code)

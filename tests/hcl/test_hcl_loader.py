@@ -582,3 +582,23 @@ def test_moved_blocks_match_old_state_addresses(tmp_path: Path) -> None:
     assert set(compare_code_to_state(config.instances, state)) == {
         "aws_sqs_queue.old[0]", "aws_sqs_queue.renamed[0]", "module.old.aws_sns_topic.t", "module.new.aws_sns_topic.t",
     }
+
+
+def test_region_and_partition_data_sources_follow_the_provider(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": """
+        provider "aws" { region = "eu-central-1" }
+        provider "aws" {
+          alias = "cn"
+          region = "cn-north-1"
+        }
+        data "aws_region" "current" {}
+        data "aws_partition" "cn" { provider = aws.cn }
+        resource "aws_sqs_queue" "q" {
+          name = "q-${data.aws_region.current.name}-${data.aws_partition.cn.partition}"
+        }
+    """})
+    config = load_configuration(tmp_path, env={})
+    assert config.instances["aws_sqs_queue.q"].attributes["name"] == "q-eu-central-1-aws-cn"
+    (tmp_path / "main.tf").write_text('data "aws_region" "current" {}\nresource "aws_sqs_queue" "q" { name = data.aws_region.current.name }\n')
+    config = load_configuration(tmp_path, env={})
+    assert config.instances["aws_sqs_queue.q"].attributes["name"] is UNKNOWN  # no region in code
