@@ -23,7 +23,7 @@ def load_parameters_file(path: str | Path) -> dict[str, Any]:
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read parameters file: {exc.strerror}", file=file) from None
     stripped = text.lstrip()

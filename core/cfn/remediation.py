@@ -251,6 +251,10 @@ def _line_end(text: str, offset: int) -> int:
     return len(text) if nl < 0 else nl + 1
 
 
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
 def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
@@ -285,8 +289,9 @@ def _insert_key(text: str, node: Node, key: str, value: Any, is_json: bool) -> s
     column = _column(text, node.key_spans[keys[0]][0])
     _, end = _trim(text, node.value_spans[keys[-1]])
     at = _line_end(text, end - 1 if end > 0 else 0)
-    prefix = "" if text[:at].endswith("\n") else "\n"
-    return text[:at] + prefix + " " * column + entry + "\n" + text[at:]
+    nl = _newline(text)
+    prefix = "" if text[:at].endswith("\n") else nl
+    return text[:at] + prefix + " " * column + entry + nl + text[at:]
 
 
 def _insert_item(text: str, node: NodeList, value: Any, is_json: bool) -> str:
@@ -305,8 +310,9 @@ def _insert_item(text: str, node: NodeList, value: Any, is_json: bool) -> str:
         raise _CannotEdit("unrecognised list layout")
     _, end = _trim(text, node.item_spans[-1])
     at = _line_end(text, end - 1)
-    prefix = "" if text[:at].endswith("\n") else "\n"
-    return text[:at] + prefix + " " * _column(text, dash) + "- " + rendered + "\n" + text[at:]
+    nl = _newline(text)
+    prefix = "" if text[:at].endswith("\n") else nl
+    return text[:at] + prefix + " " * _column(text, dash) + "- " + rendered + nl + text[at:]
 
 
 _COMMA_AFTER = re.compile(r"\s*,\s*")

@@ -82,7 +82,9 @@ def load_template(
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # newline="": keep CRLF as written, so patches keep the file's line endings; -sig drops a BOM.
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read template: {exc}", file=file) from None
     values = load_parameters_file(parameters) if isinstance(parameters, (str, Path)) else parameters

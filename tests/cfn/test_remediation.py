@@ -166,3 +166,14 @@ def test_names_are_shell_quoted() -> None:
     assert "'odd name;rm -rf /'" in text
 
 
+
+
+def test_crlf_and_bom_templates_keep_their_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "win.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + YAML.replace("\n", "\r\n").encode())
+    t = load_template(path)
+    assert t.resources["Queue"].line == 7
+    diffs = compare_cfn(_desired(t), LIVE)
+    new_text, notes = patched_text(t, "Queue", diffs)
+    assert notes == [] and "\n" not in new_text.replace("\r\n", "")
+    assert compare_cfn(_desired(parse_template(new_text, str(path))), LIVE) == []
