@@ -9,7 +9,6 @@ engine's own comparison.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from driftdeck.core.remediation.hcltext import ObjectItem, TextAttribute, TextBl
 from driftdeck.core.remediation.hclvalues import Expression, has_expression, plain, resource_body
 from driftdeck.core.remediation.locate import LocatedBlock, parse_address
 from driftdeck.core.remediation.model import FilePatch
+from driftdeck.core.remediation.textdiff import unified_diff
 
 
 @dataclass
@@ -77,6 +77,8 @@ class _Context:
     set_checks: list[tuple[str, Any, bool]] = field(default_factory=list)
     # Differences answered without an edit (computed attributes the code leaves to the provider).
     computed: list[str] = field(default_factory=list)
+    original_parses: bool = False
+    block_span: tuple[int, int] | None = None  # the resource block in the patched text
 
     def manual(self, paths: list[str], why: str) -> None:
         self.unanswered.extend(paths)
@@ -104,24 +106,39 @@ def adopt_patch(
     if not ctx.edits:
         return AdoptResult(None, ctx.answered, ctx.unanswered, ctx.notes)
     patched = _apply_edits(located.text, ctx.edits)
+    ctx.original_parses = parses(located.text)
+    growth = sum(len(e.text) - (e.end - e.start) for e in ctx.edits)
+    ctx.block_span = (located.block.start, located.block.close + 1 + growth)
     try:
         shown = located.path.resolve().relative_to(workspace.resolve()).as_posix()
     except ValueError:
         shown = located.path.as_posix()
-    diff = "".join(
-        difflib.unified_diff(
-            located.text.splitlines(keepends=True),
-            patched.splitlines(keepends=True),
-            fromfile=f"a/{shown}",
-            tofile=f"b/{shown}",
-        )
-    )
+    diff = unified_diff(located.text, patched, f"a/{shown}", f"b/{shown}")
     patch = FilePatch(file=shown, diff=diff, original=located.text, patched=patched)
     out = AdoptResult(patch, ctx.answered, ctx.unanswered, ctx.notes)
     out.validated, problem = validate_adoption(result, patched, ctx, str(located.path))
     if problem:
         out.notes.append(f"validation: {problem}")
     return out
+
+
+_PARSES: dict[str, bool] = {}
+
+
+def parses(text: str) -> bool:
+    """Whether python-hcl2 accepts `text` (memoised: a plan asks once per file, not per resource)."""
+    import hcl2
+
+    key = text
+    if key not in _PARSES:
+        try:
+            hcl2.loads(text)
+            _PARSES[key] = True
+        except Exception:  # noqa: BLE001
+            _PARSES[key] = False
+        if len(_PARSES) > 256:
+            _PARSES.pop(next(iter(_PARSES)))
+    return _PARSES[key]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,7 +517,7 @@ def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path:
         return False, "no address"
     addr = parse_address(result.address)
     try:
-        body = resource_body(patched, addr.type, addr.name)
+        body = resource_body(_patched_block(patched, ctx), addr.type, addr.name)
     except Exception as exc:  # noqa: BLE001 - a patch that does not re-parse is exactly what we must catch
         return False, f"patched {path} does not parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if body is None:
@@ -531,6 +548,19 @@ def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path:
         if present != must_exist:
             return False, f"`{name}` element {'missing' if must_exist else 'still present'} after the patch"
     return True, None
+
+
+def _patched_block(patched: str, ctx: _Context) -> str:
+    """The text python-hcl2 must re-parse to know the patched file parses.
+
+    Edits stay inside the resource block and HCL's top level is a plain sequence of blocks, so when
+    the original file parsed, the patched file parses exactly when the patched block does; that keeps
+    a plan over many resources of one big file linear instead of re-parsing the file per resource.
+    """
+    if not ctx.original_parses or ctx.block_span is None:
+        return patched
+    start, end = ctx.block_span
+    return patched[start:end] + "\n"
 
 
 def _relevant(d: Difference, answered: set[str]) -> bool:

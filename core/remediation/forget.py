@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import shlex
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation import hcltext
 from driftdeck.core.remediation.locate import locate_block, parse_address
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
+from driftdeck.core.remediation.textdiff import merge_texts, unified_diff
 
 
 def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
@@ -109,11 +109,7 @@ def new_file_patch(path: Path, content: str, workspace: Path) -> FilePatch:
 
 
 def _diff(a: str, b: str, from_name: str, to_name: str) -> str:
-    lines = difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True), fromfile=from_name, tofile=to_name)
-    out = ""
-    for line in lines:
-        out += line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-    return out
+    return unified_diff(a, b, from_name, to_name)
 
 
 def merge_patches(patches: list[FilePatch]) -> str:
@@ -131,25 +127,3 @@ def merge_patches(patches: list[FilePatch]) -> str:
         is_new = group[0].original == "" and group[0].diff.startswith("--- /dev/null")
         out.append(_diff(group[0].original, merged, "/dev/null" if is_new else f"a/{name}", f"b/{name}"))
     return "".join(out)
-
-
-def merge_texts(original: str, versions: list[str]) -> str:
-    """Combine several edits of `original` that touch different lines (later overlapping ones are dropped)."""
-    base = original.splitlines(keepends=True)
-    ops: list[tuple[int, int, list[str]]] = []
-    for version in versions:
-        new = version.splitlines(keepends=True)
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, new, autojunk=False).get_opcodes():
-            if tag != "equal":
-                ops.append((i1, i2, new[j1:j2]))
-    ops.sort(key=lambda o: (o[0], o[1]))
-    result: list[str] = []
-    pos = 0
-    for i1, i2, lines in ops:
-        if i1 < pos:
-            continue  # overlaps an earlier edit
-        result.extend(base[pos:i1])
-        result.extend(lines)
-        pos = i2
-    result.extend(base[pos:])
-    return "".join(result)

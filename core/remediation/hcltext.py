@@ -172,8 +172,26 @@ class ObjectLiteral:
     items: list[ObjectItem]
 
 
+_STRUCTURES: dict[tuple[str, str], TextBlock] = {}
+
+
 def parse_structure(text: str, path: str = "<hcl>") -> TextBlock:
-    """The whole file as a pseudo block (type "") holding its top-level attributes and blocks."""
+    """The whole file as a pseudo block (type "") holding its top-level attributes and blocks.
+
+    Memoised on the text: planning many resources of one file scans it once. Callers must not
+    mutate the returned tree.
+    """
+    key = (path, text)
+    cached = _STRUCTURES.get(key)
+    if cached is None:
+        cached = _parse_structure(text, path)
+        _STRUCTURES[key] = cached
+        if len(_STRUCTURES) > 64:
+            _STRUCTURES.pop(next(iter(_STRUCTURES)))
+    return cached
+
+
+def _parse_structure(text: str, path: str) -> TextBlock:
     tokens = tokenize(text, path)
     root = TextBlock(type="", labels=[], start=0, open=-1, close=len(text))
     end = _parse_body(text, tokens, 0, root, path, top=True)

@@ -221,3 +221,53 @@ def test_module_resources_are_found_in_the_module_and_instances_warned(tmp_path:
     assert forget is not None and forget.patches == []  # one instance: state rm only, explained
     assert any(c.text == "terraform state rm 'module.queues.aws_sqs_queue.q[1]'" for c in forget.commands)
     assert any("count/for_each" in n for n in forget.notes)
+
+
+def _apply_unified(original: str, diff: str) -> str:
+    """A minimal unified-diff applier (exact context), to check diffs independently of difflib."""
+    import re
+
+    lines = original.splitlines(keepends=True)
+    out: list[str] = []
+    pos = 0
+    body = diff.splitlines(keepends=True)[2:]
+    i = 0
+    while i < len(body):
+        m = re.match(r"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", body[i])
+        assert m, body[i]
+        count = int(m.group(2)) if m.group(2) is not None else 1
+        start = int(m.group(1)) - (1 if count else 0)
+        out.extend(lines[pos:start])
+        pos = start
+        i += 1
+        while i < len(body) and not body[i].startswith("@@"):
+            tag, text = body[i][0], body[i][1:]
+            if i + 1 < len(body) and body[i + 1].startswith("\\"):
+                text = text.rstrip("\n")
+                i += 1
+            if tag in " -":
+                assert lines[pos] == text, (lines[pos], text)
+                pos += 1
+            if tag in " +":
+                out.append(text)
+            i += 1
+    out.extend(lines[pos:])
+    return "".join(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.lists(st.sampled_from(["}\n", "\n", "  x = 1\n", "  }\n", "y\n"]), max_size=40),
+       edits=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3), st.lists(st.sampled_from(["}\n", "z\n", "\n"]), max_size=3)),
+                      max_size=3))
+def test_windowed_unified_diff_applies_exactly(a: list[str], edits: list[tuple[int, int, list[str]]]) -> None:
+    from driftdeck.core.remediation.textdiff import unified_diff
+
+    b = list(a)
+    for at, cut, new in edits:
+        at = min(at, len(b))
+        b[at : at + cut] = new
+    original, changed = "".join(a), "".join(b)
+    diff = unified_diff(original, changed, "a/f", "b/f")
+    assert (diff == "") == (original == changed)
+    if diff:
+        assert _apply_unified(original, diff) == changed
