@@ -28,12 +28,15 @@ Templates (`driftdeck.core.cfn.template`, `.parameters`):
         Unknown values are never compared, so never drift.
 
 Stacks (`driftdeck.core.cfn.stacks`):
-    discover_stacks(session_or_client_factory, region, *, names=None) -> list[DeployedStack]
+    discover_stacks(session_or_client_factory, region, *, names=None, max_workers=8)
+        -> list[DeployedStack]
         `session_or_client_factory`: a boto3 Session, an `AwsContext`, or `(service, region) -> client`.
         Uses describe_stacks, list_stack_resources, get_template (the processed template, so SAM and
-        macros are already expanded) and follows nested stacks recursively; parents come first.
+        macros are already expanded) and follows nested stacks recursively (concurrently per
+        level); parents come first. Per-stack read failures land in `DeployedStack.error`.
     DeployedStack: name, stack_id, region, status, parameters, resolved_parameters, resources
-        (StackResource: logical_id, physical_id, type, status), template_body, parent, root, error;
+        (StackResource: logical_id, physical_id, type, status), template_body, tags, outputs,
+        known_attributes (nested stacks' `Outputs.X`), parent, root, error;
         .physical_ids, .account_id, .is_nested, .pseudo_parameters(), .template(**options)
     find_templates(root) -> list[Path]
     list_exports(session_or_client_factory, region) -> dict[str, str]   (for Fn::ImportValue)
@@ -55,7 +58,8 @@ Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
     compare_cfn(desired: DesiredResource, live_attributes: dict) -> list[Difference]
         Paths in PropertyPath style (`/Properties/Tags/1/Value`); live attributes in Terraform names.
         Unset properties whose live value differs from the service default carry
-        `note="not in template"`.
+        `note="not in template"`; stack tags and rules from separate AWS::EC2::SecurityGroupIngress/
+        Egress resources (reserved `driftdeck:` keys in `attributes`) are expected, not drift.
     compare_code(desired) -> list[Difference]   (workspace template vs deployed, side="code")
     terraform_view(desired) -> dict   (the template's known properties in Terraform attribute names,
         e.g. for collectors' sub-resource checks that read `inline_policy` / `managed_policy_arns`)
