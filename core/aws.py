@@ -6,6 +6,7 @@ config files); nothing here reads credentials itself, and nothing here ever prin
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -90,6 +91,15 @@ def describe_failure(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
+def default_session() -> boto3.session.Session:
+    """boto3's standard chain, plus AWS_REGION (which the AWS CLI and SDKs honour but botocore's
+    session does not read; only AWS_DEFAULT_REGION)."""
+    session = boto3.session.Session()
+    if session.region_name is None and os.environ.get("AWS_REGION"):
+        session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
+    return session
+
+
 class AwsContext:
     """Per-scan access to AWS: cached clients and a memo so one listing call serves many resources."""
 
@@ -102,7 +112,7 @@ class AwsContext:
         read_timeout: float = 20.0,
         max_pool_connections: int = 32,
     ) -> None:
-        self.session = session or boto3.session.Session()
+        self.session = session or default_session()
         self.config = botocore.config.Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             connect_timeout=connect_timeout,

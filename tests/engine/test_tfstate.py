@@ -154,3 +154,12 @@ def test_unreadable_s3_backend_names_bucket_and_declaring_file(aws_env, tmp_path
         read_s3_state(backend, boto3.session.Session())
     assert "s3://no-such-bucket/k.tfstate" in str(info.value)
     assert str(tmp_path / "main.tf") in str(info.value)
+
+
+def test_aws_region_is_honoured_like_the_aws_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftdeck.core.aws import AwsContext
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    assert AwsContext().default_region == "eu-west-3"
