@@ -61,6 +61,7 @@ Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
         `note="not in template"`; stack tags and rules from separate AWS::EC2::SecurityGroupIngress/
         Egress resources (reserved `driftdeck:` keys in `attributes`) are expected, not drift.
     compare_code(desired) -> list[Difference]   (workspace template vs deployed, side="code")
+    unchecked_properties(desired) -> list[str]   (template properties no table row compares)
     terraform_view(desired) -> dict   (the template's known properties in Terraform attribute names,
         e.g. for collectors' sub-resource checks that read `inline_policy` / `managed_policy_arns`)
     TERRAFORM_TYPES, PROPERTY_MAPS, terraform_type(cfn_type), mapped_properties(tf_type)
@@ -80,7 +81,7 @@ Remediation (`driftdeck.core.cfn.remediation`), pure functions returning text:
 
 from __future__ import annotations
 
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code
+from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code, unchecked_properties
 from driftdeck.core.cfn.desired import address_for, desired_resources, pending_changes
 from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties, terraform_type
 from driftdeck.core.cfn.ownership import (
@@ -149,4 +150,5 @@ __all__ = [
     "stack_claims",
     "terraform_type",
     "terraform_view",
+    "unchecked_properties",
 ]

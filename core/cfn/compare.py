@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from driftdeck.core.cfn.mapping import PropertyMap, property_maps
+from driftdeck.core.cfn.mapping import PropertyMap, mapped_properties, property_maps
 from driftdeck.core.cfn.values import Unknown, contains_unknown
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference
 from driftdeck.core.policy import normalize_policy, parse_policy
@@ -149,6 +149,12 @@ def compare_cfn(desired: DesiredResource, live_attributes: dict[str, Any]) -> li
                 )
             )
     return diffs
+
+
+def unchecked_properties(desired: DesiredResource) -> list[str]:
+    """Template properties no comparison row covers (shown as "not checked", never as in sync)."""
+    mapped = mapped_properties(desired.type)
+    return sorted(k for k in desired.attributes if k not in mapped and not k.startswith(RESERVED_PREFIX))
 
 
 def _base(row: PropertyMap) -> str:

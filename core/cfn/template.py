@@ -120,7 +120,7 @@ def parse_template(
         availability_zones=availability_zones,
         warnings=warnings,
     )
-    params = _parameters(data, file, dict(parameters or {}), dict(resolved_parameters or {}))
+    params = _parameters(data, file, dict(parameters or {}), dict(resolved_parameters or {}), warnings)
     ctx.parameters = {p.name: p.value for p in params.values()}
     ctx.no_echo = {p.name for p in params.values() if p.no_echo}
     ctx.mappings = _section(data, "Mappings", file)
@@ -156,7 +156,7 @@ def _section(data: Node, name: str, file: str) -> dict[str, Any]:
 
 
 def _parameters(
-    data: Node, file: str, overrides: dict[str, Any], resolved: dict[str, Any]
+    data: Node, file: str, overrides: dict[str, Any], resolved: dict[str, Any], warnings: list[str]
 ) -> dict[str, TemplateParameter]:
     section = _section(data, "Parameters", file)
     out: dict[str, TemplateParameter] = {}
@@ -183,10 +183,9 @@ def _parameters(
         if not isinstance(value, Unknown):
             value = _typed(ptype, value)
         out[name] = TemplateParameter(name, ptype, spec.get("Default"), no_echo, value, line)
-    unused = set(overrides) - set(section)
-    if unused:
-        # CloudFormation rejects unknown parameters at deploy time; we only note it.
-        pass
+    for name in sorted(set(overrides) - set(section)):
+        # CloudFormation rejects undeclared parameters at deploy time; here it is only noted.
+        warnings.append(f"{file}: parameter {name!r} is given a value but not declared")
     return out
 
 

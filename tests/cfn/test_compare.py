@@ -185,3 +185,13 @@ def test_terraform_view_is_what_compare_cfn_expects() -> None:
     assert terraform_view(cases[0])["tags"] == {"A": "1"}
     assert terraform_view(cases[1])["versioning"] == [{"enabled": True}]
     assert terraform_view(_desired("aws_sqs_queue", {"VisibilityTimeout": Unknown("p")})) == {}
+
+
+def test_properties_without_a_comparison_row_are_listed_as_unchecked() -> None:
+    from driftdeck.core.cfn.compare import STACK_TAGS_KEY, unchecked_properties
+
+    desired = _desired(
+        "aws_s3_bucket",
+        {"BucketName": "b", "LifecycleConfiguration": {"Rules": []}, "CorsConfiguration": {}, STACK_TAGS_KEY: {"a": "b"}},
+    )
+    assert unchecked_properties(desired) == ["CorsConfiguration", "LifecycleConfiguration"]

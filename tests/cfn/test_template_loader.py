@@ -118,6 +118,9 @@ def test_parameter_overrides_change_conditions_and_values(tmp_path: Path) -> Non
     assert t.resources["Topic"].included is True
     assert {"Key": "Prod", "Value": "yes"} in t.resources["Bucket"].properties["Tags"]
     assert is_unknown(t.resources["Bucket"].properties["BucketName"])  # AWS::StackName not given
+    assert t.warnings == []
+    t = load_template(path, parameters={"Typo": "x"})
+    assert any("'Typo'" in w and "not declared" in w for w in t.warnings)
 
 
 def test_known_physical_ids_and_context_resolve_refs(tmp_path: Path) -> None:
