@@ -2,63 +2,84 @@
 
 Public API
 ----------
-``load_configuration(root, *, var_files=(), env=None, state_lookup=None, cache=None) -> Configuration``
-    Load the root module in ``root`` (all ``*.tf`` / ``*.tf.json``; ``terraform.tfvars``,
-    ``*.auto.tfvars``, then ``var_files`` in order; ``TF_VAR_*`` from ``env`` (default
-    ``os.environ``); variable defaults and ``optional()`` object attributes), local child modules
-    (``source = "./..."``) recursively, and evaluate every resource and data block.
+``load_configuration(root, *, var_files=(), variables=None, env=None, state_lookup=None,
+cache=None) -> Configuration``
+    Loads the root module in ``root``: every ``*.tf`` / ``*.tf.json`` (override files merged),
+    local child modules (``source = "./..."``/``"../..."``) recursively, and evaluates every
+    resource and data block. Variable values, lowest precedence first: declared ``default``
+    (with ``optional()`` object attribute defaults applied), ``TF_VAR_*`` from ``env`` (default
+    ``os.environ``; complex types parsed as HCL), ``terraform.tfvars(.json)``,
+    ``*.auto.tfvars(.json)`` in lexical order, ``var_files`` in order, ``variables`` (like
+    ``-var``, already-evaluated values). ``TF_WORKSPACE`` in ``env`` sets terraform.workspace.
 
-    ``state_lookup`` is ``Callable[[instance_address], dict | None]`` or a mapping
-    ``{instance address: state attributes}``; references to resource/data attributes not set in
-    code are taken from it (unless the code edited that instance: then only ``id``/``arn`` of a
-    managed resource are kept), otherwise they are ``UNKNOWN``. ``aws_iam_policy_document``
-    data sources are computed locally (``json``, ``minified_json``) as the provider writes them.
+    ``state_lookup``: ``Callable[[instance_address], dict | None]`` or a mapping
+    ``{instance address: state attributes}``. References to resource/data attributes the code
+    does not set are taken from it (if the code edited that instance, only ``id``/``arn`` of a
+    managed resource are kept), otherwise they are ``UNKNOWN``. A callable may also synthesize
+    facts, e.g. ``data.aws_caller_identity.current`` -> ``{"account_id": ...}``.
+    ``aws_iam_policy_document`` (``json``/``minified_json``, as the provider writes them),
+    ``aws_region`` and ``aws_partition`` (from the provider block's region) are computed locally.
     ``cache`` defaults to the process-wide ``DEFAULT_CACHE``.
 
-    Raises ``driftdeck.core.errors.InputError`` (file and line) for malformed HCL, a malformed
-    variables file, or a missing ``var_files`` entry. Everything else is non-fatal and ends up
-    in ``Configuration.diagnostics``.
+    Raises ``driftdeck.core.errors.InputError`` (file and line) for malformed HCL or templates,
+    a malformed variables file, or a missing ``var_files`` entry. Everything else is non-fatal
+    and ends up in ``Configuration.diagnostics``.
 
 ``Configuration``
     ``.instances: dict[str, CodeInstance]`` keyed by Terraform instance address
     (``aws_sqs_queue.q[0]``, ``module.net.aws_subnet.private["a"]``, ``data.aws_x.y``);
-    ``.diagnostics: list[Diagnostic]`` (``kind`` in module_not_evaluated, unknown_function,
-    eval_error, missing_variable, unexpanded, cycle); ``.backend: Backend | None``
-    (``type``, ``config`` evaluated to plain values, ``file``, ``line``);
-    ``.unexpanded: dict[str, (file, line)]`` resources/module calls whose count/for_each is
-    unknown (their instances are absent from ``.instances``); ``.unevaluated_modules:
-    dict[module path, source]`` registry/git modules; ``.providers: dict[str, dict]`` root provider
-    configurations evaluated (``{"aws": {"region": ...}, "aws.west": {...}}``); ``.moved:
-    dict[old address, new address]`` from ``moved`` blocks;
-    ``.is_undecidable(state_address) -> bool`` (True when code can say nothing about that state
-    address); ``.files``.
+    ``.diagnostics: list[Diagnostic]`` (``kind``: module_not_evaluated, unknown_function,
+    eval_error, missing_variable, unexpanded, cycle; ``file``, ``line``, ``message``);
+    ``.backend: Backend | None`` (``type``, ``config`` evaluated to plain values, ``file``,
+    ``line``); ``.unexpanded: dict[str, (file, line)]`` resources / module calls whose
+    count/for_each is unknown (their instances are absent from ``.instances``);
+    ``.unevaluated_modules: dict[module path, source]`` (registry/git sources);
+    ``.providers: dict[str, dict]`` root provider configurations, evaluated
+    (``{"aws": {"region": ...}, "aws.west": {...}}``); ``.moved: dict[old, new]`` from
+    ``moved`` blocks; ``.is_undecidable(state_address) -> bool`` (True when the address falls
+    under an unexpanded resource/module or an unevaluated module: code can say nothing about
+    it); ``.files`` (relative to root).
 
 ``CodeInstance``
-    ``address, mode ("managed"|"data"), type, name, module (instance path, "" for root),
-    index_key (int | str | None), attributes (dict; nested blocks as lists of objects; nulls
-    dropped; UNKNOWN where not computable), file (relative to root), line (block header)``;
-    ``sensitive_paths`` (frozenset of argument names fed by sensitive inputs: never print);
-    ``ignore_changes`` (lifecycle paths, ``{"*"}`` for all; compare_code_to_state honours them);
-    ``provider`` (root provider configuration used, "aws" / "aws.west", module mappings followed);
-    ``.resource_address`` (no instance key); ``.knowledge`` -> "known" | "partial" | "unknown";
-    ``.natural_name`` -> ("bucket", "acme-logs") | None, for matching code to live without state.
+    ``address, mode ("managed"|"data"), type, name, module (instance path, "" for the root),
+    index_key (int | str | None), attributes, file (relative to root), line (resource block
+    header), sensitive_paths, ignore_changes, provider``. ``attributes``: the arguments the
+    code sets, nested blocks as lists of objects (dynamic blocks expanded), nulls dropped,
+    ``UNKNOWN`` where not computable. ``sensitive_paths``: argument names fed by sensitive
+    variables/outputs or ``sensitive()`` (never print them). ``ignore_changes``: lifecycle paths
+    (``{"*"}`` for ``all``). ``provider``: the root provider configuration used ("aws",
+    "aws.west"), following module ``providers`` mappings. Properties: ``.resource_address`` (no
+    instance key), ``.knowledge`` ("known" | "partial" | "unknown"), ``.natural_name``
+    (``("bucket", "acme-logs")`` or None, to match code to live when there is no state).
+
+``compare_code_to_state(code_instances, desired_resources, *, undecidable=None, moved=None)
+-> dict[str, list[Difference]]``
+    Code vs state per instance address: ``Difference(side="code")`` with expected = code value,
+    actual = state value; instances only in code give one ``added`` difference with path "",
+    instances only in state one ``removed`` (unless ``undecidable``). Unknowns, provider
+    defaults and computed attributes never differ; ``ignore_changes`` is honoured; JSON
+    documents compare semantically. Call it with ``undecidable=config.is_undecidable,
+    moved=config.moved``; an empty result means nothing is pending.
 
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
-    Resource address without instance key -> (file relative to root, line), following local
-    modules; never evaluates, never fails on bad syntax (falls back to a pattern scan).
+    Resource address without instance key (``module.net.aws_subnet.private``,
+    ``data.aws_x.y``) -> (file relative to root, line), following local modules. Never
+    evaluates; never fails on bad syntax (a file that does not parse is pattern-scanned).
+    ``strip_instance_keys(address)`` turns a state address into that form.
 
 ``UNKNOWN`` / ``is_unknown(v)`` / ``contains_unknown(v)``
     The "not computable from code" sentinel: it propagates through operators and functions and
     must never be compared with state or live values.
 
-``compare_code_to_state(code_instances, desired_resources, *, undecidable=None, moved=None)
--> dict[str, list[Difference]]``
-    Code vs state per instance address (``Difference(side="code")``, expected = code, actual =
-    state; whole-instance ``added``/``removed`` with path ""), see ``compare.py``. Pass
-    ``undecidable=config.is_undecidable, moved=config.moved``.
-
 ``ParseCache`` / ``DEFAULT_CACHE``
-    Parse results keyed by BLAKE3 of file content: re-loading after one edit re-parses one file.
+    Parse results keyed by the BLAKE3 hash of file content: re-loading after one edit re-parses
+    that file only (the rest of a reload is evaluation, a few ms for typical roots).
+
+Typical engine use::
+
+    config = load_configuration(root, state_lookup={r.address: r.attributes for r in desired})
+    pending = compare_code_to_state(config.instances, desired,
+                                    undecidable=config.is_undecidable, moved=config.moved)
 """
 
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache

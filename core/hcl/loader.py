@@ -31,6 +31,7 @@ def load_configuration(
     root: Path | str,
     *,
     var_files: Iterable[Path | str] = (),
+    variables: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     state_lookup: StateLookupArg = None,
     cache: ParseCache | None = None,
@@ -44,6 +45,7 @@ def load_configuration(
     session = Session(root, cache or DEFAULT_CACHE, lookup, workspace=env.get("TF_WORKSPACE", "default"))
     config = session.config_for(root)
     given = _root_variable_values(session, config, var_files, env)
+    given.update(variables or {})  # like -var: highest precedence
     variables = finalize_variables(session, config, given, is_root=True)
     root_instance = ModuleInstance(session, config, "", variables)
     session.root_instance = root_instance

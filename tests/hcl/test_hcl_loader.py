@@ -230,6 +230,7 @@ def test_variable_precedence(project: Path) -> None:
     name = lambda c: c.instances["aws_iam_role.r"].attributes["name"]  # noqa: E731
     assert name(load_configuration(project, env={"TF_VAR_env": "envvar"})) == "acme-auto-b-role"
     assert name(load_configuration(project, env={}, var_files=["extra.tfvars"])) == "acme-file-role"
+    assert name(load_configuration(project, env={}, var_files=["extra.tfvars"], variables={"env": "cli"})) == "acme-cli-role"
     for p in ("a.auto.tfvars", "b.auto.tfvars", "terraform.tfvars"):
         (project / p).unlink()
     assert name(load_configuration(project, env={"TF_VAR_env": "envvar"})) == "acme-envvar-role"
