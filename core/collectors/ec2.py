@@ -171,19 +171,30 @@ def _desired_of(ctx: AwsContext, *types: str) -> list[DesiredResource]:
     return [r for r in ctx.desired if r.type in types]
 
 
+def _rule_owners(ctx: AwsContext) -> dict[str, set[str]]:
+    """group id -> directions ("ingress"/"egress") that separate rule resources in the scan manage."""
+
+    def load() -> dict[str, set[str]]:
+        owners: dict[str, set[str]] = {}
+        for r in _desired_of(ctx, INGRESS_RULE_TYPE, EGRESS_RULE_TYPE, LEGACY_RULE_TYPE):
+            if r.type == INGRESS_RULE_TYPE:
+                direction = "ingress"
+            elif r.type == EGRESS_RULE_TYPE:
+                direction = "egress"
+            elif r.attributes.get("type") in ("ingress", "egress"):
+                direction = str(r.attributes["type"])
+            else:
+                continue
+            owners.setdefault(str(r.attributes.get("security_group_id")), set()).add(direction)
+        return owners
+
+    # An AwsContext serves one scan (its listings are memoised too), so once per context is right.
+    return ctx.memo(("ec2", "rule-owners"), load)
+
+
 def separately_managed_directions(ctx: AwsContext, group_id: str) -> set[str]:
     """Which of "ingress"/"egress" of a group are managed by separate rule resources in the scan."""
-    out: set[str] = set()
-    for r in _desired_of(ctx, INGRESS_RULE_TYPE, EGRESS_RULE_TYPE, LEGACY_RULE_TYPE):
-        if r.attributes.get("security_group_id") != group_id:
-            continue
-        if r.type == INGRESS_RULE_TYPE:
-            out.add("ingress")
-        elif r.type == EGRESS_RULE_TYPE:
-            out.add("egress")
-        elif r.attributes.get("type") in ("ingress", "egress"):
-            out.add(str(r.attributes["type"]))
-    return out
+    return set(_rule_owners(ctx).get(group_id, set()))
 
 
 def rule_attributes(rule: dict[str, Any]) -> dict[str, Any]:
