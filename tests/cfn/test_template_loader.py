@@ -301,3 +301,16 @@ def test_template_alone_yields_resources_whose_id_it_names(tmp_path: Path) -> No
     assert set(desired) == {"cfn:solo/Named", "cfn:solo/Role"}
     named = desired["cfn:solo/Named"]
     assert (named.type, named.id, named.source.file, named.source.line) == ("aws_s3_bucket", "solo-bucket", str(path), 2)
+
+
+def test_yaml_11_booleans_follow_cloudformation(tmp_path: Path) -> None:
+    # CloudFormation's YAML is 1.1: an unquoted YES becomes boolean true, and the tag reads "true".
+    from driftdeck.core.cfn.compare import compare_cfn
+    from driftdeck.core.model import DesiredResource, SourceRef
+
+    path = _write(tmp_path, "b.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+                  "      Tags: [{Key: A, Value: YES}, {Key: B, Value: 'no'}]\n")
+    props = load_template(path).resources["Q"].properties
+    assert props["Tags"] == [{"Key": "A", "Value": True}, {"Key": "B", "Value": "no"}]
+    desired = DesiredResource("cfn:b/Q", "aws_sqs_queue", "u", props, SourceRef(kind="cloudformation"))
+    assert compare_cfn(desired, {"tags": {"A": "true", "B": "no"}}) == []
