@@ -9,6 +9,7 @@ flagged at verify time (`parse_canonical` returns a reason).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -43,12 +44,57 @@ def _check(value: Any, path: str) -> None:
     raise NonCanonicalError(f"{path}: {kind.__name__} is not a JSON value")
 
 
+def _valid(value: Any) -> bool:
+    """Fast yes/no version of `_check` (no path strings, leaves checked inline)."""
+    kind = type(value)
+    if kind is dict:
+        for key in value:
+            if type(key) is not str:
+                return False
+        items: Any = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    elif kind is str or kind is bool or value is None:
+        return True
+    elif kind is int:
+        return -MAX_SAFE_INT <= value <= MAX_SAFE_INT
+    else:
+        return False
+    for item in items:
+        t = type(item)
+        if t is str or t is bool or item is None:
+            continue
+        if t is int:
+            if not -MAX_SAFE_INT <= item <= MAX_SAFE_INT:
+                return False
+            continue
+        if not _valid(item):
+            return False
+    return True
+
+
+def check_value(value: Any, path: str = "$") -> None:
+    """Raise NonCanonicalError (naming the offending path) unless `value` has a canonical form."""
+    if not _valid(value):
+        _check(value, path)
+        raise NonCanonicalError(f"{path}: not a canonical JSON value")
+
+
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def dumps_checked(value: Any) -> str:
+    """Canonical text of a value whose parts were already checked with `check_value` (NFC still
+    checked here, over the whole text in one pass)."""
+    text = _dumps(value)
+    if not unicodedata.is_normalized("NFC", text):
+        raise NonCanonicalError("text is not in Unicode NFC form; normalise it before logging")
+    return text
 
 
 def canonical_text(value: Any) -> str:
     """The canonical JSON text of `value`; raises NonCanonicalError when it has none."""
-    _check(value, "$")
+    check_value(value)
     text = _dumps(value)
     if not unicodedata.is_normalized("NFC", text):
         raise NonCanonicalError("text is not in Unicode NFC form; normalise it before logging")
@@ -111,3 +157,30 @@ def parse_canonical(line: bytes) -> tuple[Any, str | None]:
     if _dumps(value) != text:
         return value, "not in canonical form (key order, spacing, escapes or duplicate keys)"
     return value, None
+
+
+_fast_decoder = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_constant)
+_BIG_INT = re.compile(r"[:\[,]-?\d{16}")
+
+
+def parse_entry(line: bytes) -> dict[str, Any] | None:
+    """The fast path of `parse_canonical` for a line expected to be a valid entry.
+
+    Returns the value only when the line is canonical and shaped like an entry; None sends the
+    caller to the slow path, which explains what is wrong.
+    """
+    try:
+        text = line.decode("utf-8")
+        value = _fast_decoder.decode(text)
+    except (UnicodeDecodeError, _Reject, ValueError):
+        return None
+    if type(value) is not dict or _dumps(value) != text:
+        return None
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        return None
+    # Integers parse natively here; only lines with a 16+ digit run need the exact range check.
+    if _BIG_INT.search(text) and not _valid(value):
+        return None
+    from driftdeck.core.audit.entry import schema_problem
+
+    return value if schema_problem(value) is None else None

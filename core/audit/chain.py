@@ -60,7 +60,7 @@ class Finding:
         return f"{self.code:<13} {where}{seqs}: {self.detail}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Rec:
     """One stored line as the chain checker sees it."""
 
@@ -134,6 +134,21 @@ class ChainChecker:
         region.append(rec)
         if self._clean >= RESYNC or len(region) >= MAX_REGION:
             self._resolve()
+
+    def resume(self, recent: list[tuple[str, int, str, int, str]], first_idx: int, *, from_start: bool) -> None:
+        """Take over after a fast path that confirmed lines itself.
+
+        `recent` holds the last good lines as (segment, line, hash, seq, prev), the first of them
+        at position `first_idx`; `from_start` says they reach back to the log's first line.
+        """
+        if recent and not from_start:
+            _, _, _, seq, prev = recent[0]
+            self._base = Rec(-2, "", 0, prev, seq - 1, None, eff=seq - 1)
+            self._tip = self._base
+        for k, (segment, line, hx, seq, prev) in enumerate(recent):
+            rec = Rec(first_idx + k, segment, line, hx, seq, prev, eff=seq)
+            self._confirm(rec)
+        self.count = first_idx + len(recent)
 
     def _confirm(self, rec: Rec) -> None:
         self._tip = rec
@@ -381,7 +396,9 @@ class ChainChecker:
                 return
             if a.idx < 0:
                 if id(x) not in reported:
-                    self._report("EDITED", x, "prev is not bound to this log's origin (spliced or edited)", x.eff)
+                    detail = ("prev is not bound to this log's origin (spliced or edited)" if a.idx == -1
+                              else "entry does not link to the entry before it")
+                    self._report("EDITED", x, detail, x.eff)
                     reported.add(id(x))
             elif id(a) not in reported:
                 if a.problem is not None:

@@ -87,21 +87,23 @@ class Entry:
         return out
 
 
-REQUIRED = {"v": int, "seq": int, "ts": str, "kind": str, "actor": dict, "subject": dict, "data": dict, "prev": str}
+REQUIRED = (("v", int), ("seq", int), ("ts", str), ("kind", str), ("actor", dict), ("subject", dict),
+            ("data", dict), ("prev", str))
+ALLOWED = frozenset({k for k, _ in REQUIRED} | {"before", "after", "before_ref", "after_ref"})
 
 
 def schema_problem(value: Any) -> str | None:
     """Why a parsed line is not an entry, or None."""
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return "not a JSON object"
-    for key, kind in REQUIRED.items():
-        if not isinstance(value.get(key), kind) or isinstance(value.get(key), bool):
+    for key, kind in REQUIRED:
+        if type(value.get(key)) is not kind:
             return f"field {key!r} missing or not {kind.__name__}"
-    extra = set(value) - set(REQUIRED) - {"before", "after", "before_ref", "after_ref"}
-    if extra:
-        return f"unexpected fields {sorted(extra)}"
-    if any(not isinstance(v, str) and v is not None for v in value["subject"].values()):
-        return "subject values must be strings"
+    if not ALLOWED.issuperset(value):
+        return f"unexpected fields {sorted(set(value) - ALLOWED)}"
+    for item in value["subject"].values():
+        if type(item) is not str and item is not None:
+            return "subject values must be strings"
     if len(value["prev"]) != 64:
         return "prev is not a 64-hex hash"
     return None

@@ -14,6 +14,7 @@ import contextlib
 import os
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,14 @@ from filelock import FileLock
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.actor import default_actor
 from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
-from driftdeck.core.audit.canonical import canonical_bytes, parse_canonical
+from driftdeck.core.audit.canonical import (
+    NonCanonicalError,
+    _dumps,
+    canonical_bytes,
+    check_value,
+    dumps_checked,
+    parse_canonical,
+)
 from driftdeck.core.audit.config import AuditConfig
 from driftdeck.core.audit.entry import (
     DURABLE_KINDS,
@@ -77,6 +85,7 @@ class AuditLog:
                  anchor: Anchor | None, actor: dict[str, Any], tool: str) -> None:
         self.log_dir = log_dir
         self.workspace = workspace
+        self._workspace_text = str(workspace)
         self.config = config
         self.anchor = anchor
         self.actor = actor
@@ -129,7 +138,9 @@ class AuditLog:
             config.pin(signer.verifier)
         if anchor is _ABSENT:
             anchor = anchor_from_config(config.anchor, workspace)
-        log = cls(log_dir, workspace, config, [signer], anchor, actor or default_actor(), tool)
+        actor = actor or default_actor()
+        check_value(actor, "actor")
+        log = cls(log_dir, workspace, config, [signer], anchor, actor, tool)
         with log._hold():
             if log._next_seq == 0:
                 log._genesis()
@@ -316,14 +327,24 @@ class AuditLog:
         """
         if kind not in KINDS or kind in INTERNAL_KINDS:
             raise ValueError(f"unknown or reserved audit event kind {kind!r}")
+        with self._mutex:
+            if self._depth and not self._closed:
+                # Inside batch(): the file lock is already held, skip the context-manager round trip.
+                return self._append_locked(kind, subject, data, before, after, actor, durable)
         with self._hold():
-            entry = self._write_entry(kind, subject=subject or {}, data=data or {}, before=before, after=after,
-                                      actor=actor)
-            if durable or kind in DURABLE_KINDS:
-                self._checkpoint(kind)
-            elif self._since_checkpoint >= self.config.checkpoint_entries:
-                self._checkpoint("periodic")
-            return entry
+            return self._append_locked(kind, subject, data, before, after, actor, durable)
+
+    def _append_locked(self, kind: str, subject: dict[str, Any] | None, data: dict[str, Any] | None, before: Any,
+                       after: Any, actor: dict[str, Any] | None, durable: bool) -> Entry:
+        entry = self._write_entry(kind, subject=subject or {}, data=data or {}, before=before, after=after,
+                                  actor=actor)
+        if durable or kind in DURABLE_KINDS:
+            self._checkpoint(kind)
+        elif self._since_checkpoint >= self.config.checkpoint_entries:
+            self._checkpoint("periodic")
+        elif self._buffered:
+            self._maybe_commit()  # a long batch still commits in groups
+        return entry
 
     def _write_entry(self, kind: str, *, subject: dict[str, Any], data: dict[str, Any], before: Any = _ABSENT,
                      after: Any = _ABSENT, actor: dict[str, Any] | None = None) -> Entry:
@@ -333,13 +354,17 @@ class AuditLog:
         seq = self._next_seq
         if self._seg_path is None or self._segment_full():
             self._rotate(seq)
-        full_subject: dict[str, str | None] = {"tool": self.tool, "workspace": str(self.workspace)}
+        full_subject: dict[str, str | None] = {"tool": self.tool, "workspace": self._workspace_text}
         for key, item in subject.items():
             if key not in SUBJECT_KEYS:
                 raise ValueError(f"subject key {key!r} is not one of {SUBJECT_KEYS}")
-            if item is not None and not isinstance(item, str):
+            if item is not None and type(item) is not str:
                 raise ValueError(f"subject {key!r} must be a string")
             full_subject[key] = item
+        # Only caller-supplied parts need the (costly) value walk; the rest is built here.
+        check_value(data, "data")
+        if actor is not None:
+            check_value(actor, "actor")
         value: dict[str, Any] = {
             "v": FORMAT_VERSION,
             "seq": seq,
@@ -359,7 +384,10 @@ class AuditLog:
                 value[f"{name}_ref"] = {"blake3": address, "bytes": len(body)}
             else:
                 value[name] = doc
-        line = canonical_bytes(value)
+        try:
+            line = self._encode(value, actor is None).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
         digest = entry_hash(line)
         self._buffer.append(line + b"\n")
         if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
@@ -371,8 +399,29 @@ class AuditLog:
         self._unsynced += 1
         self._since_checkpoint += 1
         self._last_append = time.monotonic()
-        entry = Entry.from_json(value, self._prev, self._seg_path.name if self._seg_path else None)
-        return entry
+        return Entry(seq, value["ts"], kind, value["actor"], full_subject, data, value["prev"], self._prev,
+                     value.get("before"), value.get("after"), value.get("before_ref"), value.get("after_ref"),
+                     self._seg_path.name if self._seg_path else None, None, value)
+
+    def _encode(self, value: dict[str, Any], default_actor: bool) -> str:
+        """Canonical text of an entry, assembled from canonical parts in sorted key order.
+
+        Same bytes as `canonical_text(value)` (the verifier re-canonicalises every line and the
+        tests compare the two); the log's own actor is encoded once, not per entry.
+        """
+        if not default_actor or value.get("before") is not None or value.get("after") is not None \
+                or "before_ref" in value or "after_ref" in value:
+            return dumps_checked(value)
+        if self._actor_text is None:
+            self._actor_text = dumps_checked(self.actor)
+        text = (f'{{"actor":{self._actor_text},"data":{_dumps(value["data"])},"kind":"{value["kind"]}",'
+                f'"prev":"{value["prev"]}","seq":{value["seq"]},"subject":{_dumps(value["subject"])},'
+                f'"ts":"{value["ts"]}","v":{FORMAT_VERSION}}}')
+        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            raise NonCanonicalError("text is not in Unicode NFC form; normalise it before logging")
+        return text
+
+    _actor_text: str | None = None
 
     def _write_buffer(self) -> None:
         if not self._buffer:

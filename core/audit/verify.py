@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from blake3 import blake3
 
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.anchor import Anchor, AnchorError
-from driftdeck.core.audit.canonical import parse_canonical
-from driftdeck.core.audit.chain import ChainChecker, Finding, Rec
+from driftdeck.core.audit.canonical import parse_canonical, parse_entry
+from driftdeck.core.audit.chain import RECENT, ChainChecker, Finding, Rec
 from driftdeck.core.audit.entry import schema_problem
 from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
 from driftdeck.core.audit.merkle import MerkleFrontier
@@ -197,92 +198,128 @@ class Verifier:
     # ------------------------------------------------------------------ the stream
     def _stream(self, origin: str | None, wanted: set[int]) -> tuple[dict[int, bytes], dict[int, tuple[str, int]],
                                                                       ChainChecker, tuple[str, int] | None]:
+        """One pass over every line. While each line links to the one before, a fast path checks it
+        with no per-line objects; from the first irregularity on, every line goes through the
+        `ChainChecker`, which is handed the last `RECENT` good lines to explain the damage."""
         res = self.result
-        chain = ChainChecker(origin_prev(origin) if origin else None)
+        first_prev = origin_prev(origin) if origin else None
+        chain = ChainChecker(first_prev)
         frontier = MerkleFrontier()
-        self._tail_frontier: tuple[MerkleFrontier, bytes] | None = None
         roots: dict[int, bytes] = {}
         locs: dict[int, tuple[str, int]] = {}
         self._checkpoint_entries: list[tuple[int, int, str, int]] = []  # seq, tree_size, segment, line
         self._blob_refs: set[str] = set()
+        self._prev_ts, self._prev_seq, self._prev_kind, self._prev_interval = "", -2, "", 0.0
         segs = layout.segments(self.log_dir)
-        last_seg = segs[-1][1].name if segs else None
-        idx = 0
-        prev_ts = ""
-        prev_seq = -2
-        prev_kind = ""
-        prev_interval = 0.0
-        last_loc: tuple[str, int] | None = None
         hash_only = self.hash_only
-        # Frontiers one and two leaves back, to settle an ambiguous last link (see below).
-        back1 = back2 = MerkleFrontier()
-        prev_leaf = b""
-        for segment, number, line, complete in layout.iter_lines(self.log_dir):
-            if not complete and segment == last_seg:
-                self._find("TORN_TAIL", f"final line has no newline ({len(line)} bytes, an interrupted write); "
-                           "run `driftdeck audit recover`", segment, number, idx)
-                continue
-            digest = blake3(ENTRY_TAG + line).digest()
-            rec = Rec(idx, segment, number, digest.hex(), None, None)
-            if hash_only:
-                peeked = layout.peek(line)
-                if peeked is None:
-                    rec.problem = "line has no readable seq/prev"
-                else:
-                    rec.seq, rec.p = peeked[0], peeked[1].decode("ascii", "replace")
-            else:
-                value, reason = parse_canonical(line)
-                problem = schema_problem(value) if value is not None else None
-                if value is None or problem:
-                    rec.problem = reason or problem or "unreadable line"
-                    if value is not None and not problem:
-                        rec.seq, rec.p = value["seq"], value["prev"]
-                else:
-                    rec.seq, rec.p = value["seq"], value["prev"]
-                    if reason:
-                        rec.problem, rec.problem_code = reason, "NONCANONICAL"
-                    rec.value = value
-                if not complete:
-                    rec.problem, rec.problem_code = "line has no newline in the middle of the log", "EDITED"
-                back2, back1 = back1, frontier.copy()
-                prev_leaf = digest
-                frontier.append(digest)
-                size = frontier.size
-                if size in wanted:
-                    roots[size] = frontier.root()
-                    locs[size] = (segment, number)
-                if rec.value is not None and rec.problem is None:
-                    value = rec.value
-                    ts, kind = value["ts"], value["kind"]
-                    if value["seq"] == prev_seq + 1:
-                        if ts < prev_ts:
-                            self._find("REORDERED", f"timestamp {ts} is earlier than the previous entry's {prev_ts}",
-                                       segment, number, value["seq"])
-                        elif prev_kind == "audit.heartbeat" and kind != "audit.recovered" and prev_interval and (
-                            _epoch(ts) - _epoch(prev_ts) > HEARTBEAT_TOLERANCE * prev_interval
-                        ):
-                            self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(prev_ts))} s since the heartbeat "
-                                       f"before (interval {int(prev_interval)} s)", segment, number, value["seq"])
-                    if kind == "audit.checkpoint" and value["data"].get("reason") == "heartbeat":
-                        kind = "audit.heartbeat"  # the heartbeat's own checkpoint keeps its promise
-                    prev_ts, prev_seq, prev_kind = ts, value["seq"], kind
-                    if value["kind"] == "audit.heartbeat":
-                        interval = value["data"].get("interval_s")
-                        prev_interval = float(interval) if isinstance(interval, int) else 0.0
-                    if kind == "audit.checkpoint" and isinstance(value["data"].get("tree_size"), int):
-                        self._checkpoint_entries.append((value["seq"], value["data"]["tree_size"], segment, number))
-                    for ref_name in ("before_ref", "after_ref"):
-                        ref = value.get(ref_name)
-                        if ref is not None:
-                            self._check_blob(ref, ref_name, segment, number, value["seq"])
-            chain.feed(rec)
-            last_loc = (segment, number)
-            idx += 1
+        fast = first_prev is not None
+        expect_prev = (first_prev or "").encode()
+        next_seq = 0
+        seq_text = b"0,"
+        ring: deque[tuple[str, int, str, int, str]] = deque(maxlen=RECENT)
+        idx = 0
+        last_loc: tuple[str, int] | None = None
+        tag = ENTRY_TAG
+        for seg_index, (_, path) in enumerate(segs):
+            segment = path.name
+            last_segment = seg_index == len(segs) - 1
+            with open(path, "rb", buffering=1 << 20) as f:
+                number = 0
+                for raw in f:
+                    number += 1
+                    complete = raw[-1:] == b"\n"
+                    line = raw[:-1] if complete else raw
+                    if not complete and last_segment:
+                        self._find("TORN_TAIL", f"final line has no newline ({len(line)} bytes, an interrupted "
+                                   "write); run `driftdeck audit recover`", segment, number, idx)
+                        continue
+                    digest = blake3(tag + line).digest()
+                    if fast:
+                        i = line.rfind(b'"prev":"')
+                        value = None
+                        ok = (complete and i >= 0 and line[i + 8 : i + 72] == expect_prev
+                              and line[i + 72 : i + 80] == b'","seq":' and line.startswith(seq_text, i + 80))
+                        if ok and not hash_only:
+                            value = parse_entry(line)
+                            ok = value is not None
+                        if ok:
+                            hx = digest.hex()
+                            if not hash_only:
+                                frontier.append(digest)
+                                if frontier.size in wanted:
+                                    roots[frontier.size] = frontier.root()
+                                    locs[frontier.size] = (segment, number)
+                                self._entry_checks(value, segment, number)  # type: ignore[arg-type]
+                            ring.append((segment, number, hx, next_seq, expect_prev.decode()))
+                            expect_prev = hx.encode()
+                            next_seq += 1
+                            seq_text = b"%d," % next_seq
+                            idx += 1
+                            continue
+                        # Leave the fast path for good: the chain checker takes over from here.
+                        fast = False
+                        chain.resume(list(ring), idx - len(ring), from_start=len(ring) < RECENT)
+                    rec = Rec(idx, segment, number, digest.hex(), None, None)
+                    if hash_only:
+                        peeked = layout.peek(line)
+                        if peeked is None:
+                            rec.problem = "line has no readable seq/prev"
+                        else:
+                            rec.seq, rec.p = peeked[0], peeked[1].decode("ascii", "replace")
+                    else:
+                        parsed, reason = parse_canonical(line)
+                        problem = schema_problem(parsed) if parsed is not None else None
+                        if parsed is None or problem:
+                            rec.problem = reason or problem or "unreadable line"
+                        else:
+                            rec.seq, rec.p = parsed["seq"], parsed["prev"]
+                            if reason:
+                                rec.problem, rec.problem_code = reason, "NONCANONICAL"
+                            rec.value = parsed
+                        if not complete:
+                            rec.problem, rec.problem_code = "line has no newline in the middle of the log", "EDITED"
+                        frontier.append(digest)
+                        if frontier.size in wanted:
+                            roots[frontier.size] = frontier.root()
+                            locs[frontier.size] = (segment, number)
+                        if rec.value is not None and rec.problem is None:
+                            self._entry_checks(rec.value, segment, number)
+                    chain.feed(rec)
+                    idx += 1
+            if number:
+                last_loc = (segment, number)
+        if fast:
+            chain.resume(list(ring), idx - len(ring), from_start=len(ring) < RECENT)
         chain.finish()
         res.entries = idx
-        if idx >= 2 and not hash_only:
-            self._tail_frontier = (back2, prev_leaf)
         return roots, locs, chain, last_loc
+
+    def _entry_checks(self, value: dict[str, Any], segment: str, number: int) -> None:
+        """Per-entry checks beyond the chain: time order, heartbeat promises, checkpoints, blobs."""
+        ts, kind, seq, data = value["ts"], value["kind"], value["seq"], value["data"]
+        if seq == self._prev_seq + 1:
+            if ts < self._prev_ts:
+                self._find("REORDERED", f"timestamp {ts} is earlier than the previous entry's {self._prev_ts}",
+                           segment, number, seq)
+            elif self._prev_kind == "audit.heartbeat" and kind != "audit.recovered" and self._prev_interval and (
+                _epoch(ts) - _epoch(self._prev_ts) > HEARTBEAT_TOLERANCE * self._prev_interval
+            ):
+                self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(self._prev_ts))} s since the heartbeat "
+                           f"before (interval {int(self._prev_interval)} s)", segment, number, seq)
+        effective = kind
+        if kind == "audit.checkpoint":
+            if data.get("reason") == "heartbeat":
+                effective = "audit.heartbeat"  # the heartbeat's own checkpoint keeps its promise
+            if isinstance(data.get("tree_size"), int):
+                self._checkpoint_entries.append((seq, data["tree_size"], segment, number))
+        elif kind == "audit.heartbeat":
+            interval = data.get("interval_s")
+            self._prev_interval = float(interval) if isinstance(interval, int) else 0.0
+        self._prev_ts, self._prev_seq, self._prev_kind = ts, seq, effective
+        if "before_ref" in value:
+            self._check_blob(value["before_ref"], "before_ref", segment, number, seq)
+        if "after_ref" in value:
+            self._check_blob(value["after_ref"], "after_ref", segment, number, seq)
 
     def _check_blob(self, ref: Any, name: str, segment: str, number: int, seq: int) -> None:
         address = ref.get("blake3") if isinstance(ref, dict) else None
@@ -342,21 +379,28 @@ class Verifier:
         """The last line's prev disagrees with the line before: which of the two changed?
 
         The signed note settles it: if the tree with the hash the last line committed to reproduces
-        the signed root, the line before was edited; otherwise the last line's prev was.
+        the signed root, the line before was edited; otherwise the last line's prev was. (Rare, so
+        the leaves are simply read again.)
         """
-        if chain.ambiguous_tail is None or self._tail_frontier is None:
+        if chain.ambiguous_tail is None:
             return
         finding, x = chain.ambiguous_tail
-        cp = notes.get(self.result.entries)
-        if cp is None or x.p is None:
+        n = self.result.entries
+        cp = notes.get(n)
+        if cp is None or x.p is None or n < 2:
             return
-        before_two, last_leaf = self._tail_frontier
-        trial = before_two.copy()
+        trial = MerkleFrontier()
+        last = b""
+        for index, (_, _, line, _complete) in enumerate(layout.iter_lines(self.log_dir)):
+            if index < n - 2:
+                trial.append(blake3(ENTRY_TAG + line).digest())
+            elif index == n - 1:
+                last = blake3(ENTRY_TAG + line).digest()
         try:
             trial.append(bytes.fromhex(x.p))
         except ValueError:
             return
-        trial.append(last_leaf)
+        trial.append(last)
         if trial.root() != cp.root:
             finding.segment, finding.line, finding.seq = x.segment, x.line, x.eff
             finding.detail = "entry's prev was changed (it no longer links to the entry before it)"

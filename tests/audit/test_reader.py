@@ -151,3 +151,17 @@ def test_reserved_and_unknown_kinds_are_refused(kit: LogKit) -> None:
     with pytest.raises(ValueError):
         log.append("operator.note", subject={"nested": "x"})
     log.close()
+
+
+def test_stored_bytes_are_exactly_the_canonical_bytes(kit: LogKit) -> None:
+    import json
+
+    from driftdeck.core.audit.canonical import canonical_bytes
+
+    log = kit.open()
+    log.append("operator.note", subject={"address": "a\u00e9\u2603"}, data={"t": "caf\u00e9 \n\t\"q\"", "n": -5})
+    log.append("operator.note", data={"x": [1, {"b": 2, "a": None}]}, actor={"type": "ci", "user": "bot"})
+    log.append("operator.note", data={}, before={"k": "v"}, after=[1, 2])
+    log.close()
+    for line in kit.lines():
+        assert canonical_bytes(json.loads(line)) == line
