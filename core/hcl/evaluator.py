@@ -32,8 +32,10 @@ from driftdeck.core.hcl.syntax import (
     Variable,
 )
 from driftdeck.core.hcl.values import (
+    UNEXPECTED,
     UNKNOWN,
     EvalError,
+    InternalError,
     OpenObject,
     arithmetic_result,
     contains_unknown,
@@ -467,8 +469,8 @@ def evaluate_body(body: Body, scope: Scope, on_error: OnError, skip: frozenset[s
         except EvalError as exc:
             on_error(name, attr.line, exc)
             value = UNKNOWN
-        except RecursionError as exc:
-            on_error(name, attr.line, exc)
+        except UNEXPECTED as exc:
+            on_error(name, attr.line, InternalError(f"{type(exc).__name__}: {exc}"))
             value = UNKNOWN
         if value is not None:
             out[name] = value
@@ -508,6 +510,9 @@ def _expand_dynamic(body: Body, label: str, scope: Scope, on_error: OnError, lin
         pairs = iterate(coll)
     except EvalError as exc:
         on_error(f"dynamic {label}", line, exc)
+        return UNKNOWN
+    except UNEXPECTED as exc:
+        on_error(f"dynamic {label}", line, InternalError(f"{type(exc).__name__}: {exc}"))
         return UNKNOWN
     items = []
     for k, v in pairs:

@@ -22,7 +22,7 @@ from driftdeck.core.hcl.module import (
 from driftdeck.core.hcl.parse import TemplateSyntaxError, parse_expression
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration
 from driftdeck.core.hcl.types import is_primitive_type
-from driftdeck.core.hcl.values import UNKNOWN, EvalError
+from driftdeck.core.hcl.values import UNKNOWN, EvalError, diagnostic_kind
 
 StateLookupArg = Callable[[str], "dict[str, Any] | None"] | Mapping[str, "dict[str, Any]"] | None
 
@@ -197,7 +197,7 @@ def _backend(session: Session, config: ModuleConfig) -> Backend | None:
         kind = "cloud"
 
     def on_error(name: str, line: int, exc: Exception) -> None:
-        session.diag("eval_error", f"backend {kind}.{name}: {exc}", file, line)
+        session.diag(diagnostic_kind(exc), f"backend {kind}.{name}: {exc}", file, line)
 
     settings = evaluate_body(block.body, Scope(IsolatedContext(session, str(session.root))), on_error)
     return Backend(type=kind, config=settings, file=file, line=block.line)

@@ -37,7 +37,15 @@ from driftdeck.core.hcl.syntax import (
     walk,
 )
 from driftdeck.core.hcl.types import convert
-from driftdeck.core.hcl.values import UNKNOWN, EvalError, OpenObject, to_number, to_string
+from driftdeck.core.hcl.values import (
+    UNEXPECTED,
+    UNKNOWN,
+    EvalError,
+    OpenObject,
+    diagnostic_kind,
+    to_number,
+    to_string,
+)
 
 RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -274,7 +282,7 @@ class Session:
                 block, file = root.config.providers[address]
 
                 def on_error(name: str, line: int, exc: Exception) -> None:
-                    self.diag("eval_error", f"provider {address}.{name}: {exc}; value unknown", file, line)
+                    self.diag(diagnostic_kind(exc), f"provider {address}.{name}: {exc}; value unknown", file, line)
 
                 from driftdeck.core.hcl.evaluator import evaluate_body
 
@@ -469,8 +477,8 @@ class ModuleInstance:
         except EvalError as exc:
             self.session.diag("eval_error", f"{exc}; value unknown", file, line)
             return UNKNOWN
-        except RecursionError:
-            self.session.diag("eval_error", "expression nested too deeply; value unknown", file, line)
+        except UNEXPECTED as exc:
+            self.session.diag("internal_error", f"{type(exc).__name__}: {exc}; value unknown", file, line)
             return UNKNOWN
 
     # --- count / for_each --------------------------------------------------------------------
@@ -529,7 +537,9 @@ class ModuleInstance:
             scope = Scope(self, bindings)
 
             def on_error(name: str, line: int, exc: Exception) -> None:
-                self.session.diag("eval_error", f"{decl.local_address}.{name}: {exc}; value unknown", decl.file, line)
+                self.session.diag(
+                    diagnostic_kind(exc), f"{decl.local_address}.{name}: {exc}; value unknown", decl.file, line
+                )
 
             from driftdeck.core.hcl.evaluator import evaluate_body
 

@@ -12,7 +12,9 @@ from driftdeck.core.hcl.values import UNKNOWN, contains_unknown
 class Diagnostic:
     """A non-fatal finding: something in the code could not be evaluated."""
 
-    kind: str  # module_not_evaluated | unknown_function | eval_error | missing_variable | unexpanded | cycle
+    # module_not_evaluated | unknown_function | eval_error | missing_variable | unexpanded | cycle
+    # | internal_error (a gap in driftdeck's evaluator: the value became unknown)
+    kind: str
     message: str
     file: str | None = None
     line: int | None = None

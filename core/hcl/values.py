@@ -41,6 +41,19 @@ class EvalError(Exception):
     """An expression that Terraform itself would reject (type error, missing key...)."""
 
 
+class InternalError(EvalError):
+    """A bug of ours met while evaluating: reported (kind "internal_error"), never raised out."""
+
+
+# Python errors that can only mean a gap in the evaluator; caught per expression so that one
+# odd construct costs one unknown value, not the whole configuration.
+UNEXPECTED = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+
+
+def diagnostic_kind(exc: Exception) -> str:
+    return "internal_error" if isinstance(exc, InternalError) else "eval_error"
+
+
 class OpenObject(dict):  # type: ignore[type-arg]
     """A resource or module object: attributes not listed are unknown, not missing."""
 

@@ -25,6 +25,7 @@ def test_every_corpus_module_loads_and_evaluates() -> None:
             failures.append(f"{root.relative_to(CORPUS)}: {type(exc).__name__}: {exc}")
             continue
         knowledge.update(i.knowledge for i in config.instances.values())
+        failures.extend(f"{root.relative_to(CORPUS)}: {d}" for d in config.diagnostics if d.kind == "internal_error")
     assert failures == []
     assert len(ROOTS) > 100
     # Most instances carry some value computed from code; a collapse here means a regression.

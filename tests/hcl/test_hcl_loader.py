@@ -603,3 +603,27 @@ def test_region_and_partition_data_sources_follow_the_provider(tmp_path: Path) -
     (tmp_path / "main.tf").write_text('data "aws_region" "current" {}\nresource "aws_sqs_queue" "q" { name = data.aws_region.current.name }\n')
     config = load_configuration(tmp_path, env={})
     assert config.instances["aws_sqs_queue.q"].attributes["name"] is UNKNOWN  # no region in code
+
+
+def test_an_evaluator_bug_costs_one_value_not_the_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftdeck.core.hcl import evaluator
+
+    write_tree(tmp_path, {"main.tf": """
+        locals { m = { a = 1 } }
+        resource "aws_sqs_queue" "q" {
+          name  = "q"
+          delay = local.m.a
+        }
+    """})
+    real = evaluator.get_attribute
+
+    def broken(obj: object, name: str) -> object:
+        if name == "a":
+            raise AttributeError("simulated bug")
+        return real(obj, name)
+
+    monkeypatch.setattr(evaluator, "get_attribute", broken)
+    config = load_configuration(tmp_path, env={})
+    assert config.instances["aws_sqs_queue.q"].attributes == {"name": "q", "delay": UNKNOWN}
+    (diag,) = [d for d in config.diagnostics if d.kind == "internal_error"]
+    assert (diag.file, diag.line) == ("main.tf", 4) and "simulated bug" in diag.message
