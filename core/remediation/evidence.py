@@ -92,7 +92,7 @@ def record_outcome(
     try:
         entry = log.append(kind, subject=subject_of(plans), data=payload, before=canonical_safe(before),
                            after=canonical_safe(after), durable=True)
-    except ValueError:
+    except Exception:  # noqa: BLE001 - AuditLog raises ValueError for a kind it does not know; feeds may wrap it
         if kind != "remediation.failed":
             raise
         entry = log.append("remediation.applied", subject=subject_of(plans), data={**payload, "outcome": "failed"},

@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import App
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
-from driftdeck.core.remediation import ApplyOutcome, PlanOptions, ResourcePlan, build_plans
+from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, ResourcePlan, build_plans
 from driftdeck.tui.screens.plan import ConfirmApplyScreen, PlanScreen
 
 URL = "http://127.0.0.1:1/123456789012/dd-jobs"
@@ -161,3 +161,25 @@ async def _test_unmanaged_resource_is_read_fully_in_the_background(tmp_path: Pat
 
         assert re.search(r"delay_seconds +=  ?7", app.clipboard)
         assert "git apply .driftdeck/plans/plan-aws_sqs_queue_" in app.clipboard
+
+
+def test_a_marked_set_gets_one_screen_and_one_document(tmp_path: Path) -> None:
+    asyncio.run(_test_a_marked_set_gets_one_screen_and_one_document(tmp_path))
+
+
+async def _test_a_marked_set_gets_one_screen_and_one_document(tmp_path: Path) -> None:
+    from driftdeck.tui.screens.plan import open_plan_screen
+
+    queue = _drifted_queue(tmp_path)
+    gone = ResourceResult(address="aws_sqs_queue.old", type="aws_sqs_queue", id="u2", status=Status.MISSING,
+                          source=queue.source)
+    screen = open_plan_screen([queue, gone], workspace=tmp_path, read_only=False)
+    app = Host(screen)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert screen._directions() == [Direction.REVERT, Direction.ADOPT, Direction.FORGET, Direction.RECREATE]
+        await pilot.press("s")
+        await pilot.pause()
+    assert screen.saved_path is not None and screen.saved_path.name.startswith("plan-2-resources-")
+    text = screen.saved_path.read_text()
+    assert "## `aws_sqs_queue.jobs`" in text and "## `aws_sqs_queue.old`" in text

@@ -2,8 +2,9 @@
 
 Public API (used by the app's `p` binding):
 
-    open_plan_screen(result, *, workspace, read_only, feed=None) -> PlanScreen
-        Builds the plan for one ResourceResult (code read from `workspace`) and returns the screen.
+    open_plan_screen(result_or_results, *, workspace, read_only, feed=None) -> PlanScreen
+        Builds the plan for one ResourceResult, or a marked list of them (code read from
+        `workspace`), and returns the screen.
     PlanScreen(plans, *, workspace, read_only, on_apply=None, feed=None)
         plans:    list[ResourcePlan] from driftdeck.core.remediation.build_plans
         on_apply: callable(ResourcePlan) -> ApplyOutcome, run in a worker thread after confirmation;
@@ -19,7 +20,7 @@ driftdeck has no tested boto3 revert for the drift, `a` only explains why it is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,11 +54,15 @@ from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
 ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 
 
-def open_plan_screen(result: ResourceResult, *, workspace: Path, read_only: bool, feed: Any = None) -> PlanScreen:
-    """The plan screen for one resource, as the app's `p` key opens it."""
-    plans = build_plans([result], PlanOptions(workspace=workspace))
-    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=result,
-                      read_live=result.status == Status.UNMANAGED)
+def open_plan_screen(
+    result: ResourceResult | Sequence[ResourceResult], *, workspace: Path, read_only: bool, feed: Any = None
+) -> PlanScreen:
+    """The plan screen for one resource (the app's `p` key) or a marked set of resources."""
+    results = [result] if isinstance(result, ResourceResult) else list(result)
+    plans = build_plans(results, PlanOptions(workspace=workspace))
+    single = results[0] if len(results) == 1 else None
+    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=single,
+                      read_live=single is not None and single.status == Status.UNMANAGED)
 
 
 def default_apply(feed: Any) -> ApplyFn:
