@@ -11,6 +11,7 @@ KINDS = frozenset(
     {
         "audit.genesis",
         "scan.completed",
+        "alert.delivery",  # one per webhook/Slack/command delivery attempt (driftdeck watch)
         "drift.detected",
         "drift.resolved",
         "config.changed",
