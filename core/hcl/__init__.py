@@ -5,7 +5,8 @@ Public API
 ``load_configuration(root, *, var_files=(), variables=None, env=None, state_lookup=None,
 cache=None) -> Configuration``
     Loads the root module in ``root``: every ``*.tf`` / ``*.tf.json`` (override files merged),
-    local child modules (``source = "./..."``/``"../..."``) recursively, and evaluates every
+    child modules recursively (local ``source = "./..."``/``"../..."``, and registry/git modules
+    when ``terraform init`` has installed them under ``.terraform/modules``), and evaluates every
     resource and data block. Variable values, lowest precedence first: declared ``default``
     (with ``optional()`` object attribute defaults applied), ``TF_VAR_*`` from ``env`` (default
     ``os.environ``; complex types parsed as HCL), ``terraform.tfvars(.json)``,
@@ -33,7 +34,7 @@ cache=None) -> Configuration``
     ``.backend: Backend | None`` (``type``, ``config`` evaluated to plain values, ``file``,
     ``line``); ``.unexpanded: dict[str, (file, line)]`` resources / module calls whose
     count/for_each is unknown (their instances are absent from ``.instances``);
-    ``.unevaluated_modules: dict[module path, source]`` (registry/git sources);
+    ``.unevaluated_modules: dict[module path, source]`` (registry/git sources not installed);
     ``.providers: dict[str, dict]`` root provider configurations, evaluated
     (``{"aws": {"region": ...}, "aws.west": {...}}``); ``.moved: dict[old, new]`` from
     ``moved`` blocks; ``.is_undecidable(state_address) -> bool`` (True when the address falls
@@ -63,7 +64,7 @@ cache=None) -> Configuration``
 
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
     Resource address without instance key (``module.net.aws_subnet.private``,
-    ``data.aws_x.y``) -> (file relative to root, line), following local modules. Never
+    ``data.aws_x.y``) -> (file relative to root, line), following local and installed modules. Never
     evaluates; never fails on bad syntax (a file that does not parse is pattern-scanned).
     ``strip_instance_keys(address)`` turns a state address into that form.
 

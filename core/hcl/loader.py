@@ -166,11 +166,12 @@ def _collect(instance: ModuleInstance, result: Configuration) -> None:
             )
     for name, call in instance.config.module_calls.items():
         bare = f"{instance.prefix}module.{name}"
-        if not call.is_local:
+        if instance.child_dir(call) is None:
             result.unevaluated_modules[bare] = call.source or "(non-literal source)"
             session.diag(
                 "module_not_evaluated",
-                f"{bare}: source {call.source!r} is not a local path; its resources are not evaluated",
+                f"{bare}: source {call.source!r} is not a local path and not installed by terraform init; "
+                "its resources are not evaluated",
                 call.file,
                 call.block.line,
             )

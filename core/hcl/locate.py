@@ -23,11 +23,18 @@ def locate_resources(root: Path | str, *, cache: ParseCache | None = None) -> di
     root_path = Path(root).resolve()
     session = Session(root_path, cache or DEFAULT_CACHE, None)
     out: dict[str, tuple[str, int]] = {}
-    _walk(session, root_path, "", out, set())
+    _walk(session, root_path, "", (), out, set())
     return out
 
 
-def _walk(session: Session, directory: Path, prefix: str, out: dict[str, tuple[str, int]], chain: set[Path]) -> None:
+def _walk(
+    session: Session,
+    directory: Path,
+    prefix: str,
+    key_path: tuple[str, ...],
+    out: dict[str, tuple[str, int]],
+    chain: set[Path],
+) -> None:
     if directory in chain or len(chain) > 24:
         return
     chain = chain | {directory}
@@ -48,9 +55,11 @@ def _walk(session: Session, directory: Path, prefix: str, out: dict[str, tuple[s
                     modules.append((block.labels[0], literal_string(src.expr) if src else None))
         for name, source in modules:
             if source and source.replace("\\", "/").startswith(("./", "../")):
-                child = (directory / source).resolve()
-                if child.is_dir():
-                    _walk(session, child, f"{prefix}module.{name}.", out, chain)
+                child: Path | None = (directory / source).resolve()
+            else:
+                child = session.installed_modules().get(".".join((*key_path, name)))
+            if child is not None and child.is_dir():
+                _walk(session, child, f"{prefix}module.{name}.", (*key_path, name), out, chain)
 
 
 def _scan_text(path: Path, shown: str, prefix: str, out: dict[str, tuple[str, int]], modules: list[tuple[str, str | None]]) -> None:

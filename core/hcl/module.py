@@ -272,6 +272,28 @@ class Session:
         self._configs: dict[Path, ModuleConfig] = {}
         self.root_instance: ModuleInstance | None = None
         self._provider_configs: dict[str, dict[str, Any]] = {}
+        self._installed: dict[str, Path] | None = None
+
+    def installed_modules(self) -> dict[str, Path]:
+        """Modules `terraform init` downloaded (.terraform/modules/modules.json): key -> directory.
+        Keys are module call names joined by dots ("vpc", "vpc.endpoints")."""
+        if self._installed is None:
+            self._installed = {}
+            manifest = self.root / ".terraform" / "modules" / "modules.json"
+            try:
+                entries = json.loads(manifest.read_text()).get("Modules", [])
+            except (OSError, ValueError, AttributeError):
+                entries = []
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and entry.get("Key") and isinstance(entry.get("Dir"), str):
+                    self._installed[str(entry["Key"])] = (self.root / entry["Dir"]).resolve()
+        return self._installed
+
+    def module_dir(self, parent: ModuleConfig, call: ModuleCallDecl, key_path: tuple[str, ...]) -> Path | None:
+        """Where a module call's source lives: a local path, or the copy `terraform init` made."""
+        if call.is_local:
+            return (parent.dir / str(call.source)).resolve()
+        return self.installed_modules().get(".".join((*key_path, call.name)))
 
     def provider_config(self, address: str) -> dict[str, Any]:
         """A root-module provider configuration ("aws", "aws.west") evaluated; {} if not declared."""
@@ -382,8 +404,10 @@ class ModuleInstance:
         depth: int = 0,
         sensitive_inputs: frozenset[str] | None = None,
         provider_map: dict[str, str] | None = None,
+        key_path: tuple[str, ...] = (),
     ) -> None:
         self.session = session
+        self.key_path = key_path  # module call names from the root, for the init manifest
         # Provider config addresses as this module names them -> root module provider addresses.
         self.provider_map = provider_map or {}
         self.sensitive_inputs = (
@@ -589,10 +613,13 @@ class ModuleInstance:
         result = self._guarded(("module", name), self._children, name, lambda: self._instantiate(call))
         return result
 
+    def child_dir(self, call: ModuleCallDecl) -> Path | None:
+        return self.session.module_dir(self.config, call, self.key_path)
+
     def _instantiate(self, call: ModuleCallDecl) -> Any:
-        if not call.is_local or self.depth > 24:
+        child_dir = self.child_dir(call)
+        if child_dir is None or self.depth > 24:
             return UNKNOWN
-        child_dir = (self.config.dir / str(call.source)).resolve()
         if not child_dir.is_dir():
             self.session.diag("module_not_evaluated", f"module {call.name}: source {call.source} not found", call.file, call.block.line)
             return UNKNOWN
@@ -612,6 +639,7 @@ class ModuleInstance:
                 self.depth + 1,
                 self._sensitive_arguments(call, config),
                 self._child_provider_map(call),
+                (*self.key_path, call.name),
             )
         return children
 
@@ -678,9 +706,9 @@ class ModuleInstance:
                     return True
             elif isinstance(node.obj, GetAttr) and isinstance(node.obj.obj, Variable) and node.obj.obj.name == "module":
                 call = self.config.module_calls.get(node.obj.name)
-                if call is not None and call.is_local:
-                    child_dir = (self.config.dir / str(call.source)).resolve()
-                    if child_dir.is_dir() and node.name in self.session.config_for(child_dir).sensitive_outputs:
+                child_dir = self.child_dir(call) if call is not None else None
+                if child_dir is not None and child_dir.is_dir():
+                    if node.name in self.session.config_for(child_dir).sensitive_outputs:
                         return True
         return False
 

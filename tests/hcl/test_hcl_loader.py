@@ -627,3 +627,38 @@ def test_an_evaluator_bug_costs_one_value_not_the_configuration(tmp_path: Path, 
     assert config.instances["aws_sqs_queue.q"].attributes == {"name": "q", "delay": UNKNOWN}
     (diag,) = [d for d in config.diagnostics if d.kind == "internal_error"]
     assert (diag.file, diag.line) == ("main.tf", 4) and "simulated bug" in diag.message
+
+
+def test_registry_modules_installed_by_terraform_init_are_evaluated(tmp_path: Path) -> None:
+    import json
+
+    write_tree(tmp_path, {
+        "main.tf": """
+            module "vpc" {
+              source  = "terraform-aws-modules/vpc/aws"
+              version = "5.0.0"
+              name    = "prod"
+            }
+            module "absent" { source = "git::https://example.com/x.git" }
+        """,
+        ".terraform/modules/vpc/main.tf": """
+            variable "name" {}
+            resource "aws_vpc" "this" { tags = { Name = var.name } }
+            module "flow" { source = "terraform-aws-modules/flow-log/aws" }
+        """,
+        ".terraform/modules/vpc.flow/main.tf": 'resource "aws_flow_log" "this" { log_destination_type = "s3" }\n',
+    })
+    manifest = {"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "vpc", "Source": "registry.terraform.io/terraform-aws-modules/vpc/aws", "Dir": ".terraform/modules/vpc"},
+        {"Key": "vpc.flow", "Source": "registry.terraform.io/x/flow-log/aws", "Dir": ".terraform/modules/vpc.flow"},
+    ]}
+    (tmp_path / ".terraform/modules/modules.json").write_text(json.dumps(manifest))
+    config = load_configuration(tmp_path, env={})
+    assert config.instances["module.vpc.aws_vpc.this"].attributes == {"tags": {"Name": "prod"}}
+    vpc = config.instances["module.vpc.aws_vpc.this"]
+    assert (vpc.file, vpc.line) == (".terraform/modules/vpc/main.tf", 2)
+    assert "module.vpc.module.flow.aws_flow_log.this" in config.instances
+    assert config.unevaluated_modules == {"module.absent": "git::https://example.com/x.git"}
+    located = locate_resources(tmp_path)
+    assert located["module.vpc.module.flow.aws_flow_log.this"] == (".terraform/modules/vpc.flow/main.tf", 1)
