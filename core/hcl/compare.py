@@ -103,9 +103,12 @@ def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_cont
             if not contains_unknown(code):
                 out.append(_changed(path, code, state))
             return
+        positional: list[Difference] = []
         for i, (c, s) in enumerate(zip(code, state, strict=True)):
-            for key, value in c.items():
-                _diff(f"{path}[{i}].{key}", value, s.get(key) if isinstance(s, dict) else None, out, block_context=True)
+            _diff_block(f"{path}[{i}]", c, s, positional)
+        if positional and _matches_in_any_order(code, state):
+            return  # set-typed blocks (security group rules...): the provider keeps its own order
+        out.extend(positional)
         return
     if isinstance(code, dict):
         state_map = state if isinstance(state, dict) else {}
@@ -121,6 +124,25 @@ def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_cont
         return
     if not _equal(code, state):
         out.append(_changed(path, code, state))
+
+
+def _diff_block(path: str, code: dict[str, Any], state: Any, out: list[Difference]) -> None:
+    for key, value in code.items():
+        _diff(f"{path}.{key}", value, state.get(key) if isinstance(state, dict) else None, out, block_context=True)
+
+
+def _matches_in_any_order(code: list[dict[str, Any]], state: list[Any]) -> bool:
+    unused = list(range(len(state)))
+    for c in code:
+        for j in unused:
+            probe: list[Difference] = []
+            _diff_block("", c, state[j], probe)
+            if not probe:
+                unused.remove(j)
+                break
+        else:
+            return False
+    return True
 
 
 def _changed(path: str, code: Any, state: Any) -> Difference:

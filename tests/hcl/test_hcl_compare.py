@@ -60,3 +60,12 @@ def test_sensitive_attributes_are_flagged() -> None:
     s = state("aws_x.y", {"password": "old"}, sensitive=frozenset({"password"}))
     (diff,) = compare_code_to_state({"aws_x.y": c}, [s])["aws_x.y"]
     assert diff.sensitive and diff.to_json()["expected"] == "(sensitive)"
+
+
+def test_set_typed_blocks_match_in_any_order() -> None:
+    c = code("aws_x.y", {"ingress": [{"from_port": 80}, {"from_port": 443}]})
+    same = state("aws_x.y", {"ingress": [{"from_port": 443, "self": False}, {"from_port": 80, "self": False}]})
+    assert compare_code_to_state({"aws_x.y": c}, [same]) == {}
+    changed = state("aws_x.y", {"ingress": [{"from_port": 443}, {"from_port": 22}]})
+    diffs = compare_code_to_state({"aws_x.y": c}, [changed])["aws_x.y"]
+    assert [(d.path, d.expected, d.actual) for d in diffs] == [("ingress[0].from_port", 80, 443), ("ingress[1].from_port", 443, 22)]
