@@ -179,6 +179,14 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
     unanswered = [p for p in paths if p not in calls.answered]
     commands.extend(Command(c.cli(), c.effect, "aws") for c in calls.calls)
     notes = list(calls.notes)
+    computed = sorted({p.split(".", 1)[0].split("[", 1)[0] for p in paths}
+                      & adopt_mod.COMPUTED_WHEN_UNSET.get(result.type, frozenset()))
+    if computed:
+        notes.append(
+            f"{', '.join(computed)} of {result.type} is computed when the code does not set it: then "
+            "`terraform apply` leaves the live value alone, and the resource that manages it (e.g. "
+            "aws_s3_bucket_versioning for a bucket's versioning) is the one to revert"
+        )
     if unanswered:
         notes.append("no AWS CLI equivalent generated for " + ", ".join(unanswered) + "; use the terraform command")
     return DirectionPlan(
