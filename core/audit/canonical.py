@@ -9,9 +9,11 @@ flagged at verify time (`parse_canonical` returns a reason).
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
+
+from driftdeck.core.audit.entry import schema_problem
 
 MAX_SAFE_INT = 2**53 - 1
 
@@ -80,7 +82,26 @@ def check_value(value: Any, path: str = "$") -> None:
         raise NonCanonicalError(f"{path}: not a canonical JSON value")
 
 
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+try:
+    from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - CPython always has the C encoder
+    c_make_encoder = None
+
+_dumps: Callable[[Any], str]
+if c_make_encoder is not None:
+    # The C encoder built once: JSONEncoder.encode rebuilds it on every call. Same arguments as
+    # json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False);
+    # no cycle markers, since entries are trees (a cycle fails with RecursionError instead).
+    _encoder = c_make_encoder(None, _not_json, encode_basestring, None, ":", ",", True, False, False)
+
+    def _dumps(value: Any) -> str:
+        return "".join(_encoder(value, 0))
+else:  # pragma: no cover
+    _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def dumps_checked(value: Any) -> str:
@@ -159,8 +180,10 @@ def parse_canonical(line: bytes) -> tuple[Any, str | None]:
     return value, None
 
 
-_fast_decoder = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_constant)
-_BIG_INT = re.compile(r"[:\[,]-?\d{16}")
+_fast_decoder = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_constant).decode
+# Digits folded to "9": a run of 16 is the only way an integer beyond 2^53 - 1 can appear.
+_DIGITS = bytes.maketrans(b"012345678", b"999999999")
+_SIXTEEN = b"9" * 16
 
 
 def parse_entry(line: bytes) -> dict[str, Any] | None:
@@ -171,16 +194,13 @@ def parse_entry(line: bytes) -> dict[str, Any] | None:
     """
     try:
         text = line.decode("utf-8")
-        value = _fast_decoder.decode(text)
+        value = _fast_decoder(text)
     except (UnicodeDecodeError, _Reject, ValueError):
         return None
     if type(value) is not dict or _dumps(value) != text:
         return None
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         return None
-    # Integers parse natively here; only lines with a 16+ digit run need the exact range check.
-    if _BIG_INT.search(text) and not _valid(value):
+    if _SIXTEEN in line.translate(_DIGITS) and not _valid(value):
         return None
-    from driftdeck.core.audit.entry import schema_problem
-
     return value if schema_problem(value) is None else None

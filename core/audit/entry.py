@@ -38,7 +38,7 @@ DURABLE_KINDS = frozenset({"remediation.planned", "remediation.applied", "config
 SUBJECT_KEYS = ("tool", "workspace", "address", "provider_id", "resource_type")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """A parsed audit entry. `hash` is the hex entry hash; blobs are resolved by `AuditLog.get`."""
 

@@ -49,6 +49,7 @@ from driftdeck.core.audit.note import Signer, sign_checkpoint
 from driftdeck.core.errors import InputError
 
 _ABSENT: Any = object()
+_SUBJECT_KEYS = frozenset(SUBJECT_KEYS)
 _BUFFER_LINES = 256
 
 
@@ -352,29 +353,62 @@ class AuditLog:
             pending, self._pending_recovery = self._pending_recovery, None
             self.recovered.append(self._write_entry("audit.recovered", subject={}, data=pending))
         seq = self._next_seq
-        if self._seg_path is None or self._segment_full():
+        if self._seg_path is None or seq - self._seg_first >= self.config.segment_entries:
             self._rotate(seq)
         full_subject: dict[str, str | None] = {"tool": self.tool, "workspace": self._workspace_text}
         for key, item in subject.items():
-            if key not in SUBJECT_KEYS:
+            if key not in _SUBJECT_KEYS:
                 raise ValueError(f"subject key {key!r} is not one of {SUBJECT_KEYS}")
             if item is not None and type(item) is not str:
                 raise ValueError(f"subject {key!r} must be a string")
             full_subject[key] = item
         # Only caller-supplied parts need the (costly) value walk; the rest is built here.
         check_value(data, "data")
-        if actor is not None:
+        if actor is None:
+            actor = self.actor
+            own_actor = True
+        else:
             check_value(actor, "actor")
+            own_actor = False
+        prev = self._prev
         value: dict[str, Any] = {
             "v": FORMAT_VERSION,
             "seq": seq,
             "ts": self._clock.now(),
             "kind": kind,
-            "actor": actor if actor is not None else self.actor,
+            "actor": actor,
             "subject": full_subject,
             "data": data,
-            "prev": self._prev,
+            "prev": prev,
         }
+        plain = before is _ABSENT or before is None
+        if not plain or not (after is _ABSENT or after is None):
+            self._attach_documents(value, before, after)
+            plain = False
+        try:
+            line = self._encode(value, own_actor and plain).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
+        digest = entry_hash(line)
+        self._buffer.append(line + b"\n")
+        if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
+            self._write_buffer()
+        self._frontier.append(digest)
+        self._prev = hx = digest.hex()
+        self._next_seq = seq + 1
+        self._last_kind = kind
+        self._unsynced += 1
+        self._since_checkpoint += 1
+        self._last_append = time.monotonic()
+        if plain:
+            return Entry(seq, value["ts"], kind, actor, full_subject, data, prev, hx, None, None, None, None,
+                         self._seg_path.name if self._seg_path else None, None, value)
+        return Entry(seq, value["ts"], kind, actor, full_subject, data, prev, hx, value.get("before"),
+                     value.get("after"), value.get("before_ref"), value.get("after_ref"),
+                     self._seg_path.name if self._seg_path else None, None, value)
+
+    def _attach_documents(self, value: dict[str, Any], before: Any, after: Any) -> None:
+        """before/after inline when small, else as content-addressed blobs referenced by hash."""
         for name, doc in (("before", before), ("after", after)):
             if doc is _ABSENT or doc is None:
                 continue
@@ -384,24 +418,6 @@ class AuditLog:
                 value[f"{name}_ref"] = {"blake3": address, "bytes": len(body)}
             else:
                 value[name] = doc
-        try:
-            line = self._encode(value, actor is None).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
-        digest = entry_hash(line)
-        self._buffer.append(line + b"\n")
-        if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
-            self._write_buffer()
-        self._frontier.append(digest)
-        self._prev = digest.hex()
-        self._next_seq = seq + 1
-        self._last_kind = kind
-        self._unsynced += 1
-        self._since_checkpoint += 1
-        self._last_append = time.monotonic()
-        return Entry(seq, value["ts"], kind, value["actor"], full_subject, data, value["prev"], self._prev,
-                     value.get("before"), value.get("after"), value.get("before_ref"), value.get("after_ref"),
-                     self._seg_path.name if self._seg_path else None, None, value)
 
     def _encode(self, value: dict[str, Any], default_actor: bool) -> str:
         """Canonical text of an entry, assembled from canonical parts in sorted key order.
@@ -409,8 +425,7 @@ class AuditLog:
         Same bytes as `canonical_text(value)` (the verifier re-canonicalises every line and the
         tests compare the two); the log's own actor is encoded once, not per entry.
         """
-        if not default_actor or value.get("before") is not None or value.get("after") is not None \
-                or "before_ref" in value or "after_ref" in value:
+        if not default_actor:
             return dumps_checked(value)
         if self._actor_text is None:
             self._actor_text = dumps_checked(self.actor)

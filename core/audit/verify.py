@@ -216,7 +216,7 @@ class Verifier:
         expect_prev = (first_prev or "").encode()
         next_seq = 0
         seq_text = b"0,"
-        ring: deque[tuple[str, int, str, int, str]] = deque(maxlen=RECENT)
+        ring: deque[tuple[str, int, str, int, bytes]] = deque(maxlen=RECENT)
         idx = 0
         last_loc: tuple[str, int] | None = None
         tag = ENTRY_TAG
@@ -250,7 +250,7 @@ class Verifier:
                                     roots[frontier.size] = frontier.root()
                                     locs[frontier.size] = (segment, number)
                                 self._entry_checks(value, segment, number)  # type: ignore[arg-type]
-                            ring.append((segment, number, hx, next_seq, expect_prev.decode()))
+                            ring.append((segment, number, hx, next_seq, expect_prev))
                             expect_prev = hx.encode()
                             next_seq += 1
                             seq_text = b"%d," % next_seq
@@ -258,7 +258,8 @@ class Verifier:
                             continue
                         # Leave the fast path for good: the chain checker takes over from here.
                         fast = False
-                        chain.resume(list(ring), idx - len(ring), from_start=len(ring) < RECENT)
+                        chain.resume([(a, b, c, d, e.decode()) for a, b, c, d, e in ring], idx - len(ring),
+                                     from_start=len(ring) < RECENT)
                     rec = Rec(idx, segment, number, digest.hex(), None, None)
                     if hash_only:
                         peeked = layout.peek(line)
@@ -289,7 +290,8 @@ class Verifier:
             if number:
                 last_loc = (segment, number)
         if fast:
-            chain.resume(list(ring), idx - len(ring), from_start=len(ring) < RECENT)
+            chain.resume([(a, b, c, d, e.decode()) for a, b, c, d, e in ring], idx - len(ring),
+                         from_start=len(ring) < RECENT)
         chain.finish()
         res.entries = idx
         return roots, locs, chain, last_loc

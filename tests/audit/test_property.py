@@ -93,3 +93,24 @@ def test_random_mutations_are_found_where_they_happened(case) -> None:  # type: 
         assert first.seq is not None
         end = first.seq_end if first.seq_end is not None else first.seq
         assert first.seq <= hi and end >= lo, (kind, lo, hi, [str(f) for f in result.findings])
+
+
+json_value = st.recursive(
+    json_leaf,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_value)
+def test_canonical_encoder_is_json_dumps_with_jcs_settings(value) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from driftdeck.core.audit.canonical import _dumps, parse_canonical
+
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert _dumps(value) == expected
+    if unicodedata.is_normalized("NFC", expected):
+        parsed, reason = parse_canonical(expected.encode("utf-8", "surrogatepass"))
+        assert reason is None and parsed == value
