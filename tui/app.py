@@ -182,7 +182,7 @@ class DriftdeckApp(App[int]):
             self.scan_now()
         self._ticks += 1
         if self._ticks % AUDIT_REFRESH_TICKS == 0:
-            self.load_audit()  # other processes may have appended (a CLI scan, another TUI)
+            self.load_audit(only_if_new=True)  # other processes may have appended (a CLI scan, another TUI)
         self._render_poll()
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
@@ -308,24 +308,38 @@ class DriftdeckApp(App[int]):
             return None
         return result.address or result.id
 
+    def load_audit(self, *, only_if_new: bool = False) -> None:
+        """Reload the panel's events (newest first) for the current scope, in a thread.
+
+        `only_if_new`: skip the read when the log's head has not moved (the periodic check for
+        appends by other processes costs one tail read then).
+        """
+        scope = self.audit_scope
+        unchanged_scope = scope == self.query_one(AuditPanel).scope
+        known = self._audit_head if (only_if_new and unchanged_scope) else None
+        self._read_audit(scope, known)
+
     @work(thread=True, exclusive=True, group="audit-read", exit_on_error=False)
-    def load_audit(self, scope: str | None | bool = False) -> None:
-        """Reload the panel's event list (newest first) for the current scope."""
-        wanted = self.audit_scope if scope is False else scope
+    def _read_audit(self, scope: str | None, known_head: int | None) -> None:
         try:
             head = self.feed.head()
-            events = self.feed.events(resource=wanted if isinstance(wanted, str) else None, limit=AUDIT_EVENTS_SHOWN)
+            if known_head is not None and head == known_head:
+                return
+            events = self.feed.events(resource=scope, limit=AUDIT_EVENTS_SHOWN)
         except Exception as exc:  # noqa: BLE001 - a broken log must not take the dashboard down
             self.post_message(msg.AuditFailed(f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(msg.AuditLoaded(events, wanted if isinstance(wanted, str) else None, head))
+        self.post_message(msg.AuditLoaded(events, scope, head))
 
     @while_mounted
     def on_audit_loaded(self, message: msg.AuditLoaded) -> None:
         if message.scope != self.audit_scope:
             return  # the selection moved on while this was loading
+        moved = message.head != self._audit_head
         self._audit_head = message.head
         self.query_one(AuditPanel).set_events(message.events, message.scope)
+        if moved and self.chain.state != "tampered":
+            self.check_chain(explicit=False)  # incremental: only the new entries are checked
 
     def on_audit_changed(self, _message: msg.AuditChanged) -> None:
         self.load_audit()

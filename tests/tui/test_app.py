@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
-from tui_helpers import make_app, run_async, settle
+from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.model import Status
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
@@ -74,8 +74,7 @@ async def test_big_estate_loads_leaves_lazily(tmp_path: Path) -> None:
         group = tree.group_node(("terraform.tfstate", "(root module)", "aws_type_00"))
         assert group is not None and not group.is_expanded
         group.expand()
-        await pilot.pause()
-        assert tree.leaf_node("aws_type_00.r00000") is not None
+        await wait_for(pilot, lambda: tree.leaf_node("aws_type_00.r00000") is not None)
         assert len(group.children) == 200
 
 
@@ -93,25 +92,24 @@ async def test_filter_box_and_drifted_only_toggle(tmp_path: Path) -> None:
         await pilot.press("slash")
         assert app.query_one("#filter", Input).has_focus
         await pilot.press(*"type:sqs")
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(shown()) == 2)
         assert shown() == {"module.queues.aws_sqs_queue.orders", "module.queues.aws_sqs_queue.orders_dlq"}
         await pilot.press("enter")
         assert tree.has_focus
         # `!` inverts a term.
         app.query_one("#filter", Input).value = "!type:sqs"
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(shown()) == 11)
         assert "module.queues.aws_sqs_queue.orders" not in shown() and len(shown()) == 11
         app.query_one("#filter", Input).value = ""
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(shown()) == 13)
         await pilot.press("d")
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(shown()) == 4)
         assert shown() == {
             "aws_s3_bucket.assets", SG, "module.queues.aws_sqs_queue.orders_dlq", "aws_s3_bucket:acme-shadow-exports",
         }
         assert "drifted only" in str(app.query_one("#pollbar").render())
         await pilot.press("d")
-        await pilot.pause()
-        assert len(shown()) == 13
+        await wait_for(pilot, lambda: len(shown()) == 13)
 
 
 def _seeded_feed() -> MemoryFeed:
@@ -237,13 +235,17 @@ async def test_help_lists_binding_ids_and_raw_view_toggles(tmp_path: Path) -> No
         app.query_one(ResourceTree).select_key(SG)
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
         detail = app.query_one(DetailPane)
+        await wait_for(pilot, lambda: detail.show_raw)
+        await pilot.pause()
         assert detail.show_raw and app.query_one("#detail-raw").display
         assert '"to_port": 22' in str(app.query_one("#raw-live").render())
         await pilot.press("escape")
-        assert not detail.show_raw
+        await wait_for(pilot, lambda: not detail.show_raw)
         await pilot.press("question_mark")
+        from driftdeck.tui.screens.help import HelpScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause()
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         for ident in ("rescan", "pause", "verify", "drifted_only", "filter", "quit"):
@@ -303,3 +305,50 @@ async def test_real_watchfiles_watcher_sees_a_tf_edit(tmp_path: Path) -> None:
             await asyncio.sleep(0.1)
         changed = [e for e in feed.events() if e.kind == "config.changed"]
         assert len(changed) == 1 and '+  name = "renamed"' in changed[0].data["diff"]
+
+
+@run_async
+async def test_command_palette_offers_the_app_actions(tmp_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(tmp_path, [drifted_estate()])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Rescan now", "Pause / resume polling", "Verify audit chain", "Show only drifted resources"} <= titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        rescan = next(c for c in app.get_system_commands(app.screen) if c.title == "Rescan now")
+        calls = app.scanner.calls  # type: ignore[attr-defined]
+        rescan.callback()
+        await settle(app, pilot)
+        assert app.scanner.calls == calls + 1  # type: ignore[attr-defined]
+
+
+@run_async
+async def test_pause_stops_interval_polling(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    now = {"t": datetime(2026, 1, 1, 12, 0, 0)}
+    app = make_app(tmp_path, [drifted_estate()], poll_interval=30, clock=lambda: now["t"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        calls = app.scanner.calls  # type: ignore[attr-defined]
+        assert "next 12:00:30" in str(app.query_one("#pollbar").render())
+        now["t"] += timedelta(seconds=31)
+        app._tick()
+        await settle(app, pilot)
+        assert app.scanner.calls == calls + 1  # type: ignore[attr-defined]
+        await pilot.press("s")
+        now["t"] += timedelta(seconds=120)
+        app._tick()
+        await settle(app, pilot)
+        assert app.scanner.calls == calls + 1  # type: ignore[attr-defined]
+        assert "PAUSED" in str(app.query_one("#pollbar").render())
+        await pilot.press("s")
+        now["t"] += timedelta(seconds=31)
+        app._tick()
+        await settle(app, pilot)
+        assert app.scanner.calls == calls + 2  # type: ignore[attr-defined]

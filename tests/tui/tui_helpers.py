@@ -65,3 +65,12 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Non
         asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 200) -> None:
+    """Let the app run until `predicate()` holds (a state to reach, not a time limit to assert)."""
+    for _ in range(rounds):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")

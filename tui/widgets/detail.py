@@ -6,25 +6,37 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich import box
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.tui.sourcemap import locate
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
-MAX_CELL = 60
+MAX_LINES = 14
 
 
-def _short(value: Any) -> str:
+def _cell(value: Any) -> str:
+    """A difference's value for the table: scalars as they are, documents as compact indented JSON."""
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    if isinstance(value, str):
+        return value
+    compact = {k: json.dumps(v, default=str) for k, v in value.items()} if isinstance(value, dict) else {}
+    if compact and all(len(v) <= 40 for v in compact.values()):
+        # A block (a security group rule...): one short line per set field.
+        lines = [f"{k}: {v}" for k, v in sorted(compact.items()) if v not in ("[]", '""', "null")]
+    else:
+        lines = json.dumps(value, indent=1, sort_keys=True, default=str).splitlines()
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 1], f"… {len(lines) - MAX_LINES + 1} more lines (y for raw JSON)"]
+    return "\n".join(lines)
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -43,16 +55,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static("Select a resource in the tree.", id="detail-head")
         yield Static("", id="detail-identity")
         yield Static("", id="detail-attribution")
-        yield DataTable(id="detail-diffs", cursor_type="row", zebra_stripes=True, show_cursor=False)
+        yield Static("", id="detail-diffs")
         with Horizontal(id="detail-raw"):
             yield Static("", id="raw-state", classes="raw")
             yield Static("", id="raw-live", classes="raw")
 
     def on_mount(self) -> None:
-        table = self.query_one("#detail-diffs", DataTable)
-        table.add_columns("attribute", "expected (state)", "actual (live)", "change")
         self.query_one("#detail-raw").display = False
-        table.display = False
+        self.query_one("#detail-diffs").display = False
 
     def show(self, result: ResourceResult | None, *, force: bool = False) -> None:
         """Render `result` (None: nothing selected); a poll that leaves it unchanged costs nothing."""
@@ -63,7 +73,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         head = self.query_one("#detail-head", Static)
         identity = self.query_one("#detail-identity", Static)
         attribution = self.query_one("#detail-attribution", Static)
-        table = self.query_one("#detail-diffs", DataTable)
+        table = self.query_one("#detail-diffs", Static)
         if result is None:
             head.update("Select a resource in the tree.")
             identity.update("")
@@ -74,17 +84,28 @@ class DetailPane(VerticalScroll, can_focus=True):
         head.update(self._headline(result))
         identity.update(self._identity(result))
         attribution.update(self._attribution(result))
-        table.clear()
-        for d in result.differences:
-            expected = "(sensitive)" if d.sensitive else _short(d.expected)
-            actual = "(sensitive)" if d.sensitive else _short(d.actual)
-            table.add_row(d.path, expected, actual, d.change.value)
+        table.update(self._differences(result))
         table.display = bool(result.differences) and not self.show_raw
         self._render_raw()
 
     def watch_show_raw(self, _value: bool) -> None:
         if self.result is not None:
             self.show(self.result, force=True)
+
+    def _differences(self, r: ResourceResult) -> Table:
+        """Path, expected, actual: wrapped, with documents pretty-printed rather than cut off."""
+        table = Table(expand=True, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("attribute", style="bold", ratio=2, overflow="fold")
+        table.add_column("expected (state)", ratio=3, overflow="fold")
+        table.add_column("actual (live)", ratio=3, overflow="fold")
+        table.add_column("", width=7)
+        added = self.get_component_rich_style("status--in_sync", partial=True)
+        removed = self.get_component_rich_style("status--missing", partial=True)
+        for d in r.differences:
+            expected = "(sensitive)" if d.sensitive else _cell(d.expected)
+            actual = "(sensitive)" if d.sensitive else _cell(d.actual)
+            table.add_row(d.path, Text(expected, style=removed), Text(actual, style=added), d.change.value)
+        return table
 
     def _headline(self, r: ResourceResult) -> Text:
         status = r.status

@@ -108,6 +108,10 @@ class ResourceTree(Tree[NodeData]):
         self._built_once = False
         self.structure_updates = 0  # how many times nodes were added/removed (tests assert on it)
 
+    def on_mount(self) -> None:
+        # Never an empty pane: say what is happening until the first scan arrives.
+        self._placeholder: TreeNode[NodeData] | None = self.root.add_leaf(Text("scanning…", style="italic"))
+
     # ----- public API -------------------------------------------------------------------------
     @property
     def selected_key(self) -> str | None:
@@ -124,6 +128,10 @@ class ResourceTree(Tree[NodeData]):
         drifted_only: bool | None = None,
     ) -> None:
         """Mirror `results` (keyed by ResourceResult.key), applying the filter and the drifted-only toggle."""
+        placeholder = getattr(self, "_placeholder", None)
+        if placeholder is not None:
+            self._placeholder = None
+            placeholder.remove()
         previous_keys = self.results.keys()
         view_changed = (filter is not None and filter != self.filter) or (
             drifted_only is not None and drifted_only != self.drifted_only
