@@ -176,6 +176,21 @@ def _value(value: Any) -> str:
     return f"`{text}`" if len(text) <= 120 else f"`{text[:117]}...`"
 
 
+def document_json(doc: PlanDocument, plans: list[ResourcePlan]) -> dict[str, Any]:
+    """The plan for machines (`driftdeck plan --format json`), schema `driftdeck.plan/v1`."""
+    return {
+        "schema": "driftdeck.plan/v1",
+        "name": doc.name,
+        "blake3": doc.blake3,
+        "markdown_path": str(doc.markdown_path) if doc.markdown_path else None,
+        "patch_path": str(doc.patch_path) if doc.patch_path else None,
+        "resources": [
+            {**drift_summary(p.resource), "address": p.resource.address, "directions": [d.to_json() for d in p.directions]}
+            for p in plans
+        ],
+    }
+
+
 def drift_summary(result: ResourceResult) -> dict[str, Any]:
     """The drift a plan answers, as recorded in the audit event (values only when not sensitive)."""
     return {

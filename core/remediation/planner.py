@@ -236,6 +236,8 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
             Command(f"git apply {PATCH_PLACEHOLDER}", "apply the patch to the working tree", "shell"),
             Command(_tf(result, options, f"plan -target={shlex.quote(result.address or '')}"),
                     "check: Terraform should now report no change for this resource", "terraform"),
+            Command(_tf(result, options, f"apply -refresh-only -target={shlex.quote(result.address or '')}"),
+                    "record the live values in state (changes nothing in AWS), so code, state and live agree", "terraform"),
         ]
     return plan
 

@@ -3,6 +3,7 @@ the remediation.planned audit event, import plans for unmanaged resources, exit 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import blake3
@@ -63,6 +64,16 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # a direction that does not apply to a changed resource
     assert main(["plan", "aws_sqs_queue.jobs", "--direction", "import", str(root), "--no-audit"]) == 1
     assert main(["plan", "aws_sqs_*", "--direction", "adopt", str(root), "--no-audit"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "aws_sqs_queue.jobs", "--format", "json", str(root), "--no-audit"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "driftdeck.plan/v1" and doc["audit_seq"] is None
+    (queue,) = doc["resources"]
+    assert queue["address"] == "aws_sqs_queue.jobs" and queue["status"] == "changed"
+    revert, adopt = queue["directions"]
+    assert revert["direction"] == "revert" and revert["safe_to_apply"] is True
+    assert revert["aws_calls"][0]["params"]["Attributes"] == {"VisibilityTimeout": "30"}
+    assert adopt["validated"] is True and "+  visibility_timeout_seconds = 120" in adopt["patch"]
     with pytest.raises(SystemExit) as exc:
         main(["plan", "--direction", "sideways", str(root)])
     assert exc.value.code == 2

@@ -12,6 +12,7 @@ unknown, or the direction does not apply to them), 2 bad input.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ from driftdeck.core.remediation import (
     render_document,
     save_document,
 )
+from driftdeck.core.remediation.document import document_json
 from driftdeck.core.remediation.model import CLI_DIRECTIONS
 from driftdeck.core.scan import ScanOptions, run_scan
 
@@ -61,6 +63,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--path", help="IaC folder or state file (alternative to a trailing PATH)")
     parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
     parser.add_argument("--stdout", action="store_true", help="also print the Markdown plan")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: print the plan as driftdeck.plan/v1 JSON instead of the summary lines")
     parser.add_argument("--no-audit", action="store_true", help="do not append remediation.planned to the audit log")
     parser.set_defaults(func=run)
     parser.__class__ = _IntermixedParser
@@ -130,18 +134,25 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.output) if args.output else default_output_dir(path)
     doc = render_document(plans, directions=directions, plans_dir=_shown_dir(out_dir, path))
     save_document(doc, out_dir)
+    seq: int | None = None
+    if not args.no_audit:
+        try:
+            seq = record_planned(path, doc, plans)
+        except Exception as exc:  # noqa: BLE001 - the plan stands; the operator must know the event is missing
+            print(f"driftdeck: warning: could not record remediation.planned in the audit log: {exc}", file=sys.stderr)
+    if args.format == "json":
+        out = document_json(doc, plans)
+        out["audit_seq"] = seq
+        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        return 1 if missed else 0
     print(f"plan: {doc.markdown_path}")
     if doc.patch_path:
         print(f"patch: {doc.patch_path}")
     print(f"blake3: {doc.blake3}")
     for p in plans:
         print(f"  {p.key}: {', '.join(d.direction.value for d in p.directions)}")
+    if seq is not None:
+        print(f"audit: remediation.planned seq {seq}")
     if args.stdout:
         sys.stdout.write(doc.markdown)
-    if not args.no_audit:
-        try:
-            seq = record_planned(path, doc, plans)
-            print(f"audit: remediation.planned seq {seq}")
-        except Exception as exc:  # noqa: BLE001 - the plan stands; the operator must know the event is missing
-            print(f"driftdeck: warning: could not record remediation.planned in the audit log: {exc}", file=sys.stderr)
     return 1 if missed else 0
