@@ -376,18 +376,21 @@ def render_template(ctx: Any, text: str, variables: dict[str, Any]) -> Any:
     return evaluate(expr, scope)
 
 
-def overlay(state: Any, code: Any) -> Any:
-    """A resource as seen by references: state values, replaced by what the code sets; nested
-    blocks merge element-wise so computed attributes inside them stay reachable."""
-    if isinstance(code, dict):
-        base = state if isinstance(state, dict) else {}
-        merged = OpenObject(base)
-        for k, v in code.items():
-            merged[k] = overlay(base.get(k), v)
-        return merged
-    if isinstance(code, list) and isinstance(state, list) and len(code) == len(state):
-        return [overlay(s, c) for s, c in zip(state, code, strict=True)]
-    if isinstance(code, list) and any(isinstance(c, dict) for c in code):
+def overlay(state: Any, code: dict[str, Any]) -> OpenObject:
+    """A resource (or nested block) as seen by references: state values, replaced by what the
+    code sets. Nested blocks merge element-wise so computed attributes inside them stay
+    reachable; map arguments (tags...) are the code's alone."""
+    base = state if isinstance(state, dict) else {}
+    merged = OpenObject(base)
+    for key, value in code.items():
+        merged[key] = _overlay_value(base.get(key), value)
+    return merged
+
+
+def _overlay_value(state: Any, code: Any) -> Any:
+    if isinstance(code, list) and code and all(isinstance(c, dict) for c in code):
+        if isinstance(state, list) and len(state) == len(code):
+            return [overlay(s, c) for s, c in zip(state, code, strict=True)]
         return [overlay(None, c) for c in code]
     return code
 

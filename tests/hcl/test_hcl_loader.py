@@ -662,3 +662,21 @@ def test_registry_modules_installed_by_terraform_init_are_evaluated(tmp_path: Pa
     assert config.unevaluated_modules == {"module.absent": "git::https://example.com/x.git"}
     located = locate_resources(tmp_path)
     assert located["module.vpc.module.flow.aws_flow_log.this"] == (".terraform/modules/vpc.flow/main.tf", 1)
+
+
+def test_references_see_code_maps_whole_and_state_inside_blocks(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": """
+        resource "aws_s3_bucket" "b" {
+          bucket = "b"
+          tags   = { Env = "prod" }
+          versioning { enabled = true }
+        }
+        resource "aws_ssm_parameter" "p" {
+          name  = "p"
+          value = jsonencode([aws_s3_bucket.b.tags, aws_s3_bucket.b.versioning[0].mfa_delete])
+        }
+    """})
+    state = {"aws_s3_bucket.b": {"bucket": "b", "tags": {"Env": "prod"},
+                                 "versioning": [{"enabled": True, "mfa_delete": False}]}}
+    value = load_configuration(tmp_path, env={}, state_lookup=state).instances["aws_ssm_parameter.p"].attributes["value"]
+    assert value == '[{"Env":"prod"},false]'

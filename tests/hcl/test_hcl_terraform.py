@@ -192,13 +192,25 @@ def test_code_matches_terraform_state_then_pending_edit(tf_env: dict[str, str], 
     assert param["description"] == f"queue {state['aws_sqs_queue.q[0]']['url']}"
     assert compare_code_to_state(with_state.instances, _desired(state)) == {}
 
-    # An edit that is not applied yet is pending ...
+    # Edits that are not applied yet are pending: a changed argument, a new count instance, a
+    # for_each key removed ...
     main = tmp_path / "main.tf"
-    main.write_text(main.read_text().replace("delay_seconds = count.index * 5", "delay_seconds = count.index * 7"))
-    pending = compare_code_to_state(load_configuration(tmp_path, env={}, state_lookup=state).instances, _desired(state))
-    assert list(pending) == ["aws_sqs_queue.q[1]"]
+    edited = (
+        main.read_text()
+        .replace("delay_seconds = count.index * 5", "delay_seconds = count.index * 7")
+        .replace('default = ["alpha", "beta"]', 'default = ["alpha", "beta", "gamma"]')
+        .replace('billing = { display = "Billing" }', "")
+    )
+    main.write_text(edited)
+    config = load_configuration(tmp_path, env={}, state_lookup=state)
+    pending = compare_code_to_state(config.instances, _desired(state), undecidable=config.is_undecidable)
+    assert sorted(pending) == ["aws_sns_topic.t[\"billing\"]", "aws_sqs_queue.q[1]", "aws_sqs_queue.q[2]"]
     (diff,) = pending["aws_sqs_queue.q[1]"]
     assert (diff.path, diff.expected, diff.actual, diff.side) == ("delay_seconds", 7, 5, "code")
+    (added,) = pending["aws_sqs_queue.q[2]"]
+    assert added.change.value == "added" and added.expected["name"] == "dd-default-gamma"
+    (removed,) = pending['aws_sns_topic.t["billing"]']
+    assert removed.change.value == "removed"
 
     # ... and gone once applied.
     _terraform(env, tmp_path, "apply", "-auto-approve", "-input=false", "-no-color", "-refresh=false")
