@@ -87,6 +87,7 @@ class AuditLog:
         self.log_dir = log_dir
         self.workspace = workspace
         self._workspace_text = str(workspace)
+        self._subject_texts: dict[tuple[tuple[str, Any], ...], str] = {}
         self.config = config
         self.anchor = anchor
         self.actor = actor
@@ -429,8 +430,15 @@ class AuditLog:
             return dumps_checked(value)
         if self._actor_text is None:
             self._actor_text = dumps_checked(self.actor)
+        key = tuple(value["subject"].items())
+        subject_text = self._subject_texts.get(key)
+        if subject_text is None:
+            subject_text = _dumps(value["subject"])
+            if len(self._subject_texts) >= 4096:
+                self._subject_texts.clear()  # bounded: a long session touching many resources
+            self._subject_texts[key] = subject_text
         text = (f'{{"actor":{self._actor_text},"data":{_dumps(value["data"])},"kind":"{value["kind"]}",'
-                f'"prev":"{value["prev"]}","seq":{value["seq"]},"subject":{_dumps(value["subject"])},'
+                f'"prev":"{value["prev"]}","seq":{value["seq"]},"subject":{subject_text},'
                 f'"ts":"{value["ts"]}","v":{FORMAT_VERSION}}}')
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
             raise NonCanonicalError("text is not in Unicode NFC form; normalise it before logging")

@@ -217,6 +217,7 @@ class Verifier:
         next_seq = 0
         seq_text = b"0,"
         ring: deque[tuple[str, int, str, int, bytes]] = deque(maxlen=RECENT)
+        ring_append = ring.append
         idx = 0
         last_loc: tuple[str, int] | None = None
         tag = ENTRY_TAG
@@ -233,6 +234,18 @@ class Verifier:
                         self._find("TORN_TAIL", f"final line has no newline ({len(line)} bytes, an interrupted "
                                    "write); run `driftdeck audit recover`", segment, number, idx)
                         continue
+                    if fast and hash_only and complete:
+                        # Tightest loop: chain links only, no parsing, no Merkle.
+                        hx = blake3(tag + line).hexdigest()
+                        i = line.rfind(b'"prev":"')
+                        if (i >= 0 and line[i + 8 : i + 72] == expect_prev and line[i + 72 : i + 80] == b'","seq":'
+                                and line.startswith(seq_text, i + 80)):
+                            ring_append((segment, number, hx, next_seq, expect_prev))
+                            expect_prev = hx.encode()
+                            next_seq += 1
+                            seq_text = b"%d," % next_seq
+                            idx += 1
+                            continue
                     digest = blake3(tag + line).digest()
                     if fast:
                         i = line.rfind(b'"prev":"')
