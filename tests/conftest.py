@@ -10,10 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-CORPORA = SHARED / "corpora"
+from repo_paths import CORPORA, REPO, SHARED  # noqa: F401 - re-exported for older imports
 
 
 def _free_port() -> int:

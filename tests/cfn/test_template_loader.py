@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA
+from repo_paths import CORPORA
 
 from driftdeck.core.cfn.parameters import load_parameters_file
 from driftdeck.core.cfn.template import load_template, parse_template

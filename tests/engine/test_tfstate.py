@@ -7,7 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import CORPORA
+from repo_paths import CORPORA
 
 from driftdeck.core.errors import InputError
 from driftdeck.core.tfstate import (
