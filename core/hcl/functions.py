@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -112,7 +113,9 @@ def _concat(*lists: Any) -> Any:
 
 @_register("length", deep=False)
 def _length(value: Any) -> Any:
-    if isinstance(value, (list, dict, str)):
+    if isinstance(value, str):
+        return len(graphemes(value))
+    if isinstance(value, (list, dict)):
         return len(value)
     raise EvalError(f"length: cannot take the length of {type_name(value)}")
 
@@ -549,9 +552,44 @@ def _regexall(pattern: Any, text: Any) -> Any:
     return out
 
 
+def _extends_cluster(ch: str, previous: str) -> bool:
+    code = ord(ch)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # emoji skin tones
+        or code == 0x200D  # zero-width joiner
+        or previous == "\u200d"
+        or 0xE0020 <= code <= 0xE007F  # tag characters (flag sequences)
+    )
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters, as Terraform's length() and substr() count them (an
+    approximation of Unicode grapheme clusters: combining marks, emoji modifiers and ZWJ
+    sequences, regional-indicator pairs, CRLF)."""
+    out: list[str] = []
+    for ch in text:
+        if out and (
+            _extends_cluster(ch, out[-1][-1])
+            or (ch == "\n" and out[-1] == "\r")
+            or (_is_regional(ch) and len(out[-1]) == 1 and _is_regional(out[-1]))
+        ):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _is_regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
 _simple_string_functions: dict[str, Callable[[str], Any]] = {
-    "lower": str.lower,
-    "upper": str.upper,
+    # Go's simple case mapping: one character stays one character ("ß" has no upper case).
+    "lower": lambda s: "".join(c.lower() if len(c.lower()) == 1 else c for c in s),
+    "upper": lambda s: "".join(c.upper() if len(c.upper()) == 1 else c for c in s),
     "trimspace": str.strip,
     "chomp": lambda s: re.sub(r"(\r\n|\n|\r)+\Z", "", s),
     "title": lambda s: re.sub(r"\b\w", lambda m: m.group(0).upper(), s),
@@ -581,10 +619,10 @@ for _name, _fn in _simple_string_functions.items():
 
 @_register("substr")
 def _substr(text: Any, offset: Any, length: Any) -> Any:
-    s, off, n = to_string(text), int(to_number(offset)), int(to_number(length))
+    chars, off, n = graphemes(to_string(text)), int(to_number(offset)), int(to_number(length))
     if off < 0:
-        off = max(len(s) + off, 0)
-    return s[off:] if n < 0 else s[off : off + n]
+        off = max(len(chars) + off, 0)
+    return "".join(chars[off:] if n < 0 else chars[off : off + n])
 
 
 @_register("trim")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 import hcl2
@@ -177,9 +178,14 @@ def _plain_string(tree: Tree) -> str:
     return "".join(out)
 
 
+def _nfc(text: str) -> str:
+    """HCL normalizes string literals to Unicode NFC (e + combining acute is é)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def _unescape(text: str) -> str:
     if "\\" not in text:
-        return text
+        return _nfc(text)
 
     def repl(m: re.Match[str]) -> str:
         esc = m.group(1)
@@ -187,7 +193,7 @@ def _unescape(text: str) -> str:
             return chr(int(esc[1:], 16))
         return _ESCAPES.get(esc, "\\" + esc)
 
-    return _ESCAPE_RE.sub(repl, text)
+    return _nfc(_ESCAPE_RE.sub(repl, text))
 
 
 def _expr(node: Any) -> Expr:
@@ -461,7 +467,7 @@ def _scan_template(text: str) -> list[Any]:
             buf = []
     if buf:
         flat.append("".join(buf))
-    return flat
+    return [_nfc(p) if isinstance(p, str) else p for p in flat]
 
 
 def _directive_from_text(sigil: str, inner: str, strip_l: bool, strip_r: bool) -> tuple[Any, ...]:
