@@ -147,7 +147,8 @@ def test_two_processes_appending_at_once_do_not_fork_the_chain(kit: LogKit) -> N
         import sys
         from pathlib import Path
         from driftdeck.core.audit import AuditConfig, AuditLog
-        log = AuditLog.open(Path(sys.argv[1]), config=AuditConfig(config_dir=Path(sys.argv[2])))
+        config = AuditConfig(config_dir=Path(sys.argv[2]), segment_entries=40, checkpoint_entries=25)
+        log = AuditLog.open(Path(sys.argv[1]), config=config)
         for i in range(150):
             log.append("operator.note", data={"who": sys.argv[3], "i": i})
         log.close()
@@ -158,6 +159,7 @@ def test_two_processes_appending_at_once_do_not_fork_the_chain(kit: LogKit) -> N
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     result = kit.verify()
     assert result.exit_code == 0, [str(f) for f in result.findings]
+    assert len(list(kit.log_dir.glob("seg-*.jsonl"))) > 5  # rotation raced too
     notes = [e for e in AuditReader(kit.log_dir).iter_entries(kinds={"operator.note"})]
     assert sorted((e.data["who"], e.data["i"]) for e in notes if "who" in e.data) == sorted(
         (w, i) for w in "ab" for i in range(150))

@@ -165,3 +165,20 @@ def test_stored_bytes_are_exactly_the_canonical_bytes(kit: LogKit) -> None:
     log.close()
     for line in kit.lines():
         assert canonical_bytes(json.loads(line)) == line
+
+
+def test_idle_heartbeat_thread_writes_signed_heartbeats(kit: LogKit) -> None:
+    import time
+
+    kit.config = AuditConfig(config_dir=kit.config_dir, heartbeat_seconds=1)
+    log = kit.open()
+    log.start_heartbeat()
+    reader = AuditReader(kit.log_dir, kit.config.pinned_keys())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(reader.iter_entries(kinds={"audit.heartbeat"})):
+        time.sleep(0.1)
+    log.close()
+    beats = list(reader.iter_entries(kinds={"audit.heartbeat"}))
+    assert beats and beats[0].data["interval_s"] == 1
+    result = kit.verify()
+    assert result.exit_code == 0 and result.signed_through == result.entries
