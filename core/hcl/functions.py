@@ -26,7 +26,9 @@ from typing import Any
 from driftdeck.core.hcl.values import (
     UNKNOWN,
     EvalError,
+    arithmetic_result,
     contains_unknown,
+    format_number,
     normalize_number,
     to_bool,
     to_number,
@@ -86,6 +88,8 @@ def as_set(values: list[Any]) -> list[Any]:
     """Terraform sets: duplicates dropped; sets of strings iterate in lexical order."""
     out = _unique(values)
     if all(isinstance(v, str) for v in out):
+        out.sort()
+    elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in out):
         out.sort()
     return out
 
@@ -318,7 +322,10 @@ def _sort(value: Any) -> Any:
 
 @_register("sum")
 def _sum(value: Any) -> Any:
-    return normalize_number(sum(to_number(v) for v in _seq(value, "sum")))
+    items = _seq(value, "sum")
+    if not items:
+        raise EvalError("sum: cannot sum an empty list")
+    return arithmetic_result(sum(to_number(v) for v in items))
 
 
 @_register("alltrue")
@@ -664,10 +671,51 @@ def _indent(spaces: Any, text: Any) -> Any:
 # --- encoding -----------------------------------------------------------------------------------
 
 
+_GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def json_encode(value: Any) -> str:
-    """Terraform's jsonencode: compact, object keys sorted, HTML characters escaped like Go."""
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """Terraform's jsonencode: compact, object keys sorted, numbers without exponents, and
+    `<`, `>`, `&`, U+2028/2029 escaped as Go's encoder does."""
+    out: list[str] = []
+    _json_into(value, out)
+    return "".join(out)
+
+
+def _json_string(text: str) -> str:
+    encoded = json.dumps(text, ensure_ascii=False)
+    if any(ch in encoded for ch in _GO_JSON_ESCAPES):
+        encoded = "".join(_GO_JSON_ESCAPES.get(ch, ch) for ch in encoded)
+    return encoded
+
+
+def _json_into(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, (int, float)):
+        out.append(format_number(value))
+    elif isinstance(value, str):
+        out.append(_json_string(value))
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, key in enumerate(sorted(value)):
+            if i:
+                out.append(",")
+            out.append(_json_string(str(key)))
+            out.append(":")
+            _json_into(value[key], out)
+        out.append("}")
+    elif isinstance(value, list):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _json_into(item, out)
+        out.append("]")
+    else:
+        raise EvalError(f"jsonencode: cannot encode {type_name(value)}")
 
 
 @_register("jsonencode")

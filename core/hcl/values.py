@@ -7,6 +7,7 @@ functions and must never be compared against state or live values.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 
@@ -129,11 +130,22 @@ def to_string(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        value = normalize_number(value)
-        return str(value) if isinstance(value, int) else repr(value)
+        return format_number(value)
     if value is None:
         raise EvalError("cannot use a null value in a string")
     raise EvalError(f"cannot convert {type_name(value)} to string")
+
+
+def format_number(value: int | float) -> str:
+    """Numbers as Terraform prints them: integers plainly, fractions without exponent
+    (0.00001, not 1e-05); only non-finite values fall back to Python's spelling."""
+    value = normalize_number(value)
+    if isinstance(value, int):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return repr(value)
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def to_number(value: Any) -> int | float:
