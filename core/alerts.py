@@ -56,6 +56,13 @@ def alert_payload(transition: Transition, *, workspace: str, plan_path: str | No
     return body
 
 
+def event_payload(event: str, key: str, *, workspace: str, before: str | None, after: str | None,
+                  **extra: Any) -> dict[str, Any]:
+    """The same envelope for events that are not status transitions (auto-remediation, audit chain)."""
+    return {"schema": "driftdeck.alert/v1", "event": event, "workspace": workspace, "resource": key,
+            "before": before, "after": after, **extra}
+
+
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
     """HMAC-SHA256 over `timestamp.body`, so a captured request cannot be replayed with a new time."""
     return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -76,6 +83,8 @@ def slack_message(payload: dict[str, Any]) -> dict[str, Any]:
         ]},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Changes*\n{changes}"}},
     ]
+    if payload.get("rule"):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Auto-remediation rule: `{payload['rule']}`"}]})
     if payload.get("plan"):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Plan: `{payload['plan']}`"}]})
     return {"text": title, "blocks": blocks}
@@ -154,17 +163,20 @@ class Dispatcher:
     suppressed: int = 0
 
     def dispatch(self, transition: Transition, payload: dict[str, Any]) -> list[DeliveryAttempt]:
-        fingerprint = transition.fingerprint
+        return self.notify(transition.key, transition.kind.value, transition.fingerprint, payload)
+
+    def notify(self, key: str, event: str, fingerprint: str, payload: dict[str, Any]) -> list[DeliveryAttempt]:
+        """Send any event about `key` (a resource, or the audit log) under the same dedupe and rate limit."""
         now = self.clock()
-        slot = f"{transition.key}|{transition.kind.value}"
+        slot = f"{key}|{event}"
         last = self._last_by_resource.get(slot)
-        duplicate = self._last_fingerprint.get(transition.key) == fingerprint
+        duplicate = self._last_fingerprint.get(key) == fingerprint
         if duplicate or (last is not None and now - last < self.rate_limit_seconds):
             self.suppressed += 1
             return []
-        self._last_fingerprint[transition.key] = fingerprint
+        self._last_fingerprint[key] = fingerprint
         self._last_by_resource[slot] = now
         attempts: list[DeliveryAttempt] = []
-        for sink in self.sinks:
+        for sink in list(self.sinks):
             attempts.extend(sink.deliver(payload, fingerprint))
         return attempts

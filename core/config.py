@@ -8,6 +8,7 @@ file names.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class AutoRemediationRule:
 class Config:
     path: Path | None = None
     interval_seconds: float = 60.0
+    # On SIGTERM, how long an in-flight scan may still finish (and be recorded) before the watch exits.
+    stop_grace_seconds: float = 10.0
     sinks: tuple[SinkConfig, ...] = ()
     rate_limit_seconds: float = 300.0
     auto_remediation: tuple[AutoRemediationRule, ...] = ()
@@ -55,13 +58,21 @@ class Config:
 
 
 _TOP_KEYS = {"watch", "alert", "alerting", "auto_remediation", "audit", "cloudformation", "scan"}
+_WATCH_KEYS = {"interval_seconds", "stop_grace_seconds"}
+_ALERTING_KEYS = {"rate_limit_seconds"}
 _SINK_KEYS = {"kind", "name", "url", "argv", "secret_env", "timeout_seconds", "retries"}
 _RULE_KEYS = {"name", "type", "address", "attribute", "actor", "dry_run"}
 
 
 def config_paths(workspace: Path) -> list[Path]:
     """Where configuration is looked for, first match wins."""
-    return [workspace / ".driftdeck" / "config.toml", Path(platformdirs.user_config_dir("driftdeck")) / "config.toml"]
+    return [workspace / ".driftdeck" / "config.toml", user_config_dir() / "config.toml"]
+
+
+def user_config_dir() -> Path:
+    """`$DRIFTDECK_CONFIG_DIR`, else the platform's user config dir (the audit key lives there too)."""
+    env = os.environ.get("DRIFTDECK_CONFIG_DIR")
+    return Path(env) if env else Path(platformdirs.user_config_dir("driftdeck"))
 
 
 def find_config(workspace: Path) -> Path | None:
@@ -87,27 +98,55 @@ def parse_config(text: str, path: Path) -> Config:
         if key not in _TOP_KEYS:
             where.fail(key, f"unknown section {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
     watch = _table(doc, "watch", where)
-    interval = _number(watch, "interval_seconds", 60.0, where)
+    _known(watch, _WATCH_KEYS, "[watch]", where.within("watch"))
+    in_watch = where.within("watch")
+    interval = _number(watch, "interval_seconds", 60.0, in_watch)
     if interval < 1:
-        where.fail("interval_seconds", "interval_seconds must be at least 1")
+        in_watch.fail("interval_seconds", "interval_seconds must be at least 1")
+    grace = _number(watch, "stop_grace_seconds", 10.0, in_watch)
+    if grace < 0:
+        in_watch.fail("stop_grace_seconds", "stop_grace_seconds must not be negative")
     alerting = _table(doc, "alerting", where)
-    rate = _number(alerting, "rate_limit_seconds", 300.0, where)
-    sinks = tuple(_sink(i, item, where) for i, item in enumerate(_array(doc, "alert", where)))
-    rules = tuple(_rule(i, item, where) for i, item in enumerate(_array(doc, "auto_remediation", where)))
-    return Config(
-        path=path, interval_seconds=interval, sinks=sinks, rate_limit_seconds=rate, auto_remediation=rules, raw=doc
-    )
+    in_alerting = where.within("alerting")
+    _known(alerting, _ALERTING_KEYS, "[alerting]", in_alerting)
+    rate = _number(alerting, "rate_limit_seconds", 300.0, in_alerting)
+    if rate < 0:
+        in_alerting.fail("rate_limit_seconds", "rate_limit_seconds must not be negative")
+    sinks = tuple(_sink(i, item, where.within("alert", i)) for i, item in enumerate(_array(doc, "alert", where)))
+    rules = tuple(_rule(i, item, where.within("auto_remediation", i))
+                  for i, item in enumerate(_array(doc, "auto_remediation", where)))
+    return Config(path=path, interval_seconds=interval, stop_grace_seconds=grace, sinks=sinks,
+                  rate_limit_seconds=rate, auto_remediation=rules, raw=doc)
 
 
 class _Locator:
     """Finds the line of a key so that validation errors point at it (tomllib keeps no positions)."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, start: int = 0, end: int | None = None) -> None:
         self.lines = text.splitlines()
         self.file = file
+        self.start = start  # 0-based line range searched first: the table being validated
+        self.end = len(self.lines) if end is None else end
+
+    def within(self, section: str, index: int = 0) -> _Locator:
+        """A locator that searches the `index`-th `[section]` / `[[section]]` table first."""
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
+        starts = [n for n, line in enumerate(self.lines) if header.match(line)]
+        if index >= len(starts):
+            return self
+        begin = starts[index]
+        stop = next((n for n in range(begin + 1, len(self.lines)) if re.match(r"^\s*\[", self.lines[n])), len(self.lines))
+        scoped = _Locator("", self.file, begin, stop)
+        scoped.lines = self.lines
+        return scoped
 
     def line_of(self, key: str) -> int | None:
         pattern = re.compile(rf"^\s*(\[\[?)?\s*{re.escape(key)}\s*(\]|=|\.)")
+        for n in range(self.start, self.end):
+            if pattern.match(self.lines[n]):
+                return n + 1
+        if self.start or self.end != len(self.lines):
+            return self.start + 1  # the key is not spelled out in the table (a default): point at its header
         return next((n for n, line in enumerate(self.lines, 1) if pattern.match(line)), None)
 
     def fail(self, key: str, message: str) -> None:
@@ -119,6 +158,12 @@ def _table(doc: dict[str, Any], key: str, where: _Locator) -> dict[str, Any]:
     if not isinstance(value, dict):
         where.fail(key, f"{key} must be a table")
     return value  # type: ignore[no-any-return]
+
+
+def _known(table: dict[str, Any], known: set[str], where_name: str, where: _Locator) -> None:
+    for key in table:
+        if key not in known:
+            where.fail(key, f"{where_name}: unknown key {key!r} (known: {', '.join(sorted(known))})")
 
 
 def _array(doc: dict[str, Any], key: str, where: _Locator) -> list[dict[str, Any]]:
@@ -164,9 +209,16 @@ def _sink(index: int, item: dict[str, Any], where: _Locator) -> SinkConfig:
         url=url,
         argv=tuple(argv) if isinstance(argv, list) else (),
         secret_env=_string(item, "secret_env", where),
-        timeout_seconds=_number(item, "timeout_seconds", 5.0, where),
+        timeout_seconds=_timeout(item, where),
         retries=retries,
     )
+
+
+def _timeout(item: dict[str, Any], where: _Locator) -> float:
+    value = _number(item, "timeout_seconds", 5.0, where)
+    if not 0 < value <= 300:
+        where.fail("timeout_seconds", "timeout_seconds must be more than 0 and at most 300")
+    return value
 
 
 def _rule(index: int, item: dict[str, Any], where: _Locator) -> AutoRemediationRule:

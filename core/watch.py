@@ -1,8 +1,10 @@
 """The unattended loop behind `driftdeck watch`: poll, watch IaC files, alert on transitions, record.
 
 It survives AWS outages (a failed poll is logged and retried with backoff; resources that cannot be
-read are `unknown`, which never reads as resolution), wakes early when an IaC file changes, and
-stops cleanly when `stop` is set (the command sets it on SIGTERM/SIGINT).
+read are `unknown`, which never reads as resolution), wakes early when an IaC file changes, reloads
+its configuration when the file changes (keeping the previous one when the new one is invalid),
+and stops cleanly when `stop` is set (the command sets it on SIGTERM/SIGINT): an in-flight scan may
+finish within `stop_grace_seconds`, then the recorder is closed (the audit log's final checkpoint).
 """
 
 from __future__ import annotations
@@ -18,20 +20,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from driftdeck.core.alerts import DeliveryAttempt, Dispatcher, alert_payload
+from driftdeck.core.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
+from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config
-from driftdeck.core.errors import DriftdeckError
+from driftdeck.core.errors import DriftdeckError, InputError
+from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
-
-IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfstate", ".yaml", ".yml", ".json", ".template")
 
 
 class Recorder(Protocol):
     """Where the loop writes its evidence (the audit log in production)."""
 
     def scan(self, report: ScanReport) -> None: ...
-    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any]) -> None: ...
+    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any],
+              before: Any = None, after: Any = None) -> None: ...
+    def integrity(self) -> str | None: ...  # a description of a broken chain, None when it verifies
     def close(self) -> None: ...
 
 
@@ -61,6 +65,16 @@ def rule_matches(rule: AutoRemediationRule, result: ResourceResult) -> list[str]
     return [d.path for d in result.differences if fnmatch.fnmatchcase(d.path, rule.attribute)]
 
 
+def subject_of(key: str, result: ResourceResult | None) -> dict[str, Any]:
+    """Audit subject for a resource (the log adds tool and workspace)."""
+    if result is None:
+        return {"address": key}
+    return {"address": result.address, "resource_type": result.type, "provider_id": result.id}
+
+
+Remediate = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoRemediationOutcome]
+
+
 @dataclass
 class WatchLoop:
     scan: Callable[[], ScanReport]
@@ -70,98 +84,245 @@ class WatchLoop:
     log: Callable[..., None]
     workspace: str
     watch_paths: Sequence[Path] = ()
-    # Applies a tested revert for (result, rule, paths); returns (ok, detail). None: auto-remediation off.
-    remediate: Callable[[ResourceResult, AutoRemediationRule, list[str]], tuple[bool, str]] | None = None
+    # Applies a tested revert for (result, rule, paths). None: auto-remediation off (rules only log).
+    remediate: Remediate | None = None
+    # Re-reads the configuration after its file changed; InputError keeps the current one.
+    config_loader: Callable[[], Config] | None = None
+    config_files: Sequence[Path] = ()
     stop: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
     max_backoff: float = 600.0
     baseline: list[ResourceResult] | None = None
     failures: int = 0
     polls: int = 0
+    reloads: int = 0
+    cache: IacContentCache | None = None
+    _audit_broken: str | None = None
 
+    def __post_init__(self) -> None:
+        self._config_keys = {p.resolve() for p in self.config_files}
+        if self.cache is None and self.watch_paths:
+            self.cache = IacContentCache(Path(self.watch_paths[0]))
+        self._close_lock = threading.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------------ one poll
     def poll_once(self) -> list[Transition]:
         """One scan; alerts and records what changed since the previous one."""
+        config = self.config  # one configuration for the whole poll, even if a reload lands meanwhile
+        self.log("scan.started", poll=self.polls + 1)
         report = self.scan()
+        if self.stop.is_set() and self._closed:
+            return []  # abandoned after the stop grace period: the log is already closed
         self.polls += 1
         found = transitions(self.baseline, report.resources)
         self.baseline = carry_forward(self.baseline, report.resources)
-        if self.recorder is not None:
-            self.recorder.scan(report)
+        self._record(lambda r: r.scan(report))
         summary = report.summary()
         self.log("scan.completed", total=summary["total"], drifted=sum(summary[k] for k in ("changed", "missing", "unmanaged", "pending")),
                  unknown=summary["unknown"], transitions=len(found), duration_ms=report.duration_ms)
         for transition in found:
             self.log(transition.kind.value, level="warning" if transition.kind is not TransitionKind.RESOLVED else "info",
                      resource=transition.key, before=transition.before, after=transition.after)
-            self._deliver(transition, self.dispatcher.dispatch(transition, alert_payload(transition, workspace=self.workspace)))
+            self._deliver(transition.key, transition.result, transition.kind.value,
+                          self.dispatcher.dispatch(transition, alert_payload(transition, workspace=self.workspace)))
             if transition.result is not None and transition.kind in (TransitionKind.NEW_DRIFT, TransitionKind.DRIFT_CHANGED):
-                self._auto_remediate(transition.result)
+                self._auto_remediate(transition.result, config)
+        self._check_audit()
         return found
 
-    def _deliver(self, transition: Transition, attempts: list[DeliveryAttempt]) -> None:
+    def _record(self, action: Callable[[Recorder], None]) -> None:
+        """Write to the recorder; a failure is logged and never stops alerting."""
+        if self.recorder is None:
+            return
+        try:
+            action(self.recorder)
+        except Exception as exc:  # noqa: BLE001 - evidence problems are reported, the watch goes on
+            self.log("audit.failed", level="error", error=f"{type(exc).__name__}: {exc}")
+
+    def _deliver(self, key: str, result: ResourceResult | None, alert: str, attempts: list[DeliveryAttempt]) -> None:
         for attempt in attempts:
             self.log("alert.delivery", level="info" if attempt.ok else "warning", sink=attempt.sink,
-                     resource=transition.key, attempt=attempt.attempt, ok=attempt.ok, detail=attempt.detail)
-            if self.recorder is not None:
-                self.recorder.event(
-                    "alert.delivery",
-                    {"tool": "driftdeck", "workspace": self.workspace, "resource": transition.key},
-                    {"sink": attempt.sink, "attempt": attempt.attempt, "ok": attempt.ok, "detail": attempt.detail,
-                     "alert": transition.kind.value, "fingerprint": attempt.fingerprint},
-                )
+                     resource=key, attempt=attempt.attempt, ok=attempt.ok, detail=attempt.detail)
+            self._record_delivery(key, result, alert, attempt)
 
-    def _auto_remediate(self, result: ResourceResult) -> None:
-        for rule in self.config.auto_remediation:
+    def _record_delivery(self, key: str, result: ResourceResult | None, alert: str, attempt: DeliveryAttempt) -> None:
+        data = {"sink": attempt.sink, "attempt": attempt.attempt, "ok": attempt.ok, "detail": attempt.detail,
+                "alert": alert, "key": key, "fingerprint": attempt.fingerprint}
+        self._record(lambda r: r.event("alert.delivery", subject_of(key, result), data))
+
+    def _auto_remediate(self, result: ResourceResult, config: Config) -> None:
+        for rule in config.auto_remediation:
             paths = rule_matches(rule, result)
             if not paths:
                 continue
             if rule.dry_run or self.remediate is None:
                 self.log("auto_remediation.would_fire", rule=rule.name, resource=result.key, paths=paths,
-                         reason="dry run" if rule.dry_run else "no tested revert available")
+                         reason="dry run" if rule.dry_run else "auto-remediation is off")
                 continue
-            ok, detail = self.remediate(result, rule, paths)
-            self.log("auto_remediation.applied" if ok else "auto_remediation.failed", level="warning",
-                     rule=rule.name, resource=result.key, paths=paths, detail=detail)
+            outcome = self.remediate(result, rule, paths)
+            if not outcome.acted:
+                self.log("auto_remediation.refused", level="warning", rule=rule.name, resource=result.key,
+                         paths=paths, reason=outcome.detail)
+                continue
+            self._remediated(result, rule, paths, outcome)
+            return  # one revert per transition: the next poll shows what is left
 
+    def _remediated(self, result: ResourceResult, rule: AutoRemediationRule, paths: list[str],
+                    outcome: AutoRemediationOutcome) -> None:
+        ok = outcome.status == "applied"
+        kind = "remediation.applied" if ok else "remediation.failed"
+        self.log(f"auto_remediation.{outcome.status}", level="warning" if ok else "error", rule=rule.name,
+                 resource=result.key, paths=paths, detail=outcome.detail)
+        data = {"trigger": "auto_remediation", "rule": rule.name, "paths": paths, "outcome": outcome.status,
+                "detail": outcome.detail, "calls": outcome.calls, "key": result.key}
+        self._record(lambda r: r.event(kind, subject_of(result.key, result), data, outcome.before, outcome.after))
+        payload = event_payload(kind, result.key, workspace=self.workspace, before=result.status.value,
+                                after=(outcome.after or {}).get("status"), type=result.type, id=result.id,
+                                rule=rule.name, paths=paths, detail=outcome.detail,
+                                differences=(outcome.before or {}).get("differences", []),
+                                who=[a.to_json() for a in result.attribution[:3]])
+        fingerprint = f"{kind}|{result.key}|{rule.name}|{','.join(paths)}|{self.polls}"
+        self._deliver(result.key, result, kind, self.dispatcher.notify(result.key, kind, fingerprint, payload))
+
+    def _check_audit(self) -> None:
+        """Alert once when the audit chain stops verifying (and once more when it is whole again)."""
+        if self.recorder is None:
+            return
+        try:
+            problem = self.recorder.integrity()
+        except Exception as exc:  # noqa: BLE001
+            problem = f"cannot verify: {type(exc).__name__}: {exc}"
+        if problem == self._audit_broken:
+            return
+        self._audit_broken = problem
+        event = "audit.chain_failed" if problem else "audit.chain_verified"
+        self.log(event, level="error" if problem else "info", detail=problem)
+        if problem is None:
+            return
+        payload = event_payload(event, "audit-log", workspace=self.workspace, before="verified", after="tampered",
+                                detail=problem)
+        self._deliver("audit-log", None, event, self.dispatcher.notify("audit-log", event, f"{event}|{problem}", payload))
+
+    # ------------------------------------------------------------------ the loop
     def run(self) -> int:
         """Poll until stopped. Returns the process exit code (0 after a clean stop)."""
+        if self.cache is not None:
+            self.cache.load()
+        for path in self.config_files:
+            if self.cache is not None:
+                self.cache.track(path)
         watcher = threading.Thread(target=self._watch_files, name="driftdeck-watchfiles", daemon=True)
         if self.watch_paths:
             watcher.start()
-        self.log("watch.started", interval_seconds=self.config.interval_seconds, workspace=self.workspace)
+        self.log("watch.started", interval_seconds=self.config.interval_seconds, workspace=self.workspace,
+                 sinks=len(self.config.sinks), rules=len(self.config.auto_remediation))
         while not self.stop.is_set():
             delay = self.config.interval_seconds
-            try:
-                self.poll_once()
-                self.failures = 0
-            except DriftdeckError as exc:
-                self.failures += 1
-                delay = min(self.max_backoff, self.config.interval_seconds * 2 ** min(self.failures, 10))
-                self.log("scan.failed", level="error", error=str(exc), retry_in_seconds=delay)
-            except Exception as exc:  # noqa: BLE001 - an outage must not end the watch
-                self.failures += 1
-                delay = min(self.max_backoff, self.config.interval_seconds * 2 ** min(self.failures, 10))
-                self.log("scan.failed", level="error", error=f"{type(exc).__name__}: {exc}", retry_in_seconds=delay)
             self.wake.clear()
+            error = self._poll_in_thread()
+            if error is not None:
+                self.failures += 1
+                delay = min(self.max_backoff, self.config.interval_seconds * 2 ** min(self.failures, 10))
+                self.log("scan.failed", level="error", error=error, retry_in_seconds=delay)
+            elif not self.stop.is_set():
+                self.failures = 0
             deadline = time.monotonic() + delay
             while not self.stop.is_set() and not self.wake.is_set() and time.monotonic() < deadline:
                 self.wake.wait(min(0.5, max(0.0, deadline - time.monotonic())))
         self.log("watch.stopping", polls=self.polls)
-        if self.recorder is not None:
-            self.recorder.close()
+        self.close()
         return 0
+
+    def close(self) -> None:
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._record(lambda r: r.close())
+
+    def _poll_in_thread(self) -> str | None:
+        """Run one poll in a worker so a stop request is answered even while AWS is slow."""
+        outcome: dict[str, str | None] = {"error": None}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                self.poll_once()
+            except DriftdeckError as exc:
+                outcome["error"] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - an outage must not end the watch
+                outcome["error"] = f"{type(exc).__name__}: {exc}"
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="driftdeck-poll", daemon=True)
+        worker.start()
+        while not done.wait(0.2):
+            if self.stop.is_set():
+                grace = self.config.stop_grace_seconds
+                self.log("watch.stop_requested", level="info", waiting_for_scan_seconds=grace)
+                if not done.wait(grace):
+                    self.log("scan.abandoned", level="warning", reason="stop requested; the scan did not finish in time")
+                    return None
+                break
+        return outcome["error"]
+
+    # ------------------------------------------------------------------ files
+    def _relevant(self, path: str) -> bool:
+        p = Path(path)
+        return p.resolve() in self._config_keys or is_iac(p)
 
     def _watch_files(self) -> None:
         import watchfiles
 
-        def relevant(_change: watchfiles.Change, path: str) -> bool:
-            return path.endswith(IAC_SUFFIXES) and "/.driftdeck/" not in path and "/.terraform/" not in path
+        def keep(_change: watchfiles.Change, path: str) -> bool:
+            return self._relevant(path)
 
-        for changes in watchfiles.watch(*self.watch_paths, watch_filter=relevant, stop_event=self.stop, debounce=400, rust_timeout=500):
-            for change, path in sorted(changes):
-                self.log("config.changed", file=path, change=change.name)
-                if self.recorder is not None:
-                    self.recorder.event(
-                        "config.changed", {"tool": "driftdeck", "workspace": self.workspace, "file": path}, {"change": change.name}
-                    )
+        roots = {Path(p) for p in self.watch_paths} | {p.parent for p in self.config_files if p.parent.is_dir()}
+        for changes in watchfiles.watch(*sorted(roots), watch_filter=keep, stop_event=self.stop, debounce=400,
+                                        rust_timeout=500):
+            for path in sorted({p for _, p in changes}):
+                self.file_changed(Path(path))
             self.wake.set()
+
+    def file_changed(self, path: Path) -> None:
+        """Record a changed IaC or configuration file; reload the configuration when it is that file."""
+        change = self.cache.update(path) if self.cache is not None else None
+        if change is not None:
+            self._record_change(change)
+        elif self.cache is not None and path.resolve() not in self._config_keys:
+            return  # same bytes as before (an editor's rewrite, a touch): nothing happened
+        if path.resolve() in self._config_keys:
+            self.reload_config(path)
+
+    def _record_change(self, change: FileChange) -> None:
+        self.log("config.changed", file=change.file, change=change.change, added=change.counts[0],
+                 removed=change.counts[1], content_recorded=change.content_recorded)
+        self._record(lambda r: r.event("config.changed", {}, change.audit_data(), change.before, change.after))
+
+    def reload_config(self, path: Path) -> bool:
+        """Re-read the configuration; on any problem keep the running one and say where the problem is."""
+        if self.config_loader is None:
+            return False
+        try:
+            new = self.config_loader()
+        except InputError as exc:
+            self.log("config.invalid", level="error", file=exc.file or str(path), line=exc.line, error=exc.detail,
+                     kept="previous configuration")
+            return False
+        except OSError as exc:
+            self.log("config.invalid", level="error", file=str(path), line=None, error=str(exc),
+                     kept="previous configuration")
+            return False
+        self.apply_config(new)
+        self.reloads += 1
+        self.log("config.reloaded", file=str(new.path or path), interval_seconds=new.interval_seconds,
+                 sinks=len(new.sinks), rules=len(new.auto_remediation))
+        return True
+
+    def apply_config(self, new: Config) -> None:
+        """Switch to `new`: sinks and rate limit change, de-duplication memory is kept."""
+        self.dispatcher.sinks = [Sink(s) for s in new.sinks]
+        self.dispatcher.rate_limit_seconds = new.rate_limit_seconds
+        self.config = new

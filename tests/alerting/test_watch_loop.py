@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.alerts import Dispatcher, Sink
+from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Attribution, Difference, ResourceResult, ScanReport, Status
@@ -24,8 +25,12 @@ class ListRecorder:
     def scan(self, report: ScanReport) -> None:
         self.scans.append(report)
 
-    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any]) -> None:
+    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any], before: Any = None,
+              after: Any = None) -> None:
         self.events.append((kind, subject, data))
+
+    def integrity(self) -> str | None:
+        return None
 
     def close(self) -> None:
         self.closed = True
@@ -80,14 +85,15 @@ def test_auto_remediation_fires_once_per_new_drift_and_dry_run_only_reports(rece
     rules = (AutoRemediationRule(name="pab", type="aws_s3_bucket_public_access_block"),)
     loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED)), _report(_pab(Status.CHANGED))],
                  receiver.url, ListRecorder(), config=Config(auto_remediation=rules),
-                 remediate=lambda res, rule, paths: (fired.append((rule.name, paths)) or (True, "reverted")))
+                 remediate=lambda res, rule, paths: (fired.append((rule.name, paths))
+                                                     or AutoRemediationOutcome("applied", "reverted")))
     for _ in range(3):
         loop.poll_once()
     assert fired == [("pab", ["block_public_acls"])]
     dry: list[Any] = []
     loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED))], receiver.url, ListRecorder(),
                  config=Config(auto_remediation=(AutoRemediationRule(name="pab", dry_run=True),)),
-                 remediate=lambda *a: (dry.append(a) or (True, "")))
+                 remediate=lambda *a: (dry.append(a) or AutoRemediationOutcome("applied", "")))
     loop.poll_once()
     loop.poll_once()
     assert dry == []
@@ -109,7 +115,7 @@ def test_outage_backs_off_keeps_running_and_stops_cleanly(receiver: Any, tmp_pat
         (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
         while not any(e[0] == "config.changed" for e in recorder.events) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert any(e[0] == "config.changed" and e[1]["file"].endswith("main.tf") for e in recorder.events)
+        assert any(e[0] == "config.changed" and e[2]["file"] == "main.tf" for e in recorder.events)
         while loop.polls == polls_before and time.monotonic() < deadline:
             time.sleep(0.05)
         assert loop.polls > polls_before  # the file change woke the loop before its interval

@@ -1,0 +1,120 @@
+"""`WatchLoop` with the real scan against the moto server over HTTP, the real audit log and a real
+webhook receiver: an out-of-band change is seen by the next poll, a `.tf` edit wakes the loop and is
+recorded with its text before and after, and every delivery is in a log that verifies."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.alerts import Dispatcher, Sink
+from driftdeck.core.audit import AuditReader, verify_workspace
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.config import Config, SinkConfig
+from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.watch import WatchLoop
+from driftdeck.core.watch_audit import AuditRecorder
+
+UNMANAGED = ("aws_s3_bucket", "aws_sqs_queue")  # discovery of every type would only slow the polls
+WAIT = 30.0  # a bound on waiting for the loop, never a timing assertion
+
+
+class Lines:
+    """The structured log, kept in memory."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def __call__(self, event: str, level: str = "info", **fields: Any) -> None:
+        self.lines.append({"event": event, "level": level, **fields})
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [line for line in list(self.lines) if line["event"] == name]
+
+
+def _loop(workspace: Path, receiver_url: str, interval: float, log: Lines) -> WatchLoop:
+    config = Config(interval_seconds=interval, sinks=(SinkConfig(kind="webhook", name="ops", url=receiver_url, retries=0),))
+    return WatchLoop(
+        scan=lambda: run_scan(ScanOptions(path=workspace, unmanaged_types=UNMANAGED), ctx=AwsContext()),
+        config=config,
+        dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=0),
+        recorder=AuditRecorder(workspace, heartbeat=False),
+        log=log,
+        workspace=str(workspace),
+        watch_paths=(workspace,),
+    )
+
+
+def _until(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + WAIT
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def _run(loop: WatchLoop) -> threading.Thread:
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_out_of_band_change_is_seen_by_the_next_poll_alerted_and_recorded(estate: Any, receiver: Any) -> None:
+    log = Lines()
+    loop = _loop(estate.workspace, receiver.url, interval=2, log=log)
+    thread = _run(loop)
+    try:
+        assert _until(lambda: loop.polls >= 1)
+        first = log.events("scan.completed")[0]
+        assert first["drifted"] == 0 and first["unknown"] == 0 and first["total"] == 6
+        changed_after = loop.polls
+        estate.client("sqs").set_queue_attributes(QueueUrl=estate.queue_url, Attributes={"VisibilityTimeout": "300"})
+        assert _until(lambda: bool(log.events("drift.new")))
+        assert loop.polls == changed_after + 1  # the very next poll, i.e. within one interval
+    finally:
+        loop.stop.set()
+        thread.join(timeout=WAIT)
+    assert not thread.is_alive()
+    assert log.events("drift.new")[0]["resource"] == "aws_sqs_queue.dlq"
+    assert ("drift.new", "aws_sqs_queue.dlq") in receiver.events()
+    body = next(b for _, b in receiver.requests if b["event"] == "drift.new")
+    assert [d["path"] for d in body["differences"]] == ["visibility_timeout_seconds"]
+    assert body["differences"][0]["actual"] == 300
+
+    reader = AuditReader.for_workspace(estate.workspace)
+    deliveries = list(reader.iter_entries(kinds={"alert.delivery"}))
+    assert [(e.data["alert"], e.data["sink"], e.data["ok"], e.subject["address"]) for e in deliveries] == [
+        ("drift.new", "ops", True, "aws_sqs_queue.dlq")]
+    detected = list(reader.iter_entries(kinds={"drift.detected"}))
+    assert [e.subject["address"] for e in detected] == ["aws_sqs_queue.dlq"]
+    assert len(list(reader.iter_entries(kinds={"scan.completed"}))) == loop.polls
+    assert verify_workspace(estate.workspace).exit_code == 0
+
+
+def test_tf_edit_wakes_the_loop_and_is_recorded_with_before_and_after(estate: Any, receiver: Any) -> None:
+    log = Lines()
+    loop = _loop(estate.workspace, receiver.url, interval=600, log=log)  # only the edit can cause a 2nd poll
+    thread = _run(loop)
+    main_tf = estate.workspace / "main.tf"
+    before = main_tf.read_text()
+    try:
+        assert _until(lambda: loop.polls >= 1)
+        time.sleep(0.5)  # let the file watcher settle after the first poll wrote the audit log
+        main_tf.write_text(before.replace('name = "dd-jobs-dlq"', 'name = "dd-jobs-dlq"\n  delay_seconds = 5'))
+        assert _until(lambda: loop.polls >= 2)  # woke up long before the 600 s interval
+    finally:
+        loop.stop.set()
+        thread.join(timeout=WAIT)
+    assert not thread.is_alive()
+    changes = log.events("config.changed")
+    assert [(c["file"], c["change"], c["added"], c["removed"]) for c in changes] == [("main.tf", "modified", 1, 0)]
+    reader = AuditReader.for_workspace(estate.workspace)
+    entries = list(reader.iter_entries(kinds={"config.changed"}))
+    assert len(entries) == 1
+    entry = reader.get(entries[0].seq)
+    assert entry is not None
+    assert entry.data["file"] == "main.tf" and "+  delay_seconds = 5" in entry.data["diff"]
+    assert entry.before == before and entry.after == main_tf.read_text()
+    assert verify_workspace(estate.workspace).exit_code == 0

@@ -1,0 +1,87 @@
+"""`driftdeck watch`: the TUI's background loop without the UI, for unattended hosts."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from driftdeck.core.alerts import Dispatcher, Sink
+from driftdeck.core.auto_remediation import tested_revert
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.config import Config, config_paths, load_config
+from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.watch import StructuredLog, WatchLoop
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "watch",
+        help="poll and watch IaC files unattended; alert on status transitions",
+        description="Runs until SIGTERM/SIGINT; logs JSON lines to stderr. Exit codes: 0 clean stop, "
+        "2 unusable input or configuration at start.",
+    )
+    parser.add_argument("path", nargs="?", default=".", help="IaC folder (default: .)")
+    parser.add_argument("--config", help="configuration file (default: PATH/.driftdeck/config.toml, then the user's)")
+    parser.add_argument("--interval", type=float, help="seconds between polls (overrides the config)")
+    parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
+    parser.add_argument("--cloudtrail", metavar="WHERE",
+                        help="attribute drift to CloudTrail events (as for `scan`), so rules can match the actor")
+    parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
+    parser.add_argument("--once", action="store_true", help="poll once and exit (for cron and tests)")
+    parser.add_argument("--dry-run", action="store_true", help="auto-remediation rules only report what would fire")
+    parser.add_argument("--no-audit", action="store_true", help="do not append to the audit log")
+    parser.set_defaults(func=run)
+
+
+def _loader(workspace: Path, explicit: Path | None, args: argparse.Namespace) -> Config:
+    """The configuration with the command line's overrides, read again on every reload."""
+    config = load_config(workspace, explicit)
+    if args.interval is not None:
+        config = replace(config, interval_seconds=max(1.0, args.interval))
+    if args.dry_run:
+        config = replace(config, auto_remediation=tuple(replace(r, dry_run=True) for r in config.auto_remediation))
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    workspace = path if path.is_dir() else path.parent
+    explicit = Path(args.config) if args.config else None
+    config = _loader(workspace, explicit, args)  # InputError here: exit 2 with file:line
+    log = StructuredLog()
+    options = ScanOptions(path=path, regions=tuple(args.region), cloudtrail=args.cloudtrail,
+                          detect_unmanaged=not args.no_unmanaged)
+    recorder = None
+    if not args.no_audit:
+        from driftdeck.core.watch_audit import AuditRecorder
+
+        recorder = AuditRecorder(workspace, heartbeat=not args.once)
+    loop = WatchLoop(
+        scan=lambda: run_scan(options, ctx=AwsContext()),
+        config=config,
+        dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=config.rate_limit_seconds),
+        recorder=recorder,
+        log=log,
+        workspace=str(workspace.resolve()),
+        watch_paths=() if args.once else (workspace,),
+        remediate=tested_revert(workspace),
+        config_loader=lambda: _loader(workspace, explicit, args),
+        config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
+    )
+    if args.once:
+        try:
+            loop.poll_once()
+        finally:
+            loop.close()
+        return 0
+
+    def _stop(signum: int, _frame: Any) -> None:
+        log("watch.signal", signal=signal.Signals(signum).name)
+        loop.stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return loop.run()
