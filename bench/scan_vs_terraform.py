@@ -265,11 +265,26 @@ def bench_size(n: int, runs: int, root: Path) -> dict[str, float]:
             if proc.returncode not in (0, 1, 3):
                 raise SystemExit(f"driftdeck scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
 
+        def run_engine() -> None:
+            """The engine alone (run_scan in this process): the CLI's figure minus interpreter start-up."""
+            saved = dict(os.environ)
+            os.environ.update({k: v for k, v in scan_env.items() if k.startswith("AWS_")})
+            try:
+                from driftdeck.core.aws import AwsContext
+                from driftdeck.core.scan import ScanOptions, run_scan
+
+                run_scan(ScanOptions(path=scan_dir), ctx=AwsContext())
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+
         run_driftdeck()  # warm-up (imports, pyc), not timed
-        tf_times, dd_times = [], []
+        run_engine()
+        tf_times, dd_times, engine_times = [], [], []
         for _ in range(runs):
             tf_times.append(timed(run_terraform))
             dd_times.append(timed(run_driftdeck))
+            engine_times.append(timed(run_engine))
         report = json.loads(report_file.read_text())
         tf_requests = moto.count_requests(run_terraform)
         dd_requests = moto.count_requests(run_driftdeck)
@@ -280,6 +295,8 @@ def bench_size(n: int, runs: int, root: Path) -> dict[str, float]:
     print(f"N={managed} resources ({summary})")
     print(f"  terraform plan -refresh-only : median {tf_med:6.2f} s  runs {[round(t, 2) for t in tf_times]}")
     print(f"  driftdeck scan --format json : median {dd_med:6.2f} s  runs {[round(t, 2) for t in dd_times]}")
+    engine_med = statistics.median(engine_times)
+    print(f"  driftdeck engine in-process  : median {engine_med:6.2f} s  runs {[round(t, 2) for t in engine_times]}")
     print(f"  speed-up (terraform / driftdeck, medians): {tf_med / dd_med:5.1f}x")
     print(f"  driftdeck wall time per 100 resources: {dd_med / managed * 100:5.2f} s")
     print(f"  AWS requests: terraform {tf_requests} ({tf_requests / managed:.2f}/resource), "

@@ -53,17 +53,17 @@ def apply_fixture(workdir: Path, env: dict[str, str], endpoint: str) -> tuple[Pa
     """init + apply + `apply -refresh-only` of the fixture config in `workdir`.
 
     Returns (state straight after apply, state after the settling refresh), each copied alone into
-    its own directory so that a scan sees the state and nothing else.
+    its own directory beside `workdir` so that a scan of it sees that state and nothing else.
     """
     shutil.copy(FIXTURE / "main.tf", workdir / "main.tf")
     env = {**env, "TF_VAR_endpoint": endpoint}
     terraform(workdir, env, "init")
     terraform(workdir, env, "apply", "-auto-approve")
-    raw = workdir / "raw"
+    raw = workdir.parent / "raw"
     raw.mkdir()
     shutil.copy(workdir / "terraform.tfstate", raw / "terraform.tfstate")
     terraform(workdir, env, "apply", "-refresh-only", "-auto-approve")
-    settled = workdir / "settled"
+    settled = workdir.parent / "settled"
     settled.mkdir()
     shutil.copy(workdir / "terraform.tfstate", settled / "terraform.tfstate")
     return raw / "terraform.tfstate", settled / "terraform.tfstate"

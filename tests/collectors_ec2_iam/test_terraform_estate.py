@@ -34,6 +34,7 @@ class Estate:
     ids: dict[str, str]
     clean_raw: ScanReport  # state straight after `terraform apply`
     clean: ScanReport  # state after the settling `apply -refresh-only`
+    clean_code: ScanReport  # the terraform directory itself: code (HCL) and its state
     drifted: ScanReport
     tf_drift: list[dict[str, Any]]
     created: dict[str, str]  # what the test created out of band: name -> id
@@ -115,16 +116,18 @@ def change_out_of_band(session: Any, ids: dict[str, str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def estate(moto_server: Any, tf_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Estate:
     moto_server.reset()
-    work = tmp_path_factory.mktemp("ec2iam-tf")
+    work = tmp_path_factory.mktemp("ec2iam-tf") / "tf"
+    work.mkdir()
     raw_state, settled_state = apply_fixture(work, tf_env, moto_server.url)
-    session = session_for(moto_server.url, work)
+    session = session_for(moto_server.url, work.parent)
     clean_raw = scan(raw_state.parent, AwsContext(session))
     clean = scan(settled_state.parent, AwsContext(session))
+    clean_code = scan(work, AwsContext(session))
     ids = state_ids(settled_state)
     created = change_out_of_band(session, ids)
     drifted = scan(settled_state.parent, AwsContext(session))
     tf_drift = terraform_drift(work, tf_env, moto_server.url)
-    return Estate(ids, clean_raw, clean, drifted, tf_drift, created)
+    return Estate(ids, clean_raw, clean, clean_code, drifted, tf_drift, created)
 
 
 def by_address(report: ScanReport) -> dict[str, ResourceResult]:
@@ -138,7 +141,7 @@ def describe(results: list[ResourceResult]) -> list[tuple[Any, ...]]:
 # --- clean scans: no false drift --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("which", ["clean", "clean_raw"])
+@pytest.mark.parametrize("which", ["clean", "clean_raw", "clean_code"])
 def test_clean_scan_is_all_in_sync_with_nothing_unmanaged(estate: Estate, which: str) -> None:
     report: ScanReport = getattr(estate, which)
     mine = [r for r in report.resources if r.type in MY_TYPES | SUB_TYPES]
