@@ -10,11 +10,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from driftdeck.core.aws import AwsContext, describe_failure
+from driftdeck.core.cfn.source import CloudFormationState
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.compare import compare_attributes
@@ -45,6 +46,10 @@ class ScanOptions:
     # Resource types to discover for unmanaged detection; empty = every discoverable collector.
     unmanaged_types: Sequence[str] = ()
     extra_states: list[StateFile] = field(default_factory=list)
+    # CloudFormation: "auto" compares stacks matched to a template under PATH (or named in `stacks`)
+    # and only uses the others' ownership; "all" compares every stack; "off" skips CloudFormation.
+    cloudformation: str = "auto"
+    stacks: Sequence[str] = ()
     # Where to look for CloudTrail events to attribute drift: s3://bucket[/prefix], lookup[:regions], or a folder.
     cloudtrail: str | None = None
 
@@ -55,14 +60,31 @@ class DesiredState:
 
     states: list[StateFile]
     resources: list[DesiredResource]
+    cloudformation: CloudFormationState | None = None
+    # Live objects that a stack owns although none of its resources is compared (ownership only).
+    extra_claims: set[tuple[str, str]] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def sources(self) -> list[SourceInfo]:
-        return [s.source_info() for s in self.states]
+        out = [s.source_info() for s in self.states]
+        if self.cloudformation is not None:
+            compared = {r.source.stack for r in self.resources if r.source.kind == "cloudformation"}
+            out.extend(s for s, st in zip(self.cloudformation.sources(), self.cloudformation.stacks, strict=True)
+                       if st.name in compared)
+        return out
 
 
-def load_desired_state(path: Path, ctx: AwsContext | None = None) -> DesiredState:
-    """Read every state under `path` (local files and declared S3 backends). InputError on bad input."""
+def load_desired_state(
+    path: Path,
+    ctx: AwsContext | None = None,
+    *,
+    cloudformation: str = "off",
+    region: str | None = None,
+    stacks: Sequence[str] = (),
+) -> DesiredState:
+    """Read every Terraform state under `path` (local files and declared S3 backends) and, unless
+    `cloudformation` is "off", the region's CloudFormation stacks. InputError on bad input."""
     if not path.exists():
         raise InputError("path does not exist", file=str(path))
     states = [read_state_file(p) for p in find_state_files(path)]
@@ -70,19 +92,67 @@ def load_desired_state(path: Path, ctx: AwsContext | None = None) -> DesiredStat
     if backends:
         session = ctx.session if ctx else AwsContext().session
         states.extend(read_s3_state(b, session) for b in backends)
-    if not states:
+    desired = DesiredState(states=states, resources=[r for s in states for r in s.resources])
+    if cloudformation != "off" and (states or stacks or cloudformation == "all" or _has_templates(path)):
+        _add_cloudformation(desired, path, ctx or AwsContext(), region, cloudformation, stacks)
+    if not desired.resources and not states:
         raise InputError(
             "no Terraform state found: looked for *.tfstate files below this path and for "
-            'terraform { backend "s3" { ... } } blocks in its .tf files',
+            'terraform { backend "s3" { ... } } blocks in its .tf files'
+            + ("" if cloudformation == "off" else ", and for CloudFormation templates matching a deployed stack")
+            + "".join(f"; {w}" for w in desired.warnings),
             file=str(path),
         )
-    resources = [r for s in states for r in s.resources]
-    return DesiredState(states=states, resources=resources)
+    return desired
+
+
+def _has_templates(path: Path) -> bool:
+    from driftdeck.core.cfn import find_templates
+
+    return bool(find_templates(path))
+
+
+def _add_cloudformation(
+    desired: DesiredState, path: Path, ctx: AwsContext, region: str | None, mode: str, stacks: Sequence[str]
+) -> None:
+    from driftdeck.core.cfn import find_double_ownership, load_cloudformation_state
+
+    region = region or ctx.default_region
+    try:
+        cfn = load_cloudformation_state(path, ctx, region, stack_names=list(stacks) or None)
+    except InputError:
+        raise  # a malformed template under PATH is the operator's to fix
+    except Exception as exc:  # noqa: BLE001 - no CloudFormation access: say so, scan the rest
+        desired.warnings.append(
+            f"CloudFormation stacks could not be read ({describe_failure(exc)}): resources they own may show as unmanaged"
+        )
+        return
+    desired.cloudformation = cfn
+    desired.warnings.extend(cfn.warnings)
+    compared_roots = {s.name for s in cfn.matches.values()}
+    by_name = {s.name: s for s in cfn.stacks}
+
+    def compared(resource: DesiredResource) -> bool:
+        if mode == "all" or stacks:
+            return True
+        stack = by_name.get(resource.source.stack or "")
+        return stack is not None and (stack.name in compared_roots or (stack.root or "") in compared_roots)
+
+    chosen = [r for r in cfn.resources if compared(r)]
+    desired.resources.extend(chosen)
+    desired.extra_claims = set(cfn.claims())  # normalised identities (ownership.identity)
+    for finding in find_double_ownership(desired.resources, cfn.stacks):
+        desired.warnings.append(
+            f"double ownership: {finding.type} {finding.id} is managed by {finding.terraform_address} "
+            f"and by stack {finding.stack} ({finding.logical_id})"
+        )
 
 
 def region_of(resource: DesiredResource, default: str) -> str:
-    """The region a resource lives in: from its ARN when the ARN carries one."""
+    """The region a resource lives in: from its ARN (or its stack's ARN) when that carries one."""
     arn = resource.attributes.get("arn")
+    if resource.source.kind == "cloudformation":
+        arn = resource.source.state
     if isinstance(arn, str) and arn.startswith("arn:"):
         parts = arn.split(":")
         if len(parts) > 3 and parts[3]:
@@ -102,6 +172,9 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         expected=expected,
         arn=resource.attributes.get("arn") if isinstance(resource.attributes.get("arn"), str) else None,
     )
+    if resource.reason is not None:
+        result.reason = resource.reason  # the desired side could not be evaluated: never drift
+        return result
     if outcome.error is not None:
         result.reason = outcome.error
         return result
@@ -113,6 +186,12 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
     result.live = redact(live.attributes, resource.sensitive_paths)
     result.region = live.region
     result.arn = result.arn or live.arn
+    if resource.source.kind == "cloudformation":
+        from driftdeck.core.cfn import compare_cfn
+
+        result.differences = compare_cfn(resource, live.attributes)
+        result.status = Status.CHANGED if result.differences else Status.IN_SYNC
+        return result
     result.differences = compare_attributes(
         collector.expected_attributes(resource),
         live.attributes,
@@ -129,15 +208,18 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     started = time.monotonic()
     ctx = ctx or AwsContext()
     note = progress or (lambda _msg: None)
-    desired = load_desired_state(options.path, ctx)
+    desired = load_desired_state(
+        options.path, ctx, cloudformation=options.cloudformation,
+        region=options.regions[0] if options.regions else None, stacks=options.stacks,
+    )
+    default_region = options.regions[0] if options.regions else ctx.default_region
+    regions = list(options.regions) or [default_region]
     desired.states.extend(options.extra_states)
     desired.resources.extend(r for s in options.extra_states for r in s.resources)
     ignore_path = options.ignore_file or (options.path / ".driftignore" if options.path.is_dir() else None)
     rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
-    default_region = options.regions[0] if options.regions else ctx.default_region
-    regions = list(options.regions) or [default_region]
-    note(f"read {len(desired.resources)} resources from {len(desired.states)} state(s)")
-    results = scan_resources(desired.resources, ctx, default_region, options, regions, note)
+    note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")
+    results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     report = ScanReport(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_ms=0,
@@ -145,6 +227,7 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
         resources=results,
         regions=regions,
     )
+    report.warnings.extend(desired.warnings)
     other = sum(s.other_provider_count for s in desired.states)
     if other:
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
@@ -171,9 +254,13 @@ def scan_resources(
     options: ScanOptions,
     regions: Sequence[str],
     note: Progress,
+    extra_claims: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> list[ResourceResult]:
     """Read and compare `resources`, then detect unmanaged objects, all AWS calls in one pool."""
-    ctx.desired = tuple(resources)
+    # Collectors read Terraform-named attributes; CloudFormation resources are shown to them through
+    # a Terraform view of their template properties, and compared in CloudFormation terms afterwards.
+    views = {id(r): _terraform_view(r) for r in resources}
+    ctx.desired = tuple(views[id(r)] for r in resources)
     groups: dict[tuple[str, str], list[DesiredResource]] = defaultdict(list)
     results: list[ResourceResult] = []
     for res in resources:
@@ -196,7 +283,8 @@ def scan_resources(
 
     with ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="driftdeck-scan") as pool:
         reads: dict[tuple[str, str], Future[list[ReadOutcome]]] = {
-            key: pool.submit(_read_group, collectors[key[0]], ctx, key[1], group) for key, group in groups.items()
+            key: pool.submit(_read_group, collectors[key[0]], ctx, key[1], [views[id(r)] for r in group])
+            for key, group in groups.items()
         }
         discoveries: dict[tuple[str, str], Future[list[LiveResource]]] = {
             (t, region): pool.submit(collectors[t].discover, ctx, region) for t in discover_types for region in regions
@@ -208,15 +296,23 @@ def scan_resources(
             for res, outcome in zip(groups[(rtype, region)], outcomes, strict=True):
                 results.append(compare_resource(collector, res, outcome))
                 if outcome.live is not None:
-                    sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, res, outcome.live))
+                    sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
         note(f"compared {len(results)} managed resources")
-        results.extend(_unmanaged(discoveries, collectors, resources))
+        results.extend(_unmanaged(discoveries, collectors, list(views.values()), extra_claims))
         for job in sub_jobs:
             try:
                 results.extend(job.result())
             except Exception as exc:  # noqa: BLE001 - a failed extra check must not hide the main verdicts
                 note(f"sub-resource check failed: {describe_failure(exc)}")
     return results
+
+
+def _terraform_view(resource: DesiredResource) -> DesiredResource:
+    if resource.source.kind != "cloudformation":
+        return resource
+    from driftdeck.core.cfn import terraform_view
+
+    return replace(resource, attributes=terraform_view(resource))
 
 
 def _read_group(collector: Collector, ctx: AwsContext, region: str, group: list[DesiredResource]) -> list[ReadOutcome]:
@@ -234,7 +330,10 @@ def _unmanaged(
     discoveries: dict[tuple[str, str], Future[list[LiveResource]]],
     collectors: dict[str, Collector],
     resources: Sequence[DesiredResource],
+    extra_claims: set[tuple[str, str]],
 ) -> list[ResourceResult]:
+    from driftdeck.core.cfn.ownership import identity
+
     claimed: dict[str, set[str]] = defaultdict(set)
     for res in resources:
         collector = collectors.get(res.type)
@@ -254,13 +353,13 @@ def _unmanaged(
             )
             continue
         for live in lives:
-            if live.id in claimed[rtype] or collector.is_aws_default(live):
+            if live.id in claimed[rtype] or collector.is_aws_default(live) or identity(rtype, live.id) in extra_claims:
                 continue
             out.append(
                 ResourceResult(
                     address=None, type=rtype, id=live.id, status=Status.UNMANAGED, source=None,
                     live=live.attributes, arn=live.arn, region=live.region or region,
-                    reason="exists in AWS but in no scanned state",
+                    reason="exists in AWS but in no scanned state or stack",
                 )
             )
     return out

@@ -36,6 +36,14 @@ def register(sub: Any) -> None:
     parser.add_argument("--all", action="store_true", help="text format: also list in-sync resources")
     parser.add_argument("--no-audit", action="store_true", help="do not append this scan to the audit log")
     parser.add_argument(
+        "--cloudformation",
+        choices=("auto", "all", "off"),
+        default="auto",
+        help="auto: compare stacks matched to templates under PATH, use the rest for ownership; "
+        "all: compare every stack; off: skip CloudFormation (default: auto)",
+    )
+    parser.add_argument("--stack", action="append", default=[], help="compare this stack (repeatable)")
+    parser.add_argument(
         "--cloudtrail",
         metavar="WHERE",
         help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder of log files",
@@ -57,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         detect_unmanaged=not args.no_unmanaged,
         max_workers=max(1, args.workers),
         cloudtrail=args.cloudtrail,
+        cloudformation=args.cloudformation,
+        stacks=tuple(args.stack),
     )
     report = run_scan(options, ctx=AwsContext(max_pool_connections=max(10, args.workers * 2)))
     if not args.no_audit:
