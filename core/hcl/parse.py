@@ -193,7 +193,11 @@ def _unescape(text: str) -> str:
             return chr(int(esc[1:], 16))
         return _ESCAPES.get(esc, "\\" + esc)
 
-    return _nfc(_ESCAPE_RE.sub(repl, text))
+    out = _ESCAPE_RE.sub(repl, text)
+    if any("\ud800" <= ch <= "\udfff" for ch in out):
+        # `\ud83d\ude00`-style pairs (as JSON writes them) -> the character; lone halves -> U+FFFD
+        out = out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _nfc(out)
 
 
 def _expr(node: Any) -> Expr:

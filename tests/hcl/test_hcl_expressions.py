@@ -140,3 +140,7 @@ def test_unknown_function_is_unknown_not_an_error() -> None:
 
 def test_function_argument_expansion() -> None:
     assert ev("min(xs...)", xs=[3, 1, 2]) == 1
+
+
+def test_json_style_surrogate_escapes_make_one_character() -> None:
+    assert ev('"\\ud83d\\ude00"') == "😀"
