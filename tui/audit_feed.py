@@ -144,8 +144,7 @@ class MemoryFeed:
             prev = self._recorded.get(key)
             if r.status.is_drift and (prev is None or prev.status != r.status):
                 self.append("drift.detected", subject=subject_for(key, r.type, r.id),
-                            data={"status": r.status.value, "differences": [d.to_json() for d in r.differences]},
-                            before=prev.live if prev else r.expected, after=r.live)
+                            data={"to": r.status.value, "differences": len(r.differences)}, after=r.to_json())
         for key, prev in self._recorded.items():
             now = current.get(key)
             if prev.status.is_drift and (now is None or not now.status.is_drift):

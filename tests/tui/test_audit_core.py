@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tui_helpers import make_app, run_async, settle
+from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import open_feed
@@ -77,6 +77,9 @@ async def test_app_records_transitions_in_the_real_log(tmp_path: Path) -> None:
         await settle(app, pilot)
         panel = app.query_one(AuditPanel)
         assert [e.kind for e in panel.events] == ["drift.detected"]
+        # The verdict's own before/after per attribute, not a wall of added JSON.
+        await wait_for(pilot, lambda: "ingress[1] (added)" in str(app.query_one("#audit-event").render()))
+        assert "+ {" in str(app.query_one("#audit-event").render())
         await pilot.press("v")
         await settle(app, pilot)
         assert app.chain.state == "verified"

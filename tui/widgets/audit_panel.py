@@ -105,7 +105,19 @@ class AuditPanel(Vertical):
         ):
             text.append(f"{label:>7} ", style="dim")
             text.append(f"{value}\n")
-        if event.before is not None or event.after is not None:
+        diffs = event.after.get("differences") if isinstance(event.after, dict) and event.before is None else None
+        if isinstance(diffs, list) and diffs:
+            # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
+            status = event.after.get("status", "")
+            text.append("verdict ", style="dim")
+            text.append(f"{status}\n", style="bold")
+            for d in diffs:
+                if not isinstance(d, dict):
+                    continue
+                text.append(f"{d.get('path')} ({d.get('change', 'updated')})\n", style="bold")
+                text.append(f"- {_compact(d.get('expected'))}\n", style=self._diff_style("diff-del"))
+                text.append(f"+ {_compact(d.get('actual'))}\n", style=self._diff_style("diff-add"))
+        elif event.before is not None or event.after is not None:
             keys = changed_keys(event.before, event.after)
             if keys:
                 text.append("changed ", style="dim")
@@ -130,3 +142,7 @@ class AuditPanel(Vertical):
 
 def _short_hash(value: str) -> str:
     return value if len(value) <= 20 else f"{value[:16]}…{value[-4:]}"
+
+
+def _compact(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
