@@ -352,3 +352,18 @@ async def test_pause_stops_interval_polling(tmp_path: Path) -> None:
         app._tick()
         await settle(app, pilot)
         assert app.scanner.calls == calls + 2  # type: ignore[attr-defined]
+
+
+@run_async
+async def test_enter_drills_into_the_detail_and_escape_comes_back(tmp_path: Path) -> None:
+    app = make_app(tmp_path, [drifted_estate()])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.query_one(ResourceTree)
+        tree.select_key(SG)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.query_one(DetailPane).has_focus)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: tree.has_focus)
+        assert tree.selected_key == SG
