@@ -217,7 +217,8 @@ def _set_attribute(
     *,
     json_document: bool = False,
 ) -> None:
-    if attr is not None and not (hcltext.is_literal(attr.value_tokens) or (json_document and _is_jsonencode(ctx, attr))):
+    replaceable_document = json_document and (_is_jsonencode(attr) or _is_plain_heredoc(attr)) if attr else False
+    if attr is not None and not (hcltext.is_literal(attr.value_tokens) or replaceable_document):
         shown = ctx.text[attr.value_start : attr.value_end]
         ctx.manual(paths, f"`{name}` is set by the expression `{_short(shown)}`; change its source to the live value by hand")
         return
@@ -228,9 +229,7 @@ def _set_attribute(
         _delete_attribute(ctx, attr)
         ctx.answered.extend(paths)
         return
-    indent = hcltext.indent_at(ctx.text, attr.start if attr else _body_indent_anchor(ctx, block))
-    if attr is None:
-        indent = _child_indent(ctx, block)
+    indent = hcltext.indent_at(ctx.text, attr.start) if attr is not None else _child_indent(ctx, block)
     rendered = _render(value, indent, json_document)
     if attr is not None:
         ctx.edits.append(_Edit(attr.value_start, attr.value_end, rendered))
@@ -250,9 +249,16 @@ def _render(value: Any, indent: str, json_document: bool) -> str:
     return hcl_value(value, indent)
 
 
-def _is_jsonencode(ctx: _Context, attr: TextAttribute) -> bool:
+def _is_jsonencode(attr: TextAttribute) -> bool:
+    """`jsonencode(...)`: a policy written in HCL; replaced as a whole by the live document."""
     toks = attr.value_tokens
     return len(toks) >= 3 and toks[0].text == "jsonencode" and toks[1].text == "(" and toks[-1].text == ")"
+
+
+def _is_plain_heredoc(attr: TextAttribute) -> bool:
+    """`<<EOF ... EOF` without interpolation: an older policy spelling, replaced by `jsonencode(...)`."""
+    toks = attr.value_tokens
+    return len(toks) == 1 and toks[0].kind == "heredoc" and not hcltext.has_template(toks[0].text)
 
 
 def _short(text: str) -> str:
@@ -337,7 +343,7 @@ def _adopt_blocks(
         whole = [d for rest, d in sub if not rest]
         if whole:
             for d in whole:
-                _adopt_whole_element(ctx, block, name, code_blocks, d, used, is_set)
+                _adopt_whole_element(ctx, block, name, code_blocks, d, used)
             continue
         if is_set or index >= len(code_blocks):
             ctx.manual([d.path for _, d in sub], f"`{name}[{index}]`: cannot tell which `{name}` block in the code this is")
@@ -349,14 +355,14 @@ def _adopt_blocks(
 
 
 def _adopt_whole_element(
-    ctx: _Context, block: TextBlock, name: str, code_blocks: list[TextBlock], d: Difference, used: set[int], is_set: bool
+    ctx: _Context, block: TextBlock, name: str, code_blocks: list[TextBlock], d: Difference, used: set[int]
 ) -> None:
-    if d.change == ChangeKind.ADDED or (d.change == ChangeKind.UPDATED and not is_set):
+    if d.change == ChangeKind.UPDATED:
+        ctx.manual([d.path], f"`{d.path}` changed as a whole; edit that `{name}` block by hand")
+        return
+    if d.change == ChangeKind.ADDED:
         if not isinstance(d.actual, dict):
             ctx.manual([d.path], f"`{d.path}`: live element is not an object")
-            return
-        if d.change == ChangeKind.UPDATED:
-            ctx.manual([d.path], f"`{d.path}` changed as a whole; edit that `{name}` block by hand")
             return
         indent = _child_indent(ctx, block)
         body = hcl_attributes(_writable(d.actual), indent + "  ", blocks=_block_keys(d.actual))
@@ -420,10 +426,6 @@ def _child_indent(ctx: _Context, block: TextBlock) -> str:
         if hcltext.only_whitespace_before(ctx.text, child_start):
             return hcltext.indent_at(ctx.text, child_start)
     return hcltext.indent_at(ctx.text, block.start) + "  "
-
-
-def _body_indent_anchor(ctx: _Context, block: TextBlock) -> int:
-    return block.start
 
 
 def _insert_line(ctx: _Context, block: TextBlock, line: str) -> None:

@@ -345,19 +345,24 @@ def only_whitespace_before(text: str, offset: int) -> bool:
 
 
 def is_literal(tokens: list[Token]) -> bool:
-    """True when the tokens are a literal a patch may overwrite (no references, calls or templates)."""
-    for tok in tokens:
-        if tok.kind == "ident" and tok.text not in ("true", "false", "null"):
-            # bare identifiers as object keys are literal; anything followed by `(` or `.` is not
-            continue
-        if tok.kind == "string" and ("${" in tok.text.replace("$${", "") or "%{" in tok.text.replace("%%{", "")):
-            return False
+    """True when the tokens are a literal a patch may overwrite (no references, calls or templates).
+
+    Bare identifiers are allowed only as object keys (`{ Env = "x" }`); anything else is a reference
+    (`var.x`, `local.y`) or a function call.
+    """
+    for i, tok in enumerate(tokens):
         if tok.kind == "heredoc":
             return False
-    idents = [t for k, t in enumerate(tokens) if t.kind == "ident" and t.text not in ("true", "false", "null")]
-    for tok in idents:
-        k = tokens.index(tok)
-        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-        if nxt is None or nxt.text not in ("=", ":"):
-            return False  # a reference (var.x, local.y) or a function call
+        if tok.kind == "string" and has_template(tok.text):
+            return False
+        if tok.kind == "ident" and tok.text not in ("true", "false", "null"):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is None or nxt.text not in ("=", ":"):
+                return False
     return True
+
+
+def has_template(text: str) -> bool:
+    """Whether string or heredoc text holds an interpolation or directive (escaped `$${` does not count)."""
+    plain = text.replace("$${", "").replace("%%{", "")
+    return "${" in plain or "%{" in plain

@@ -7,6 +7,7 @@ anything else becomes an `Expression` holding its source text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ import hcl2
 
 from driftdeck.core.remediation.hcltext import unescape
 
+# python-hcl2 hands heredocs back as `"<<EOT\n...EOT"`; a plain string "<<..." has no marker line.
+_HEREDOC_VALUE = re.compile(r'"<<-?[A-Za-z_][A-Za-z0-9_\-]*\n')
 _META_KEYS = frozenset({"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"})
 
 
@@ -40,7 +43,7 @@ def _key(key: str) -> str:
 
 
 def _string(text: str) -> Any:
-    if text.startswith('"<<') and text.endswith('"'):
+    if _HEREDOC_VALUE.match(text) and text.endswith('"'):
         return _heredoc(text[1:-1])
     if text.startswith("${") and text.endswith("}"):
         inner = text[2:-1].strip()

@@ -271,3 +271,21 @@ def test_windowed_unified_diff_applies_exactly(a: list[str], edits: list[tuple[i
     assert (diff == "") == (original == changed)
     if diff:
         assert _apply_unified(original, diff) == changed
+
+
+def test_heredoc_policy_becomes_jsonencode_of_the_live_document(tmp_path: Path) -> None:
+    text = ('resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = <<EOF\n{"Version": "2012-10-17", "Statement": []}\nEOF\n}\n'
+            'resource "aws_iam_role" "t" {\n  name = "t"\n  assume_role_policy = <<EOF\n{"Principal": "${var.p}"}\nEOF\n}\n')
+    live_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                        "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    import json
+
+    result = _result("aws_iam_role.r", [Difference("assume_role_policy", {"Version": "2012-10-17", "Statement": []}, live_doc)],
+                     {}, {"assume_role_policy": json.dumps(live_doc)})
+    out = _adopt(tmp_path, text, result, json_attributes=frozenset({"assume_role_policy"}))
+    assert out.validated is True and "jsonencode({" in out.patch.patched
+    assert resource_body(out.patch.patched, "aws_iam_role", "r")["assume_role_policy"] == live_doc  # type: ignore[index]
+    templated = _result("aws_iam_role.t", [Difference("assume_role_policy", {}, live_doc)], {},
+                        {"assume_role_policy": json.dumps(live_doc)})
+    out = _adopt(tmp_path, text, templated, json_attributes=frozenset({"assume_role_policy"}))
+    assert out.patch is None and out.unanswered == ["assume_role_policy"]

@@ -97,6 +97,10 @@ resource "aws_sqs_queue" "jobs" {
   tags                       = { Env = "prod" }
 }
 
+resource "aws_sqs_queue" "doomed" {
+  name = "rt-doomed"
+}
+
 resource "aws_vpc" "main" {
   cidr_block = "10.7.0.0/16"
 }
@@ -250,6 +254,29 @@ def test_import_blocks_plan_as_imports_without_changes(estate: Estate, tmp_path:
         assert address in changes, sorted(changes)
         assert changes[address].get("importing"), changes[address]
         assert changes[address]["actions"] == ["no-op"], (address, changes[address])
+
+
+def test_forget_plan_makes_terraform_forget_without_destroying(estate: Estate, tmp_path: Path) -> None:
+    sqs = boto3.client("sqs")
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="rt-doomed")["QueueUrl"])
+    report = run_scan(ScanOptions(path=estate.root, detect_unmanaged=False), ctx=AwsContext())
+    gone = next(r for r in report.resources if r.key == "aws_sqs_queue.doomed")
+    assert gone.status == Status.MISSING
+    plans = build_plans([gone], PlanOptions(workspace=estate.root, directions=frozenset({Direction.FORGET})))
+    forget = plans[0].direction(Direction.FORGET)
+    assert forget is not None and forget.validated is True
+    recreate = plans[0].direction(Direction.RECREATE)
+    assert recreate is not None and any("apply -target=aws_sqs_queue.doomed" in c.text for c in recreate.commands)
+
+    copy = tmp_path / "forgotten"
+    shutil.copytree(estate.root, copy, symlinks=True)
+    patch_file = tmp_path / "forget.patch"
+    patch_file.write_text(combined_patch(plans))
+    proc = subprocess.run(["git", "apply", str(patch_file)], cwd=copy, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    plan = _plan_json(copy, estate.env, estate.endpoint)
+    actions = {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])}
+    assert actions.get("aws_sqs_queue.doomed") == ["forget"], actions
 
 
 def test_revert_calls_bring_every_resource_back_in_sync(estate: Estate) -> None:
