@@ -35,7 +35,7 @@ class AutoRemediationOutcome:
 Remediator = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoRemediationOutcome]
 
 
-def tested_revert(workspace: Path, ctx_factory: Callable[[], AwsContext] = AwsContext) -> Remediator:
+def revert_remediator(workspace: Path, ctx_factory: Callable[[], AwsContext] = AwsContext) -> Remediator:
     """A remediator for `WatchLoop.remediate` that applies only tested reverts of the matched paths."""
 
     def remediate(result: ResourceResult, rule: AutoRemediationRule, paths: list[str]) -> AutoRemediationOutcome:

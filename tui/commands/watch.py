@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.alerts import Dispatcher, Sink
-from driftdeck.core.auto_remediation import tested_revert
+from driftdeck.core.auto_remediation import revert_remediator
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config, config_paths, load_config
 from driftdeck.core.scan import ScanOptions, run_scan
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         log=log,
         workspace=str(workspace.resolve()),
         watch_paths=() if args.once else (workspace,),
-        remediate=tested_revert(workspace),
+        remediate=revert_remediator(workspace),
         config_loader=lambda: _loader(workspace, explicit, args),
         config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
     )
