@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import threading
 import time
@@ -49,6 +50,7 @@ from driftdeck.core.audit.note import Signer, sign_checkpoint
 from driftdeck.core.errors import InputError
 
 _ABSENT: Any = object()
+WRITER_STATE = "writer-state.json"
 _SUBJECT_KEYS = frozenset(SUBJECT_KEYS)
 _BUFFER_LINES = 256
 
@@ -224,12 +226,76 @@ class AuditLog:
         """Catch up with lines other processes appended since we last held the lock."""
         if self._fd >= 0 and os.fstat(self._fd).st_size == self._end and not self._segment_full():
             return
+        if self._seg_path is None:
+            self._load_state()
         segs = layout.segments(self.log_dir)
         if self._seg_path is not None:
             segs = [(first, p) for first, p in segs if first >= self._seg_first]
         for index, (first, path) in enumerate(segs):
             start = self._end if path == self._seg_path else 0
             self._read_from(path, first, start, last=index == len(segs) - 1)
+
+    def _save_state(self) -> None:
+        """Cache where the writer stands, so the next open need not re-hash the whole log.
+
+        Not a trust input: the verifier never reads it. A forged cache can only make the writer
+        sign a wrong tree head, which the verifier then reports.
+        """
+        if self._seg_path is None:
+            return
+        state = {
+            "v": 1,
+            "segment": self._seg_path.name,
+            "seg_first": self._seg_first,
+            "offset": self._end,
+            "next_seq": self._next_seq,
+            "head": self._prev,
+            "tree_size": self._frontier.size,
+            "subtrees": [h.hex() for h in self._frontier.subtree_roots()],
+            "ts": self._clock.last,
+            "last_kind": self._last_kind,
+            "heartbeat_last": self._heartbeat_last,
+        }
+        directory = self.log_dir / layout.INDEX_DIR
+        directory.mkdir(exist_ok=True)
+        tmp = directory / (layout.TMP_PREFIX + WRITER_STATE)
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, directory / WRITER_STATE)
+
+    def _load_state(self) -> bool:
+        """Resume from the cached writer state when its head still matches the log's bytes."""
+        try:
+            state = json.loads((self.log_dir / layout.INDEX_DIR / WRITER_STATE).read_text())
+            path = self.log_dir / state["segment"]
+            offset = int(state["offset"])
+            if layout.segment_name(int(state["seg_first"])) != path.name or path.stat().st_size < offset:
+                return False
+            with open(path, "rb") as f:
+                start = max(0, offset - (1 << 16))
+                f.seek(start)
+                chunk = f.read(offset - start)
+            if not chunk.endswith(b"\n"):
+                return False
+            line = chunk[:-1].rsplit(b"\n", 1)[-1]
+            if entry_hash(line).hex() != state["head"]:
+                return False
+            frontier = MerkleFrontier.restore(int(state["tree_size"]), [bytes.fromhex(h) for h in state["subtrees"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        self._frontier = frontier
+        self._prev = state["head"]
+        self._next_seq = int(state["next_seq"])
+        self._clock.last = str(state["ts"])
+        self._last_kind = str(state["last_kind"])
+        self._heartbeat_last = bool(state["heartbeat_last"])
+        segs = layout.segments(self.log_dir)
+        if segs and segs[0][0] == 0:
+            self._load_origin(segs[0][1])
+        self._open_segment(path, int(state["seg_first"]), offset)
+        self.resumed_from_cache = True
+        return True
+
+    resumed_from_cache = False
 
     def _read_from(self, path: Path, first: int, start: int, *, last: bool) -> None:
         with open(path, "rb") as f:
@@ -398,6 +464,8 @@ class AuditLog:
         self._prev = hx = digest.hex()
         self._next_seq = seq + 1
         self._last_kind = kind
+        self._heartbeat_last = kind == "audit.heartbeat" or (
+            kind == "audit.checkpoint" and data.get("reason") == "heartbeat")
         self._unsynced += 1
         self._since_checkpoint += 1
         self._last_append = time.monotonic()
@@ -514,6 +582,7 @@ class AuditLog:
         self._fsync()  # never sign what is not on disk
         self._write_note(size, self._frontier.root())
         self._since_checkpoint = 0
+        self._save_state()
         return size
 
     def _write_note(self, size: int, root: bytes) -> None:

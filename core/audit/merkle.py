@@ -51,6 +51,19 @@ class MerkleFrontier:
             node = node_hash(left, node)
         return node
 
+    @classmethod
+    def restore(cls, size: int, stack: list[bytes]) -> MerkleFrontier:
+        """Rebuild from `size` and `subtree_roots()` (as saved by the writer's state cache)."""
+        if size < 0 or len(stack) != bin(size).count("1") or any(len(h) != 32 for h in stack):
+            raise ValueError("frontier does not match its size")
+        frontier = cls()
+        frontier.size = size
+        frontier._stack = list(stack)
+        return frontier
+
+    def subtree_roots(self) -> list[bytes]:
+        return list(self._stack)
+
     def copy(self) -> MerkleFrontier:
         twin = MerkleFrontier()
         twin.size = self.size

@@ -182,3 +182,48 @@ def test_idle_heartbeat_thread_writes_signed_heartbeats(kit: LogKit) -> None:
     assert beats and beats[0].data["interval_s"] == 1
     result = kit.verify()
     assert result.exit_code == 0 and result.signed_through == result.entries
+
+
+def test_writer_state_cache_speeds_reopen_but_is_never_trusted(kit: LogKit) -> None:
+    import json
+
+    kit.build(5)
+    state_path = kit.log_dir / "index" / "writer-state.json"
+    log = kit.open()
+    assert log.resumed_from_cache
+    log.append("operator.note", data={"x": 1})
+    log.close()
+    assert kit.verify().exit_code == 0
+
+    # Another writer appended after the cache was written: the cache's head still matches, the
+    # newer lines are read on open.
+    state = json.loads(state_path.read_text())
+    other = kit.open()
+    other.append("operator.note", data={"x": 2})
+    other.close()
+    state_path.write_text(json.dumps(state))
+    log = kit.open()
+    assert log.resumed_from_cache
+    log.append("operator.note", data={"x": 3})
+    log.close()
+    assert kit.verify().exit_code == 0
+
+    # A cache whose head does not match the log is ignored.
+    state = json.loads(state_path.read_text())
+    state["head"] = "0" * 64
+    state_path.write_text(json.dumps(state))
+    log = kit.open()
+    assert not log.resumed_from_cache
+    log.close()
+    assert kit.verify().exit_code == 0
+
+    # A forged tree in the cache makes the writer sign a wrong head: the verifier reports it.
+    state = json.loads(state_path.read_text())
+    state["subtrees"][0] = "ab" * 32
+    state_path.write_text(json.dumps(state))
+    log = kit.open()
+    assert log.resumed_from_cache
+    log.close()
+    result = kit.verify()
+    assert result.exit_code == 2 and result.findings[0].code == "EDITED"
+    assert result.findings[0].segment.startswith("checkpoints/")
