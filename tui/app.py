@@ -164,12 +164,15 @@ class DriftdeckApp(App[int]):
 
     def on_unmount(self) -> None:
         self._watch_stop.set()
+        if self._audit_timer is not None:
+            self._audit_timer.stop()
         try:
             self.feed.close()  # writes the log's session-end checkpoint
         except Exception:  # noqa: BLE001 - never block quitting
             pass
 
     # ----- polling ----------------------------------------------------------------------------
+    @while_mounted
     def _tick(self) -> None:
         now = self.clock()
         if (
@@ -282,6 +285,7 @@ class DriftdeckApp(App[int]):
         self.query_one(DetailPane).show(self.results.get(key) if key else None)
 
     @on(ResourceTree.ResourceHighlighted)
+    @while_mounted
     def _resource_highlighted(self, message: ResourceTree.ResourceHighlighted) -> None:
         self.query_one(DetailPane).show(self.results.get(message.key) if message.key else None)
         if self.audit_follow:
@@ -308,6 +312,7 @@ class DriftdeckApp(App[int]):
             return None
         return result.address or result.id
 
+    @while_mounted
     def load_audit(self, *, only_if_new: bool = False) -> None:
         """Reload the panel's events (newest first) for the current scope, in a thread.
 
