@@ -68,6 +68,7 @@ def apply_revert(
     """Run the revert's calls in order, stop at the first failure, re-scan, and record the outcome."""
     revert = applicable_revert(plan, read_only=read_only)
     before = plan.resource
+    _check_not_stale(plan, ctx, desired)
     outcome = ApplyOutcome(ok=False, key=plan.key, before=before)
     for call in revert.aws_calls:
         try:
@@ -88,6 +89,23 @@ def apply_revert(
     if audit_log is not None:
         outcome.audit_seq = _record(audit_log, plan, revert, outcome)
     return outcome
+
+
+def _check_not_stale(plan: ResourcePlan, ctx: AwsContext, desired: Sequence[DesiredResource]) -> None:
+    """Refuse when live no longer shows the drift the plan answers: its calls were made for that drift."""
+    before = plan.resource
+    current = rescan_resource(before, ctx, desired=desired)
+    if before.status == Status.UNMANAGED:
+        if current is None:
+            raise ApplyRefused(f"{plan.key} no longer exists live: nothing to revert; re-scan")
+        return
+    if current is None or current.status != before.status or _drift(current) != _drift(before):
+        now = "gone" if current is None else current.status.value
+        raise ApplyRefused(f"{plan.key} changed since the plan was made (now {now}); re-scan and re-plan before applying")
+
+
+def _drift(result: ResourceResult) -> set[tuple[str, str]]:
+    return {(d.path, repr(d.actual)) for d in result.differences if d.side == "live"}
 
 
 def _resolved(before: ResourceResult, after: ResourceResult | None) -> bool:

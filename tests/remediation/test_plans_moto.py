@@ -3,6 +3,7 @@ says; revert calls, run through boto3, bring the resource back to in_sync on the
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -299,14 +300,26 @@ def test_apply_records_applied_and_failed_with_before_and_after(tmp_path: Path, 
         outcome = apply_revert(plan, AwsContext(), read_only=False, audit_log=log)
     assert outcome.ok and outcome.audit_seq is not None
 
-    # the same plan again, but the queue is gone: the call fails and the failure is recorded
+    # drift again; a plan made now but overtaken by another live change is refused, nothing runs
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "90"})
     plan = plan_resource(scan(root)["aws_sqs_queue.jobs"], PlanOptions(workspace=root))
     assert plan is not None
-    sqs.delete_queue(QueueUrl=url)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "120"})
+    with pytest.raises(ApplyRefused, match="changed since the plan was made"):
+        apply_revert(plan, AwsContext(), read_only=False)
+    assert queue_attribute(url, "VisibilityTimeout") == "120"
+
+    # a call that AWS rejects (here: aimed at a queue that does not exist) is recorded as a failure
+    plan = plan_resource(scan(root)["aws_sqs_queue.jobs"], PlanOptions(workspace=root))
+    assert plan is not None
+    revert = plan.direction(Direction.REVERT)
+    assert revert is not None
+    bogus = url.rsplit("/", 1)[0] + "/no-such-queue"
+    revert.aws_calls = [dataclasses.replace(c, params={**c.params, "QueueUrl": bogus}) for c in revert.aws_calls]
     with AuditLog.open(root) as log:
         failed = apply_revert(plan, AwsContext(), read_only=False, audit_log=log)
     assert not failed.ok and failed.error is not None and "set_queue_attributes failed" in failed.error
+    assert queue_attribute(url, "VisibilityTimeout") == "120"
 
     reader = AuditReader.for_workspace(root)
     entries = list(reader.iter_entries(kinds={"remediation.applied", "remediation.failed"}))

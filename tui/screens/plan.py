@@ -65,12 +65,12 @@ def open_plan_screen(
                       read_live=single is not None and single.status == Status.UNMANAGED)
 
 
-def default_apply(feed: Any) -> ApplyFn:
+def default_apply(feed: Any, *, read_only: bool) -> ApplyFn:
     def run(plan: ResourcePlan) -> ApplyOutcome:
         from driftdeck.core.aws import AwsContext
         from driftdeck.core.remediation import apply_revert
 
-        return apply_revert(plan, AwsContext(), read_only=False, audit_log=feed)
+        return apply_revert(plan, AwsContext(), read_only=read_only, audit_log=feed)
 
     return run
 
@@ -137,7 +137,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         self.workspace = workspace
         self.read_only = read_only
         self.feed = feed
-        self.on_apply = on_apply or default_apply(feed)
+        self.on_apply = on_apply or default_apply(feed, read_only=read_only)
         self.subject = subject
         self.outcome: ApplyOutcome | None = None
         self.saved_path: Path | None = None
