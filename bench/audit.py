@@ -39,7 +39,7 @@ def event(i: int) -> dict[str, object]:
         "from": "in_sync",
         "to": "changed",
         "differences": 2 + i % 5,
-        "scan": {"duration_ms": 1000 + i % 777, "region": "eu-west-1", "sources": 3},
+        "region": "eu-west-1",
         "changed": [f"ingress[{i % 4}].cidr_blocks[0]", "tags.Owner"],
     }
 

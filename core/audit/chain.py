@@ -135,13 +135,13 @@ class ChainChecker:
         if self._clean >= RESYNC or len(region) >= MAX_REGION:
             self._resolve()
 
-    def resume(self, recent: list[tuple[str, int, str, int, str]], first_idx: int, *, from_start: bool) -> None:
+    def resume(self, recent: list[tuple[str, int, str, int, str]], first_idx: int) -> None:
         """Take over after a fast path that confirmed lines itself.
 
         `recent` holds the last good lines as (segment, line, hash, seq, prev), the first of them
-        at position `first_idx`; `from_start` says they reach back to the log's first line.
+        at position `first_idx` (0 when they reach back to the log's first line).
         """
-        if recent and not from_start:
+        if recent and first_idx > 0:
             _, _, _, seq, prev = recent[0]
             self._base = Rec(-2, "", 0, prev, seq - 1, None, eff=seq - 1)
             self._tip = self._base

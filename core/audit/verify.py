@@ -113,6 +113,27 @@ def _read_genesis_origin(log_dir: Path) -> str | None:
     return None
 
 
+def _recent_records(ring: deque[tuple[str, int, bytes]], idx: int, first_prev: str
+                    ) -> tuple[list[tuple[str, int, str, int, str]], int]:
+    """The fast path's last good lines as (segment, line, hash, seq, prev) and the first one's index.
+
+    Lines are consecutive and linked, so seq and prev follow from their order; when the ring is not
+    full it reaches back to entry 0, whose prev is the origin's.
+    """
+    items = list(ring)
+    if len(items) > RECENT:
+        prev, items = items[0][2].decode(), items[1:]
+    else:
+        prev = first_prev
+    first_idx = idx - len(items)
+    out = []
+    for k, (segment, number, hxb) in enumerate(items):
+        hx = hxb.decode()
+        out.append((segment, number, hx, first_idx + k, prev))
+        prev = hx
+    return out, first_idx
+
+
 class Verifier:
     """One verification run over a log directory."""
 
@@ -216,7 +237,8 @@ class Verifier:
         expect_prev = (first_prev or "").encode()
         next_seq = 0
         seq_text = b"0,"
-        ring: deque[tuple[str, int, str, int, bytes]] = deque(maxlen=RECENT)
+        # The last good lines (segment, line number, hash), one more than the chain checker keeps.
+        ring: deque[tuple[str, int, bytes]] = deque(maxlen=RECENT + 1)
         ring_append = ring.append
         idx = 0
         last_loc: tuple[str, int] | None = None
@@ -228,51 +250,46 @@ class Verifier:
                 number = 0
                 for raw in f:
                     number += 1
-                    complete = raw[-1:] == b"\n"
+                    if fast:
+                        # A line that links to the one before: seq + 1 and prev = its hash.
+                        i = raw.rfind(b'"prev":"')
+                        if (i >= 0 and raw.startswith(expect_prev, i + 8) and raw.startswith(b'","seq":', i + 72)
+                                and raw.startswith(seq_text, i + 80) and raw.endswith(b"\n")):
+                            line = raw[:-1]
+                            if hash_only:
+                                # Tightest loop: chain links only, no parsing, no Merkle.
+                                hxb = blake3(tag + line).hexdigest().encode()
+                                ring_append((segment, number, hxb))
+                                expect_prev = hxb
+                                next_seq += 1
+                                seq_text = b"%d," % next_seq
+                                idx += 1
+                                continue
+                            value = parse_entry(line)
+                            if value is not None:
+                                digest = blake3(tag + line).digest()
+                                frontier.append(digest)
+                                if frontier.size in wanted:
+                                    roots[frontier.size] = frontier.root()
+                                    locs[frontier.size] = (segment, number)
+                                self._entry_checks(value, segment, number)
+                                hxb = digest.hex().encode()
+                                ring_append((segment, number, hxb))
+                                expect_prev = hxb
+                                next_seq += 1
+                                seq_text = b"%d," % next_seq
+                                idx += 1
+                                continue
+                        # Leave the fast path for good: the chain checker takes over from here.
+                        fast = False
+                        chain.resume(*_recent_records(ring, idx, first_prev or ""))
+                    complete = raw.endswith(b"\n")
                     line = raw[:-1] if complete else raw
                     if not complete and last_segment:
                         self._find("TORN_TAIL", f"final line has no newline ({len(line)} bytes, an interrupted "
                                    "write); run `driftdeck audit recover`", segment, number, idx)
                         continue
-                    if fast and hash_only and complete:
-                        # Tightest loop: chain links only, no parsing, no Merkle.
-                        hx = blake3(tag + line).hexdigest()
-                        i = line.rfind(b'"prev":"')
-                        if (i >= 0 and line[i + 8 : i + 72] == expect_prev and line[i + 72 : i + 80] == b'","seq":'
-                                and line.startswith(seq_text, i + 80)):
-                            ring_append((segment, number, hx, next_seq, expect_prev))
-                            expect_prev = hx.encode()
-                            next_seq += 1
-                            seq_text = b"%d," % next_seq
-                            idx += 1
-                            continue
                     digest = blake3(tag + line).digest()
-                    if fast:
-                        i = line.rfind(b'"prev":"')
-                        value = None
-                        ok = (complete and i >= 0 and line[i + 8 : i + 72] == expect_prev
-                              and line[i + 72 : i + 80] == b'","seq":' and line.startswith(seq_text, i + 80))
-                        if ok and not hash_only:
-                            value = parse_entry(line)
-                            ok = value is not None
-                        if ok:
-                            hx = digest.hex()
-                            if not hash_only:
-                                frontier.append(digest)
-                                if frontier.size in wanted:
-                                    roots[frontier.size] = frontier.root()
-                                    locs[frontier.size] = (segment, number)
-                                self._entry_checks(value, segment, number)  # type: ignore[arg-type]
-                            ring.append((segment, number, hx, next_seq, expect_prev))
-                            expect_prev = hx.encode()
-                            next_seq += 1
-                            seq_text = b"%d," % next_seq
-                            idx += 1
-                            continue
-                        # Leave the fast path for good: the chain checker takes over from here.
-                        fast = False
-                        chain.resume([(a, b, c, d, e.decode()) for a, b, c, d, e in ring], idx - len(ring),
-                                     from_start=len(ring) < RECENT)
                     rec = Rec(idx, segment, number, digest.hex(), None, None)
                     if hash_only:
                         peeked = layout.peek(line)
@@ -303,8 +320,7 @@ class Verifier:
             if number:
                 last_loc = (segment, number)
         if fast:
-            chain.resume([(a, b, c, d, e.decode()) for a, b, c, d, e in ring], idx - len(ring),
-                         from_start=len(ring) < RECENT)
+            chain.resume(*_recent_records(ring, idx, first_prev or ""))
         chain.finish()
         res.entries = idx
         return roots, locs, chain, last_loc
