@@ -17,7 +17,7 @@ Security groups can be managed in two styles that must both scan clean:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from driftdeck.core.aws import AwsContext, describe_failure, is_not_found, paginate
 from driftdeck.core.collectors import register
@@ -334,21 +334,21 @@ class SecurityGroupCollector(Collector):
         return out
 
 
-@register
-class IngressRuleCollector(Collector):
-    resource_type = INGRESS_RULE_TYPE
+class _RuleCollector(Collector):
+    """`aws_vpc_security_group_{ingress,egress}_rule`: one live rule each, from the per-region listing."""
+
+    egress: ClassVar[bool]
     checked_attributes = (
         "security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6",
         "prefix_list_id", "referenced_security_group_id", "description", "tags",
     )
-    discoverable = True
 
     def read(self, ctx: AwsContext, region: str, resources: Sequence[DesiredResource]) -> list[ReadOutcome]:
         rules = security_group_rules(ctx, region)
         out: list[ReadOutcome] = []
         for res in resources:
             rule = rules.get(res.id)
-            if rule is None or rule.get("IsEgress"):
+            if rule is None or bool(rule.get("IsEgress")) != self.egress:
                 out.append(ReadOutcome.missing())
             else:
                 out.append(ReadOutcome(live=self._live(rule, region)))
@@ -361,24 +361,40 @@ class IngressRuleCollector(Collector):
         return out
 
     def discover(self, ctx: AwsContext, region: str) -> list[LiveResource]:
-        """Ingress rules of groups not managed in the scan (a managed group's rules are covered by
-        the group's own comparison or its sub-resource findings), without AWS's default rules."""
+        """Rules of groups not managed in the scan (a managed group's rules are covered by the
+        group's own comparison or its sub-resource findings), without AWS's default rules."""
         managed_groups = {r.id for r in _desired_of(ctx, SG_TYPE)}
         groups = security_groups(ctx, region)
         return [
             self._live(rule, region)
             for rule in security_group_rules(ctx, region).values()
-            if not rule.get("IsEgress")
+            if bool(rule.get("IsEgress")) == self.egress
             and rule.get("GroupId") not in managed_groups
             and not is_default_rule(rule, groups.get(str(rule.get("GroupId"))))
         ]
 
-    @staticmethod
-    def _live(rule: dict[str, Any], region: str) -> LiveResource:
+    def _live(self, rule: dict[str, Any], region: str) -> LiveResource:
         return LiveResource(
-            type=INGRESS_RULE_TYPE, id=rule["SecurityGroupRuleId"], attributes=rule_attributes(rule), region=region,
+            type=self.resource_type, id=rule["SecurityGroupRuleId"], attributes=rule_attributes(rule), region=region,
             arn=rule.get("SecurityGroupRuleArn"),
         )
+
+
+@register
+class IngressRuleCollector(_RuleCollector):
+    resource_type = INGRESS_RULE_TYPE
+    egress = False
+    discoverable = True
+
+
+@register
+class EgressRuleCollector(_RuleCollector):
+    """Not discoverable: AWS gives every new group an allow-all egress rule, which would make every
+    unmanaged group's default rule an unmanaged finding; a managed group's extra egress rules are
+    still reported (as the group's `egress` drift or as its sub-resources)."""
+
+    resource_type = EGRESS_RULE_TYPE
+    egress = True
 
 
 # --- VPCs and subnets ---------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ def replay(session: Any, out_dir: Path) -> tuple[Path, dict[str, str], dict[str,
         if a["map_public_ip_on_launch"]:
             ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
         ids[a["id"]] = subnet
-    rule_groups = {res[r]["security_group_id"] for r in by_type["aws_vpc_security_group_ingress_rule"]}
+    ingress_owned = {res[r]["security_group_id"] for r in by_type["aws_vpc_security_group_ingress_rule"]}
+    egress_owned = {res[r]["security_group_id"] for r in by_type["aws_vpc_security_group_egress_rule"]}
     for address in by_type["aws_security_group"]:
         a = res[address]
         sg = ec2.create_security_group(
@@ -80,19 +81,20 @@ def replay(session: Any, out_dir: Path) -> tuple[Path, dict[str, str], dict[str,
         sg = ids[a["id"]]
         # The provider revokes AWS's default egress rule and adds back only what state holds.
         ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        if a["egress"]:
+        if a["egress"] and a["id"] not in egress_owned:
             ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=_permissions(a["egress"], ids, sg))
-        if a["ingress"] and a["id"] not in rule_groups:
+        if a["ingress"] and a["id"] not in ingress_owned:
             ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=_permissions(a["ingress"], ids, sg))
-    for address in by_type["aws_vpc_security_group_ingress_rule"]:
+    for address in by_type["aws_vpc_security_group_ingress_rule"] + by_type["aws_vpc_security_group_egress_rule"]:
         a = res[address]
+        authorize = ec2.authorize_security_group_egress if "egress" in address else ec2.authorize_security_group_ingress
         perm: dict[str, Any] = {"IpProtocol": a["ip_protocol"], "FromPort": a["from_port"], "ToPort": a["to_port"]}
         desc = {"Description": a["description"]} if a.get("description") else {}
         if a.get("cidr_ipv4"):
             perm["IpRanges"] = [{"CidrIp": a["cidr_ipv4"], **desc}]
         if a.get("referenced_security_group_id"):
             perm["UserIdGroupPairs"] = [{"GroupId": ids[a["referenced_security_group_id"]], **desc}]
-        answer = ec2.authorize_security_group_ingress(
+        answer = authorize(
             GroupId=ids[a["security_group_id"]], IpPermissions=[perm],
             TagSpecifications=_tag_spec("security-group-rule", a),
         )

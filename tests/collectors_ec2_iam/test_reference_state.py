@@ -21,7 +21,7 @@ from driftdeck.core.model import ScanReport, Status
 from driftdeck.core.scan import ScanOptions, run_scan
 
 MY_TYPES = {
-    "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc", "aws_subnet", "aws_instance",
+    "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_vpc", "aws_subnet", "aws_instance",
     "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_user",
 }
 
@@ -58,7 +58,7 @@ def test_replayed_reference_estate_scans_clean(replayed: tuple[Path, dict[str, s
     state, _ = replayed
     report = _scan(state, AwsContext(session_for(aws_env.url, tmp_path)))
     mine = [r for r in report.resources if r.type in MY_TYPES or r.parent]
-    assert len([r for r in mine if r.address]) == 18
+    assert len([r for r in mine if r.address]) == 19
     bad = [(r.status.value, r.address, r.type, r.id, [d.to_json() for d in r.differences]) for r in mine if r.status is not Status.IN_SYNC]
     assert bad == []
     assert report.exit_code() == 0

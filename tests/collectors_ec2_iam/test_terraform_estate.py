@@ -23,7 +23,7 @@ from driftdeck.core.scan import ScanOptions, run_scan
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 MY_TYPES = {
-    "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc", "aws_subnet", "aws_instance",
+    "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_vpc", "aws_subnet", "aws_instance",
     "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_user",
 }
 SUB_TYPES = {"aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_access_key", "aws_iam_user_policy_attachment"}
@@ -68,6 +68,16 @@ def change_out_of_band(session: Any, ids: dict[str, str]) -> dict[str, str]:
         }],
     )
     ec2.revoke_security_group_ingress(GroupId=sg_separate, SecurityGroupRuleIds=[ids["aws_vpc_security_group_ingress_rule.from_inline"]])
+    ec2.modify_security_group_rules(
+        GroupId=sg_separate,
+        SecurityGroupRules=[{
+            "SecurityGroupRuleId": ids["aws_vpc_security_group_egress_rule.to_vpc"],
+            "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIpv4": "10.20.0.0/16", "Description": "egress edited"},
+        }],
+    )
+    extra_egress = ec2.authorize_security_group_egress(
+        GroupId=sg_separate, IpPermissions=[{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     # VPCs, subnets, instances.
     ec2.create_tags(Resources=[ids["aws_vpc.main"]], Tags=[{"Key": "Env", "Value": "prod"}])
     ec2.modify_vpc_attribute(VpcId=ids["aws_vpc.main"], EnableDnsHostnames={"Value": False})
@@ -107,7 +117,8 @@ def change_out_of_band(session: Any, ids: dict[str, str]) -> dict[str, str]:
     rogue_policy = iam.create_policy(PolicyName="rogue", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}))["Policy"]["Arn"]
     iam.create_user(UserName="rogue")
     return {
-        "extra_rule": extra["SecurityGroupRules"][0]["SecurityGroupRuleId"], "access_key": key["AccessKeyId"],
+        "extra_rule": extra["SecurityGroupRules"][0]["SecurityGroupRuleId"], "extra_egress": extra_egress,
+        "access_key": key["AccessKeyId"],
         "vpc": vpc, "subnet": subnet, "sg": rogue_sg, "rule": rogue_rule, "instance": instance,
         "role": "rogue", "attachment": f"rogue/{ids['aws_iam_policy.app']}", "policy": rogue_policy, "user": "rogue",
     }
@@ -147,7 +158,7 @@ def test_clean_scan_is_all_in_sync_with_nothing_unmanaged(estate: Estate, which:
     mine = [r for r in report.resources if r.type in MY_TYPES | SUB_TYPES]
     managed = [r for r in mine if r.address is not None]
     assert {r.type for r in managed} == MY_TYPES
-    assert len(managed) == 18
+    assert len(managed) == 19
     not_in_sync = [r for r in mine if r.status is not Status.IN_SYNC]
     assert not_in_sync == [], describe(not_in_sync)
 
@@ -168,6 +179,7 @@ CHANGES = [
     # address, path, expected, actual
     ("aws_security_group.separate", "tags.Name", "dd-separate", "renamed-by-hand"),
     ("aws_vpc_security_group_ingress_rule.https", "description", "https from anywhere", "edited by hand"),
+    ("aws_vpc_security_group_egress_rule.to_vpc", "description", "https to the vpc", "egress edited"),
     ("aws_vpc.main", "tags.Env", "test", "prod"),
     ("aws_vpc.main", "enable_dns_hostnames", True, False),
     ("aws_subnet.a", "map_public_ip_on_launch", False, True),
@@ -244,6 +256,7 @@ def test_sub_resources_of_managed_objects_are_reported_with_their_parent(estate:
     subs = {(r.type, r.id, r.parent) for r in estate.drifted.resources if r.parent is not None}
     assert subs == {
         ("aws_vpc_security_group_ingress_rule", c["extra_rule"], "aws_security_group.separate"),
+        ("aws_vpc_security_group_egress_rule", c["extra_egress"], "aws_security_group.separate"),
         ("aws_iam_role_policy", "dd-app:sneaky", "aws_iam_role.app"),
         ("aws_iam_user_policy", "dd-ci:backdoor", "aws_iam_user.ci"),
         ("aws_iam_access_key", c["access_key"], "aws_iam_user.ci"),
@@ -258,7 +271,7 @@ def test_sub_resources_of_managed_objects_are_reported_with_their_parent(estate:
 # Attributes terraform refreshes on a parent that driftdeck checks through separately managed pieces
 # (rule resources / attachments / inline-policy sub-resources) instead.
 PIECES_ON_PARENT = {
-    "aws_security_group.separate": {"ingress"},
+    "aws_security_group.separate": {"ingress", "egress"},
     "aws_iam_role.app": {"inline_policy", "managed_policy_arns"},
 }
 
