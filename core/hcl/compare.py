@@ -98,6 +98,8 @@ def _mark_sensitive(diff: Difference, sensitive: frozenset[str]) -> Difference:
 def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_context: bool) -> None:
     if code is UNKNOWN:
         return
+    if isinstance(code, dict) and isinstance(state, list) and len(state) == 1 and isinstance(state[0], dict):
+        code = [code]  # a nested block written as an object (JSON syntax): state has a list of one
     if _is_block_list(code):
         if not isinstance(state, list) or len(state) != len(code):
             if not contains_unknown(code):

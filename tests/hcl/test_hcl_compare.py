@@ -69,3 +69,12 @@ def test_set_typed_blocks_match_in_any_order() -> None:
     changed = state("aws_x.y", {"ingress": [{"from_port": 443}, {"from_port": 22}]})
     diffs = compare_code_to_state({"aws_x.y": c}, [changed])["aws_x.y"]
     assert [(d.path, d.expected, d.actual) for d in diffs] == [("ingress[0].from_port", 80, 443), ("ingress[1].from_port", 443, 22)]
+
+
+def test_block_written_as_object_matches_state_list() -> None:
+    c = code("aws_x.y", {"versioning": {"enabled": True}})
+    s = state("aws_x.y", {"versioning": [{"enabled": True, "mfa_delete": False}]})
+    assert compare_code_to_state({"aws_x.y": c}, [s]) == {}
+    s = state("aws_x.y", {"versioning": [{"enabled": False, "mfa_delete": False}]})
+    (diff,) = compare_code_to_state({"aws_x.y": c}, [s])["aws_x.y"]
+    assert diff.path == "versioning[0].enabled"
