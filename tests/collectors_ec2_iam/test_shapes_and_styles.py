@@ -89,3 +89,38 @@ def test_aws_made_objects_are_never_unmanaged(aws_env: Any, tmp_path: Path) -> N
     assert unmanaged == {("aws_iam_role", "hand-made")}
     user = next(r for r in report.resources if r.address == "aws_iam_user.u")
     assert user.status is Status.MISSING
+
+
+def test_role_pieces_recorded_in_its_state_are_claimed_and_the_rest_are_sub_resources(aws_env: Any, tmp_path: Path) -> None:
+    session = session_for(aws_env.url, tmp_path)
+    iam = session.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    role_arn = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    kept = iam.create_policy(PolicyName="kept", PolicyDocument=doc)["Policy"]["Arn"]
+    extra = iam.create_policy(PolicyName="extra", PolicyDocument=doc)["Policy"]["Arn"]
+    for arn in (kept, extra):
+        iam.attach_role_policy(RoleName="r", PolicyArn=arn)
+    iam.put_role_policy(RoleName="r", PolicyName="declared", PolicyDocument=doc)
+    iam.put_role_policy(RoleName="r", PolicyName="added", PolicyDocument=doc)
+    write_state(
+        tmp_path / "state" / "terraform.tfstate",
+        [
+            # Key order and spacing differ from what IAM returns: compared semantically.
+            ("aws_iam_role", "r", {"id": "r", "name": "r", "arn": role_arn, "path": "/", "description": "", "max_session_duration": 3600,
+                                   "assume_role_policy": json.dumps(trust, indent=4, sort_keys=True), "permissions_boundary": "",
+                                   "tags_all": {}, "inline_policy": [{"name": "declared", "policy": doc}], "managed_policy_arns": [kept]}),
+            ("aws_iam_policy", "kept", {"id": kept, "arn": kept, "name": "kept", "path": "/", "description": "", "policy": doc, "tags_all": {}}),
+            ("aws_iam_policy", "extra", {"id": extra, "arn": extra, "name": "extra", "path": "/", "description": "", "policy": doc, "tags_all": {}}),
+        ],
+    )
+    report = _scan(tmp_path, aws_env.url)
+    role = next(r for r in report.resources if r.address == "aws_iam_role.r")
+    assert role.status is Status.IN_SYNC, [d.to_json() for d in role.differences]
+    subs = {(r.type, r.id, r.parent) for r in report.resources if r.parent}
+    assert subs == {
+        ("aws_iam_role_policy", "r:added", "aws_iam_role.r"),
+        ("aws_iam_role_policy_attachment", f"r/{extra}", "aws_iam_role.r"),
+    }
+    # A managed role's attachments are reported under the role only, not again as top-level unmanaged.
+    assert not [r for r in report.resources if r.type == "aws_iam_role_policy_attachment" and r.parent is None]
