@@ -62,6 +62,11 @@ cache=None) -> Configuration``
     documents compare semantically. Call it with ``undecidable=config.is_undecidable,
     moved=config.moved``; an empty result means nothing is pending.
 
+``match_code_to_live(code_instances, live_resources) -> dict[str, LiveResource | None]`` and
+``diff_attributes(code_attributes, actual, *, side="code") -> list[Difference]``
+    For configurations without state: pair code instances with live resources by natural name
+    (bucket, queue/topic/role name...), then diff what the code sets against live attributes.
+
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
     Resource address without instance key (``module.net.aws_subnet.private``,
     ``data.aws_x.y``) -> (file relative to root, line), following local and installed modules. Never
@@ -84,7 +89,7 @@ Typical engine use::
 """
 
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
-from driftdeck.core.hcl.compare import compare_code_to_state
+from driftdeck.core.hcl.compare import compare_code_to_state, diff_attributes, match_code_to_live
 from driftdeck.core.hcl.loader import load_configuration
 from driftdeck.core.hcl.locate import locate_resources
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration, Diagnostic, strip_instance_keys
@@ -94,6 +99,8 @@ __all__ = [
     "DEFAULT_CACHE",
     "UNKNOWN",
     "compare_code_to_state",
+    "diff_attributes",
+    "match_code_to_live",
     "Backend",
     "CodeInstance",
     "Configuration",

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from driftdeck.core.hcl.results import CodeInstance, apply_moves, strip_instance_keys
+from driftdeck.core.hcl.results import NATURAL_NAME_ATTRIBUTE, CodeInstance, apply_moves, strip_instance_keys
 from driftdeck.core.hcl.values import UNKNOWN, contains_unknown
-from driftdeck.core.model import ChangeKind, DesiredResource, Difference
+from driftdeck.core.model import ChangeKind, DesiredResource, Difference, LiveResource
 
 
 def compare_code_to_state(
@@ -201,3 +201,40 @@ def _normalize_doc(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _normalize_doc(v) for k, v in value.items()}
     return value
+
+
+# --- code vs live, when no state exists --------------------------------------------------------
+
+
+def diff_attributes(code_attributes: dict[str, Any], actual: dict[str, Any], *, side: str = "code") -> list[Difference]:
+    """Differences between what the code sets and `actual` (state or live attributes), with the
+    same rules as `compare_code_to_state`; `side` is recorded on each Difference."""
+    diffs: list[Difference] = []
+    for name, value in code_attributes.items():
+        _diff(name, value, actual.get(name), diffs, block_context=False)
+    if side != "code":
+        diffs = [Difference(d.path, d.expected, d.actual, d.change, side=side) for d in diffs]
+    return diffs
+
+
+def match_code_to_live(
+    code_instances: Mapping[str, CodeInstance], live_resources: Iterable[LiveResource]
+) -> dict[str, LiveResource | None]:
+    """For each managed instance whose code fixes its AWS name (`CodeInstance.natural_name`),
+    the live resource of the same type carrying that name (in its attributes, or as its id),
+    or None when there is none. Instances without a natural name are left out."""
+    by_name: dict[tuple[str, str, str], LiveResource] = {}
+    for live in live_resources:
+        attr = NATURAL_NAME_ATTRIBUTE.get(live.type)
+        if attr is None:
+            continue
+        name = live.attributes.get(attr)
+        for candidate in (name, live.id):
+            if isinstance(candidate, str):
+                by_name.setdefault((live.type, attr, candidate), live)
+    out: dict[str, LiveResource | None] = {}
+    for address, inst in code_instances.items():
+        natural = inst.natural_name
+        if natural is not None:
+            out[address] = by_name.get((inst.type, *natural))
+    return out

@@ -78,3 +78,21 @@ def test_block_written_as_object_matches_state_list() -> None:
     s = state("aws_x.y", {"versioning": [{"enabled": False, "mfa_delete": False}]})
     (diff,) = compare_code_to_state({"aws_x.y": c}, [s])["aws_x.y"]
     assert diff.path == "versioning[0].enabled"
+
+
+def test_code_to_live_by_natural_names() -> None:
+    from driftdeck.core.hcl import diff_attributes, match_code_to_live
+    from driftdeck.core.model import LiveResource
+
+    bucket = CodeInstance("aws_s3_bucket.b", "managed", "aws_s3_bucket", "b", "", None,
+                          {"bucket": "acme-logs", "tags": {"Env": "prod"}}, "main.tf", 1)
+    queue = CodeInstance("aws_sqs_queue.q", "managed", "aws_sqs_queue", "q", "", None, {"name": "jobs"}, "main.tf", 5)
+    nameless = CodeInstance("aws_sqs_queue.n", "managed", "aws_sqs_queue", "n", "", None, {"name": UNKNOWN}, "main.tf", 9)
+    live = [
+        LiveResource("aws_s3_bucket", "acme-logs", {"bucket": "acme-logs", "tags": {"Env": "dev"}}),
+        LiveResource("aws_sqs_queue", "https://sqs/123/other", {"name": "other"}),
+    ]
+    matched = match_code_to_live({i.address: i for i in (bucket, queue, nameless)}, live)
+    assert matched == {"aws_s3_bucket.b": live[0], "aws_sqs_queue.q": None}
+    (diff,) = diff_attributes(bucket.attributes, live[0].attributes, side="live")
+    assert (diff.path, diff.expected, diff.actual, diff.side) == ("tags.Env", "prod", "dev", "live")
