@@ -8,6 +8,7 @@ parsing) do not matter.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from typing import Any
 
@@ -35,8 +36,20 @@ def normalize_policy(doc: Any) -> Any:
     """
     doc = parse_policy(doc)
     if isinstance(doc, dict):
-        return {k: normalize_policy(v) for k, v in sorted(doc.items())}
+        return {k: normalize_policy(_canonical_principal(k, v)) for k, v in sorted(doc.items())}
     if isinstance(doc, list):
         items = sorted((normalize_policy(v) for v in doc), key=lambda v: json.dumps(v, sort_keys=True))
         return items[0] if len(items) == 1 else items
     return doc
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _canonical_principal(key: str, value: Any) -> Any:
+    """IAM stores an AWS principal given as a bare account id as that account's root ARN."""
+    if key not in ("Principal", "NotPrincipal") or not isinstance(value, dict) or "AWS" not in value:
+        return value
+    aws = value["AWS"]
+    as_arn = [f"arn:aws:iam::{v}:root" if isinstance(v, str) and _ACCOUNT_ID.match(v) else v for v in (aws if isinstance(aws, list) else [aws])]
+    return {**value, "AWS": as_arn if isinstance(aws, list) else as_arn[0]}
