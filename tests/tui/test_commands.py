@@ -43,3 +43,10 @@ def test_keymap_file(tmp_path: Path) -> None:
     wrong.write_text("rescan = 5\n")
     with pytest.raises(InputError, match="rescan"):
         load_keymap(wrong)
+
+
+def test_default_keymap_lives_in_the_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFTDECK_CONFIG_DIR", str(tmp_path))
+    assert load_keymap(None) == {}
+    (tmp_path / "keymap.toml").write_text('pause = "space"\n')
+    assert load_keymap(None) == {"pause": "space"}

@@ -34,9 +34,13 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
 def load_keymap(path: Path | None) -> dict[str, str]:
     """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file."""
     if path is None:
+        import os
+
         import platformdirs
 
-        path = Path(platformdirs.user_config_dir("driftdeck")) / "keymap.toml"
+        # The same config folder the audit key uses: $DRIFTDECK_CONFIG_DIR, else the platform's.
+        folder = os.environ.get("DRIFTDECK_CONFIG_DIR") or platformdirs.user_config_dir("driftdeck")
+        path = Path(folder) / "keymap.toml"
         if not path.exists():
             return {}
     try:
