@@ -10,15 +10,9 @@ from typing import Any
 
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
+from driftdeck.core.hcl.config import ModuleConfig, ignored_changes
 from driftdeck.core.hcl.evaluator import Scope, evaluate, evaluate_body
-from driftdeck.core.hcl.module import (
-    IsolatedContext,
-    ModuleConfig,
-    ModuleInstance,
-    Session,
-    finalize_variables,
-    ignored_changes,
-)
+from driftdeck.core.hcl.module import IsolatedContext, ModuleInstance, Session, finalize_variables
 from driftdeck.core.hcl.parse import TemplateSyntaxError, parse_expression
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration
 from driftdeck.core.hcl.types import is_primitive_type

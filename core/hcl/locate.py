@@ -7,7 +7,8 @@ from pathlib import Path
 
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
-from driftdeck.core.hcl.module import Session, literal_string, module_files
+from driftdeck.core.hcl.config import literal_string, module_files
+from driftdeck.core.hcl.module import Session
 
 _RESOURCE_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.M)
 _MODULE_RE = re.compile(r'^[ \t]*module[ \t]+"([^"]+)"[ \t]*\{', re.M)
