@@ -1,4 +1,4 @@
-"""Module directories (`ModuleConfig`) and evaluated module instances (`ModuleInstance`).
+"""Evaluated module instances (`ModuleInstance`) and the per-load `Session` they share.
 
 A module instance is the evaluation context for expressions in its files: it resolves `var.`,
 `local.`, `module.`, `data.` and resource references lazily, memoizes every result, and breaks
