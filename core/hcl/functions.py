@@ -951,7 +951,7 @@ def _legacy_map(*pairs: Any) -> Any:
 
 
 # Values only known at apply time.
-for _name in ("timestamp", "uuid", "bcrypt", "plantimestamp", "uuidv5", "filemd5", "filesha256"):
+for _name in ("timestamp", "uuid", "bcrypt", "plantimestamp"):
     REGISTRY[_name] = ((lambda *a, **k: UNKNOWN), False, False)
 
 
@@ -966,3 +966,38 @@ def _fileset(context: Any, path: Any, pattern: Any) -> Any:
 @_register("pathexpand")
 def _pathexpand(path: Any) -> Any:
     return os.path.expanduser(to_string(path))
+
+
+def _file_bytes(context: Any, path: Any) -> bytes:
+    try:
+        return (Path(context.root) / to_string(path)).read_bytes()
+    except OSError as exc:
+        raise EvalError(f"cannot read {to_string(path)}: {exc.strerror}") from None
+
+
+def _make_file_hash(digest: Callable[[bytes], str]) -> Function:
+    return lambda context, path: digest(_file_bytes(context, path))
+
+
+for _name, _digest in {
+    "filemd5": lambda b: hashlib.md5(b).hexdigest(),
+    "filesha1": lambda b: hashlib.sha1(b).hexdigest(),
+    "filesha256": lambda b: hashlib.sha256(b).hexdigest(),
+    "filesha512": lambda b: hashlib.sha512(b).hexdigest(),
+    "filebase64sha256": lambda b: base64.b64encode(hashlib.sha256(b).digest()).decode(),
+    "filebase64sha512": lambda b: base64.b64encode(hashlib.sha512(b).digest()).decode(),
+}.items():
+    REGISTRY[_name] = (_make_file_hash(_digest), True, True)
+
+
+@_register("uuidv5")
+def _uuidv5(namespace: Any, name: Any) -> Any:
+    import uuid
+
+    spaces = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID, "x500": uuid.NAMESPACE_X500}
+    ns = to_string(namespace)
+    try:
+        base = spaces[ns] if ns in spaces else uuid.UUID(ns)
+    except ValueError:
+        raise EvalError(f"uuidv5: invalid namespace {ns!r}") from None
+    return str(uuid.uuid5(base, to_string(name)))

@@ -130,6 +130,8 @@ EXPRESSIONS = [
     'yamlencode([["a"], "b\\n", {}])',
     'yamlencode("s")',
     # numbers, type unification, edge cases
+    'uuidv5("dns", "example.com")',
+    'uuidv5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "x")',
     'jsonencode(0.00001)',
     'jsonencode(1e-7)',
     'jsonencode(123456789012.5)',

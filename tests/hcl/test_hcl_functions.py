@@ -117,3 +117,11 @@ def test_file_and_templatefile_read_relative_to_root(tmp_path: Path) -> None:
     assert out == "hi bob\nport 80\nport 443\n"
     with pytest.raises(EvalError):
         ev('file("absent.txt")', root=tmp_path)
+
+
+def test_file_hash_functions(tmp_path: Path) -> None:
+    (tmp_path / "lambda.zip").write_bytes(b"abc")
+    assert ev('filemd5("lambda.zip")', root=tmp_path) == "900150983cd24fb0d6963f7d28e17f72"
+    assert ev('filebase64sha256("lambda.zip")', root=tmp_path) == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+    with pytest.raises(EvalError):
+        ev('filesha256("missing.zip")', root=tmp_path)
