@@ -1,29 +1,43 @@
 """Tamper-evident audit trail: BLAKE3 hash chain, signed Merkle checkpoints, WORM anchor.
 
-Usage::
+Writing (one `AuditLog` per process and workspace; appends from other processes are serialised
+by a file lock and never fork the chain)::
 
     from driftdeck.core.audit import AuditLog, default_actor
 
-    with AuditLog.open(workspace) as log:                # creates the log and key on first use
-        e = log.append("operator.note", subject={"address": "aws_s3_bucket.logs"},
-                       data={"text": "rotating keys"}, before={...}, after={...})
-        e.seq, e.hash                                    # returned once written to the OS
-        log.append("remediation.applied", data={...})    # fsync + checkpoint before returning
-    # leaving the block writes the session-end checkpoint (log.close())
+    log = AuditLog.open(workspace)                       # creates log + key on first use
+    e = log.append("operator.note",                      # -> Entry (e.seq, e.hash)
+                   subject={"address": "aws_s3_bucket.logs", "provider_id": "logs-bkt"},
+                   data={"text": "rotating keys"}, before={...}, after={...},
+                   actor=None)                           # None: OS user + host (default_actor())
+    log.append("remediation.applied", data={...})        # fsync + signed checkpoint before return
+    with log.batch():                                     # many appends, one lock, group commit
+        ...
+    log.checkpoint("reason")                             # sign now (also periodic, on heartbeat)
+    log.close()                                          # session-end checkpoint (or `with log:`)
 
-    from driftdeck.core.audit import verify_workspace
-    result = verify_workspace(workspace)                 # result.exit_code: 0 / 2 / 3
+    default_actor(aws_identity=sts.get_caller_identity())   # user, host, aws_arn, aws_account
+    cloud_actor("arn:aws:iam::1:user/x", via="console")      # for attributed cloud changes
 
-Read side (for the TUI)::
+Reading (for the TUI; safe while others append)::
 
-    reader = AuditReader(log_dir)                        # or AuditReader.for_workspace(workspace)
-    for entry in reader.iter_entries(kinds={"drift.detected"}, resource="aws_s3_bucket.logs"):
-        ...                                              # newest first
-    reader.get(seq)                                      # one entry, before/after resolved
-    reader.entries_since(seq)                            # new appends, oldest first
-    reader.state()                                       # incremental: verified up to N / tampered at K
+    reader = AuditReader.for_workspace(workspace)        # pinned keys from the config
+    reader.iter_entries(kinds={"drift.detected"}, resource="aws_s3_bucket.logs",
+                        actor="alice", since="2026-11-01", until=None, limit=50)  # newest first
+    reader.get(seq)                                      # one Entry, before/after resolved
+    reader.entries_since(seq)                            # newer entries, oldest first (polling)
+    reader.state()                                       # VerificationState, incremental:
+                                                         #   "verified" up to seq N / "tampered" at K
 
-Scan events: `record_scan(log, report, workspace=...)` (driftdeck.core.audit.scan_events).
+Verifying (what `driftdeck audit verify` runs)::
+
+    result = verify_workspace(workspace)                 # pinned keys + anchor from the config
+    result.exit_code                                     # 0 verified, 2 tampered, 3 cannot verify
+    result.findings                                      # Finding(code, detail, segment, line, seq)
+
+Scans: `record_scan(log, report, workspace=...)` in `driftdeck.core.audit.scan_events` appends one
+`drift.detected` / `drift.resolved` per status transition and a `scan.completed`.
+Configuration (log dir, key file, pinned keys, S3 Object Lock anchor): see `config.py`.
 """
 
 from driftdeck.core.audit.actor import cloud_actor, default_actor

@@ -128,6 +128,9 @@ class _Incremental:
             self.pending_roots[self.frontier.size] = self.frontier.root()
 
     def _check_notes(self) -> None:
+        if not self.trusted:
+            self.pending_roots.clear()  # nothing pinned: signatures cannot be judged either way
+            return
         for size in sorted(self.pending_roots):
             path = self.log_dir / layout.CHECKPOINT_DIR / layout.note_name(size)
             if not path.exists():

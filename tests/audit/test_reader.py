@@ -227,3 +227,9 @@ def test_writer_state_cache_speeds_reopen_but_is_never_trusted(kit: LogKit) -> N
     result = kit.verify()
     assert result.exit_code == 2 and result.findings[0].code == "EDITED"
     assert result.findings[0].segment.startswith("checkpoints/")
+
+
+def test_state_without_pinned_keys_checks_the_chain_only(kit: LogKit) -> None:
+    kit.build(4)
+    state = AuditReader(kit.log_dir).state()
+    assert state.status == "verified" and state.signed_through == 0 and state.verified_through == 6
