@@ -1001,3 +1001,72 @@ def _uuidv5(namespace: Any, name: Any) -> Any:
     except ValueError:
         raise EvalError(f"uuidv5: invalid namespace {ns!r}") from None
     return str(uuid.uuid5(base, to_string(name)))
+
+
+# --- time (only on given timestamps; timestamp() itself is unknown) -----------------------------
+
+_DURATION_RE = re.compile(r"(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _parse_timestamp(value: Any) -> Any:
+    from datetime import datetime
+
+    text = to_string(value)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EvalError(f"not an RFC 3339 timestamp: {text!r}") from None
+
+
+def _format_timestamp(moment: Any) -> str:
+    text = moment.isoformat()
+    return text.replace("+00:00", "Z")
+
+
+@_register("timeadd")
+def _timeadd(timestamp: Any, duration: Any) -> Any:
+    from datetime import timedelta
+
+    text = to_string(duration)
+    sign = -1 if text.startswith("-") else 1
+    parts = _DURATION_RE.findall(text.lstrip("+-"))
+    if not parts or "".join(n + u for n, u in parts) != text.lstrip("+-"):
+        raise EvalError(f"timeadd: invalid duration {text!r}")
+    seconds = sign * sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    return _format_timestamp(_parse_timestamp(timestamp) + timedelta(seconds=seconds))
+
+
+_FORMATDATE_RE = re.compile(r"'[^']*'|YYYY|YY|MMMM|MMM|MM|M|DD|D|EEEE|EEE|hh|h|HH|H|mm|m|ss|s|AA|aa|ZZZZZ|ZZZZ|ZZZ|Z")
+
+
+@_register("formatdate")
+def _formatdate(spec: Any, timestamp: Any) -> Any:
+    moment = _parse_timestamp(timestamp)
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hh, mm = divmod(abs(minutes), 60)
+
+    def token(m: re.Match[str]) -> str:
+        t = m.group(0)
+        if t.startswith("'"):
+            return t[1:-1] if t != "''" else "'"
+        hour12 = moment.hour % 12 or 12
+        return {
+            "YYYY": f"{moment.year:04d}", "YY": f"{moment.year % 100:02d}",
+            "MMMM": moment.strftime("%B"), "MMM": moment.strftime("%b"),
+            "MM": f"{moment.month:02d}", "M": str(moment.month),
+            "DD": f"{moment.day:02d}", "D": str(moment.day),
+            "EEEE": moment.strftime("%A"), "EEE": moment.strftime("%a"),
+            "hh": f"{moment.hour:02d}", "h": str(moment.hour),
+            "HH": f"{hour12:02d}", "H": str(hour12),
+            "mm": f"{moment.minute:02d}", "m": str(moment.minute),
+            "ss": f"{moment.second:02d}", "s": str(moment.second),
+            "AA": "AM" if moment.hour < 12 else "PM", "aa": "am" if moment.hour < 12 else "pm",
+            "ZZZZZ": f"{sign}{hh:02d}:{mm:02d}", "ZZZZ": f"{sign}{hh:02d}{mm:02d}",
+            "ZZZ": "UTC" if minutes == 0 else f"{sign}{hh:02d}{mm:02d}",
+            "Z": "Z" if minutes == 0 else f"{sign}{hh:02d}:{mm:02d}",
+        }[t]
+
+    return _FORMATDATE_RE.sub(token, to_string(spec))

@@ -129,6 +129,14 @@ EXPRESSIONS = [
     'yamlencode({a = 1, b = ["x", "y"], c = {d = true, e = null}, f = "multi\\nline", g = [], h = [{i = 1, j = [2]}]})',
     'yamlencode([["a"], "b\\n", {}])',
     'yamlencode("s")',
+    # time functions on given timestamps
+    'timeadd("2024-01-31T23:30:00Z", "1h")',
+    'timeadd("2024-01-31T23:30:00Z", "-90m")',
+    'timeadd("2024-01-31T23:30:00+02:00", "1h30m15s")',
+    'formatdate("YYYY-MM-DD hh:mm:ss ZZZ", "2024-03-05T07:08:09Z")',
+    'formatdate("EEEE, DD MMM YYYY \'at\' h:mm aa", "2024-03-05T17:08:09Z")',
+    'formatdate("D/M/YY H AA Z", "2024-03-05T00:08:09+05:30")',
+    'formatdate("MMMM EEE ZZZZ ZZZZZ", "2024-12-25T10:00:00-08:00")',
     # numbers, type unification, edge cases
     'uuidv5("dns", "example.com")',
     'uuidv5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "x")',
