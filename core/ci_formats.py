@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 import xml.etree.ElementTree as ET
+from pathlib import PureWindowsPath
 from typing import Any
 
 from driftdeck.core.model import DRIFT_STATUSES, ResourceResult, ScanReport, Status
@@ -39,6 +41,14 @@ def _message(res: ResourceResult) -> str:
     return f"{name} is {res.status.value}" + (f": {res.reason}" if res.reason else "")
 
 
+def artifact_uri(path: str) -> str:
+    """A file path as the URI reference SARIF requires: `dir name/main.tf` -> `dir%20name/main.tf`."""
+    windows = PureWindowsPath(path)
+    if windows.drive and windows.is_absolute():
+        return windows.as_uri()
+    return urllib.parse.quote(path, safe="/")
+
+
 def to_sarif(report: ScanReport) -> dict[str, Any]:
     """One result per resource that is not in sync, located at its IaC file and line when known."""
     rules = [
@@ -65,7 +75,7 @@ def to_sarif(report: ScanReport) -> dict[str, Any]:
         src = res.source
         if src is not None and src.file:
             region: dict[str, Any] = {"startLine": src.line} if src.line else {}
-            location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": src.file}}}
+            location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(src.file)}}}
             if region:
                 location["physicalLocation"]["region"] = region
             if res.address:
