@@ -258,7 +258,7 @@ class Verifier:
                             line = raw[:-1]
                             if hash_only:
                                 # Tightest loop: chain links only, no parsing, no Merkle.
-                                hxb = blake3(tag + line).hexdigest().encode()
+                                hxb = blake3(tag + line).digest().hex().encode()
                                 ring_append((segment, number, hxb))
                                 expect_prev = hxb
                                 next_seq += 1
