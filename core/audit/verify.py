@@ -443,7 +443,8 @@ class Verifier:
         res = self.result
         n = self._logical_size
         chosen: Checkpoint | None = None
-        for size in reversed(sizes[-8:]):
+        # The newest anchored note that verifies; junk written to the bucket is reported, not trusted.
+        for size in reversed(sizes[-64:]):
             try:
                 copies = self.anchor.fetch(size)
             except AnchorError as exc:
@@ -464,6 +465,8 @@ class Verifier:
                 chosen = valid[-1]
                 break
         if chosen is None:
+            if len(sizes) > 64:
+                res.problems.append("none of the 64 newest anchored notes verifies")
             res.notes.append("nothing verifiable is anchored yet")
             res.anchored_through = 0
             return

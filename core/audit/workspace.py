@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from driftdeck.core.audit.anchor import Anchor, anchor_from_config
+from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
 from driftdeck.core.audit.config import AuditConfig
+from driftdeck.core.audit.layout import segments
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.verify import VerifyResult, verify
 
-_FROM_CONFIG: Anchor | None = None
+
+def _anchored_anything(anchor: Anchor) -> bool:
+    try:
+        return bool(anchor.sizes())
+    except AnchorError:
+        return True  # let the verifier report the unreachable anchor (exit 3)
 
 
 def verify_workspace(workspace: Path, *, config: AuditConfig | None = None, hash_only: bool = False,
@@ -17,7 +23,11 @@ def verify_workspace(workspace: Path, *, config: AuditConfig | None = None, hash
     """Verify the log of `workspace`; the anchor comes from the config unless one is given (or None)."""
     config = config or AuditConfig.load()
     workspace = Path(workspace).resolve()
-    log_dir = require_log_dir(workspace, config)
     chosen = anchor_from_config(config.anchor, workspace) if anchor == "config" else anchor
     assert not isinstance(chosen, str)
+    log_dir = config.log_dir_for(workspace)
+    # With an anchor that holds checkpoints, a deleted log is itself a finding (TRUNCATED to
+    # zero entries); otherwise there is simply nothing to verify.
+    if not segments(log_dir) and (chosen is None or not _anchored_anything(chosen)):
+        require_log_dir(workspace, config)
     return verify(log_dir, config.pinned_keys(), revoked=config.revoked_ids(), anchor=chosen, hash_only=hash_only)

@@ -122,3 +122,13 @@ def test_governance_mode_objects_are_not_an_anchor(kit: LogKit, anchor: S3Object
     result = kit.verify(anchor=anchor)
     assert result.exit_code == 3
     assert any("COMPLIANCE" in p for p in result.problems)
+
+
+def test_deleting_the_whole_log_is_truncation_to_zero(kit: LogKit, anchor: S3ObjectLockAnchor) -> None:
+    from driftdeck.core.audit import verify_workspace
+
+    kit.build(3, anchor=anchor)
+    shutil.rmtree(kit.log_dir)
+    result = verify_workspace(kit.workspace, config=kit.config, anchor=anchor)
+    assert [(f.code, f.seq, f.seq_end) for f in result.findings] == [("TRUNCATED", 0, 5)]
+    assert result.exit_code == 2
