@@ -68,7 +68,10 @@ def apply_revert(
     """Run the revert's calls in order, stop at the first failure, re-scan, and record the outcome."""
     revert = applicable_revert(plan, read_only=read_only)
     before = plan.resource
-    _check_not_stale(plan, ctx, desired)
+    current = _check_not_stale(plan, ctx, desired)
+    if current is not None and current.status == Status.IN_SYNC and before.status != Status.UNMANAGED:
+        # Another revert (a sibling resource's) already fixed it: nothing to run, nothing to record.
+        return ApplyOutcome(ok=True, key=plan.key, before=before, after=current)
     outcome = ApplyOutcome(ok=False, key=plan.key, before=before)
     for call in revert.aws_calls:
         try:
@@ -91,17 +94,22 @@ def apply_revert(
     return outcome
 
 
-def _check_not_stale(plan: ResourcePlan, ctx: AwsContext, desired: Sequence[DesiredResource]) -> None:
-    """Refuse when live no longer shows the drift the plan answers: its calls were made for that drift."""
+def _check_not_stale(
+    plan: ResourcePlan, ctx: AwsContext, desired: Sequence[DesiredResource]
+) -> ResourceResult | None:
+    """Live as it is now; refuse when it shows another drift than the one the plan's calls were made for."""
     before = plan.resource
     current = rescan_resource(before, ctx, desired=desired)
     if before.status == Status.UNMANAGED:
         if current is None:
             raise ApplyRefused(f"{plan.key} no longer exists live: nothing to revert; re-scan")
-        return
+        return current
+    if current is not None and current.status == Status.IN_SYNC:
+        return current
     if current is None or current.status != before.status or _drift(current) != _drift(before):
         now = "gone" if current is None else current.status.value
         raise ApplyRefused(f"{plan.key} changed since the plan was made (now {now}); re-scan and re-plan before applying")
+    return current
 
 
 def _drift(result: ResourceResult) -> set[tuple[str, str]]:

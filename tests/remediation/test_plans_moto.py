@@ -168,6 +168,9 @@ def test_sqs_attribute_and_tag_drift(tmp_path: Path) -> None:
     assert outcome.ok, outcome.error
     assert queue_attribute(url, "VisibilityTimeout") == "30" and queue_attribute(url, "DelaySeconds") == "0"
     assert scan(root)["aws_sqs_queue.jobs"].status == Status.IN_SYNC
+    # applying the same plan again finds nothing to do and runs nothing
+    again = apply_revert(plan, AwsContext(), read_only=False)
+    assert again.ok and again.ran == [] and again.after_status == "in_sync"
 
 
 def _sg_workspace(root: Path) -> tuple[Path, str]:
