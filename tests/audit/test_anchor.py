@@ -132,3 +132,14 @@ def test_deleting_the_whole_log_is_truncation_to_zero(kit: LogKit, anchor: S3Obj
     result = verify_workspace(kit.workspace, config=kit.config, anchor=anchor)
     assert [(f.code, f.seq, f.seq_end) for f in result.findings] == [("TRUNCATED", 0, 5)]
     assert result.exit_code == 2
+
+
+def test_junk_written_to_the_anchor_is_reported_and_older_notes_still_count(
+        kit: LogKit, anchor: S3ObjectLockAnchor) -> None:
+    kit.build(10, anchor=anchor)
+    anchor.publish(99, b"not a note\n")
+    result = kit.verify(anchor=anchor)
+    assert result.exit_code == 2
+    assert [(f.code, f.seq) for f in result.findings] == [("BAD_SIGNATURE", 98)]
+    assert result.findings[0].segment.startswith(f"s3://{BUCKET}/{PREFIX}000000000099.note")
+    assert result.anchored_through == 13
