@@ -59,7 +59,7 @@ def rule_matches(rule: AutoRemediationRule, result: ResourceResult) -> list[str]
         return []
     if not fnmatch.fnmatchcase(result.address or f"{result.type}.{result.id}", rule.address):
         return []
-    actors = [a.actor for a in result.attribution] or [""]
+    actors = [n for a in result.attribution for n in (a.actor, a.actor_arn) if n] or [""]
     if rule.actor != "*" and not any(fnmatch.fnmatchcase(a, rule.actor) for a in actors):
         return []
     return [d.path for d in result.differences if fnmatch.fnmatchcase(d.path, rule.attribute)]

@@ -1,0 +1,37 @@
+"""docs/config.example.toml parses, and documents every key the parser knows (so the two stay in
+step); actor patterns match an attributed actor's name or ARN."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from driftdeck.core import config as config_module
+from driftdeck.core.config import AutoRemediationRule, parse_config
+from driftdeck.core.model import Attribution, Difference, ResourceResult, Status
+from driftdeck.core.watch import rule_matches
+
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "docs" / "config.example.toml"
+
+
+def test_example_config_parses_and_documents_every_key() -> None:
+    text = EXAMPLE.read_text()
+    config = parse_config(text, EXAMPLE)
+    assert [s.kind for s in config.sinks] == ["webhook", "slack", "command"]
+    assert [r.name for r in config.auto_remediation] == ["restore-public-access-block", "strip-out-of-band-tags-by-humans"]
+    doc = tomllib.loads(text)
+    assert set(doc["watch"]) == config_module._WATCH_KEYS
+    assert set(doc["alerting"]) == config_module._ALERTING_KEYS
+    assert set().union(*(set(a) for a in doc["alert"])) == config_module._SINK_KEYS
+    assert set().union(*(set(r) for r in doc["auto_remediation"])) == config_module._RULE_KEYS
+
+
+def test_actor_pattern_matches_name_or_arn() -> None:
+    who = Attribution("alice", "IAMUser", "console", "TagQueue", "t", None, None, "exact", "e1",
+                      actor_arn="arn:aws:iam::123456789012:user/alice")
+    result = ResourceResult("aws_sqs_queue.q", "aws_sqs_queue", "q", Status.CHANGED, None,
+                            [Difference("tags.Owner", "a", "b")], attribution=[who])
+    by_arn = AutoRemediationRule(name="humans", type="aws_sqs_queue", attribute="tags.*", actor="arn:aws:iam::*:user/*")
+    assert rule_matches(by_arn, result) == ["tags.Owner"]
+    assert rule_matches(AutoRemediationRule(name="n", actor="alice"), result) == ["tags.Owner"]
+    assert rule_matches(AutoRemediationRule(name="r", actor="arn:aws:iam::*:role/*"), result) == []
