@@ -228,7 +228,9 @@ class AuditReader:
                     lo = start
         return path, lo
 
-    def _scan_from(self, seq: int) -> Iterator[Entry]:
+    def _scan_from(self, seq: int, kinds: Iterable[str] | None = None) -> Iterator[Entry]:
+        # Kinds are matched on the raw bytes first, so skipped lines are never parsed.
+        needles = [b'"kind":"%s"' % k.encode() for k in kinds] if kinds else None
         located = self._locate(seq)
         if located is None:
             return
@@ -240,10 +242,14 @@ class AuditReader:
                 for raw in f:
                     if not raw.endswith(b"\n"):
                         break
+                    if needles is not None and not any(n in raw for n in needles):
+                        continue
                     peeked = layout.peek(raw[:-1])
                     if peeked is None or peeked[0] < seq:
                         continue
                     entry = _entry(raw[:-1], seg.name)
+                    if needles is not None and entry is not None and entry.kind not in kinds:  # type: ignore[operator]
+                        continue
                     if entry is not None:
                         yield entry
 
@@ -270,10 +276,10 @@ class AuditReader:
         value, reason = parse_canonical(data)
         return value if reason is None else {"unavailable": f"blob {address[:16]}: {reason}"}
 
-    def entries_since(self, seq: int, limit: int | None = None) -> list[Entry]:
-        """Entries with seq > `seq`, oldest first (poll this to follow new appends)."""
+    def entries_since(self, seq: int, limit: int | None = None, *, kinds: Iterable[str] | None = None) -> list[Entry]:
+        """Entries with seq > `seq`, oldest first (poll this to follow new appends); `kinds` filters."""
         out = []
-        for entry in self._scan_from(seq + 1):
+        for entry in self._scan_from(seq + 1, set(kinds) if kinds else None):
             out.append(entry)
             if limit is not None and len(out) >= limit:
                 break

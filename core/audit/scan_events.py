@@ -54,7 +54,7 @@ def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
             statuses, start = cached["statuses"], cached["seq"]
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    for entry in reader.entries_since(start):
+    for entry in reader.entries_since(start, kinds=("drift.detected", "drift.resolved")):
         _apply(statuses, entry)
     return statuses
 

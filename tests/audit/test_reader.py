@@ -233,3 +233,12 @@ def test_state_without_pinned_keys_checks_the_chain_only(kit: LogKit) -> None:
     kit.build(4)
     state = AuditReader(kit.log_dir).state()
     assert state.status == "verified" and state.signed_through == 0 and state.verified_through == 6
+
+
+def test_entries_since_with_kinds_skips_other_lines(kit: LogKit) -> None:
+    log = kit.open()
+    log.append("operator.note", data={"kind": "drift.detected"})  # the text appears, the kind does not
+    log.append("drift.detected", data={"key": "a"})
+    log.close()
+    found = AuditReader(kit.log_dir).entries_since(-1, kinds=["drift.detected"])
+    assert [(e.kind, e.data) for e in found] == [("drift.detected", {"key": "a"})]
