@@ -143,3 +143,13 @@ def test_junk_written_to_the_anchor_is_reported_and_older_notes_still_count(
     assert [(f.code, f.seq) for f in result.findings] == [("BAD_SIGNATURE", 98)]
     assert result.findings[0].segment.startswith(f"s3://{BUCKET}/{PREFIX}000000000099.note")
     assert result.anchored_through == 13
+
+
+def test_hash_only_still_consults_the_anchor(kit: LogKit, anchor: S3ObjectLockAnchor) -> None:
+    kit.build(10, anchor=anchor)
+    dead = S3ObjectLockAnchor(BUCKET, PREFIX, client=boto3.client("s3", endpoint_url="http://127.0.0.1:9"))
+    assert kit.verify(anchor=dead, hash_only=True).exit_code == 3
+    assert kit.verify(anchor=anchor, hash_only=True).exit_code == 0
+    kit.mutate(lambda L: L[:-4])
+    result = kit.verify(anchor=anchor, hash_only=True)
+    assert [(f.code, f.seq, f.seq_end) for f in result.findings] == [("TRUNCATED", 9, 12)]
