@@ -416,6 +416,13 @@ class AuditLog:
 
     def _write_entry(self, kind: str, *, subject: dict[str, Any], data: dict[str, Any], before: Any = _ABSENT,
                      after: Any = _ABSENT, actor: dict[str, Any] | None = None) -> Entry:
+        if self._heartbeat_last and kind != "audit.recovered" and self._pending_recovery is None:
+            idle = _age_seconds(self._clock.last)
+            if idle > 1.5 * self.config.heartbeat_seconds:
+                # Heartbeats were promised but none came (machine suspended, process stalled):
+                # say so, rather than leave a gap that reads as deleted entries.
+                self._pending_recovery = {"reason": "heartbeats missed (suspended or stalled)",
+                                          "idle_seconds": int(idle)}
         if self._pending_recovery is not None and kind != "audit.recovered":
             pending, self._pending_recovery = self._pending_recovery, None
             self.recovered.append(self._write_entry("audit.recovered", subject={}, data=pending))

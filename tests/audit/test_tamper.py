@@ -396,20 +396,45 @@ def test_timestamp_going_backwards(kit: LogKit) -> None:
     assert ("REORDERED", SEG, 10, 9) in codes(result)
 
 
-def test_heartbeat_gap_and_clean_reopen(kit: LogKit, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deleted_heartbeats_leave_a_heartbeat_gap(kit: LogKit, monkeypatch: pytest.MonkeyPatch) -> None:
     import time as real_time
 
     kit.config = AuditConfig(config_dir=kit.config_dir, heartbeat_seconds=60)
-    now = [real_time.time()]
+    now = [real_time.time() - 1000]
+    monkeypatch.setattr("driftdeck.core.audit.log.time.time", lambda: now[0])
+    log = kit.open()
+    for _ in range(3):
+        log.heartbeat()  # audit.heartbeat + its checkpoint
+        now[0] += 50
+    log.append("operator.note", data={"after": "beats"})
+    log.close()
+    lines = kit.lines()
+    beats = [i for i, line in enumerate(lines) if b'"kind":"audit.heartbeat"' in line]
+    assert len(beats) == 3
+    # The attacker removes the middle heartbeat and its checkpoint, renumbers and re-chains.
+    cut = beats[1]
+    kept = lines[:cut] + lines[cut + 2:]
+    renumbered = [edit(line, seq=i) for i, line in enumerate(kept)]
+    kit.write_lines(rechain(renumbered, 1))
+    result = kit.verify()
+    assert result.exit_code == 2
+    gap = [f for f in result.findings if f.code == "HEARTBEAT_GAP"]
+    assert [(f.segment, f.line, f.seq) for f in gap] == [(SEG, cut + 1, cut)]
+
+
+def test_missed_heartbeats_are_owned_up_to_not_left_as_a_gap(kit: LogKit, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as real_time
+
+    kit.config = AuditConfig(config_dir=kit.config_dir, heartbeat_seconds=60)
+    now = [real_time.time() - 1000]
     monkeypatch.setattr("driftdeck.core.audit.log.time.time", lambda: now[0])
     log = kit.open()
     log.heartbeat()
-    now[0] += 600  # ten intervals without a heartbeat while the session was open
-    entry = log.append("operator.note", data={"after": "silence"})
+    now[0] += 600  # the machine slept through ten intervals
+    log.append("operator.note", data={"after": "sleep"})
+    assert [e.data["reason"] for e in log.recovered] == ["heartbeats missed (suspended or stalled)"]
     log.close()
-    result = kit.verify()
-    assert [(f.code, f.segment, f.line, f.seq) for f in result.findings] == [
-        ("HEARTBEAT_GAP", SEG, entry.seq + 1, entry.seq)]
+    assert kit.verify().exit_code == 0
 
 
 def test_reopening_after_a_dead_heartbeat_session_logs_recovery_not_a_gap(
