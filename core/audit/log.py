@@ -1,10 +1,12 @@
 """The append side of the audit log: one `AuditLog` per process and workspace.
 
 Appends are serialised across processes by a file lock; whoever takes the lock first reads any
-lines other processes added since (`_sync`), so the chain never forks. Each append is written to
-the OS before it returns (a kill -9 cannot lose it); fsync happens in group commits (bounded by
-`commit_entries` / `commit_seconds`) and at once for remediation and config events, which are
-also checkpointed immediately. Inside `with log.batch():` lines are buffered and written together.
+lines other processes added since (`_sync`), so the chain never forks. An append outside a batch
+is written to the OS before it returns (a kill -9 cannot lose it); inside `with log.batch():`
+lines are buffered and reach the OS every 256 lines and when the batch exits, which is when the
+batch counts as committed. fsync happens in group commits (bounded by `commit_entries` /
+`commit_seconds`; `committed_seq` tells how far) and at once for remediation and config events,
+which are also checkpointed immediately. Checkpoints are signed only after an fsync.
 """
 
 from __future__ import annotations
