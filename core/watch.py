@@ -27,6 +27,7 @@ from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
+from driftdeck.core.watch_plans import PlanWriter
 
 
 class Recorder(Protocol):
@@ -89,6 +90,8 @@ class WatchLoop:
     # Re-reads the configuration after its file changed; InputError keeps the current one.
     config_loader: Callable[[], Config] | None = None
     config_files: Sequence[Path] = ()
+    # Writes a remediation plan for new drift so the alert can link to it. None: no plans.
+    write_plan: PlanWriter | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
     max_backoff: float = 600.0
@@ -124,12 +127,29 @@ class WatchLoop:
         for transition in found:
             self.log(transition.kind.value, level="warning" if transition.kind is not TransitionKind.RESOLVED else "info",
                      resource=transition.key, before=transition.before, after=transition.after)
+            payload = alert_payload(transition, workspace=self.workspace, plan_path=self._plan(transition))
             self._deliver(transition.key, transition.result, transition.kind.value,
-                          self.dispatcher.dispatch(transition, alert_payload(transition, workspace=self.workspace)))
+                          self.dispatcher.dispatch(transition, payload))
             if transition.result is not None and transition.kind in (TransitionKind.NEW_DRIFT, TransitionKind.DRIFT_CHANGED):
                 self._auto_remediate(transition.result, config)
         self._check_audit()
         return found
+
+    def _plan(self, transition: Transition) -> str | None:
+        """Write the plan for new drift (recorded as `remediation.planned`); its path, or None."""
+        result = transition.result
+        if self.write_plan is None or result is None or transition.kind is TransitionKind.RESOLVED:
+            return None
+        try:
+            written = self.write_plan(result)
+        except Exception as exc:  # noqa: BLE001 - an alert without a plan link still goes out
+            self.log("plan.failed", level="warning", resource=transition.key, error=f"{type(exc).__name__}: {exc}")
+            return None
+        if written is None:
+            return None
+        self.log("plan.written", resource=transition.key, plan=written.path)
+        self._record(lambda r: r.event("remediation.planned", subject_of(transition.key, result), written.data))
+        return written.path
 
     def _record(self, action: Callable[[Recorder], None]) -> None:
         """Write to the recorder; a failure is logged and never stops alerting."""

@@ -17,6 +17,7 @@ from driftdeck.core.config import Config, SinkConfig
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.core.watch import WatchLoop
 from driftdeck.core.watch_audit import AuditRecorder
+from driftdeck.core.watch_plans import plan_writer
 
 UNMANAGED = ("aws_s3_bucket", "aws_sqs_queue")  # discovery of every type would only slow the polls
 WAIT = 30.0  # a bound on waiting for the loop, never a timing assertion
@@ -45,6 +46,7 @@ def _loop(workspace: Path, receiver_url: str, interval: float, log: Lines) -> Wa
         log=log,
         workspace=str(workspace),
         watch_paths=(workspace,),
+        write_plan=plan_writer(workspace),
     )
 
 
@@ -84,11 +86,16 @@ def test_out_of_band_change_is_seen_by_the_next_poll_alerted_and_recorded(estate
     body = next(b for _, b in receiver.requests if b["event"] == "drift.new")
     assert [d["path"] for d in body["differences"]] == ["visibility_timeout_seconds"]
     assert body["differences"][0]["actual"] == 300
+    assert body["plan"] == ".driftdeck/plans/plan-aws_sqs_queue.dlq.md"  # the alert links the plan it wrote
+    plan_text = (estate.workspace / body["plan"]).read_text()
+    assert "visibility_timeout_seconds" in plan_text and "set_queue_attributes" in plan_text.replace("-", "_")
 
     reader = AuditReader.for_workspace(estate.workspace)
     deliveries = list(reader.iter_entries(kinds={"alert.delivery"}))
     assert [(e.data["alert"], e.data["sink"], e.data["ok"], e.subject["address"]) for e in deliveries] == [
         ("drift.new", "ops", True, "aws_sqs_queue.dlq")]
+    planned = list(reader.iter_entries(kinds={"remediation.planned"}))
+    assert [(e.subject["address"], e.data["markdown"]) for e in planned] == [("aws_sqs_queue.dlq", body["plan"])]
     detected = list(reader.iter_entries(kinds={"drift.detected"}))
     assert [e.subject["address"] for e in detected] == ["aws_sqs_queue.dlq"]
     assert len(list(reader.iter_entries(kinds={"scan.completed"}))) == loop.polls

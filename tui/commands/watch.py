@@ -14,6 +14,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config, config_paths, load_config
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.core.watch import StructuredLog, WatchLoop
+from driftdeck.core.watch_plans import plan_writer
 
 
 def register(sub: Any) -> None:
@@ -33,6 +34,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--once", action="store_true", help="poll once and exit (for cron and tests)")
     parser.add_argument("--dry-run", action="store_true", help="auto-remediation rules only report what would fire")
     parser.add_argument("--no-audit", action="store_true", help="do not append to the audit log")
+    parser.add_argument("--no-plans", action="store_true",
+                        help="do not write remediation plans for new drift (alerts then carry no plan link)")
     parser.set_defaults(func=run)
 
 
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         workspace=str(workspace.resolve()),
         watch_paths=() if args.once else (workspace,),
         remediate=revert_remediator(workspace),
+        write_plan=None if args.no_plans else plan_writer(workspace),
         config_loader=lambda: _loader(workspace, explicit, args),
         config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
     )
