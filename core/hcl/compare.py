@@ -25,6 +25,7 @@ def compare_code_to_state(
     *,
     undecidable: Callable[[str], bool] | None = None,
     moved: Mapping[str, str] | None = None,
+    include_type: Callable[[str], bool] | None = None,
 ) -> dict[str, list[Difference]]:
     """Per instance address, the code-side differences (`Difference(side="code")`).
 
@@ -32,14 +33,16 @@ def compare_code_to_state(
     code but not in state gives one `added` difference with path ""; one in state but not in
     code gives a `removed` one, unless `undecidable(address)` (e.g.
     `Configuration.is_undecidable`) says code cannot tell. `moved` (`Configuration.moved`) maps
-    old state addresses to the code's; results are keyed by the code's address. Data sources are
-    ignored. Addresses without differences are left out.
+    old state addresses to the code's; results are keyed by the code's address.
+    `include_type(type)` limits the comparison to the types the state side covers (e.g.
+    `lambda t: t.startswith("aws_")` when the desired resources are AWS-only), so a `random_pet`
+    in code is not "added". Data sources are ignored. Addresses without differences are left out.
     """
     out: dict[str, list[Difference]] = {}
     moves = dict(moved or {})
     state = {apply_moves(d.address, moves): d for d in desired_resources if not _is_data(d.address)}
     for address, inst in code_instances.items():
-        if inst.mode != "managed":
+        if inst.mode != "managed" or (include_type is not None and not include_type(inst.type)):
             continue
         desired = state.get(address)
         if desired is None:
@@ -57,6 +60,8 @@ def compare_code_to_state(
             out[address] = [_mark_sensitive(d, hidden) for d in diffs]
     for address, desired in state.items():
         if address in code_instances or (undecidable is not None and undecidable(address)):
+            continue
+        if include_type is not None and not include_type(desired.type):
             continue
         out[address] = [Difference("", None, desired.id, ChangeKind.REMOVED, side="code")]
     return out

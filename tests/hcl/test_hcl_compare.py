@@ -96,3 +96,26 @@ def test_code_to_live_by_natural_names() -> None:
     assert matched == {"aws_s3_bucket.b": live[0], "aws_sqs_queue.q": None}
     (diff,) = diff_attributes(bucket.attributes, live[0].attributes, side="live")
     assert (diff.path, diff.expected, diff.actual, diff.side) == ("tags.Env", "prod", "dev", "live")
+
+
+def test_include_type_limits_the_comparison_to_what_state_covers() -> None:
+    c = {"random_pet.p": CodeInstance("random_pet.p", "managed", "random_pet", "p", "", None, {"length": 2}, "main.tf", 1)}
+    assert set(compare_code_to_state(c, [])) == {"random_pet.p"}
+    assert compare_code_to_state(c, [], include_type=lambda t: t.startswith("aws_")) == {}
+
+
+def test_state_lookup_from_tfstate_keeps_data_sources_and_other_providers() -> None:
+    from driftdeck.core.hcl import state_lookup_from_tfstate
+
+    doc = {"version": 4, "resources": [
+        {"mode": "data", "type": "aws_region", "name": "current", "instances": [{"attributes": {"name": "eu-west-1"}}]},
+        {"mode": "managed", "type": "random_pet", "name": "p", "instances": [{"attributes": {"id": "happy-cat"}}]},
+        {"module": "module.net", "mode": "managed", "type": "aws_subnet", "name": "s",
+         "instances": [{"index_key": "a", "attributes": {"id": "subnet-1"}}, {"index_key": 0, "attributes": {"id": "x"}}]},
+    ]}
+    assert state_lookup_from_tfstate(doc) == {
+        "data.aws_region.current": {"name": "eu-west-1"},
+        "random_pet.p": {"id": "happy-cat"},
+        'module.net.aws_subnet.s["a"]': {"id": "subnet-1"},
+        "module.net.aws_subnet.s[0]": {"id": "x"},
+    }

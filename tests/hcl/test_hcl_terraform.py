@@ -12,8 +12,14 @@ from typing import Any
 import pytest
 from hcl_helpers import write_tree
 
-from driftdeck.core.hcl import compare_code_to_state, contains_unknown, load_configuration
+from driftdeck.core.hcl import (
+    compare_code_to_state,
+    contains_unknown,
+    load_configuration,
+    state_lookup_from_tfstate,
+)
 from driftdeck.core.model import DesiredResource, SourceRef
+from driftdeck.core.tfstate import parse_state
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
@@ -191,6 +197,16 @@ def test_code_matches_terraform_state_then_pending_edit(tf_env: dict[str, str], 
     param = with_state.instances['module.params.aws_ssm_parameter.p["a"]'].attributes
     assert param["description"] == f"queue {state['aws_sqs_queue.q[0]']['url']}"
     assert compare_code_to_state(with_state.instances, _desired(state)) == {}
+
+    # The same through the engine's own state reader (managed AWS resources only) and the
+    # state-file lookup helper: addresses agree, nothing pending.
+    raw = (tmp_path / "terraform.tfstate").read_bytes()
+    lookup = state_lookup_from_tfstate(raw)
+    assert lookup.keys() == state.keys()
+    engine_desired = parse_state(raw, "terraform.tfstate").resources
+    assert {d.address for d in engine_desired} == {a for a in state if not a.startswith("data.")}
+    via_file = load_configuration(tmp_path, env={}, state_lookup=lookup)
+    assert compare_code_to_state(via_file.instances, engine_desired, include_type=lambda t: t.startswith("aws_")) == {}
 
     # Edits that are not applied yet are pending: a changed argument, a new count instance, a
     # for_each key removed ...
