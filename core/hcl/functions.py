@@ -1070,3 +1070,8 @@ def _formatdate(spec: Any, timestamp: Any) -> Any:
         }[t]
 
     return _FORMATDATE_RE.sub(token, to_string(spec))
+
+
+@_register("templatestring", context=True)
+def _templatestring(context: Any, template: Any, variables: Any) -> Any:
+    return context.render_template(to_string(template), _map(variables, "templatestring"))

@@ -125,3 +125,8 @@ def test_file_hash_functions(tmp_path: Path) -> None:
     assert ev('filebase64sha256("lambda.zip")', root=tmp_path) == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
     with pytest.raises(EvalError):
         ev('filesha256("missing.zip")', root=tmp_path)
+
+
+def test_templatestring() -> None:
+    template = "a-${n}-%{ if true }b%{ endif }"  # a plain Python string bound to `t`
+    assert ev('templatestring(t, { n = "x" })', t=template) == "a-x-b"
