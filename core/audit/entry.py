@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,14 +25,22 @@ KINDS = frozenset(
         "audit.heartbeat",
         "audit.key.rotated",
         "audit.recovered",
+        # Used by other parts of driftdeck (remediation, watch); any well-formed kind is accepted.
+        "remediation.failed",
+        "audit.chain_verified",
+        "audit.chain_failed",
     }
 )
+# Kinds are lower-case dotted names: "drift.detected", "alert.delivery".
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # Written only by the log itself.
 INTERNAL_KINDS = frozenset(
     {"audit.genesis", "audit.checkpoint", "audit.heartbeat", "audit.key.rotated", "audit.recovered"}
 )
 # Fsync'd and checkpointed as soon as they are appended.
-DURABLE_KINDS = frozenset({"remediation.planned", "remediation.applied", "config.changed", "ignore.rule.changed"})
+DURABLE_KINDS = frozenset(
+    {"remediation.planned", "remediation.applied", "remediation.failed", "config.changed", "ignore.rule.changed"}
+)
 
 # The subject is flat (string values only), so the top-level `prev` can be found in a line without
 # parsing it: every key sorted after "prev" holds no nested object that could contain `"prev":"`.

@@ -41,6 +41,7 @@ from driftdeck.core.audit.entry import (
     DURABLE_KINDS,
     FORMAT_VERSION,
     INTERNAL_KINDS,
+    KIND_RE,
     KINDS,
     SUBJECT_KEYS,
     Entry,
@@ -395,8 +396,8 @@ class AuditLog:
         no floats, integers within +-(2^53-1), NFC text; otherwise NonCanonicalError. `durable`
         (implied for remediation and config kinds) fsyncs and checkpoints before returning.
         """
-        if kind not in KINDS or kind in INTERNAL_KINDS:
-            raise ValueError(f"unknown or reserved audit event kind {kind!r}")
+        if kind in INTERNAL_KINDS or (kind not in KINDS and not KIND_RE.match(kind)):
+            raise ValueError(f"audit event kind {kind!r} is reserved or not a dotted lower-case name")
         with self._mutex:
             if self._depth and not self._closed:
                 # Inside batch(): the file lock is already held, skip the context-manager round trip.

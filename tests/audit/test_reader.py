@@ -143,11 +143,13 @@ def test_config_file_is_read_and_checked(kit: LogKit) -> None:
         AuditConfig.load()
 
 
-def test_reserved_and_unknown_kinds_are_refused(kit: LogKit) -> None:
+def test_reserved_and_malformed_kinds_are_refused(kit: LogKit) -> None:
     log = kit.open()
-    for kind in ("audit.checkpoint", "audit.genesis", "made.up"):
+    for kind in ("audit.checkpoint", "audit.genesis", "audit.recovered", "nodot", "Bad.Kind", "a..b", ""):
         with pytest.raises(ValueError):
             log.append(kind)
+    assert log.append("alert.delivery", data={"sink": "slack"}).kind == "alert.delivery"
+    assert log.append("team.custom_event").kind == "team.custom_event"
     with pytest.raises(ValueError):
         log.append("operator.note", subject={"nested": "x"})
     log.close()
