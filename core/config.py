@@ -119,6 +119,22 @@ def parse_config(text: str, path: Path) -> Config:
                   rate_limit_seconds=rate, auto_remediation=rules, raw=doc)
 
 
+_URL_VALUE = re.compile(r"""(?m)^([-+ ]?\s*url\s*=\s*)(["'])([a-zA-Z][a-zA-Z0-9+.-]*://[^/"'\s]*)([^"']*)(["'])""")
+
+
+def redact_urls(text: str) -> str:
+    """The configuration text with every `url = "..."` cut to scheme and host: a Slack incoming
+    webhook URL is itself a credential, and evidence copies of this file must not carry it."""
+    def cut(m: re.Match[str]) -> str:
+        scheme, _, authority = m[3].partition("://")
+        host = authority.rpartition("@")[2]  # user:password@ never survives
+        if not m[4] and host == authority:
+            return m[0]
+        return f"{m[1]}{m[2]}{scheme}://{host}/(redacted){m[5]}"
+
+    return _URL_VALUE.sub(cut, text)
+
+
 class _Locator:
     """Finds the line of a key so that validation errors point at it (tomllib keeps no positions)."""
 

@@ -15,14 +15,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from driftdeck.core.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
 from driftdeck.core.auto_remediation import AutoRemediationOutcome
-from driftdeck.core.config import AutoRemediationRule, Config
+from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport
@@ -71,6 +71,14 @@ def subject_of(key: str, result: ResourceResult | None) -> dict[str, Any]:
     if result is None:
         return {"address": key}
     return {"address": result.address, "resource_type": result.type, "provider_id": result.id}
+
+
+def redacted(change: FileChange) -> FileChange:
+    """A configuration file change with webhook URLs cut to their host (see `redact_urls`)."""
+    def cut(text: str | None) -> str | None:
+        return None if text is None else redact_urls(text)
+
+    return replace(change, before=cut(change.before), after=cut(change.after), diff=redact_urls(change.diff))
 
 
 Remediate = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoRemediationOutcome]
@@ -317,9 +325,12 @@ class WatchLoop:
             self.reload_config(path)
 
     def _record_change(self, change: FileChange) -> None:
+        if change.path in self._config_keys:
+            change = redacted(change)
         self.log("config.changed", file=change.file, change=change.change, added=change.counts[0],
                  removed=change.counts[1], content_recorded=change.content_recorded)
-        self._record(lambda r: r.event("config.changed", {}, change.audit_data(), change.before, change.after))
+        recorded = change
+        self._record(lambda r: r.event("config.changed", {}, recorded.audit_data(), recorded.before, recorded.after))
 
     def reload_config(self, path: Path) -> bool:
         """Re-read the configuration; on any problem keep the running one and say where the problem is."""

@@ -105,9 +105,12 @@ def test_bad_config_keeps_the_previous_one_and_names_file_and_line(tmp_path: Pat
     assert len(invalid) == 1
     assert invalid[0]["file"] == str(config_file) and invalid[0]["line"] == 3
     assert "stop_grace_seconds must be a number" in invalid[0]["error"]
-    # The edit itself is evidence, valid or not: recorded with the text before and after.
+    # The edit itself is evidence, valid or not: recorded with the text before and after, webhook
+    # URLs cut to their host (a Slack incoming-webhook URL is a credential).
     kind, data, before, after = recorder.events[-1]
-    assert kind == "config.changed" and before == GOOD and after == BAD and data["change"] == "modified"
+    assert kind == "config.changed" and after == BAD and data["change"] == "modified"
+    assert before == GOOD.replace("http://127.0.0.1:9/hook", "http://127.0.0.1:9/(redacted)")
+    assert "/hook" not in data["diff"] and "/(redacted)" in data["diff"]
 
     config_file.write_text(BETTER)
     loop.file_changed(config_file)
