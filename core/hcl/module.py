@@ -207,8 +207,10 @@ class ModuleInstance:
         sensitive_inputs: frozenset[str] | None = None,
         provider_map: dict[str, str] | None = None,
         key_path: tuple[str, ...] = (),
+        parent: ModuleInstance | None = None,
     ) -> None:
         self.session = session
+        self.parent = parent
         self.key_path = key_path  # module call names from the root, for the init manifest
         # Provider config addresses as this module names them -> root module provider addresses.
         self.provider_map = provider_map or {}
@@ -418,9 +420,21 @@ class ModuleInstance:
     def child_dir(self, call: ModuleCallDecl) -> Path | None:
         return self.session.module_dir(self.config, call, self.key_path)
 
+    def _ancestor_dirs(self) -> set[Path]:
+        dirs: set[Path] = set()
+        instance: ModuleInstance | None = self
+        while instance is not None:
+            dirs.add(instance.config.dir.resolve())
+            instance = instance.parent
+        return dirs
+
     def _instantiate(self, call: ModuleCallDecl) -> Any:
         child_dir = self.child_dir(call)
-        if child_dir is None or self.depth > 24:
+        if child_dir is None:
+            return UNKNOWN
+        if child_dir in self._ancestor_dirs() or self.depth > 24:
+            # Terraform rejects a module that (indirectly) calls itself; never recurse forever.
+            self.session.diag("module_not_evaluated", f"module {call.name}: calls itself (source {call.source})", call.file, call.block.line)
             return UNKNOWN
         if not child_dir.is_dir():
             self.session.diag("module_not_evaluated", f"module {call.name}: source {call.source} not found", call.file, call.block.line)
@@ -442,6 +456,7 @@ class ModuleInstance:
                 self._sensitive_arguments(call, config),
                 self._child_provider_map(call),
                 (*self.key_path, call.name),
+                self,
             )
         return children
 

@@ -688,3 +688,14 @@ def test_references_see_code_maps_whole_and_state_inside_blocks(tmp_path: Path) 
                                  "versioning": [{"enabled": True, "mfa_delete": False}]}}
     value = load_configuration(tmp_path, env={}, state_lookup=state).instances["aws_ssm_parameter.p"].attributes["value"]
     assert value == '[{"Env":"prod"},false]'
+
+
+def test_a_module_calling_itself_is_reported_not_followed(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "main.tf": 'module "a" { source = "./a" }\n',
+        "a/main.tf": 'resource "aws_sqs_queue" "q" { name = "q" }\nmodule "again" {\n  source = "../a"\n  count  = 2\n}\n',
+    })
+    config = load_configuration(tmp_path, env={})
+    assert list(config.instances) == ["module.a.aws_sqs_queue.q"]
+    assert any(d.kind == "module_not_evaluated" and "calls itself" in d.message for d in config.diagnostics)
+    assert locate_resources(tmp_path) == {"module.a.aws_sqs_queue.q": ("a/main.tf", 1)}
