@@ -50,6 +50,7 @@ from driftdeck.core.hcl.values import (
     to_string,
 )
 
+MAX_COUNT = 10_000  # beyond this a count is a mistake or an attack, not infrastructure to expand
 RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 StateLookup = Callable[[str], "dict[str, Any] | None"]
@@ -329,6 +330,9 @@ class ModuleInstance:
                 n = int(to_number(count))
             except EvalError as exc:
                 self.session.diag("eval_error", f"count: {exc}", file, attrs["count"].line)
+                return UNKNOWN
+            if n > MAX_COUNT:
+                self.session.diag("unexpanded", f"count = {n} is more than {MAX_COUNT}; not expanded", file, attrs["count"].line)
                 return UNKNOWN
             return [(i, {"count": {"index": i}}) for i in range(max(n, 0))]
         if "for_each" in attrs:

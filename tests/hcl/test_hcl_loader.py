@@ -699,3 +699,9 @@ def test_a_module_calling_itself_is_reported_not_followed(tmp_path: Path) -> Non
     assert list(config.instances) == ["module.a.aws_sqs_queue.q"]
     assert any(d.kind == "module_not_evaluated" and "calls itself" in d.message for d in config.diagnostics)
     assert locate_resources(tmp_path) == {"module.a.aws_sqs_queue.q": ("a/main.tf", 1)}
+
+
+def test_absurd_count_is_not_expanded(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": 'resource "aws_sqs_queue" "q" {\n  count = 1000000000\n  name = "q${count.index}"\n}\n'})
+    config = load_configuration(tmp_path, env={})
+    assert config.instances == {} and "aws_sqs_queue.q" in config.unexpanded
