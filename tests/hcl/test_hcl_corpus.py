@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from driftdeck.core.hcl import load_configuration
+from driftdeck.core.hcl import load_configuration, locate_resources, strip_instance_keys
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "terraform"
 ROOTS = sorted({p.parent for p in CORPUS.rglob("*.tf")}) if CORPUS.is_dir() else []
@@ -26,6 +26,11 @@ def test_every_corpus_module_loads_and_evaluates() -> None:
             continue
         knowledge.update(i.knowledge for i in config.instances.values())
         failures.extend(f"{root.relative_to(CORPUS)}: {d}" for d in config.diagnostics if d.kind == "internal_error")
+        # The cheap locator agrees with the evaluator on every instance's file and line.
+        located = locate_resources(root)
+        for inst in config.instances.values():
+            if located.get(strip_instance_keys(inst.address)) != (inst.file, inst.line):
+                failures.append(f"{root.relative_to(CORPUS)}: locate_resources disagrees on {inst.address}")
     assert failures == []
     assert len(ROOTS) > 100
     # Most instances carry some value computed from code; a collapse here means a regression.
