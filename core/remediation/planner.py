@@ -181,10 +181,14 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
     notes = list(calls.notes)
     computed = sorted({p.split(".", 1)[0].split("[", 1)[0] for p in paths}
                       & adopt_mod.COMPUTED_WHEN_UNSET.get(result.type, frozenset()))
+    located = locate(result, options.workspace) if computed else None
+    if located is not None:
+        block = located.block
+        computed = [n for n in computed if block.attribute(n) is None and not block.blocks_named(n)]
     if computed:
         notes.append(
-            f"{', '.join(computed)} of {result.type} is computed when the code does not set it: then "
-            "`terraform apply` leaves the live value alone, and the resource that manages it (e.g. "
+            f"the code does not set {', '.join(computed)} of {result.address}, so Terraform treats it as computed: "
+            "`terraform apply` leaves the live value alone; the resource that manages it (e.g. "
             "aws_s3_bucket_versioning for a bucket's versioning) is the one to revert"
         )
     if unanswered:

@@ -289,3 +289,19 @@ def test_heredoc_policy_becomes_jsonencode_of_the_live_document(tmp_path: Path) 
                         {"assume_role_policy": json.dumps(live_doc)})
     out = _adopt(tmp_path, text, templated, json_attributes=frozenset({"assume_role_policy"}))
     assert out.patch is None and out.unanswered == ["assume_role_policy"]
+
+
+def test_computed_note_only_when_the_code_leaves_the_attribute_out(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_security_group" "set" {\n  name = "a"\n  ingress {\n    from_port = 1\n  }\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    )
+    rule = {"from_port": 2, "to_port": 2, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}
+    in_code = ResourceResult("aws_security_group.set", "aws_security_group", "sg-1", Status.CHANGED, SourceRef(kind="terraform"),
+                             [Difference("ingress[1]", None, rule, ChangeKind.ADDED)], expected={}, live={})
+    mirror = ResourceResult("aws_s3_bucket.b", "aws_s3_bucket", "b", Status.CHANGED, SourceRef(kind="terraform"),
+                            [Difference("versioning[0].enabled", True, False)], expected={"bucket": "b"}, live={})
+    plans = build_plans([in_code, mirror], PlanOptions(workspace=tmp_path, directions=frozenset({Direction.REVERT})))
+    notes = {p.key: " ".join(p.directions[0].notes) for p in plans}
+    assert "computed" not in notes["aws_security_group.set"]
+    assert "does not set versioning" in notes["aws_s3_bucket.b"]
