@@ -25,7 +25,7 @@ from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
-from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
 from driftdeck.core.watch_plans import PlanWriter
 
@@ -109,6 +109,7 @@ class WatchLoop:
     reloads: int = 0
     cache: IacContentCache | None = None
     _audit_broken: str | None = None
+    _seeded: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._config_keys = {p.resolve() for p in self.config_files}
@@ -116,6 +117,13 @@ class WatchLoop:
             self.cache = IacContentCache(Path(self.watch_paths[0]))
         self._close_lock = threading.Lock()
         self._closed = False
+
+    def seed(self, statuses: dict[str, str]) -> None:
+        """Start from the drift statuses recorded earlier ({key: status}), e.g. by the audit log, so
+        drift that was already known (and alerted) before a restart does not alert again."""
+        self.baseline = [ResourceResult(address=key, type="", id="", status=Status(status), source=None)
+                         for key, status in statuses.items() if status in {s.value for s in Status}]
+        self._seeded = {r.key for r in self.baseline}
 
     # ------------------------------------------------------------------ one poll
     def poll_once(self) -> list[Transition]:
@@ -127,6 +135,11 @@ class WatchLoop:
             return []  # abandoned after the stop grace period: the log is already closed
         self.polls += 1
         found = transitions(self.baseline, report.resources)
+        if self._seeded:
+            # A seeded verdict carries its status, not its differences: same status is not news.
+            found = [t for t in found if not (t.key in self._seeded and t.kind is TransitionKind.DRIFT_CHANGED
+                                                and t.before == t.after)]
+            self._seeded -= {r.key for r in report.resources if r.status is not Status.UNKNOWN}
         self.baseline = carry_forward(self.baseline, report.resources)
         self._record(lambda r: r.scan(report))
         summary = report.summary()

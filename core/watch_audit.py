@@ -57,6 +57,22 @@ class AuditRecorder:
                 self.log.append("remediation.applied", subject=clean, data={**payload, "outcome": "failed"},
                                 before=old, after=new, durable=True)
 
+    def known_drift(self) -> dict[str, str]:
+        """Drift statuses of this workspace as the log last recorded them ({key: status}), so a
+        restarted watch (or the next `--once` run) alerts on transitions only, not on old drift."""
+        with self._lock:
+            self.log.flush()
+        workspace = str(self.workspace)
+        seen: dict[str, str | None] = {}
+        reader = AuditReader(self.log.log_dir, self.log.config.pinned_keys())
+        for entry in reader.iter_entries(kinds={"drift.detected", "drift.resolved"}):  # newest first
+            key = entry.data.get("key")
+            if entry.subject.get("workspace") != workspace or not isinstance(key, str) or key in seen:
+                continue
+            to = entry.data.get("to")
+            seen[key] = to if entry.kind == "drift.detected" and isinstance(to, str) else None
+        return {key: status for key, status in seen.items() if status is not None}
+
     def integrity(self) -> str | None:
         """None while the chain verifies (local evidence, checked incrementally); else what broke."""
         with self._lock:

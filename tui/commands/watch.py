@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         config_loader=lambda: _loader(workspace, explicit, args),
         config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
     )
+    if recorder is not None:
+        loop.seed(recorder.known_drift())  # drift alerted before a restart (or the last --once) stays quiet
     if args.once:
         try:
             loop.poll_once()
