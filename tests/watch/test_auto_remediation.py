@@ -118,12 +118,18 @@ def test_cli_dry_run_reports_what_would_fire_and_changes_nothing(estate: Any) ->
     (estate.workspace / ".driftdeck" / "config.toml").write_text(
         '[[auto_remediation]]\nname = "pab-restricted"\ntype = "aws_s3_bucket_public_access_block"\n')
     _open_pab(estate)
-    proc = subprocess.run([sys.executable, "-m", "driftdeck.tui.cli", "watch", str(estate.workspace), "--once",
-                           "--dry-run", "--no-unmanaged"], env=dict(os.environ), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    lines = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
-    fired = [line for line in lines if line["event"] == "auto_remediation.would_fire"]
+
+    def once() -> list[dict[str, Any]]:
+        proc = subprocess.run([sys.executable, "-m", "driftdeck.tui.cli", "watch", str(estate.workspace), "--once",
+                               "--dry-run", "--no-unmanaged"], env=dict(os.environ), capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+
+    fired = [line for line in once() if line["event"] == "auto_remediation.would_fire"]
     assert [(f["rule"], f["resource"], f["reason"]) for f in fired] == [("pab-restricted", PAB, "dry run")]
     assert _pab(estate)["BlockPublicAcls"] is False
     kinds = {e.kind for e in AuditReader.for_workspace(estate.workspace).iter_entries()}
     assert "drift.detected" in kinds and "remediation.applied" not in kinds
+    # The next cron run starts from what the audit log recorded: the same drift is not new.
+    assert [line["event"] for line in once() if line["event"].startswith(("drift.", "auto_remediation."))] == []
