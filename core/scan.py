@@ -16,6 +16,7 @@ from pathlib import Path
 
 from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.cfn.source import CloudFormationState
+from driftdeck.core.code import apply_code
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.compare import compare_attributes
@@ -50,6 +51,8 @@ class ScanOptions:
     # and only uses the others' ownership; "all" compares every stack; "off" skips CloudFormation.
     cloudformation: str = "auto"
     stacks: Sequence[str] = ()
+    # Evaluate the Terraform configuration beside each state: source positions and `pending`.
+    evaluate_code: bool = True
     # Where to look for CloudTrail events to attribute drift: s3://bucket[/prefix], lookup[:regions], or a folder.
     cloudtrail: str | None = None
 
@@ -220,6 +223,8 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
     note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
+    if options.evaluate_code:
+        results = apply_code(desired.states, results, desired.warnings)
     report = ScanReport(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_ms=0,

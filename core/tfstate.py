@@ -36,6 +36,10 @@ class StateFile:
     resources: list[DesiredResource] = field(default_factory=list)
     # Managed resources of other providers (random, null, tls...): out of driftdeck's scope.
     other_provider_count: int = 0
+    # The parsed document (for evaluating code against it: data sources, other providers).
+    document: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The Terraform configuration this state belongs to, when known (the state's or backend's folder).
+    config_dir: str | None = None
 
     def source_info(self) -> SourceInfo:
         return SourceInfo(
@@ -98,6 +102,7 @@ def parse_state(data: bytes | str, origin: str, *, written_at: str | None = None
         lineage=doc.get("lineage") if isinstance(doc.get("lineage"), str) else None,
         terraform_version=doc.get("terraform_version") if isinstance(doc.get("terraform_version"), str) else None,
         written_at=written_at,
+        document=doc,
     )
     for n, res in enumerate(resources_doc):
         if not isinstance(res, dict):
@@ -207,7 +212,9 @@ def read_state_file(path: Path) -> StateFile:
     except OSError as exc:
         raise InputError(f"cannot read state: {exc.strerror}", file=str(path)) from None
     written = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return parse_state(data, str(path), written_at=written)
+    state = parse_state(data, str(path), written_at=written)
+    state.config_dir = str(path.parent)
+    return state
 
 
 def find_state_files(root: Path) -> list[Path]:
@@ -306,4 +313,6 @@ def read_s3_state(backend: S3Backend, session: Any) -> StateFile:
         ) from None
     modified = obj.get("LastModified")
     written = modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(modified, datetime) else None
-    return parse_state(body, backend.url, written_at=written)
+    state = parse_state(body, backend.url, written_at=written)
+    state.config_dir = str(Path(backend.declared_in).parent)
+    return state
