@@ -89,6 +89,21 @@ def test_slack_message_has_blocks(receiver: Any) -> None:
     assert "aws_s3_bucket.logs" in doc["text"] and "tags.Owner" in text and ".driftdeck/plans/x.md" in text
 
 
+def test_slack_message_for_an_auto_remediation_names_the_rule(receiver: Any) -> None:
+    from driftdeck.core.alerts import event_payload
+
+    payload = event_payload("remediation.applied", "aws_s3_bucket_public_access_block.data", workspace="infra",
+                            before="changed", after="in_sync", rule="restore-pab",
+                            differences=[{"path": "block_public_acls", "expected": True, "actual": False}],
+                            who=[{"actor": "alice", "via": "console"}])
+    Sink(SinkConfig(kind="slack", name="chat", url=receiver.url)).deliver(payload, "fp")
+    doc = json.loads(receiver.requests[0][1])
+    text = json.dumps(doc["blocks"])
+    assert doc["text"] == "driftdeck: remediation.applied — aws_s3_bucket_public_access_block.data"
+    assert "restore-pab" in text and "block_public_acls" in text and "alice via console" in text
+    assert "changed → in_sync" in json.loads(text)[1]["fields"][0]["text"]
+
+
 def test_command_sink_gets_the_event_on_stdin(tmp_path: Path) -> None:
     out = tmp_path / "event.json"
     script = f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"
