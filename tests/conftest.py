@@ -40,6 +40,18 @@ class MotoServer:
         urllib.request.urlopen(req, timeout=30).read()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Audit signing keys and keymaps go to a throwaway config dir, never the real user's."""
+    old = os.environ.get("DRIFTDECK_CONFIG_DIR")
+    os.environ["DRIFTDECK_CONFIG_DIR"] = str(tmp_path_factory.mktemp("user-config"))
+    yield
+    if old is None:
+        os.environ.pop("DRIFTDECK_CONFIG_DIR", None)
+    else:
+        os.environ["DRIFTDECK_CONFIG_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     server = MotoServer()

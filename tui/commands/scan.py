@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.audit import AuditLog
+from driftdeck.core.audit.scan_events import record_scan
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.errors import InputError
@@ -88,15 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _record(path: Path, report: Any) -> None:
-    """Append the scan to the workspace's audit log (when the audit module is installed)."""
-    try:
-        from driftdeck.core.audit import AuditLog  # type: ignore[attr-defined]
-        from driftdeck.core.audit.scan_events import record_scan  # type: ignore[import-not-found]
-    except ImportError:
-        return
+    """Append the scan and its status transitions to the workspace's audit log."""
     workspace = path if path.is_dir() else path.parent
-    log = AuditLog.open(workspace)
-    try:
+    with AuditLog.open(workspace) as log:
         record_scan(log, report, workspace=workspace)
-    finally:
-        log.close()
