@@ -15,8 +15,8 @@ from pathlib import Path
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import adopt as adopt_mod
+from driftdeck.core.remediation import cloudformation, importing
 from driftdeck.core.remediation import forget as forget_mod
-from driftdeck.core.remediation import importing
 from driftdeck.core.remediation.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.remediation.model import (
     PATCH_PLACEHOLDER,
@@ -68,6 +68,14 @@ def plan_resource(
     """Every wanted direction for one resource, or None when none applies (in sync, unknown...)."""
     wanted = [d for d in DIRECTIONS_BY_STATUS.get(result.status, ()) if options.wants(d)]
     directions: list[DirectionPlan] = []
+    if cloudformation.is_cloudformation(result):
+        for direction in wanted:
+            plan = (cloudformation.cfn_revert(result) if direction == Direction.REVERT
+                    else cloudformation.cfn_adopt(result, options.workspace) if direction == Direction.ADOPT else None)
+            if plan is not None:
+                plan.risks = plan.risks or direction_risks(result, direction)
+                directions.append(plan)
+        return ResourcePlan(result, directions) if directions else None
     for direction in wanted:
         if direction == Direction.REVERT:
             plan = _revert(result, options)
