@@ -42,6 +42,8 @@ class AutoRemediationRule:
     address: str = "*"
     attribute: str = "*"
     actor: str = "*"
+    # Tag key -> value pattern the resource must carry (S3 bucket sub-resources: their bucket).
+    tags: tuple[tuple[str, str], ...] = ()
     dry_run: bool = False
 
 
@@ -61,7 +63,7 @@ _TOP_KEYS = {"watch", "alert", "alerting", "auto_remediation", "audit", "cloudfo
 _WATCH_KEYS = {"interval_seconds", "stop_grace_seconds"}
 _ALERTING_KEYS = {"rate_limit_seconds"}
 _SINK_KEYS = {"kind", "name", "url", "argv", "secret_env", "timeout_seconds", "retries"}
-_RULE_KEYS = {"name", "type", "address", "attribute", "actor", "dry_run"}
+_RULE_KEYS = {"name", "type", "address", "attribute", "actor", "tags", "dry_run"}
 
 
 def config_paths(workspace: Path) -> list[Path]:
@@ -247,7 +249,11 @@ def _rule(index: int, item: dict[str, Any], where: _Locator) -> AutoRemediationR
     dry_run = item.get("dry_run", False)
     if not isinstance(dry_run, bool):
         where.fail("dry_run", "dry_run must be true or false")
+    tags = item.get("tags", {})
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        where.fail("tags", 'tags must be a table of strings, e.g. tags = { data = "restricted" }')
     return AutoRemediationRule(
+        tags=tuple(sorted(tags.items())),
         name=str(name),
         type=_string(item, "type", where, "*") or "*",
         address=_string(item, "address", where, "*") or "*",

@@ -54,10 +54,40 @@ class StructuredLog:
             self.stream.flush()
 
 
-def rule_matches(rule: AutoRemediationRule, result: ResourceResult) -> list[str]:
+def _tag_table(attributes: dict[str, Any] | None) -> dict[str, str] | None:
+    for name in ("tags_all", "tags"):
+        value = (attributes or {}).get(name)
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+    return None
+
+
+class TagIndex:
+    """The tags a rule's `tags` are matched against: the resource's own, in state or live; for an S3
+    bucket sub-resource (public access block, versioning, policy...), its bucket's."""
+
+    def __init__(self, results: Sequence[ResourceResult]) -> None:
+        self._buckets: dict[str, ResourceResult] = {}
+        for r in results:
+            if r.type == "aws_s3_bucket":
+                self._buckets[str((r.expected or r.live or {}).get("bucket") or r.id)] = r
+
+    def tag_sets(self, result: ResourceResult) -> list[dict[str, str]]:
+        owner = result
+        if result.type.startswith("aws_s3_bucket_"):
+            name = (result.expected or {}).get("bucket") or (result.live or {}).get("bucket") or result.id
+            owner = self._buckets.get(str(name), result)
+        return [t for t in (_tag_table(owner.expected), _tag_table(owner.live)) if t is not None]
+
+
+def rule_matches(rule: AutoRemediationRule, result: ResourceResult, tags: TagIndex | None = None) -> list[str]:
     """Attribute paths of `result` that `rule` covers (empty: the rule does not fire)."""
     if not fnmatch.fnmatchcase(result.type, rule.type):
         return []
+    if rule.tags:
+        sets = (tags or TagIndex([result])).tag_sets(result)
+        if not any(all(k in t and fnmatch.fnmatchcase(t[k], pattern) for k, pattern in rule.tags) for t in sets):
+            return []
     if not fnmatch.fnmatchcase(result.address or f"{result.type}.{result.id}", rule.address):
         return []
     actors = [n for a in result.attribution for n in (a.actor, a.actor_arn) if n] or [""]
@@ -145,6 +175,7 @@ class WatchLoop:
         summary = report.summary()
         self.log("scan.completed", total=summary["total"], drifted=sum(summary[k] for k in ("changed", "missing", "unmanaged", "pending")),
                  unknown=summary["unknown"], transitions=len(found), duration_ms=report.duration_ms)
+        tag_index = TagIndex(report.resources)
         for transition in found:
             self.log(transition.kind.value, level="warning" if transition.kind is not TransitionKind.RESOLVED else "info",
                      resource=transition.key, before=transition.before, after=transition.after)
@@ -152,7 +183,7 @@ class WatchLoop:
             self._deliver(transition.key, transition.result, transition.kind.value,
                           self.dispatcher.dispatch(transition, payload))
             if transition.result is not None and transition.kind in (TransitionKind.NEW_DRIFT, TransitionKind.DRIFT_CHANGED):
-                self._auto_remediate(transition.result, config)
+                self._auto_remediate(transition.result, config, tag_index)
         self._check_audit()
         return found
 
@@ -192,9 +223,9 @@ class WatchLoop:
                 "alert": alert, "key": key, "fingerprint": attempt.fingerprint}
         self._record(lambda r: r.event("alert.delivery", subject_of(key, result), data))
 
-    def _auto_remediate(self, result: ResourceResult, config: Config) -> None:
+    def _auto_remediate(self, result: ResourceResult, config: Config, tags: TagIndex) -> None:
         for rule in config.auto_remediation:
-            paths = rule_matches(rule, result)
+            paths = rule_matches(rule, result, tags)
             if not paths:
                 continue
             if rule.dry_run or self.remediate is None:

@@ -54,7 +54,10 @@ def _open_pab(estate: Any) -> None:
 
 
 def test_rule_reverts_the_public_access_block_and_nothing_else(estate: Any, receiver: Any) -> None:
-    rules = (AutoRemediationRule(name="pab-restricted", type="aws_s3_bucket_public_access_block"),
+    rules = (AutoRemediationRule(name="not-this-bucket", type="aws_s3_bucket_public_access_block",
+                                 tags=(("data", "restricted"),)),
+             AutoRemediationRule(name="pab-restricted", type="aws_s3_bucket_public_access_block",
+                                 tags=(("Team", "plat*"),)),  # the bucket's tags, from state
              AutoRemediationRule(name="bucket-policy", type="aws_s3_bucket", attribute="policy"))
     log = Lines()
     loop = _loop(estate, receiver, rules, log)

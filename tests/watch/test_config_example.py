@@ -9,7 +9,7 @@ from pathlib import Path
 from driftdeck.core import config as config_module
 from driftdeck.core.config import AutoRemediationRule, parse_config
 from driftdeck.core.model import Attribution, Difference, ResourceResult, Status
-from driftdeck.core.watch import rule_matches
+from driftdeck.core.watch import TagIndex, rule_matches
 
 EXAMPLE = Path(__file__).resolve().parent.parent.parent / "docs" / "config.example.toml"
 
@@ -35,3 +35,19 @@ def test_actor_pattern_matches_name_or_arn() -> None:
     assert rule_matches(by_arn, result) == ["tags.Owner"]
     assert rule_matches(AutoRemediationRule(name="n", actor="alice"), result) == ["tags.Owner"]
     assert rule_matches(AutoRemediationRule(name="r", actor="arn:aws:iam::*:role/*"), result) == []
+
+
+def test_tags_of_an_s3_sub_resource_are_its_buckets() -> None:
+    bucket = ResourceResult("aws_s3_bucket.data", "aws_s3_bucket", "dd-data", Status.IN_SYNC, None,
+                            expected={"bucket": "dd-data", "tags_all": {"data": "restricted"}})
+    pab = ResourceResult("aws_s3_bucket_public_access_block.data", "aws_s3_bucket_public_access_block", "dd-data",
+                         Status.CHANGED, None, [Difference("block_public_acls", True, False)],
+                         expected={"bucket": "dd-data"})
+    queue = ResourceResult(None, "aws_sqs_queue", "q", Status.CHANGED, None, [Difference("delay_seconds", 0, 5)],
+                           live={"tags": {"data": "restricted"}})
+    index = TagIndex([bucket, pab, queue])
+    restricted = AutoRemediationRule(name="r", tags=(("data", "restricted"),))
+    assert rule_matches(restricted, pab, index) == ["block_public_acls"]
+    assert rule_matches(restricted, pab, TagIndex([pab])) == []  # without its bucket in the scan: no tags
+    assert rule_matches(restricted, queue, index) == ["delay_seconds"]  # unmanaged: live tags
+    assert rule_matches(AutoRemediationRule(name="o", tags=(("data", "open"),)), pab, index) == []

@@ -112,11 +112,15 @@ def test_tf_edit_wakes_the_loop_and_is_recorded_with_before_and_after(estate: An
         assert _until(lambda: loop.polls >= 1)
         time.sleep(0.5)  # let the file watcher settle after the first poll wrote the audit log
         main_tf.write_text(before.replace('name = "dd-jobs-dlq"', 'name = "dd-jobs-dlq"\n  delay_seconds = 5'))
-        assert _until(lambda: loop.polls >= 2)  # woke up long before the 600 s interval
+        assert _until(lambda: bool(log.events("drift.new")))  # woke up long before the 600 s interval
     finally:
         loop.stop.set()
         thread.join(timeout=WAIT)
     assert not thread.is_alive()
+    assert loop.polls == 2
+    new = log.events("drift.new")
+    assert [(n["resource"], n["after"]) for n in new] == [("aws_sqs_queue.dlq", "pending")]  # code edited, not applied
+    assert ("drift.new", "aws_sqs_queue.dlq") in receiver.events()
     changes = log.events("config.changed")
     assert [(c["file"], c["change"], c["added"], c["removed"]) for c in changes] == [("main.tf", "modified", 1, 0)]
     reader = AuditReader.for_workspace(estate.workspace)
