@@ -13,9 +13,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext, describe_failure
-from driftdeck.core.cfn.source import CloudFormationState
 from driftdeck.core.code import apply_code
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
@@ -31,6 +31,9 @@ from driftdeck.core.tfstate import (
     read_state_file,
     redact,
 )
+
+if TYPE_CHECKING:
+    from driftdeck.core.cfn.source import CloudFormationState
 
 Progress = Callable[[str], None]
 

@@ -11,28 +11,28 @@ from driftdeck.core.errors import DriftdeckError
 
 # Each module in driftdeck.tui.commands exposes `register(subparsers)`; the parser it adds carries
 # `func=callable(args) -> int` as its default.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "audit", "tui", "demo", "watch")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (for a known subcommand) one that imports just that command's module:
+    every command pulls in its own engine parts, and a CI scan should not pay for the TUI's."""
     parser = argparse.ArgumentParser(
         prog="driftdeck",
         description="Where the cloud no longer matches the code, who made it so, and what to do about it.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(f"driftdeck.tui.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    known = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # type: ignore[union-attr]
-    # `driftdeck [PATH]` with no subcommand opens the TUI on PATH.
-    if not args_list or (args_list[0] not in known and not args_list[0].startswith("-")):
-        if "tui" in known:
-            args_list = ["tui", *args_list]
+    # `driftdeck [PATH]` (no subcommand) opens the TUI on PATH.
+    if not args_list or (args_list[0] not in COMMAND_MODULES and not args_list[0].startswith("-")):
+        args_list = ["tui", *args_list]
+    parser = build_parser(args_list[0] if args_list[0] in COMMAND_MODULES else None)
     args = parser.parse_args(args_list)
     func = getattr(args, "func", None)
     if func is None:
