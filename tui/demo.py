@@ -1,5 +1,7 @@
 """`driftdeck demo`: a local AWS (moto) with a small realistic estate, its Terraform code and state, the
-TUI on top, and named actors who change things out of band while the operator watches.
+TUI on top, and named actors who change things out of band while the operator watches. Each actor's
+change is also written as the CloudTrail record it would produce (tui/demo_trail.py), so the real
+attribution engine says who did it.
 
 Terraform is not on a user's machine and moto assigns fresh ids on every run, so the estate is created
 with boto3 and its state is written to match: each resource's attributes are read back through the
@@ -19,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ import boto3
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors import collector_for
-from driftdeck.core.model import Attribution, DesiredResource, ScanReport, SourceRef, Status
+from driftdeck.core.model import DesiredResource, ScanReport, SourceRef, Status
+from driftdeck.core.scan import ScanOptions
+from driftdeck.tui import demo_trail as trail
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -315,75 +318,132 @@ def build_workspace(target: Path, session: boto3.session.Session | None = None) 
     planned = provision(session)
     doc = state_document(planned, AwsContext(session))
     (target / STATE_NAME).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    trail.trail_dir(target).mkdir(exist_ok=True)  # the actors' CloudTrail deliveries land here
     return target
 
 
 # ----- the actors -------------------------------------------------------------------------------------------
+# Each actor's change is a real call against the emulator; it also returns the CloudTrail records that
+# call would produce, which the Actors write to the workspace's trail folder for the attribution engine.
+Records = list[dict[str, Any]]
+CONSOLE_KEY = "ASIAQDEMOALICECONSOL"  # a console session's temporary key
+BOB_KEY = "AKIAQDEMOBOBCLIKEY01"
+EXPORT_KEY = "AKIAQDEMOEXPORTBOT01"
+S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
 @dataclass
 class Step:
-    actor: str
-    actor_type: str
+    actor: str  # who the narrator names
     via: str
     action: str  # what the narrator says
-    event_name: str
-    resources: tuple[str, ...]  # keys of the resources it changes (for attribution)
-    run: Callable[[boto3.session.Session, Path], None]
+    run: Callable[[boto3.session.Session, Path], Records]
 
 
-def _open_ssh(session: boto3.session.Session, _ws: Path) -> None:
+def _s3_params(bucket: str, **body: Any) -> dict[str, Any]:
+    return {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", **body}
+
+
+def _tag_set(tags: dict[str, str]) -> dict[str, Any]:
+    return {"xmlns": S3_XMLNS, "TagSet": {"Tag": [{"Key": k, "Value": v} for k, v in tags.items()]}}
+
+
+def _open_ssh(session: boto3.session.Session, _ws: Path) -> Records:
     ec2 = session.client("ec2", region_name=REGION)
     gid = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["acme-web"]}])["SecurityGroups"][0]["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
+    resp = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "debug"}]}])
+    rules = [{
+        "groupOwnerId": ACCOUNT, "groupId": gid, "securityGroupRuleId": r.get("SecurityGroupRuleId"), "isEgress": False,
+        "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0", "description": "debug",
+    } for r in resp.get("SecurityGroupRules", [])]
+    params = {"groupId": gid, "ipPermissions": {"items": [{
+        "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "groups": {}, "ipv6Ranges": {}, "prefixListIds": {},
+        "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0", "description": "debug"}]}}]}}
+    response = {"requestId": resp["ResponseMetadata"]["RequestId"], "_return": True,
+                "securityGroupRuleSet": {"items": rules}}
+    return [trail.record("AuthorizeSecurityGroupIngress", "ec2", trail.iam_user("alice", CONSOLE_KEY, console=True),
+                         when=trail.now(), params=params, response=response, ua=trail.UA_CONSOLE, ip="198.51.100.23")]
 
 
-def _retag_assets(session: boto3.session.Session, _ws: Path) -> None:
-    session.client("s3", region_name=REGION).put_bucket_tagging(
-        Bucket="acme-demo-assets", Tagging={"TagSet": _tags(Env="staging", Owner="web", DeployedBy="ci")})
+def _retag_assets(session: boto3.session.Session, _ws: Path) -> Records:
+    """CI (CodeBuild) assumes the ci-deployer role, then a Terraform run of another project re-tags the bucket."""
+    role = session.client("iam", region_name=REGION).get_role(RoleName="ci-deployer")["Role"]
+    build = f"AWSCodeBuild-{uuid.uuid4()}"
+    params = {"roleArn": role["Arn"], "roleSessionName": build, "durationSeconds": 3600}
+    issued = session.client("sts", region_name=REGION).assume_role(
+        RoleArn=role["Arn"], RoleSessionName=build, DurationSeconds=3600)
+    assumed_at = trail.now()
+    creds = issued["Credentials"]
+    ci = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                               aws_session_token=creds["SessionToken"], region_name=REGION)
+    tags = {"Env": "staging", "Owner": "web", "DeployedBy": "ci"}
+    ci.client("s3", region_name=REGION).put_bucket_tagging(
+        Bucket="acme-demo-assets", Tagging={"TagSet": _tags(**tags)})
+    codebuild = "codebuild.amazonaws.com"
+    identity = trail.assumed_role(role["Arn"], role["RoleId"], build, creds["AccessKeyId"], assumed_at)
+    return [
+        trail.assume_role_record(trail.aws_service(codebuild), issued, params, when=assumed_at, ua=codebuild, ip=codebuild),
+        trail.record("PutBucketTagging", "s3", identity, when=trail.now(),
+                     params=_s3_params("acme-demo-assets", tagging="", Tagging=_tag_set(tags)),
+                     ua=trail.UA_TERRAFORM, ip="34.228.4.12"),
+    ]
 
 
-def _delete_reports_queue(session: boto3.session.Session, _ws: Path) -> None:
+def _delete_reports_queue(session: boto3.session.Session, _ws: Path) -> Records:
     sqs = session.client("sqs", region_name=REGION)
-    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="acme-reports")["QueueUrl"])
+    url = sqs.get_queue_url(QueueName="acme-reports")["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    return [trail.record("DeleteQueue", "sqs", trail.iam_user("bob", BOB_KEY), when=trail.now(),
+                         params={"queueUrl": url}, ua=trail.UA_CLI.format(command="sqs.delete-queue"),
+                         ip="203.0.113.45")]
 
 
-def _shadow_bucket(session: boto3.session.Session, _ws: Path) -> None:
+def _shadow_bucket(session: boto3.session.Session, _ws: Path) -> Records:
     s3 = session.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="acme-shadow-exports")
-    s3.put_bucket_tagging(Bucket="acme-shadow-exports", Tagging={"TagSet": _tags(Purpose="adhoc-export")})
+    tags = {"Purpose": "adhoc-export"}
+    s3.put_bucket_tagging(Bucket="acme-shadow-exports", Tagging={"TagSet": _tags(**tags)})
+    who, when = trail.iam_user("svc-export", EXPORT_KEY), trail.now()
+    return [
+        trail.record("CreateBucket", "s3", who, when=when, ua=trail.UA_BOTO3, ip="192.0.2.77",
+                     params={"bucketName": "acme-shadow-exports", "Host": "s3.amazonaws.com"}),
+        trail.record("PutBucketTagging", "s3", who, when=when, ua=trail.UA_BOTO3, ip="192.0.2.77",
+                     params=_s3_params("acme-shadow-exports", tagging="", Tagging=_tag_set(tags))),
+    ]
 
 
-def _suspend_versioning(session: boto3.session.Session, _ws: Path) -> None:
+def _suspend_versioning(session: boto3.session.Session, _ws: Path) -> Records:
     session.client("s3", region_name=REGION).put_bucket_versioning(
         Bucket="acme-demo-backups", VersioningConfiguration={"Status": "Suspended"})
+    body = {"versioning": "", "VersioningConfiguration": {"xmlns": S3_XMLNS, "Status": "Suspended"}}
+    return [trail.record("PutBucketVersioning", "s3", trail.iam_user("alice", CONSOLE_KEY, console=True),
+                         when=trail.now(), params=_s3_params("acme-demo-backups", **body), ua=trail.UA_CONSOLE,
+                         ip="198.51.100.23")]
 
 
-def _edit_code(_session: boto3.session.Session, ws: Path) -> None:
+def _edit_code(_session: boto3.session.Session, ws: Path) -> Records:
     path = ws / "modules" / "queues" / "main.tf"
     text = path.read_text()
     path.write_text(text.replace('name = "acme-reports"', 'name                       = "acme-reports"\n'
                                  '  visibility_timeout_seconds = 120', 1))
+    return []  # a local edit leaves no CloudTrail record: it shows as `pending` until applied
 
 
 STEPS: tuple[Step, ...] = (
-    Step("alice@acme.example", "IAMUser", "AWS console", "opens SSH (port 22) to the world on acme-web",
-         "AuthorizeSecurityGroupIngress", ("module.network.aws_security_group.web",), _open_ssh),
-    Step("ci-deployer", "AssumedRole", "CodeBuild", "re-tags the assets bucket Env=staging",
-         "PutBucketTagging", ("aws_s3_bucket.assets",), _retag_assets),
-    Step("bob@acme.example", "IAMUser", "aws-cli", "deletes the acme-reports queue",
-         "DeleteQueue", ("module.queues.aws_sqs_queue.reports",), _delete_reports_queue),
-    Step("AKIA…EXAMPLE (unknown key)", "IAMUser", "boto3", "creates an unmanaged bucket acme-shadow-exports",
-         "CreateBucket", ("aws_s3_bucket:acme-shadow-exports",), _shadow_bucket),
-    Step("alice@acme.example", "IAMUser", "AWS console", "suspends versioning on acme-demo-backups",
-         "PutBucketVersioning", ("aws_s3_bucket_versioning.backups", "aws_s3_bucket.backups"), _suspend_versioning),
-    Step("carol (editor)", "developer", "local edit", "raises the reports queue timeout in modules/queues/main.tf",
-         "", (), _edit_code),
+    Step("alice", "AWS console", "opens SSH (port 22) to the world on acme-web", _open_ssh),
+    Step("ci-deployer", "CodeBuild, Terraform", "re-tags the assets bucket Env=staging", _retag_assets),
+    Step("bob", "aws-cli", "deletes the acme-reports queue", _delete_reports_queue),
+    Step("svc-export", "boto3 script", "creates an unmanaged bucket acme-shadow-exports", _shadow_bucket),
+    Step("alice", "AWS console", "suspends versioning on acme-demo-backups", _suspend_versioning),
+    Step("carol (editor)", "local edit", "raises the reports queue timeout in modules/queues/main.tf", _edit_code),
 )
 
 
 @dataclass
 class Actors:
-    """Runs the steps on a timer in a thread, announcing each one, and remembers who changed what."""
+    """Runs the steps on a timer in a thread, announcing each one, and delivers their CloudTrail records
+    to the workspace's trail folder (what a real trail would deliver for the same calls)."""
 
     workspace: Path
     start_after: float = 8.0
@@ -392,8 +452,6 @@ class Actors:
     steps: tuple[Step, ...] = STEPS
     done: list[Step] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _attributions: dict[str, list[Attribution]] = field(default_factory=dict)
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, name="driftdeck-demo-actors", daemon=True)
@@ -405,39 +463,25 @@ class Actors:
 
     def _run(self) -> None:
         session = boto3.session.Session()
+        delivery = trail.Trail(trail.trail_dir(self.workspace))
         if self._stop.wait(self.start_after):
             return
         for n, step in enumerate(self.steps):
             if n and self._stop.wait(self.every):
                 return
             try:
-                step.run(session, self.workspace)
+                records = step.run(session, self.workspace)
+                delivery.deliver(records)
             except Exception as exc:  # noqa: BLE001 - the demo goes on; say what failed
                 self.announce(f"demo step failed: {step.actor} {step.action}: {type(exc).__name__}: {exc}")
                 continue
-            self._remember(step)
+            self.done.append(step)
             self.announce(f"{step.actor} ({step.via}) {step.action}")
 
-    def _remember(self, step: Step) -> None:
-        when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with self._lock:
-            self.done.append(step)
-            for key in step.resources:
-                self._attributions.setdefault(key, []).append(Attribution(
-                    actor=step.actor, actor_type=step.actor_type, via=step.via, event_name=step.event_name,
-                    event_time=when, source_ip="127.0.0.1", user_agent=step.via,
-                    # Moto keeps no CloudTrail; the demo knows who acted and says so.
-                    confidence="demo actor", event_id=f"demo-{len(self.done)}",
-                ))
 
-    def attribute(self, report: ScanReport) -> ScanReport:
-        """Report hook: attach the demo actors' changes to the drifted resources they caused."""
-        with self._lock:
-            found = {k: list(v) for k, v in self._attributions.items()}
-        for result in report.resources:
-            if result.status.is_drift and result.key in found and not result.attribution:
-                result.attribution = found[result.key]
-        return report
+def demo_scan_options(workspace: Path) -> ScanOptions:
+    """How the demo scans: its region, and attribution from the workspace's trail folder."""
+    return ScanOptions(path=workspace, regions=(REGION,), cloudtrail=str(trail.trail_dir(workspace)))
 
 
 def make_workspace() -> Path:

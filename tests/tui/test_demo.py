@@ -15,47 +15,89 @@ import pytest
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import Status
-from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.tui.demo import STEPS, Actors, build_workspace
+from driftdeck.core.scan import run_scan
+from driftdeck.tui.demo import STEPS, Actors, build_workspace, demo_scan_options
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _scan(ws: Path):  # type: ignore[no-untyped-def]
-    return run_scan(ScanOptions(path=ws, regions=("us-east-1",)), ctx=AwsContext())
+    return run_scan(demo_scan_options(ws), ctx=AwsContext())
 
 
-def test_demo_estate_starts_in_sync_and_actors_cause_each_kind_of_drift(aws_env: object, tmp_path: Path) -> None:
+@pytest.fixture
+def acted(aws_env: object, tmp_path: Path) -> Path:
+    """A demo workspace after every actor has acted (their CloudTrail records delivered)."""
+    ws = build_workspace(tmp_path / "demo")
+    actors = Actors(ws, start_after=0, every=0)
+    actors.start().join(timeout=60)
+    assert [s.actor for s in actors.done] == [s.actor for s in STEPS]
+    return ws
+
+
+def test_demo_estate_starts_in_sync(aws_env: object, tmp_path: Path) -> None:
     ws = build_workspace(tmp_path / "demo")
     assert (ws / "modules" / "network" / "main.tf").exists()
     first = _scan(ws)
     assert first.summary()["total"] >= 18
     assert {r.key: r.status for r in first.resources if r.status is not Status.IN_SYNC} == {}
+    assert not any(r.attribution for r in first.resources)
+    assert not first.warnings
 
-    session = boto3.session.Session()
-    for step in STEPS:
-        step.run(session, ws)
-    after = {r.key: r for r in _scan(ws).resources}
+
+def test_actors_cause_each_kind_of_drift_and_carols_edit_is_pending(acted: Path) -> None:
+    after = {r.key: r for r in _scan(acted).resources}
     assert after["module.network.aws_security_group.web"].status is Status.CHANGED
     assert after["aws_s3_bucket.assets"].status is Status.CHANGED
     assert {d.path for d in after["aws_s3_bucket.assets"].differences} == {"tags.Env", "tags.DeployedBy"}
     assert after["module.queues.aws_sqs_queue.reports"].status is Status.MISSING
     assert after["aws_s3_bucket:acme-shadow-exports"].status is Status.UNMANAGED
     assert after["aws_s3_bucket_versioning.backups"].status is Status.CHANGED
-    assert "visibility_timeout_seconds = 120" in (ws / "modules" / "queues" / "main.tf").read_text()
+    # carol's unapplied edit, read from the .tf project beside the state
+    orders = after["module.queues.aws_sqs_queue.orders"]
+    assert orders.status is Status.IN_SYNC and orders.source is not None
+    assert orders.source.file == str(acted / "modules" / "queues" / "main.tf") and orders.source.line
+    reports_edit = "visibility_timeout_seconds = 120"
+    assert reports_edit in (acted / "modules" / "queues" / "main.tf").read_text()
 
 
-def test_actor_attribution_is_attached_only_to_drifted_resources(aws_env: object, tmp_path: Path) -> None:
+def test_carols_edit_alone_makes_the_queue_pending(aws_env: object, tmp_path: Path) -> None:
     ws = build_workspace(tmp_path / "demo")
-    actors = Actors(ws, start_after=0, every=0, steps=STEPS[:2])
-    actors.start().join(timeout=30)
-    assert [s.actor for s in actors.done] == ["alice@acme.example", "ci-deployer"]
-    report = actors.attribute(_scan(ws))
-    by_key = {r.key: r for r in report.resources}
-    web = by_key["module.network.aws_security_group.web"]
-    assert [a.actor for a in web.attribution] == ["alice@acme.example"]
-    assert web.attribution[0].event_name == "AuthorizeSecurityGroupIngress"
-    assert by_key["aws_s3_bucket.logs"].attribution == []
+    carol = next(s for s in STEPS if s.actor.startswith("carol"))
+    assert carol.run(boto3.session.Session(), ws) == []  # a local edit leaves no CloudTrail record
+    by_key = {r.key: r for r in _scan(ws).resources}
+    queue = by_key["module.queues.aws_sqs_queue.reports"]
+    assert queue.status is Status.PENDING
+    assert [(d.path, d.expected, d.actual, d.side) for d in queue.differences] == [
+        ("visibility_timeout_seconds", 120, 30, "code")
+    ]
+    assert [k for k, r in by_key.items() if r.status is not Status.IN_SYNC] == ["module.queues.aws_sqs_queue.reports"]
+
+
+def test_the_real_attribution_engine_names_each_actor_from_the_demo_trail(acted: Path) -> None:
+    files = sorted((acted / "cloudtrail").rglob("*.json.gz"))
+    assert files and all("/AWSLogs/123456789012/CloudTrail/us-east-1/" in f.as_posix() for f in files)
+    by_key = {r.key: r for r in _scan(acted).resources}
+
+    def who(key: str) -> list[tuple[str, str, str, str, str | None]]:
+        return [(a.actor, a.actor_type, a.via, a.event_name, a.attribute) for a in by_key[key].attribution
+                if a.confidence == "exact"]
+
+    assert who("module.network.aws_security_group.web") == [
+        ("alice", "IAMUser", "console", "AuthorizeSecurityGroupIngress", "ingress")]
+    assert who("aws_s3_bucket_versioning.backups") == [
+        ("alice", "IAMUser", "console", "PutBucketVersioning", "versioning_configuration")]
+    assert who("module.queues.aws_sqs_queue.reports") == [("bob", "IAMUser", "cli", "DeleteQueue", None)]
+    assert who("aws_s3_bucket:acme-shadow-exports") == [("svc-export", "IAMUser", "sdk", "CreateBucket", None)]
+    # The CI role's session is followed through its AssumeRole record to the CodeBuild workload.
+    tagged = by_key["aws_s3_bucket.assets"].attribution
+    assert {a.attribute for a in tagged} == {"tags"} and {a.confidence for a in tagged} == {"exact"}
+    ci = tagged[0]
+    assert ci.actor.startswith("ci-deployer/AWSCodeBuild-") and ci.actor_type == "AWSService"
+    assert (ci.via, ci.event_name, ci.source_ip) == ("terraform", "PutBucketTagging", "34.228.4.12")
+    assert ci.chain[-1].startswith("arn:aws:sts::123456789012:assumed-role/ci-deployer/AWSCodeBuild-")
+    # nothing that did not drift is blamed on anyone
+    assert [k for k, r in by_key.items() if r.attribution and not r.status.is_drift] == []
 
 
 @pytest.mark.slow

@@ -32,10 +32,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from driftdeck.core.aws import AwsContext
-    from driftdeck.core.scan import ScanOptions, run_scan
+    from driftdeck.core.scan import run_scan
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed, open_feed
-    from driftdeck.tui.demo import Actors, build_workspace, local_aws, make_workspace
+    from driftdeck.tui.demo import Actors, build_workspace, demo_scan_options, local_aws, make_workspace
 
     # The emulator logs every request; on a full-screen terminal that would tear the display.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
             app = DriftdeckApp(
                 workspace,
-                scanner=lambda: run_scan(ScanOptions(path=workspace, regions=("us-east-1",)), ctx=AwsContext()),
+                # Attribution comes from the trail folder the actors deliver to, through the real engine.
+                scanner=lambda: run_scan(demo_scan_options(workspace), ctx=AwsContext()),
                 feed=feed,
                 poll_interval=args.interval,
                 read_only=args.read_only,
@@ -62,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
                 title=f"demo · {workspace}",
             )
             actors = Actors(workspace, start_after=args.start_after, every=args.step)
-            app.report_hook = actors.attribute
 
             def announce(text: str) -> None:
                 try:
