@@ -238,6 +238,8 @@ class ScanReport:
     # Ignore rules whose expiry date has passed (they no longer apply).
     expired_ignore_rules: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # attribution.AttributionMatch objects (resource, attribution, raw event), for the audit log.
+    attribution_matches: list[Any] = field(default_factory=list, repr=False)
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}

@@ -252,7 +252,7 @@ def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Seq
 
     written = [datetime.strptime(s.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for s in states if s.written_at]
     source = event_source_from_spec(spec, regions=regions)
-    attribute_report(report, source, window_start=min(written) if written else None)
+    report.attribution_matches = attribute_report(report, source, window_start=min(written) if written else None)
 
 
 def scan_resources(
