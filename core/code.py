@@ -3,6 +3,7 @@
 For every state whose configuration folder holds `.tf` files, the configuration is evaluated
 against that state; each resource learns its file and line, and what the code changes before it
 is applied becomes `pending` (or extra `side="code"` differences on a drifted resource).
+With no state at all, `code_only_state` makes the code itself the desired state.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from driftdeck.core.aws import AwsContext, describe_failure
+from driftdeck.core.collectors import collector_for
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl import (
     DEFAULT_CACHE,
     compare_code_to_state,
+    contains_unknown,
     load_configuration,
+    match_code_to_live,
     state_lookup_from_tfstate,
 )
-from driftdeck.core.model import ResourceResult, SourceRef, Status
+from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, SourceRef, Status
 from driftdeck.core.tfstate import StateFile
 
 
@@ -87,3 +93,61 @@ def _with_position(res: ResourceResult, root: Path, file: str, line: int) -> Res
     assert res.source is not None
     res.source = replace(res.source, file=str(root / file), line=line)
     return res
+
+
+def _known(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Top-level attributes whose values are fully known (unknowns are never compared)."""
+    return {k: v for k, v in attributes.items() if not contains_unknown(v)}
+
+
+def code_only_state(
+    root: Path, ctx: AwsContext, region: str
+) -> tuple[list[DesiredResource], list[ResourceResult], list[str]]:
+    """Desired state from code alone (no state anywhere): each resource whose code fixes its AWS name
+    is found live by that name and compared on the attributes the code sets.
+
+    Returns (desired resources for the normal read/compare path, verdicts decided here, warnings).
+    """
+    config = load_configuration(root, cache=DEFAULT_CACHE)
+    warnings = [f"no Terraform state under {root}: comparing the code to live AWS by resource name"]
+    instances = {
+        a: i for a, i in config.instances.items() if i.mode == "managed" and _is_aws(i.type)
+    }
+    lives: list[LiveResource] = []
+    failed: dict[str, str] = {}
+    for rtype in sorted({i.type for i in instances.values()}):
+        collector = collector_for(rtype)
+        if collector is None or not collector.discoverable:
+            continue
+        try:
+            lives.extend(collector.discover(ctx, region))
+        except Exception as exc:  # noqa: BLE001 - the type's resources become unknown, with the reason
+            failed[rtype] = describe_failure(exc)
+    matches = match_code_to_live(instances, lives)
+    desired: list[DesiredResource] = []
+    decided: list[ResourceResult] = []
+    for address, inst in sorted(instances.items()):
+        source = SourceRef(kind="terraform", file=str(root / inst.file), line=inst.line, module=inst.module)
+        verdict = ResourceResult(address=address, type=inst.type, id="", status=Status.UNKNOWN, source=source)
+        if collector_for(inst.type) is None:
+            verdict.reason = f"unsupported resource type {inst.type}: not checked"
+        elif inst.type in failed:
+            verdict.reason = f"could not list {inst.type} live: {failed[inst.type]}"
+        elif address not in matches:
+            verdict.reason = "no state, and the code does not fix this resource's name: it cannot be found live"
+        elif matches[address] is None:
+            natural = inst.natural_name
+            verdict.status = Status.MISSING
+            verdict.reason = f"in code, but no live {inst.type} named {natural[1] if natural else '?'}"
+        else:
+            live = matches[address]
+            assert live is not None
+            desired.append(
+                DesiredResource(
+                    address=address, type=inst.type, id=live.id, attributes={**_known(inst.attributes), "id": live.id},
+                    source=source, sensitive_paths=frozenset(inst.sensitive_paths), code_attributes=inst.attributes,
+                )
+            )
+            continue
+        decided.append(verdict)
+    return desired, decided, warnings

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext, describe_failure
-from driftdeck.core.code import apply_code
+from driftdeck.core.code import apply_code, code_only_state
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.compare import compare_attributes
@@ -70,10 +70,15 @@ class DesiredState:
     # Live objects that a stack owns although none of its resources is compared (ownership only).
     extra_claims: set[tuple[str, str]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # Verdicts decided while reading (code-only resources that cannot be looked up live).
+    decided: list[ResourceResult] = field(default_factory=list)
+    code_only: str | None = None  # the configuration folder, when code is the only desired state
 
     @property
     def sources(self) -> list[SourceInfo]:
         out = [s.source_info() for s in self.states]
+        if self.code_only:
+            out.append(SourceInfo(kind="terraform", path=self.code_only, state=None))
         if self.cloudformation is not None:
             compared = {r.source.stack for r in self.resources if r.source.kind == "cloudformation"}
             out.extend(s for s, st in zip(self.cloudformation.sources(), self.cloudformation.stacks, strict=True)
@@ -99,9 +104,16 @@ def load_desired_state(
         session = ctx.session if ctx else AwsContext().session
         states.extend(read_s3_state(b, session) for b in backends)
     desired = DesiredState(states=states, resources=[r for s in states for r in s.resources])
+    if not states and path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json"))):
+        context = ctx or AwsContext()
+        found, decided, notes = code_only_state(path, context, region or context.default_region)
+        desired.resources.extend(found)
+        desired.decided.extend(decided)
+        desired.warnings.extend(notes)
+        desired.code_only = str(path)
     if cloudformation != "off" and (states or stacks or cloudformation == "all" or _has_templates(path)):
         _add_cloudformation(desired, path, ctx or AwsContext(), region, cloudformation, stacks)
-    if not desired.resources and not states:
+    if not desired.resources and not desired.decided and not states:
         raise InputError(
             "no Terraform state found: looked for *.tfstate files below this path and for "
             'terraform { backend "s3" { ... } } blocks in its .tf files'
@@ -226,6 +238,7 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
     note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
+    results.extend(desired.decided)
     if options.evaluate_code:
         results = apply_code(desired.states, results, desired.warnings)
     report = ScanReport(

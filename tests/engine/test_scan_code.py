@@ -74,3 +74,50 @@ def test_broken_code_costs_only_pending(aws_env: Any, tmp_path: Path) -> None:
     (jobs,) = [r for r in report.resources if r.address == "aws_sqs_queue.jobs"]
     assert jobs.status is Status.IN_SYNC
     assert any("code not evaluated" in w and "main.tf" in w for w in report.warnings)
+
+
+CODE_ONLY_TF = """\
+variable "env" {
+  default = "prod"
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "acme-${var.env}-logs"
+  tags   = { Env = var.env }
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name                       = "jobs"
+  visibility_timeout_seconds = 60
+}
+
+resource "aws_s3_bucket" "gone" {
+  bucket = "acme-${var.env}-gone"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+"""
+
+
+def test_code_only_compares_code_to_live_by_name(aws_env: Any, tmp_path: Path) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="acme-prod-logs")
+    s3.put_bucket_tagging(Bucket="acme-prod-logs", Tagging={"TagSet": [{"Key": "Env", "Value": "prod"}]})
+    s3.create_bucket(Bucket="someone-elses")
+    boto3.client("sqs").create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "30"})
+    (tmp_path / "main.tf").write_text(CODE_ONLY_TF)
+
+    report = run_scan(ScanOptions(path=tmp_path, cloudformation="off"))
+    by_addr = {r.address: r for r in report.resources if r.address}
+    assert by_addr["aws_s3_bucket.logs"].status is Status.IN_SYNC, by_addr["aws_s3_bucket.logs"].differences
+    assert by_addr["aws_s3_bucket.logs"].source.line == 5  # type: ignore[union-attr]
+    jobs = by_addr["aws_sqs_queue.jobs"]
+    assert jobs.status is Status.CHANGED
+    assert [(d.path, str(d.expected), str(d.actual)) for d in jobs.differences] == [("visibility_timeout_seconds", "60", "30")]
+    assert by_addr["aws_s3_bucket.gone"].status is Status.MISSING and "acme-prod-gone" in (by_addr["aws_s3_bucket.gone"].reason or "")
+    assert by_addr["aws_vpc.main"].status is Status.UNKNOWN
+    unmanaged = {r.id for r in report.resources if r.status is Status.UNMANAGED and r.type == "aws_s3_bucket"}
+    assert unmanaged == {"someone-elses"}
+    assert any("comparing the code to live" in w for w in report.warnings)
