@@ -138,7 +138,7 @@ class DriftdeckApp(App[int]):
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield SummaryBar(self._display_title, id="summary")
-        yield Input(placeholder="filter: text  type:s3  tag:Env=prod  status:changed  !negate", id="filter")
+        yield Input(placeholder="filter: text  type:s3  tag:Env=prod  status:changed  who:alice  !negate", id="filter")
         with Horizontal(id="main"):
             yield ResourceTree(self.workspace, id="tree")
             yield DetailPane(self.workspace, id="detail")
@@ -588,7 +588,7 @@ class DriftdeckApp(App[int]):
         yield SystemCommand("Rescan now", "Poll AWS immediately", self.action_rescan)
         yield SystemCommand("Pause / resume polling", "Stop or restart the interval poll", self.action_toggle_pause)
         yield SystemCommand("Show only drifted resources", "Toggle the drifted-only view", self.action_toggle_drifted)
-        yield SystemCommand("Filter resources", "address, type:, tag:K=V, status:, ! to negate", self.action_filter)
+        yield SystemCommand("Filter resources", "address, type:, tag:K=V, status:, who:actor, ! to negate", self.action_filter)
         yield SystemCommand("Verify audit chain", "Check the hash chain and checkpoints", self.action_verify)
         yield SystemCommand("Raw state vs live JSON", "Toggle the raw view of the selection", self.action_toggle_raw)
         yield SystemCommand("Audit: this resource / all events", "Scope the audit panel", self.action_toggle_audit_scope)

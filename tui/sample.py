@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 from driftdeck.core.model import (
+    Attribution,
     ChangeKind,
     Difference,
     ResourceResult,
@@ -88,6 +89,14 @@ def drifted_estate() -> ScanReport:
     queue.status = Status.MISSING
     queue.live = None
     queue.reason = "not found in AWS"
+    # Who did it, as the attribution engine reports it from CloudTrail.
+    sg.attribution = [_who("alice", "IAMUser", "console", "AuthorizeSecurityGroupIngress", "11:04:31", "198.51.100.23",
+                           attribute="ingress")]
+    ci_session = "arn:aws:sts::123456789012:assumed-role/ci-deployer/AWSCodeBuild-7f3e"
+    bucket.attribution = [_who("ci-deployer/AWSCodeBuild-7f3e", "AWSService", "terraform", "PutBucketTagging",
+                               "11:02:10", "34.228.4.12", attribute="tags",
+                               chain=("codebuild.amazonaws.com", ci_session))]
+    queue.attribution = [_who("bob", "IAMUser", "cli", "DeleteQueue", "10:58:02", "203.0.113.45")]
     report.resources.append(
         ResourceResult(
             address=None, type="aws_s3_bucket", id="acme-shadow-exports", status=Status.UNMANAGED, source=None,
@@ -95,6 +104,41 @@ def drifted_estate() -> ScanReport:
             region="us-east-1", reason="exists in AWS but in no scanned state",
         )
     )
+    return report
+
+
+def _who(actor: str, actor_type: str, via: str, event: str, clock: str, ip: str, *, attribute: str | None = None,
+         chain: tuple[str, ...] = (), confidence: str = "exact") -> Attribution:
+    return Attribution(
+        actor=actor, actor_type=actor_type, via=via, event_name=event, event_time=f"2026-01-01T{clock}Z",
+        source_ip=ip, user_agent=None, confidence=confidence, event_id=f"evt-{actor}-{event}", attribute=attribute,
+        chain=chain,
+    )
+
+
+def mixed_sources_estate() -> ScanReport:
+    """`drifted_estate` plus a CloudFormation stack (one resource changed) and an unapplied code edit."""
+    report = drifted_estate()
+    by_key = {r.key: r for r in report.resources}
+    orders = by_key["module.queues.aws_sqs_queue.orders"]
+    orders.status = Status.PENDING
+    orders.reason = "code edited, not applied yet"
+    orders.differences = [Difference("visibility_timeout_seconds", 120, 30, side="code")]
+    stack = "acme-web"
+    for logical, rtype, rid, changed in (
+        ("AssetsBucket", "aws_s3_bucket", "acme-web-assets", True),
+        ("WebQueue", "aws_sqs_queue", "https://sqs/acme-web-queue", False),
+    ):
+        r = ResourceResult(
+            address=f"cfn:{stack}/{logical}", type=rtype, id=rid, status=Status.IN_SYNC,
+            source=SourceRef(kind="cloudformation", file="stacks/web.yaml", line=12, stack=stack, logical_id=logical),
+            expected={"id": rid}, live={"id": rid}, region="us-east-1",
+        )
+        if changed:
+            r.status = Status.CHANGED
+            r.differences = [Difference("/Properties/Tags/0/Value", "prod", "dev")]
+        report.resources.append(r)
+    report.sources.append(SourceInfo(kind="cloudformation", path="stacks/web.yaml", state=stack))
     return report
 
 

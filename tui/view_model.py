@@ -15,6 +15,7 @@ from driftdeck.core.model import ResourceResult, ScanReport, Status
 
 UNMANAGED_GROUP = "unmanaged"
 ROOT_MODULE = "(root module)"
+STACK_RESOURCES = "(stack resources)"  # the middle level of a CloudFormation stack's group (stacks have no modules)
 
 # A group is identified by its path from the top: (source,), (source, module), (source, module, type).
 GroupPath = tuple[str, ...]
@@ -42,18 +43,31 @@ def _relative(origin: str, workspace: str) -> str:
         return origin
 
 
+def is_stack_resource(result: ResourceResult) -> bool:
+    return result.source is not None and result.source.kind == "cloudformation"
+
+
 def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
-    """source -> module -> type for managed resources; unmanaged -> type for the rest."""
+    """source -> module -> type for managed resources (a stack's resources sit under STACK_RESOURCES);
+    unmanaged -> type for the rest."""
     if result.address is None:
         return (UNMANAGED_GROUP, result.type)
+    if is_stack_resource(result):
+        return (display_source(result, workspace), STACK_RESOURCES, result.type)
     module = result.source.module if result.source and result.source.module else ROOT_MODULE
     return (display_source(result, workspace), module, result.type)
 
 
 def resource_label(result: ResourceResult) -> str:
-    """The leaf label: the address without the module prefix, or the id of an unmanaged object."""
+    """The leaf label: the address without the module prefix (a stack resource's logical id), or the
+    id of an unmanaged object."""
     if result.address is None:
         return result.id
+    if is_stack_resource(result):
+        assert result.source is not None
+        if result.source.logical_id:
+            return result.source.logical_id
+        return result.address.rsplit("/", 1)[-1]  # cfn:<stack>/<LogicalId>
     module = result.source.module if result.source else ""
     if module and result.address.startswith(module + "."):
         return result.address[len(module) + 1 :]
@@ -69,7 +83,7 @@ def tags_of(result: ResourceResult) -> Mapping[str, object]:
 
 @dataclass(frozen=True)
 class Term:
-    """One filter term: `field` is address|type|tag|status, `negated` when written with a leading `!`."""
+    """One filter term: `field` is address|type|tag|status|who, `negated` when written with a leading `!`."""
 
     field: str
     value: str
@@ -87,6 +101,9 @@ class Term:
             if v == "drift":
                 return r.status.is_drift
             return r.status.value.startswith(v.replace("-", "_"))
+        if self.field == "who":
+            # Part of an actor's name (or of a hop in its role chain), as attributed by CloudTrail.
+            return any(v in a.actor.lower() or any(v in hop.lower() for hop in a.chain) for a in r.attribution)
         if self.field == "tag":
             key, _, want = self.value.partition("=")
             tags = {str(k).lower(): str(val).lower() for k, val in tags_of(r).items()}
@@ -99,7 +116,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Filter:
-    """AND of terms parsed from the filter box, e.g. `type:s3 !status:in_sync tag:Env=prod web`."""
+    """AND of terms parsed from the filter box, e.g. `type:s3 !status:in_sync tag:Env=prod who:alice web`."""
 
     terms: tuple[Term, ...] = ()
     text: str = ""
@@ -112,7 +129,10 @@ class Filter:
         return bool(self.terms)
 
 
-FIELDS = {"type": "type", "t": "type", "tag": "tag", "status": "status", "s": "status", "addr": "address", "a": "address"}
+FIELDS = {
+    "type": "type", "t": "type", "tag": "tag", "status": "status", "s": "status", "addr": "address", "a": "address",
+    "who": "who", "w": "who", "actor": "who",
+}
 
 
 def parse_filter(text: str) -> Filter:

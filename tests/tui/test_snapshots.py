@@ -12,7 +12,7 @@ from typing import Any
 from tui_helpers import make_app, settle
 
 from driftdeck.tui.audit_feed import AuditEvent, ChainState, MemoryFeed
-from driftdeck.tui.sample import drifted_estate
+from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 SIZE = (160, 46)
@@ -79,3 +79,9 @@ def test_audit_panel_all_events_with_diff(snap_compare: Any, tmp_path: Path) -> 
 
 def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_before("question_mark"))
+
+
+def test_stack_group_and_a_pending_code_edit(snap_compare: Any, tmp_path: Path) -> None:
+    app = make_app(tmp_path, [mixed_sources_estate()], feed=_feed(), record_audit=False, clock=lambda: FIXED,
+                   title="acme/infra")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_before(select="module.queues.aws_sqs_queue.orders"))

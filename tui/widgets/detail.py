@@ -78,12 +78,14 @@ class DetailPane(VerticalScroll, can_focus=True):
             head.update("Select a resource in the tree.")
             identity.update("")
             attribution.update("")
+            attribution.display = False
             table.display = False
             self.query_one("#detail-raw").display = False
             return
         head.update(self._headline(result))
         identity.update(self._identity(result))
         attribution.update(self._attribution(result))
+        attribution.display = bool(result.attribution)  # no blank gap when nobody is named
         table.update(self._differences(result))
         table.display = bool(result.differences) and not self.show_raw
         self._render_raw()
@@ -93,18 +95,32 @@ class DetailPane(VerticalScroll, can_focus=True):
             self.show(self.result, force=True)
 
     def _differences(self, r: ResourceResult) -> Table:
-        """Path, expected, actual: wrapped, with documents pretty-printed rather than cut off."""
+        """Path, expected, actual: wrapped, with documents pretty-printed rather than cut off.
+
+        Drift compares state with live; a pending code edit compares the code with state (side "code").
+        """
+        sides = {d.side for d in r.differences}
+        if sides == {"code"}:
+            headers = ("code (not applied)", "state")
+        elif "code" in sides:
+            headers = ("expected (state · code)", "actual (live · state)")
+        else:
+            headers = ("expected (state)", "actual (live)")
         table = Table(expand=True, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        table.add_column("attribute", style="bold", ratio=2, overflow="fold")
-        table.add_column("expected (state)", ratio=3, overflow="fold")
-        table.add_column("actual (live)", ratio=3, overflow="fold")
-        table.add_column("", width=7)
+        table.add_column("attribute", style="bold", ratio=3, overflow="fold")
+        table.add_column(headers[0], ratio=3, overflow="fold")
+        table.add_column(headers[1], ratio=3, overflow="fold")
+        table.add_column("", width=9)
         added = self.get_component_rich_style("status--in_sync", partial=True)
         removed = self.get_component_rich_style("status--missing", partial=True)
+        pending = self.get_component_rich_style("status--pending", partial=True)
         for d in r.differences:
             expected = "(sensitive)" if d.sensitive else _cell(d.expected)
             actual = "(sensitive)" if d.sensitive else _cell(d.actual)
-            table.add_row(d.path, Text(expected, style=removed), Text(actual, style=added), d.change.value)
+            if d.side == "code":
+                table.add_row(d.path, Text(expected, style=pending), Text(actual), Text("code edit", style=pending))
+            else:
+                table.add_row(d.path, Text(expected, style=removed), Text(actual, style=added), d.change.value)
         return table
 
     def _headline(self, r: ResourceResult) -> Text:
@@ -147,14 +163,27 @@ class DetailPane(VerticalScroll, can_focus=True):
         return text
 
     def _attribution(self, r: ResourceResult) -> Text:
+        """Who changed it, from CloudTrail: per event (per changed attribute), best evidence first.
+
+        Laid out as short lines rather than a wide table: the pane is narrow beside the tree and audit panel.
+        """
         if not r.attribution:
             return Text("")
-        text = Text("who changed it\n", style="bold")
+        text = Text()
+        text.append("who changed it", style="bold underline")
+        text.append("\n")
         for a in r.attribution:
-            what = f" {a.attribute}" if a.attribute else ""
             text.append(f"  {a.actor}", style="bold")
-            text.append(f" ({a.actor_type} via {a.via}) {a.event_name}{what} at {a.event_time}")
-            text.append(f"  [{a.confidence}]\n", style="dim")
+            text.append(f"  {a.actor_type} · via {a.via} · ")
+            text.append(a.confidence, style="bold" if a.confidence == "exact" else "dim")
+            text.append("\n")
+            if len(a.chain) > 1:
+                # An assumed role: the session the call was made with, behind the person or workload.
+                text.append(f"    as {_short_arn(a.chain[-1])}\n", style="dim")
+            text.append(f"    {a.event_name}")
+            if a.attribute:
+                text.append(f" → {a.attribute}", style="dim")
+            text.append(f"\n    {a.event_time.replace('T', ' ').rstrip('Z')} UTC from {a.source_ip or '—'}\n", style="dim")
         return text
 
     def _source_location(self, r: ResourceResult) -> str | None:
@@ -188,12 +217,19 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     @staticmethod
     def _json_block(title: str, value: dict[str, Any] | None) -> Text:
-        text = Text(f"{title}\n", style="bold underline")
+        text = Text()
+        text.append(title, style="bold underline")  # only the title: Text(style=) would underline the JSON too
+        text.append("\n")
         if value is None:
             text.append("(none)", style="dim")
         else:
             text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
         return text
+
+
+def _short_arn(arn: str) -> str:
+    """`arn:aws:sts::123:assumed-role/ci-deployer/AWSCodeBuild-…` -> `assumed-role/ci-deployer/AWSCodeBuild-…`."""
+    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
 
 
 def _same(a: ResourceResult | None, b: ResourceResult | None) -> bool:
