@@ -82,18 +82,25 @@ def test_auto_remediation_rules_match_type_attribute_and_actor() -> None:
 
 def test_auto_remediation_fires_once_per_new_drift_and_dry_run_only_reports(receiver: Any) -> None:
     fired: list[tuple[str, list[str]]] = []
+
+    def remediate(res: ResourceResult, rule: AutoRemediationRule, paths: list[str]) -> AutoRemediationOutcome:
+        fired.append((rule.name, paths))
+        return AutoRemediationOutcome("applied", "reverted")
+
     rules = (AutoRemediationRule(name="pab", type="aws_s3_bucket_public_access_block"),)
     loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED)), _report(_pab(Status.CHANGED))],
-                 receiver.url, ListRecorder(), config=Config(auto_remediation=rules),
-                 remediate=lambda res, rule, paths: (fired.append((rule.name, paths))
-                                                     or AutoRemediationOutcome("applied", "reverted")))
+                 receiver.url, ListRecorder(), config=Config(auto_remediation=rules), remediate=remediate)
     for _ in range(3):
         loop.poll_once()
     assert fired == [("pab", ["block_public_acls"])]
     dry: list[Any] = []
+
+    def never(*args: Any) -> AutoRemediationOutcome:
+        dry.append(args)
+        return AutoRemediationOutcome("applied", "")
+
     loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED))], receiver.url, ListRecorder(),
-                 config=Config(auto_remediation=(AutoRemediationRule(name="pab", dry_run=True),)),
-                 remediate=lambda *a: (dry.append(a) or AutoRemediationOutcome("applied", "")))
+                 config=Config(auto_remediation=(AutoRemediationRule(name="pab", dry_run=True),)), remediate=never)
     loop.poll_once()
     loop.poll_once()
     assert dry == []
