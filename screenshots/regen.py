@@ -22,16 +22,17 @@ from typing import Any
 from textual.worker import WorkerState
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan import run_scan
 from driftdeck.tui import messages as msg
 from driftdeck.tui.app import DriftdeckApp
 from driftdeck.tui.audit_feed import open_feed
-from driftdeck.tui.demo import Actors, build_workspace, local_aws
+from driftdeck.tui.demo import Actors, build_workspace, demo_scan_options, local_aws
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 SIZE = (170, 48)
 SG = "module.network.aws_security_group.web"
 BUCKET = "aws_s3_bucket.assets"
+PENDING = "module.queues.aws_sqs_queue.orders"  # carol's unapplied .tf edit
 
 
 async def settle(app: DriftdeckApp, pilot: Any) -> None:
@@ -49,8 +50,9 @@ async def shoot(workspace: Path, out: Path) -> list[Path]:
     actors = Actors(workspace, start_after=0, every=0)
     app = DriftdeckApp(
         workspace,
-        scanner=lambda: run_scan(ScanOptions(path=workspace, regions=("us-east-1",)), ctx=AwsContext()),
-        feed=feed, poll_interval=0, watch=False, report_hook=actors.attribute, title="driftdeck demo",
+        # Attribution from the CloudTrail records the actors deliver, through the real engine.
+        scanner=lambda: run_scan(demo_scan_options(workspace), ctx=AwsContext()),
+        feed=feed, poll_interval=0, watch=False, title="driftdeck demo",
     )
     app.audit_debounce = 0
     saved: list[Path] = []
@@ -78,6 +80,10 @@ async def shoot(workspace: Path, out: Path) -> list[Path]:
         tree.select_key(BUCKET)
         await settle(app, pilot)
         save("changed-resource-detail")
+
+        tree.select_key(PENDING)
+        await settle(app, pilot)
+        save("pending-code-edit")
 
         await pilot.press("a")  # all events
         await settle(app, pilot)

@@ -425,9 +425,13 @@ def _suspend_versioning(session: boto3.session.Session, _ws: Path) -> Records:
 def _edit_code(_session: boto3.session.Session, ws: Path) -> Records:
     path = ws / "modules" / "queues" / "main.tf"
     text = path.read_text()
-    path.write_text(text.replace('name = "acme-reports"', 'name                       = "acme-reports"\n'
-                                 '  visibility_timeout_seconds = 120', 1))
-    return []  # a local edit leaves no CloudTrail record: it shows as `pending` until applied
+    edited = text.replace("visibility_timeout_seconds = 60", "visibility_timeout_seconds = 120", 1)
+    if edited == text:
+        raise RuntimeError(f"demo: the orders queue's timeout is not where the demo expects it in {path}")
+    path.write_text(edited)
+    # A local edit leaves no CloudTrail record; the scan shows the queue as `pending` until it is applied.
+    # (It is a queue nobody else touches, so the edit is seen on its own, not behind other drift.)
+    return []
 
 
 STEPS: tuple[Step, ...] = (
@@ -436,7 +440,7 @@ STEPS: tuple[Step, ...] = (
     Step("bob", "aws-cli", "deletes the acme-reports queue", _delete_reports_queue),
     Step("svc-export", "boto3 script", "creates an unmanaged bucket acme-shadow-exports", _shadow_bucket),
     Step("alice", "AWS console", "suspends versioning on acme-demo-backups", _suspend_versioning),
-    Step("carol (editor)", "local edit", "raises the reports queue timeout in modules/queues/main.tf", _edit_code),
+    Step("carol (editor)", "local edit", "raises the orders queue timeout to 120 s in modules/queues/main.tf", _edit_code),
 )
 
 

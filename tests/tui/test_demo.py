@@ -53,12 +53,14 @@ def test_actors_cause_each_kind_of_drift_and_carols_edit_is_pending(acted: Path)
     assert after["module.queues.aws_sqs_queue.reports"].status is Status.MISSING
     assert after["aws_s3_bucket:acme-shadow-exports"].status is Status.UNMANAGED
     assert after["aws_s3_bucket_versioning.backups"].status is Status.CHANGED
-    # carol's unapplied edit, read from the .tf project beside the state
+    # carol's unapplied edit to the code beside the state: pending, positioned in the .tf file
     orders = after["module.queues.aws_sqs_queue.orders"]
-    assert orders.status is Status.IN_SYNC and orders.source is not None
-    assert orders.source.file == str(acted / "modules" / "queues" / "main.tf") and orders.source.line
-    reports_edit = "visibility_timeout_seconds = 120"
-    assert reports_edit in (acted / "modules" / "queues" / "main.tf").read_text()
+    assert orders.status is Status.PENDING and orders.source is not None
+    assert orders.source.file == str(acted / "modules" / "queues" / "main.tf") and orders.source.line == 13
+    assert [(d.path, d.expected, d.actual, d.side) for d in orders.differences] == [
+        ("visibility_timeout_seconds", 120, 60, "code")
+    ]
+    assert orders.attribution == []  # no cloud event explains a code edit
 
 
 def test_carols_edit_alone_makes_the_queue_pending(aws_env: object, tmp_path: Path) -> None:
@@ -66,12 +68,12 @@ def test_carols_edit_alone_makes_the_queue_pending(aws_env: object, tmp_path: Pa
     carol = next(s for s in STEPS if s.actor.startswith("carol"))
     assert carol.run(boto3.session.Session(), ws) == []  # a local edit leaves no CloudTrail record
     by_key = {r.key: r for r in _scan(ws).resources}
-    queue = by_key["module.queues.aws_sqs_queue.reports"]
-    assert queue.status is Status.PENDING
+    queue = by_key["module.queues.aws_sqs_queue.orders"]
+    assert queue.status is Status.PENDING and queue.reason == "code edited, not applied yet"
     assert [(d.path, d.expected, d.actual, d.side) for d in queue.differences] == [
-        ("visibility_timeout_seconds", 120, 30, "code")
+        ("visibility_timeout_seconds", 120, 60, "code")
     ]
-    assert [k for k, r in by_key.items() if r.status is not Status.IN_SYNC] == ["module.queues.aws_sqs_queue.reports"]
+    assert [k for k, r in by_key.items() if r.status is not Status.IN_SYNC] == ["module.queues.aws_sqs_queue.orders"]
 
 
 def test_the_real_attribution_engine_names_each_actor_from_the_demo_trail(acted: Path) -> None:
@@ -125,13 +127,15 @@ def test_driftdeck_demo_in_a_real_terminal(tmp_path: Path) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             text = screen()
-            if "unmanaged" in text and "✗" in text and "changed" in text and "acme-shadow-exports" in text:
+            if ("unmanaged" in text and "✗" in text and "changed" in text and "acme-shadow-exports" in text
+                    and "pending" in text):
                 break
             time.sleep(1)
         assert "driftdeck" in text
         assert "aws_security_group.web" in text
         assert "acme-shadow-exports" in text, text
         assert "missing" in text, text
+        assert "1 pending" in text, text  # carol's unapplied .tf edit
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not done.exists():

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.model import Status
+from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 from driftdeck.tui.view_model import STACK_RESOURCES, group_path, parse_filter, resource_label
 from driftdeck.tui.widgets.detail import DetailPane
@@ -133,3 +134,19 @@ async def test_stack_is_a_source_group_and_pending_is_coloured_as_pending(tmp_pa
         await wait_for(pilot, lambda: pane.result is not None and pane.result.key == PENDING)
         diffs = _plain(app.query_one("#detail-diffs", Static))
         assert "code (not applied)" in diffs and "code edit" in diffs and "visibility_timeout_seconds" in diffs
+
+
+@run_async
+async def test_audit_panel_shows_a_pending_verdict_from_state_to_code(tmp_path: Path) -> None:
+    verdict = {"status": "pending", "differences": [
+        {"path": "visibility_timeout_seconds", "expected": 120, "actual": 60, "change": "updated", "side": "code"}]}
+    feed = MemoryFeed([AuditEvent(1, "2026-01-01T11:00:00Z", "drift.detected", "ops@host", {"address": PENDING},
+                                  {"from": "in_sync", "to": "pending"}, after=verdict)])
+    app = make_app(tmp_path, [mixed_sources_estate()], feed=feed, record_audit=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.query_one(ResourceTree).select_key(PENDING)
+        await settle(app, pilot)
+        shown = _plain(app.query_one("#audit-event", Static))
+        assert "visibility_timeout_seconds (code edit, not applied)" in shown
+        assert shown.index("- 60") < shown.index("+ 120"), shown  # state's value, then the code's

@@ -114,9 +114,15 @@ class AuditPanel(Vertical):
             for d in diffs:
                 if not isinstance(d, dict):
                     continue
-                text.append(f"{d.get('path')} ({d.get('change', 'updated')})\n", style="bold")
-                text.append(f"- {_compact(d.get('expected'))}\n", style=self._diff_style("diff-del"))
-                text.append(f"+ {_compact(d.get('actual'))}\n", style=self._diff_style("diff-add"))
+                old, new = d.get("expected"), d.get("actual")
+                if d.get("side") == "code":
+                    # A pending edit: `expected` is what the code says, `actual` what state holds.
+                    old, new = new, old
+                    text.append(f"{d.get('path')} (code edit, not applied)\n", style="bold")
+                else:
+                    text.append(f"{d.get('path')} ({d.get('change', 'updated')})\n", style="bold")
+                text.append(f"- {_compact(old)}\n", style=self._diff_style("diff-del"))
+                text.append(f"+ {_compact(new)}\n", style=self._diff_style("diff-add"))
         elif event.before is not None or event.after is not None:
             keys = changed_keys(event.before, event.after)
             if keys:
