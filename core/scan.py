@@ -124,6 +124,29 @@ def load_desired_state(
     return desired
 
 
+def check_inputs(path: Path) -> None:
+    """Validate what can be checked without AWS (state files, templates, presence of any desired
+    state), so a front end can fail fast with the file and line before it opens."""
+    if not path.exists():
+        raise InputError("path does not exist", file=str(path))
+    states = [read_state_file(p) for p in find_state_files(path)]
+    has_code = path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json")))
+    if path.is_dir():
+        from driftdeck.core.cfn import find_templates, load_template
+
+        templates = find_templates(path)
+        for template in templates:
+            load_template(template)
+    else:
+        templates = []
+    if not states and not has_code and not templates and not find_s3_backends(path):
+        raise InputError(
+            "no desired state found: looked for *.tfstate files, .tf files (with or without an S3 backend) "
+            "and CloudFormation templates below this path",
+            file=str(path),
+        )
+
+
 def _has_templates(path: Path) -> bool:
     from driftdeck.core.cfn import find_templates
 

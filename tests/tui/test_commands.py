@@ -19,7 +19,7 @@ def test_bare_path_routes_to_the_tui_and_bad_input_exits_2(tmp_path: Path, capsy
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["tui", str(empty)]) == 2
-    assert "no Terraform state found" in capsys.readouterr().err
+    assert "no desired state found" in capsys.readouterr().err
 
 
 def test_demo_and_tui_options_parse() -> None:
@@ -50,3 +50,13 @@ def test_default_keymap_lives_in_the_config_dir(tmp_path: Path, monkeypatch: pyt
     assert load_keymap(None) == {}
     (tmp_path / "keymap.toml").write_text('pause = "space"\n')
     assert load_keymap(None) == {"pause": "space"}
+
+
+def test_fail_fast_checks_templates_and_states_without_aws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "stack.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: [\n")
+    assert main(["tui", str(tmp_path)]) == 2
+    assert "stack.yaml" in capsys.readouterr().err
+    (tmp_path / "stack.yaml").unlink()
+    (tmp_path / "terraform.tfstate").write_text('{"version": 4, "resources": [')
+    assert main(["tui", str(tmp_path)]) == 2
+    assert "terraform.tfstate" in capsys.readouterr().err

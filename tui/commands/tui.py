@@ -20,6 +20,15 @@ def register(sub: Any) -> None:
     parser.add_argument("path", nargs="?", default=".", help="IaC folder or state file (default: .)")
     parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
     parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
+    parser.add_argument(
+        "--cloudformation", choices=("auto", "all", "off"), default="auto",
+        help="auto: stacks matched to templates under PATH; all: every stack; off: none (default: auto)",
+    )
+    parser.add_argument("--stack", action="append", default=[], help="show this CloudFormation stack (repeatable)")
+    parser.add_argument(
+        "--cloudtrail", metavar="WHERE",
+        help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder",
+    )
     parser.set_defaults(func=run)
 
 
@@ -58,14 +67,21 @@ def load_keymap(path: Path | None) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from driftdeck.core.aws import AwsContext
-    from driftdeck.core.scan import ScanOptions, load_desired_state, run_scan
+    from driftdeck.core.scan import ScanOptions, check_inputs, run_scan
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed, open_feed
 
     path = Path(args.path).resolve()
-    load_desired_state(path)  # fail fast, before the screen opens, with the file and line
+    check_inputs(path)  # fail fast, before the screen opens, with the file and line
     keymap = load_keymap(args.keymap)
-    options = ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=not args.no_unmanaged)
+    options = ScanOptions(
+        path=path,
+        regions=tuple(args.region),
+        detect_unmanaged=not args.no_unmanaged,
+        cloudformation=args.cloudformation,
+        stacks=tuple(args.stack),
+        cloudtrail=args.cloudtrail,
+    )
     workspace = path if path.is_dir() else path.parent
     feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
     app = DriftdeckApp(
