@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import boto3
 from rich.console import Console
 from textual.color import Color
 from textual.widgets import Input, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
-from driftdeck.core.model import Status
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.model import ScanReport, Status
+from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.tui.app import DriftdeckApp
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 from driftdeck.tui.view_model import STACK_RESOURCES, group_path, parse_filter, resource_label
@@ -150,3 +155,36 @@ async def test_audit_panel_shows_a_pending_verdict_from_state_to_code(tmp_path: 
         shown = _plain(app.query_one("#audit-event", Static))
         assert "visibility_timeout_seconds (code edit, not applied)" in shown
         assert shown.index("- 60") < shown.index("+ 120"), shown  # state's value, then the code's
+
+
+@run_async
+async def test_a_deployed_stack_scanned_for_real_is_a_source_group(aws_env: object, tmp_path: Path) -> None:
+    template = {"Resources": {
+        "Assets": {"Type": "AWS::S3::Bucket",
+                   "Properties": {"BucketName": "acme-stack-assets", "Tags": [{"Key": "Env", "Value": "prod"}]}},
+        "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "acme-stack-jobs"}},
+    }}
+    # The template beside the code, matched to its deployed stack by name.
+    (tmp_path / "acme-web.json").write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", **template}))
+    boto3.client("cloudformation").create_stack(StackName="acme-web", TemplateBody=json.dumps(template))
+    boto3.client("s3").put_bucket_tagging(Bucket="acme-stack-assets", Tagging={"TagSet": [{"Key": "Env", "Value": "dev"}]})
+
+    def scanner() -> ScanReport:
+        return run_scan(ScanOptions(path=tmp_path, regions=("us-east-1",), detect_unmanaged=False), ctx=AwsContext())
+
+    app = DriftdeckApp(tmp_path, scanner=scanner, poll_interval=0, watch=False, feed=MemoryFeed())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.query_one(ResourceTree)
+        assert tree.group_node(("stack acme-web",)) is not None, [n.message for n in app._notifications]  # the scan error, if any
+        assert "cfn:acme-web/Assets" in tree.results and tree.results["cfn:acme-web/Assets"].status is Status.CHANGED
+        leaf = tree.leaf_node("cfn:acme-web/Assets")
+        assert leaf is not None and str(leaf.label) == "Assets"
+        assert leaf.parent is tree.group_node(("stack acme-web", STACK_RESOURCES, "aws_s3_bucket"))
+        assert tree.select_key("cfn:acme-web/Assets")
+        pane = app.query_one(DetailPane)
+        await wait_for(pilot, lambda: pane.result is not None and pane.result.key == "cfn:acme-web/Assets")
+        identity = _plain(app.query_one("#detail-identity", Static))
+        assert "stack  acme-web" in identity and "logical  Assets" in identity
+        assert "arn:aws:cloudformation:us-east-1:123456789012:stack/acme-web/" in identity
+        assert "/Properties/Tags/0/Value" in _plain(app.query_one("#detail-diffs", Static))

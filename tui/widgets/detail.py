@@ -148,7 +148,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         where = self._source_location(r)
         if where:
             rows.append(("source", where))
-        if r.source and r.source.state:
+        if r.source and r.source.kind == "cloudformation":
+            if r.source.stack:
+                rows.append(("stack", r.source.stack))
+            if r.source.logical_id:
+                rows.append(("logical", r.source.logical_id))
+            if r.source.state:
+                rows.append(("stack id", r.source.state))  # the stack's ARN
+        elif r.source and r.source.state:
             rows.append(("state", self._relative(r.source.state)))
         if r.source and r.source.module:
             rows.append(("module", r.source.module))
