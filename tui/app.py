@@ -38,8 +38,6 @@ from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 Scanner = Callable[[], ScanReport]
 Clock = Callable[[], datetime]
-# Demo and tests may decorate each report (e.g. the demo adds its actors' attribution).
-ReportHook = Callable[[ScanReport], ScanReport]
 
 PLAN_MODULE = "driftdeck.tui.screens.plan"
 NOTIFY_LIMIT = 3
@@ -105,7 +103,6 @@ class DriftdeckApp(App[int]):
         watch_source: WatchSource | None = None,
         clock: Clock | None = None,
         keymap: Mapping[str, str] | None = None,
-        report_hook: ReportHook | None = None,
         record_audit: bool = True,
         title: str | None = None,
     ) -> None:
@@ -118,7 +115,6 @@ class DriftdeckApp(App[int]):
         self.watch_source: WatchSource = watch_source or watchfiles_source
         self.clock: Clock = clock or _utc_now
         self.keymap_overrides = dict(keymap or {})
-        self.report_hook = report_hook
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
         self.report: ScanReport | None = None
@@ -196,8 +192,6 @@ class DriftdeckApp(App[int]):
         started = time.monotonic()
         try:
             report = self.scanner()
-            if self.report_hook is not None:
-                report = self.report_hook(report)
         except DriftdeckError as exc:
             self.post_message(msg.ScanFailed(str(exc)))
             return
