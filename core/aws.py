@@ -127,10 +127,12 @@ class AwsContext:
         # collector can see which sibling resources manage pieces of its objects (separate
         # security-group rules, policy attachments) and avoid reporting them twice or falsely.
         self.desired: tuple[Any, ...] = ()
+        # The region to use when the configuration names none (the first --region of the scan).
+        self.fallback_region: str | None = None
 
     @property
     def default_region(self) -> str:
-        region = self.session.region_name
+        region = self.session.region_name or self.fallback_region
         if not region:
             raise NoCredentialsError(
                 "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), a profile region, or --region"
@@ -139,6 +141,8 @@ class AwsContext:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client; creation is serialised because boto3 sessions are not thread-safe."""
+        # Global services (IAM, STS) are asked without a region: they still need one to sign with.
+        region = region or self.session.region_name or self.fallback_region
         key = (service, region)
         client = self._clients.get(key)
         if client is not None:

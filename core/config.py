@@ -85,7 +85,11 @@ def load_config(workspace: Path, explicit: Path | None = None) -> Config:
     path = explicit or find_config(workspace)
     if path is None:
         return Config()
-    return parse_config(path.read_bytes().decode("utf-8", errors="replace"), path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the configuration: {exc.strerror}", file=str(path)) from None
+    return parse_config(data.decode("utf-8", errors="replace"), path)
 
 
 def parse_config(text: str, path: Path) -> Config:

@@ -82,9 +82,12 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
             parent = f"  (under {res.parent})" if res.parent else ""
             lines.append(f"  {name}{ident}{where}{parent}")
             for diff in res.differences:
-                lines.append(
-                    f"      {diff.path}: expected {_short(diff.expected)}, actual {_short(diff.actual)} ({diff.change.value})"
-                )
+                shown = diff.to_json()  # sensitive values are already replaced here
+                if diff.side == "code":
+                    sides = f"code {_short(shown['expected'])}, state {_short(shown['actual'])} (code edit, not applied)"
+                else:
+                    sides = f"state {_short(shown['expected'])}, live {_short(shown['actual'])} ({diff.change.value})"
+                lines.append(f"      {diff.path or '(whole resource)'}: {sides}")
             if res.reason and status in (Status.UNKNOWN, Status.PENDING):
                 lines.append(f"      reason: {res.reason}")
             for att in res.attribution[:3]:
@@ -97,7 +100,7 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
         lines.append(f"note: expired ignore rule no longer applies: {rule}")
     s = report.summary()
     lines.append(
-        f"{s['total']} resources: {s['in_sync']} in sync, {s['changed']} changed, {s['missing']} missing, "
+        f"{s['total']} resource{'' if s['total'] == 1 else 's'}: {s['in_sync']} in sync, {s['changed']} changed, {s['missing']} missing, "
         f"{s['unmanaged']} unmanaged, {s['pending']} pending, {s['unknown']} unknown "
         f"(coverage {s['coverage_pct']}%) in {report.duration_ms} ms"
     )

@@ -248,6 +248,8 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     """Scan `options.path` against AWS and return the report. Raises InputError on unusable input."""
     started = time.monotonic()
     ctx = ctx or AwsContext()
+    if options.regions and ctx.fallback_region is None:
+        ctx.fallback_region = options.regions[0]
     note = progress or (lambda _msg: None)
     desired = load_desired_state(
         options.path, ctx, cloudformation=options.cloudformation,
@@ -257,6 +259,8 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     regions = list(options.regions) or [default_region]
     desired.states.extend(options.extra_states)
     desired.resources.extend(r for s in options.extra_states for r in s.resources)
+    if options.ignore_file is not None and not options.ignore_file.is_file():
+        raise InputError("ignore file not found (a typo here would silently disable every rule)", file=str(options.ignore_file))
     ignore_path = options.ignore_file or (options.path / ".driftignore" if options.path.is_dir() else None)
     rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
     note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")

@@ -76,11 +76,10 @@ def test_recover_command_repairs_a_torn_tail(kit: LogKit, capsys: pytest.Capture
     assert run("audit", "verify", "-w", str(kit.workspace)) == 0
 
 
-def test_no_log_is_an_input_error(kit: LogKit) -> None:
-    from driftdeck.core.errors import InputError
-
-    with pytest.raises(InputError, match="no audit log"):
-        run("audit", "verify", "-w", str(kit.workspace))
+def test_no_log_cannot_be_verified(kit: LogKit, capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing to verify is exit 3 ("cannot verify"), never 2, which means "tampered".
+    assert run("audit", "verify", "-w", str(kit.workspace)) == 3
+    assert "no audit log" in capsys.readouterr().err
 
 
 def test_verify_with_configured_anchor(kit: LogKit, aws_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

@@ -58,3 +58,35 @@ def test_text_output_has_summary_line(aws_env, tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "UNKNOWN" in out and "aws_lambda_function.fn" in out and "coverage" in out
     assert "\x1b[" not in out  # not a terminal: no colour codes
+
+
+def test_region_flag_alone_is_enough_for_global_services(aws_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    boto3.client("iam").create_user(UserName="ci")
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    _write_state(tmp_path / "terraform.tfstate", [
+        {"mode": "managed", "type": "aws_iam_user", "name": "ci", "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+         "instances": [{"attributes": {"id": "ci", "name": "ci", "path": "/"}}]}])
+    out = tmp_path / "r.json"
+    code = main(["scan", str(tmp_path), "--region", "us-east-1", "--no-audit", "--cloudformation", "off",
+                 "--format", "json", "-o", str(out)])
+    doc = json.loads(out.read_text())
+    unknown = [r for r in doc["resources"] if r["status"] == "unknown"]
+    assert unknown == [] and code == 0, unknown
+
+
+def test_could_not_run_is_always_exit_2_and_cannot_verify_is_3(aws_env, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_state(tmp_path / "terraform.tfstate", [LAMBDA])
+    base = ["scan", str(tmp_path), "--no-audit", "--cloudformation", "off"]
+    assert main([*base, "-o", str(tmp_path / "no" / "such" / "dir" / "r.json")]) == 2
+    assert "cannot write the report" in capsys.readouterr().err
+    assert main([*base, "--ignore-file", str(tmp_path / "typo.driftignore")]) == 2
+    assert "typo.driftignore" in capsys.readouterr().err
+    assert main(["watch", str(tmp_path), "--once", "--no-audit", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml" in capsys.readouterr().err
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    assert main(["audit", "verify", str(empty)]) == 3  # nothing to verify is not "tampered"
+    assert "no audit log" in capsys.readouterr().err

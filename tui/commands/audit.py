@@ -23,6 +23,8 @@ def register(subparsers: Any) -> None:
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     def workspace_arg(p: argparse.ArgumentParser) -> None:
+        # Positional like `driftdeck scan PATH`, or -w for scripts; the positional wins.
+        p.add_argument("path", nargs="?", type=Path, help="workspace (default: .)")
         p.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace (default: .)")
 
     p = sub.add_parser("verify", help="check the log; exit 0 verified, 2 tampered, 3 cannot verify")
@@ -87,7 +89,22 @@ def _print_result(result: VerifyResult, as_json: bool, remarks: list[str] | None
     return result.exit_code
 
 
+def _use_positional_workspace(args: argparse.Namespace) -> None:
+    if getattr(args, "path", None) is not None:
+        args.workspace = args.path
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 verified, 2 tampered, 3 cannot verify (no log, no key, unreadable configuration)."""
+    _use_positional_workspace(args)
+    try:
+        return _verify(args)
+    except InputError as exc:
+        print(f"cannot verify: {exc}", file=sys.stderr)
+        return 3
+
+
+def _verify(args: argparse.Namespace) -> int:
     config = AuditConfig.load()
     trusted = config.pinned_keys()
     for text in args.trusted_key:
@@ -112,6 +129,7 @@ def _actor_text(actor: dict[str, Any]) -> str:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    _use_positional_workspace(args)
     reader = AuditReader.for_workspace(args.workspace)
     for entry in reader.iter_entries(kinds=args.kind, resource=args.resource, actor=args.actor,
                                      since=args.since, until=args.until, limit=args.limit):
@@ -128,6 +146,7 @@ def _pretty(value: Any) -> list[str]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    _use_positional_workspace(args)
     reader = AuditReader.for_workspace(args.workspace)
     entry = reader.get(args.seq)
     if entry is None:
@@ -151,6 +170,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    _use_positional_workspace(args)
     config = AuditConfig.load()
     workspace = args.workspace.resolve()
     log_dir = require_log_dir(workspace, config)
@@ -163,6 +183,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
+    _use_positional_workspace(args)
     config = AuditConfig.load()
     require_log_dir(args.workspace.resolve(), config)
     log = AuditLog.open(args.workspace, config=config)

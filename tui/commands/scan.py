@@ -83,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
         to_tty = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(report, color=to_tty, show_in_sync=args.all)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror}", file=args.output) from None
     else:
         sys.stdout.write(text)
     return report.exit_code(fail_on)
