@@ -292,7 +292,12 @@ def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Seq
 
     written = [datetime.strptime(s.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for s in states if s.written_at]
     source = event_source_from_spec(spec, regions=regions)
-    report.attribution_matches = attribute_report(report, source, window_start=min(written) if written else None)
+    start = min(written) if written else None
+    report.attribution_matches = attribute_report(report, source, window_start=start)
+    if start is not None:
+        report.warnings.append(
+            f"attribution considered CloudTrail events since {start:%Y-%m-%dT%H:%M:%SZ}, when the state was last written"
+        )
 
 
 def scan_resources(

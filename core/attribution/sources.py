@@ -115,8 +115,9 @@ def _days(start: datetime, end: datetime) -> Iterator[date]:
 def _client_error_text(exc: Exception) -> str:
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
-    return str(exc)
+        message = " ".join(str(err.get("Message", "")).split())[:200]  # servers may answer with an HTML page
+        return f"{err.get('Code', 'error')}: {message}".rstrip(": ")
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 class S3LogSource:
@@ -290,6 +291,8 @@ class LookupEventsSource:
         self._cache: dict[tuple[str, str, str], list[tuple[datetime, datetime, list[CloudTrailEvent]]]] = {}
         self.errors: list[InputError] = []
         self.calls = 0
+        # Regions whose LookupEvents failed: reported once, not once per resource.
+        self._failed_regions: set[str] = set()
 
     def _client(self, region: str) -> Any:
         if region not in self._clients:
@@ -317,13 +320,16 @@ class LookupEventsSource:
         }
         events: list[CloudTrailEvent] = []
         where = f"cloudtrail:LookupEvents {region} {key}={value}"
+        if region in self._failed_regions:
+            return events  # already reported once: do not repeat a failing call per resource
         while True:
             self.limiter.acquire(region)
             self.calls += 1
             try:
                 page = self._client(region).lookup_events(**kwargs)
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-                self.errors.append(InputError(_client_error_text(exc), file=where))
+                self._failed_regions.add(region)
+                self.errors.append(InputError(_client_error_text(exc), file=f"cloudtrail:LookupEvents {region}"))
                 return events
             for index, entry in enumerate(page.get("Events", [])):
                 try:

@@ -212,3 +212,16 @@ def test_session_origins_are_asked_by_event_name_when_keys_are_many(
     assert source.session_events([f"ASIAKEY{i}" for i in range(4)], end - timedelta(hours=12), end) == []
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
+
+
+def test_an_unavailable_lookup_api_is_reported_once_per_region_not_per_resource(aws_env: Any) -> None:
+    """moto's server does not implement LookupEvents: a real HTTP error, asked for many resources."""
+
+    from driftdeck.core.attribution import LookupEventsSource
+
+    source = LookupEventsSource(["us-east-1"], client_factory=lambda region: boto3.client("cloudtrail", region_name=region))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    source.events(start, start + timedelta(hours=1), resource_names=[f"queue-{i}" for i in range(6)])
+    assert len(source.errors) == 1
+    message = str(source.errors[0])
+    assert "LookupEvents us-east-1" in message and "\n" not in message and len(message) < 400
