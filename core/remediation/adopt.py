@@ -23,6 +23,7 @@ from driftdeck.core.remediation.hcltext import ObjectItem, TextAttribute, TextBl
 from driftdeck.core.remediation.hclvalues import Expression, has_expression, plain, resource_body
 from driftdeck.core.remediation.locate import LocatedBlock, parse_address
 from driftdeck.core.remediation.model import FilePatch
+from driftdeck.core.remediation.sensitive import MARKER, sensitivity_of
 from driftdeck.core.remediation.textdiff import unified_diff
 
 
@@ -95,13 +96,14 @@ def adopt_patch(
 ) -> AdoptResult:
     """A unified diff that makes the code say what live says for every drifted attribute it can."""
     ctx = _Context(located.text, result.type, json_attributes, set_attributes)
-    live = result.live or {}
-    expected = result.expected or {}
     diffs = [d for d in result.differences if d.side == "live"]
-    sensitive = [d.path for d in diffs if d.sensitive]
+    sens = sensitivity_of(result)
+    sensitive = [d.path for d in diffs if d.sensitive or sens.covers(d.path)]
+    live = _unredacted(result.live or {}, diffs, sensitive, actual=True)
+    expected = _unredacted(result.expected or {}, diffs, sensitive, actual=False)
     if sensitive:
         ctx.manual(sensitive, "sensitive attributes are never written into code by driftdeck: " + ", ".join(sensitive))
-    steps = [(_split(d.path), d) for d in diffs if not d.sensitive]
+    steps = [(_split(d.path), d) for d in diffs if d.path not in sensitive]
     _adopt_body(ctx, located.block, expected, live, steps, top=True)
     if not ctx.edits:
         return AdoptResult(None, ctx.answered, ctx.unanswered, ctx.notes)
@@ -116,9 +118,24 @@ def adopt_patch(
     diff = unified_diff(located.text, patched, f"a/{shown}", f"b/{shown}")
     patch = FilePatch(file=shown, diff=diff, original=located.text, patched=patched)
     out = AdoptResult(patch, ctx.answered, ctx.unanswered, ctx.notes)
-    out.validated, problem = validate_adoption(result, patched, ctx, str(located.path))
+    out.validated, problem = validate_adoption(result, patched, ctx, str(located.path), live=live)
     if problem:
         out.notes.append(f"validation: {problem}")
+    return out
+
+
+def _unredacted(
+    attrs: dict[str, Any], diffs: list[Difference], sensitive: list[str], *, actual: bool
+) -> dict[str, Any]:
+    """`attrs` with each map a scan redacted as a whole (it holds a sensitive key) rebuilt from the
+    non-sensitive differences inside it, so those keys can still be adopted one by one."""
+    out = dict(attrs)
+    for name, value in attrs.items():
+        if value != MARKER:
+            continue
+        inner = {d.path[len(name) + 1:]: d.actual if actual else d.expected
+                 for d in diffs if d.path.startswith(name + ".") and d.path not in sensitive}
+        out[name] = {k: v for k, v in inner.items() if v is not None}
     return out
 
 
@@ -513,7 +530,9 @@ def _apply_edits(text: str, edits: list[_Edit]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path: str) -> tuple[bool, str | None]:
+def validate_adoption(
+    result: ResourceResult, patched: str, ctx: _Context, path: str, *, live: dict[str, Any] | None = None
+) -> tuple[bool, str | None]:
     """Re-parse the patched file; every adopted attribute must now compare equal to live."""
     if not result.address:
         return False, "no address"
@@ -524,7 +543,7 @@ def validate_adoption(result: ResourceResult, patched: str, ctx: _Context, path:
         return False, f"patched {path} does not parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if body is None:
         return False, f"resource {addr.type}.{addr.name} no longer found in the patched file"
-    live = result.live or {}
+    live = live if live is not None else result.live or {}
     answered = set(ctx.answered) - set(ctx.computed)
     set_checked = {name for name, _, _ in ctx.set_checks}
     tops = {_split(p)[0] for p in answered} - set_checked

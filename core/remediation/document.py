@@ -18,6 +18,7 @@ import blake3
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Direction, ResourcePlan
 from driftdeck.core.remediation.planner import combined_patch
+from driftdeck.core.remediation.sensitive import scrub, scrub_text, sensitivity_of
 
 PLANS_DIR = Path(".driftdeck") / "plans"
 
@@ -47,10 +48,16 @@ def render_document(
 ) -> PlanDocument:
     """The plan document; `plans_dir` is where it will be saved, as seen from the workspace root."""
     name = plan_name(plans)
-    patch = combined_patch(plans, directions)
-    markdown = render_markdown(plans, name=name, has_patch=bool(patch), patch_ref=f"{plans_dir}/{name}.patch")
+    secrets = _secrets(plans)
+    patch = scrub_text(combined_patch(plans, directions), secrets)
+    markdown = scrub_text(render_markdown(plans, name=name, has_patch=bool(patch), patch_ref=f"{plans_dir}/{name}.patch"),
+                          secrets)
     digest = blake3.blake3(markdown.encode("utf-8")).hexdigest()
     return PlanDocument(name=name, markdown=markdown, patch=patch, blake3=digest)
+
+
+def _secrets(plans: list[ResourcePlan]) -> frozenset[str]:
+    return frozenset(v for p in plans for v in p.secrets)
 
 
 def save_document(doc: PlanDocument, out_dir: Path) -> PlanDocument:
@@ -177,8 +184,8 @@ def _value(value: Any) -> str:
 
 
 def document_json(doc: PlanDocument, plans: list[ResourcePlan]) -> dict[str, Any]:
-    """The plan for machines (`driftdeck plan --format json`), schema `driftdeck.plan/v1`."""
-    return {
+    """The plan for machines (`driftdeck plan --format json`), schema `driftdeck.plan/v1`; no secret values."""
+    return scrub({
         "schema": "driftdeck.plan/v1",
         "name": doc.name,
         "blake3": doc.blake3,
@@ -188,15 +195,16 @@ def document_json(doc: PlanDocument, plans: list[ResourcePlan]) -> dict[str, Any
             {**drift_summary(p.resource), "address": p.resource.address, "directions": [d.to_json() for d in p.directions]}
             for p in plans
         ],
-    }
+    }, _secrets(plans))
 
 
 def drift_summary(result: ResourceResult) -> dict[str, Any]:
     """The drift a plan answers, as recorded in the audit event (values only when not sensitive)."""
-    return {
+    secrets = sensitivity_of(result).values
+    return scrub({
         "key": result.key,
         "type": result.type,
         "id": result.id,
         "status": result.status.value,
         "differences": [d.to_json() for d in result.differences],
-    }
+    }, secrets)

@@ -12,6 +12,7 @@ from typing import Any
 
 from driftdeck.core.remediation.document import PlanDocument, drift_summary
 from driftdeck.core.remediation.model import ResourcePlan
+from driftdeck.core.remediation.sensitive import scrub
 
 _MAX_SAFE_INT = 2**53 - 1
 
@@ -55,14 +56,14 @@ def planned_event(doc: PlanDocument, plans: list[ResourcePlan], workspace: Path)
         except ValueError:
             return str(path)
 
-    return canonical_safe({
+    return canonical_safe(scrub({
         "plan": doc.name,
         "blake3": doc.blake3,
         "markdown": rel(doc.markdown_path),
         "patch": rel(doc.patch_path),
         "directions": sorted({d.direction.value for p in plans for d in p.directions}),
         "drift": [drift_summary(p.resource) for p in plans],
-    })
+    }, frozenset(v for p in plans for v in p.secrets)))
 
 
 def record_planned(workspace: Path, doc: PlanDocument, plans: list[ResourcePlan], *, log: Any = None) -> int:
@@ -88,6 +89,8 @@ def record_outcome(
     Logs that do not know `remediation.failed` yet get `remediation.applied` with `outcome: failed`,
     so a failure is never lost.
     """
+    secrets = frozenset(v for p in plans for v in p.secrets)
+    data, before, after = scrub(data, secrets), scrub(before, secrets), scrub(after, secrets)
     payload = canonical_safe(data)
     try:
         entry = log.append(kind, subject=subject_of(plans), data=payload, before=canonical_safe(before),

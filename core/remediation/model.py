@@ -35,15 +35,27 @@ class AwsCall:
 
     service: str  # boto3 client name: "s3", "ec2", "sqs", ...
     operation: str  # boto3 method name: "put_bucket_tagging"
-    params: dict[str, Any]
+    params: dict[str, Any] = field(repr=False)  # may hold secret values (see `shown_params`)
     effect: str  # what it does, in words
     region: str | None = None
+    # The params as shown to people (CLI text, JSON, audit) when `params` hold secret values: the
+    # same call with a placeholder where each secret goes. Only boto3 ever sees `params` then.
+    shown_params: dict[str, Any] | None = None
+
+    @property
+    def has_placeholders(self) -> bool:
+        """True when the shown command needs the operator to fill in secret values before it runs."""
+        return self.shown_params is not None
+
+    @property
+    def display_params(self) -> dict[str, Any]:
+        return self.shown_params if self.shown_params is not None else self.params
 
     def cli(self) -> str:
-        """The exact `aws` command line (structures passed as JSON, as the AWS CLI accepts them)."""
+        """The `aws` command line (structures passed as JSON, as the AWS CLI accepts them); secrets as placeholders."""
         service = _CLI_SERVICE.get(self.service, self.service)
         parts = ["aws", service, self.operation.replace("_", "-")]
-        for name, value in self.params.items():
+        for name, value in self.display_params.items():
             flag = "--" + _kebab(name)
             if isinstance(value, bool):
                 parts.append(flag if value else "--no-" + _kebab(name))
@@ -56,7 +68,11 @@ class AwsCall:
         return " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
-        return {"service": self.service, "operation": self.operation, "params": self.params, "effect": self.effect}
+        out: dict[str, Any] = {"service": self.service, "operation": self.operation, "params": self.display_params,
+                               "effect": self.effect}
+        if self.has_placeholders:
+            out["placeholders"] = True
+        return out
 
 
 def _kebab(name: str) -> str:
@@ -107,7 +123,9 @@ class DirectionPlan:
     unanswered: list[str] = field(default_factory=list)
     # True when driftdeck has a tested boto3 path for every call: the only plans `apply` accepts.
     safe_to_apply: bool = False
-    validated: bool | None = None  # adopt: the patched file re-parses and holds the live values
+    validated: bool | None = None  # adopt: True only when every drifted attribute was adopted and checked
+    # adopt: the attributes the patch sets that re-parse equal to live (all of `answered` when validated)
+    validated_paths: list[str] = field(default_factory=list)
 
     @property
     def patch_text(self) -> str:
@@ -126,6 +144,7 @@ class DirectionPlan:
             "unanswered": self.unanswered,
             "safe_to_apply": self.safe_to_apply,
             "validated": self.validated,
+            "validated_paths": self.validated_paths,
         }
 
 
@@ -135,6 +154,8 @@ class ResourcePlan:
 
     resource: ResourceResult
     directions: list[DirectionPlan]
+    # Secret values of this resource: scrubbed from every text rendered from the plan.
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def key(self) -> str:

@@ -20,6 +20,7 @@ from driftdeck.core.remediation import forget as forget_mod
 from driftdeck.core.remediation.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.remediation.model import (
     PATCH_PLACEHOLDER,
+    AwsCall,
     Command,
     Direction,
     DirectionPlan,
@@ -29,6 +30,7 @@ from driftdeck.core.remediation.model import (
 )
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, force_new_paths
+from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sensitivity_of
 
 DIRECTIONS_BY_STATUS: dict[Status, tuple[Direction, ...]] = {
     Status.CHANGED: (Direction.REVERT, Direction.ADOPT),
@@ -90,7 +92,40 @@ def plan_resource(
         if plan is not None:
             plan.risks = plan.risks or direction_risks(result, direction)
             directions.append(plan)
-    return ResourcePlan(result, directions) if directions else None
+    return _without_secrets(ResourcePlan(result, directions)) if directions else None
+
+
+def _without_secrets(plan: ResourcePlan) -> ResourcePlan:
+    """Scrub every secret value of the resource from the plan's texts (placeholders are already in the
+    commands; this catches a value that reached a text any other way, e.g. a patch's context lines)."""
+    secrets = sensitivity_of(plan.resource).values
+    plan.secrets = secrets
+    if not secrets:
+        return plan
+    for dp in plan.directions:
+        dp.summary = scrub_text(dp.summary, secrets)
+        dp.aws_calls = [_shown_scrubbed(c, secrets) for c in dp.aws_calls]
+        dp.commands = [Command(scrub_text(c.text, secrets), scrub_text(c.effect, secrets), c.kind) for c in dp.commands]
+        dp.notes = [scrub_text(n, secrets) for n in dp.notes]
+        dp.risks = [Risk(r.kind, scrub_text(r.text, secrets)) for r in dp.risks]
+        for patch in dp.patches:
+            diff = scrub_text(patch.diff, secrets)
+            if diff != patch.diff:
+                patch.diff = diff
+                patch.patched = scrub_text(patch.patched, secrets)
+                patch.original = scrub_text(patch.original, secrets)
+                dp.validated = False
+                dp.notes.append(f"{patch.file} holds a sensitive value near the change: it is shown as {MARKER} in the "
+                                "patch, which therefore will not apply as is; make the change by hand")
+    return plan
+
+
+def _shown_scrubbed(call: AwsCall, secrets: frozenset[str]) -> AwsCall:
+    """The call with scrubbed shown params when its params carry a secret no placeholder stands for."""
+    from dataclasses import replace
+
+    shown = scrub(call.display_params, secrets)
+    return call if shown == call.display_params else replace(call, shown_params=shown)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, Status
 from driftdeck.core.remediation.model import AwsCall
+from driftdeck.core.remediation.sensitive import MARKER, Sensitivity, placeholder, sensitivity_of
 
 # Drift kinds whose boto3 revert is exercised against moto by the test suite.
 SAFE_KINDS = frozenset({"tags", "security-group-rules", "s3-versioning", "s3-public-access-block", "sqs-attributes"})
@@ -36,12 +37,14 @@ def revert_calls(result: ResourceResult) -> RevertCalls:
         return out
     if result.status != Status.CHANGED:
         return out
-    diffs = [d for d in result.differences if d.side == "live" and not d.sensitive]
-    tag_diffs = [d for d in diffs if d.path.startswith("tags.")]
+    sens = sensitivity_of(result)
+    live_diffs = [d for d in result.differences if d.side == "live"]
+    # Tag calls show a placeholder for a secret value, so sensitive tags are answered too.
+    tag_diffs = [d for d in live_diffs if d.path.startswith("tags.")]
     if tag_diffs:
-        _tags(result, tag_diffs, out)
+        _tags(result, tag_diffs, out, sens)
     builder = _BUILDERS.get(result.type)
-    rest = [d for d in diffs if not d.path.startswith("tags.")]
+    rest = [d for d in live_diffs if not d.path.startswith("tags.") and not d.sensitive and not sens.covers(d.path)]
     if builder is not None and rest:
         builder(result, rest, out)
     return out
@@ -55,11 +58,22 @@ def revert_calls(result: ResourceResult) -> RevertCalls:
 def expected_tags(result: ResourceResult) -> dict[str, str]:
     exp = result.expected or {}
     tags = exp.get("tags_all") if isinstance(exp.get("tags_all"), dict) else exp.get("tags")
-    return {str(k): str(v) for k, v in (tags or {}).items()}
+    return {str(k): str(v) for k, v in (tags if isinstance(tags, dict) else {}).items()}
 
 
-def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> None:
+def _tags_known(result: ResourceResult) -> bool:
+    """Whether state's tag values are at hand (a scan redacts a map with a sensitive tag as a whole)."""
+    exp = result.expected or {}
+    return isinstance(exp.get("tags_all"), dict) or isinstance(exp.get("tags"), dict) or not (
+        exp.get("tags") == MARKER or exp.get("tags_all") == MARKER)
+
+
+def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sens: Sensitivity | None = None) -> None:
+    sens = sens or Sensitivity()
+    if not _tags_known(result):
+        return  # the tag values are redacted: only `terraform apply` can restore them
     expected = expected_tags(result)
+    secret = {k for k in expected if sens.covers(f"tags.{k}") or sens.covers(f"tags_all.{k}")}
     keys = [d.path.split(".", 1)[1] for d in diffs]
     restore = {k: expected[k] for k in keys if k in expected}
     drop = [k for k in keys if k not in expected]
@@ -68,50 +82,91 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> 
     exp = result.expected or {}
     calls: list[AwsCall] = []
     t = result.type
+
+    def call(service: str, operation: str, params: dict[str, Any], shown: dict[str, Any], effect: str,
+             where: str | None = region) -> AwsCall:
+        hidden = shown != params
+        if hidden:
+            effect += "; sensitive value(s) shown as placeholders: fill them in before running this command"
+        return AwsCall(service, operation, params, effect, where, shown_params=shown if hidden else None)
+
+    def tag_list(tags: dict[str, str]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        return _tag_list(tags), _tag_list({k: placeholder(f"tags.{k}") if k in secret else v for k, v in tags.items()})
+
     if t == "aws_s3_bucket":
         bucket = str(exp.get("bucket") or rid)
         if expected:
-            calls.append(AwsCall("s3", "put_bucket_tagging", {"Bucket": bucket, "Tagging": {"TagSet": _tag_list(expected)}},
-                                 f"replace the bucket's whole tag set with the {len(expected)} tag(s) in state", region))
+            real, shown = tag_list(expected)
+            calls.append(call("s3", "put_bucket_tagging", {"Bucket": bucket, "Tagging": {"TagSet": real}},
+                              {"Bucket": bucket, "Tagging": {"TagSet": shown}},
+                              f"replace the bucket's whole tag set with the {_count(len(expected), 'tag')} in state"))
         else:
             calls.append(AwsCall("s3", "delete_bucket_tagging", {"Bucket": bucket}, "remove every tag from the bucket", region))
     elif t in ("aws_vpc", "aws_subnet", "aws_security_group", "aws_instance", "aws_vpc_security_group_ingress_rule"):
         if restore:
-            calls.append(AwsCall("ec2", "create_tags", {"Resources": [rid], "Tags": _tag_list(restore)},
-                                 f"set tag(s) {', '.join(sorted(restore))} back to their state values", region))
+            real, shown = tag_list(restore)
+            calls.append(call("ec2", "create_tags", {"Resources": [rid], "Tags": real}, {"Resources": [rid], "Tags": shown},
+                              f"set {_tag_words(restore)} back to {_their(restore)} state value{_s(len(restore))}"))
         if drop:
             calls.append(AwsCall("ec2", "delete_tags", {"Resources": [rid], "Tags": [{"Key": k} for k in sorted(drop)]},
-                                 f"remove tag(s) {', '.join(sorted(drop))} added out of band", region))
+                                 f"remove {_tag_words(drop)} added out of band", region))
     elif t == "aws_sqs_queue":
         url = str(exp.get("url") or exp.get("id") or rid)
         if restore:
-            calls.append(AwsCall("sqs", "tag_queue", {"QueueUrl": url, "Tags": dict(sorted(restore.items()))},
-                                 f"set tag(s) {', '.join(sorted(restore))} back to their state values", region))
+            shown_tags = {k: placeholder(f"tags.{k}") if k in secret else v for k, v in sorted(restore.items())}
+            calls.append(call("sqs", "tag_queue", {"QueueUrl": url, "Tags": dict(sorted(restore.items()))},
+                              {"QueueUrl": url, "Tags": shown_tags},
+                              f"set {_tag_words(restore)} back to {_their(restore)} state value{_s(len(restore))}"))
         if drop:
             calls.append(AwsCall("sqs", "untag_queue", {"QueueUrl": url, "TagKeys": sorted(drop)},
-                                 f"remove tag(s) {', '.join(sorted(drop))} added out of band", region))
+                                 f"remove {_tag_words(drop)} added out of band", region))
     elif t in ("aws_sns_topic",):
         arn = str(exp.get("arn") or rid)
         if restore:
-            calls.append(AwsCall("sns", "tag_resource", {"ResourceArn": arn, "Tags": _tag_list(restore)},
-                                 f"set tag(s) {', '.join(sorted(restore))} back to their state values", region))
+            real, shown = tag_list(restore)
+            calls.append(call("sns", "tag_resource", {"ResourceArn": arn, "Tags": real}, {"ResourceArn": arn, "Tags": shown},
+                              f"set {_tag_words(restore)} back to {_their(restore)} state value{_s(len(restore))}"))
         if drop:
             calls.append(AwsCall("sns", "untag_resource", {"ResourceArn": arn, "TagKeys": sorted(drop)},
-                                 f"remove tag(s) {', '.join(sorted(drop))} added out of band", region))
+                                 f"remove {_tag_words(drop)} added out of band", region))
     elif t in _IAM_TAGGING:
         noun, key_name, key_attr = _IAM_TAGGING[t]
         ident = str(exp.get(key_attr) or rid)
         if restore:
-            calls.append(AwsCall("iam", f"tag_{noun}", {key_name: ident, "Tags": _tag_list(restore)},
-                                 f"set tag(s) {', '.join(sorted(restore))} back to their state values"))
+            real, shown = tag_list(restore)
+            calls.append(call("iam", f"tag_{noun}", {key_name: ident, "Tags": real}, {key_name: ident, "Tags": shown},
+                              f"set {_tag_words(restore)} back to {_their(restore)} state value{_s(len(restore))}", None))
         if drop:
             calls.append(AwsCall("iam", f"untag_{noun}", {key_name: ident, "TagKeys": sorted(drop)},
-                                 f"remove tag(s) {', '.join(sorted(drop))} added out of band"))
+                                 f"remove {_tag_words(drop)} added out of band"))
     else:
         return
     out.calls.extend(calls)
     out.answered.extend(d.path for d in diffs)
     out.kinds.add("tags")
+    hidden = sorted(k for k in secret if any(c.has_placeholders for c in calls))
+    if hidden:
+        out.notes.append(
+            "the AWS CLI command shows " + ", ".join(placeholder(f"tags.{k}") for k in hidden)
+            + " instead of the sensitive state value: fill it in before running the command, or use "
+            "the terraform command; driftdeck's safe apply sends the state value without showing it")
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{_s(n)}"
+
+
+def _their(items: Any) -> str:
+    return "its" if len(items) == 1 else "their"
+
+
+def _tag_words(keys: Any) -> str:
+    names = sorted(keys)
+    return f"tag{_s(len(names))} {', '.join(names)}"
 
 
 _IAM_TAGGING = {
