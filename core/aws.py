@@ -51,6 +51,9 @@ THROTTLING_CODES = frozenset(
 )
 
 
+UNREACHABLE = "could not reach the AWS endpoint"
+
+
 class NoCredentialsError(DriftdeckError):
     """No usable AWS credentials or region: the scan cannot run at all (exit 2)."""
 
@@ -83,7 +86,7 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
         return "timed out talking to AWS"
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return "could not reach the AWS endpoint"
+        return UNREACHABLE
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "no AWS credentials"
     if isinstance(exc, botocore.exceptions.BotoCoreError):

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from driftdeck.core.aws import AwsContext, describe_failure
+from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
 from driftdeck.core.code import apply_code, code_only_state
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.compare import compare_attributes
-from driftdeck.core.errors import InputError
+from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, ScanReport, SourceInfo, Status
 from driftdeck.core.tfstate import (
@@ -266,6 +266,7 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     results.extend(desired.decided)
+    _raise_if_aws_unreachable(results)
     if options.evaluate_code:
         results = apply_code(desired.states, results, desired.warnings)
     report = ScanReport(
@@ -284,6 +285,21 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
         attribute(report, options.cloudtrail, regions, desired.states)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+class AwsUnreachableError(DriftdeckError):
+    """Not one AWS call got through: the scan could not run at all (exit 2), rather than "unknown"."""
+
+
+def _raise_if_aws_unreachable(results: Sequence[ResourceResult]) -> None:
+    reasons = [r.reason or "" for r in results]
+    if results and all(r.status is Status.UNKNOWN for r in results) and all(
+        UNREACHABLE in reason for reason in reasons
+    ):
+        raise AwsUnreachableError(
+            "could not reach AWS at all (every call failed to connect): check the network, AWS_ENDPOINT_URL "
+            "and proxy settings"
+        )
 
 
 def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:

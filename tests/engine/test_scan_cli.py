@@ -90,3 +90,24 @@ def test_could_not_run_is_always_exit_2_and_cannot_verify_is_3(aws_env, tmp_path
     empty.mkdir()
     assert main(["audit", "verify", str(empty)]) == 3  # nothing to verify is not "tampered"
     assert "no audit log" in capsys.readouterr().err
+
+
+def test_unreachable_aws_is_could_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from driftdeck.core.aws import AwsContext
+    from driftdeck.core.scan import AwsUnreachableError, ScanOptions, run_scan
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    _write_state(tmp_path / "terraform.tfstate", [
+        {"mode": "managed", "type": "aws_sqs_queue", "name": "q", "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+         "instances": [{"attributes": {"id": "http://127.0.0.1/1/q", "name": "q"}}]}])
+    with pytest.raises(AwsUnreachableError) as info:
+        run_scan(ScanOptions(path=tmp_path, cloudformation="off"), ctx=AwsContext(max_attempts=1, connect_timeout=2))
+    assert info.value.exit_code == 2 and "could not reach AWS" in str(info.value)
