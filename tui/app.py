@@ -20,12 +20,13 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.screen import Screen
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
-from driftdeck.core.errors import DriftdeckError
+from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
@@ -44,6 +45,8 @@ NOTIFY_LIMIT = 3
 AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
 AUDIT_DEBOUNCE = 0.15
+NARROW_BELOW = 110
+AUDIT_MODES = ("-audit-auto", "-audit-on", "-audit-off")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,6 +67,13 @@ def while_mounted(handler: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class AuditAbsent(Message):
+    """Read-only and no log exists yet: nothing is wrong, there is just nothing to show."""
+
+
+NO_LOG_YET = "no audit log yet (read-only: none will be written)"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC).astimezone()
 
@@ -75,6 +85,9 @@ class DriftdeckApp(App[int]):
     AUTO_FOCUS = "#tree"
     TITLE = "driftdeck"
     ENABLE_COMMAND_PALETTE = True
+    # Screen gets `-narrow` below this width: the audit panel then hides unless toggled on (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    NOTIFICATION_TIMEOUT = 3.0  # short-lived: toasts sit over the audit panel
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -86,6 +99,7 @@ class DriftdeckApp(App[int]):
         Binding("v", "verify", "Verify chain", id="verify"),
         Binding("y", "toggle_raw", "Raw JSON", id="raw"),
         Binding("a", "toggle_audit_scope", "Audit: all/this", id="audit_scope"),
+        Binding("l", "toggle_audit_panel", "Audit panel", id="audit_panel"),
         Binding("p", "plan", "Plan", id="plan"),
         Binding("n", "note", "Note", id="note"),
         Binding("escape", "leave", "Back", id="back", show=False),
@@ -130,17 +144,29 @@ class DriftdeckApp(App[int]):
         self._ticks = 0
         self._audit_timer: Timer | None = None
         self.audit_debounce = AUDIT_DEBOUNCE
+        self.audit_absent = False  # read-only with no log on disk (see AuditAbsent)
+        self._deferred_toasts: list[tuple[str, dict[str, Any]]] = []
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield SummaryBar(self._display_title, id="summary")
         yield Input(placeholder="filter: text  type:s3  tag:Env=prod  status:changed  who:alice  !negate", id="filter")
-        with Horizontal(id="main"):
-            yield ResourceTree(self.workspace, id="tree")
-            yield DetailPane(self.workspace, id="detail")
-            yield AuditPanel(id="audit")
+        with Horizontal(id="main", classes="-audit-auto"):
+            tree = ResourceTree(self.workspace, id="tree")
+            tree.border_title = "resources"
+            yield tree
+            detail = DetailPane(self.workspace, id="detail")
+            detail.border_title = "detail"
+            yield detail
+            audit = AuditPanel(id="audit")
+            audit.border_title = "audit log"
+            yield audit
         yield PollBar(id="pollbar")
         yield Footer()
+
+    @functools.cached_property
+    def _own_actions(self) -> set[str]:
+        return {b.action for b in self.BINDINGS if isinstance(b, Binding)}
 
     def on_mount(self) -> None:
         if self.keymap_overrides:
@@ -180,6 +206,7 @@ class DriftdeckApp(App[int]):
         ):
             self.scan_now()
         self._ticks += 1
+        self._flush_toasts()
         if self._ticks % AUDIT_REFRESH_TICKS == 0:
             self.load_audit(only_if_new=True)  # other processes may have appended (a CLI scan, another TUI)
         self._render_poll()
@@ -212,7 +239,7 @@ class DriftdeckApp(App[int]):
         self.poll.error = message.error
         self._schedule_next()
         self.query_one(DetailPane).loading = False
-        self.notify(message.error, title="scan failed", severity="error", timeout=8)
+        self._toast(message.error, title="scan failed", severity="error", timeout=6)
         self._render_poll()
 
     @while_mounted
@@ -249,18 +276,36 @@ class DriftdeckApp(App[int]):
         if first:
             drifted = [r for r in report.resources if r.status.is_drift]
             if drifted:
-                self.notify(f"{len(drifted)} resource(s) drifted", title="drift", severity="warning")
+                self._toast(f"{len(drifted)} resource(s) drifted", title="drift", severity="warning")
             return
         new = [t for t in changes if t.is_new_drift]
         if new:
             lines = [f"{t.key}: {t.current.value if t.current else 'gone'}" for t in new[:NOTIFY_LIMIT]]
             if len(new) > NOTIFY_LIMIT:
                 lines.append(f"and {len(new) - NOTIFY_LIMIT} more")
-            self.notify("\n".join(lines), title="new drift", severity="warning", timeout=5)
+            self._toast("\n".join(lines), title="new drift", severity="warning", timeout=5)
         resolved = [t for t in changes if t.is_resolved]
         if resolved:
             names = ", ".join(t.key for t in resolved[:NOTIFY_LIMIT])
-            self.notify(f"back in sync: {names}", title="drift resolved", timeout=5)
+            self._toast(f"back in sync: {names}", title="drift resolved")
+
+    @property
+    def modal_open(self) -> bool:
+        return isinstance(self.screen, ModalScreen)
+
+    def _toast(self, message: str, **kwargs: Any) -> None:
+        """A notification from background work: held back while a modal (help, plan, note) is open."""
+        if self.modal_open:
+            self._deferred_toasts.append((message, kwargs))
+        else:
+            self.notify(message, **kwargs)
+
+    def _flush_toasts(self) -> None:
+        if self.modal_open or not self._deferred_toasts:
+            return
+        held, self._deferred_toasts = self._deferred_toasts[-NOTIFY_LIMIT:], []
+        for message, kwargs in held:
+            self.notify(message, **kwargs)
 
     def _schedule_next(self) -> None:
         if self.poll.interval:
@@ -325,6 +370,10 @@ class DriftdeckApp(App[int]):
             if known_head is not None and head == known_head:
                 return
             events = self.feed.events(resource=scope, limit=AUDIT_EVENTS_SHOWN)
+        except InputError as exc:
+            # A read-only session never creates the log, so "no log here" is the expected state.
+            self.post_message(AuditAbsent() if not self.feed.writable else msg.AuditFailed(f"InputError: {exc}"))
+            return
         except Exception as exc:  # noqa: BLE001 - a broken log must not take the dashboard down
             self.post_message(msg.AuditFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -334,6 +383,7 @@ class DriftdeckApp(App[int]):
     def on_audit_loaded(self, message: msg.AuditLoaded) -> None:
         if message.scope != self.audit_scope:
             return  # the selection moved on while this was loading
+        self.audit_absent = False  # another process created the log meanwhile
         moved = message.head != self._audit_head
         self._audit_head = message.head
         self.query_one(AuditPanel).set_events(message.events, message.scope)
@@ -360,6 +410,12 @@ class DriftdeckApp(App[int]):
     def on_audit_event_loaded(self, message: msg.AuditEventLoaded) -> None:
         self.query_one(AuditPanel).show_event(message.event)
 
+    @on(AuditAbsent)
+    @while_mounted
+    def _audit_absent(self, _message: AuditAbsent) -> None:
+        self.audit_absent = True
+        self.query_one(AuditPanel).set_absent(NO_LOG_YET)
+
     @while_mounted
     def on_audit_failed(self, message: msg.AuditFailed) -> None:
         self.query_one(AuditPanel).set_chain(ChainState("unavailable", detail=message.error))
@@ -374,13 +430,17 @@ class DriftdeckApp(App[int]):
 
     @while_mounted
     def on_chain_checked(self, message: msg.ChainChecked) -> None:
+        if self.audit_absent and message.state.state != "verified":
+            if message.explicit:
+                self._toast(NO_LOG_YET, title="audit chain")
+            return  # keep the calm "no log yet" badge rather than "verification failed: InputError"
         self.chain = message.state
         self.query_one(AuditPanel).set_chain(message.state)
         if message.explicit:
             if message.state.state == "tampered":
-                self.notify(message.state.badge, title="audit chain", severity="error")
+                self._toast(message.state.badge, title="audit chain", severity="error")
             else:
-                self.notify(message.state.badge, title="audit chain")
+                self._toast(message.state.badge, title="audit chain")
 
     @work(thread=True, group="audit-write", exit_on_error=False)
     def record_scan(self, report: ScanReport) -> None:
@@ -434,13 +494,15 @@ class DriftdeckApp(App[int]):
     def on_config_recorded(self, message: msg.ConfigRecorded) -> None:
         if message.files:
             names = ", ".join(f"{f} (+{a}/-{r})" for f, (a, r) in sorted(message.files.items()))
-            self.notify(names, title="code changed", timeout=5)
+            self._toast(names, title="code changed")
             self.load_audit()
         if not self.poll.paused:
             self.scan_now()
 
     # ----- actions ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.modal_open and action in self._own_actions:
+            return False  # a modal's footer shows the modal's keys, not the dashboard's
         if action == "note":
             return not self.read_only and self.feed.writable
         if action == "plan":
@@ -494,7 +556,13 @@ class DriftdeckApp(App[int]):
         if detail.show_raw:
             detail.show_raw = False
             return
-        self.query_one(ResourceTree).focus()
+        tree = self.query_one(ResourceTree)
+        if tree.has_focus and (tree.filter.active or box.value):
+            box.value = ""  # Input.Changed re-applies the (now empty) filter
+            box.display = False
+            self.apply_filter("")
+            return
+        tree.focus()
 
     def action_toggle_raw(self) -> None:
         detail = self.query_one(DetailPane)
@@ -504,30 +572,59 @@ class DriftdeckApp(App[int]):
         self.audit_follow = not self.audit_follow
         self.load_audit()
 
+    @property
+    def audit_panel_visible(self) -> bool:
+        return bool(self.query_one(AuditPanel).display)
+
+    def action_toggle_audit_panel(self) -> None:
+        """Show or hide the audit panel (hidden by default below NARROW_BELOW columns)."""
+        panel = self.query_one(AuditPanel)
+        hide = self.audit_panel_visible
+        main = self.query_one("#main")
+        main.remove_class(*AUDIT_MODES)
+        main.add_class("-audit-off" if hide else "-audit-on")
+        if hide and panel.has_focus_within:
+            self.query_one(ResourceTree).focus()
+
     def action_verify(self) -> None:
+        if self.audit_absent:
+            self.notify(NO_LOG_YET, title="audit chain", timeout=3)
+            return
         self.query_one(AuditPanel).set_chain(ChainState("unverified", detail="verifying…"))
         self.check_chain(explicit=True)
 
     def action_help(self) -> None:
         from driftdeck.tui.screens.help import HelpScreen
 
+        self.clear_notifications()  # toasts must not sit over the help text
         self.push_screen(HelpScreen(self._binding_rows()))
 
     def _binding_rows(self) -> list[tuple[str, str, str]]:
-        rows: dict[str, tuple[str, str, str]] = {}
-        for key, active in self.screen.active_bindings.items():
-            b = active.binding
-            if not b.description or not active.enabled:
-                continue
-            ident = b.id or b.action
-            if ident in rows:
-                rows[ident] = (rows[ident][0], f"{rows[ident][1]}, {self.get_key_display(b)}", rows[ident][2])
-            else:
-                rows[ident] = (ident, self.get_key_display(b) or key, b.description)
-        rows.setdefault("palette", ("command_palette", "ctrl+p", "Command palette"))
-        rows.setdefault("tab", ("focus_next", "tab", "Next pane"))
-        rows.setdefault("enter", ("drill_in", "enter", "Open the selected resource / group"))
-        return sorted(rows.values())
+        """(id, keys, description) for driftdeck's own keys, once each, with any keymap remaps applied.
+
+        Only the app's bindings (not the focused widget's generic scrolling/cursor keys), plus the few
+        tree/pane keys an operator needs to know.
+        """
+        own = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        keys: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
+        for bindings in self._bindings.key_to_bindings.values():
+            for b in bindings:
+                if b.id not in own or not b.description or not self.check_action(b.action, ()):
+                    continue
+                display = self.get_key_display(b)
+                if display not in keys.setdefault(b.id, []):
+                    keys[b.id].append(display)
+                described[b.id] = b.description
+        extra = [
+            ("drill_in", "enter", "Open the selection in the detail pane"),
+            ("back", "esc", "Back to the tree; clear the filter"),
+            ("focus_next", "tab", "Next pane"),
+            ("command_palette", "ctrl+p", "Command palette"),
+        ]
+        fixed = {ident for ident, _, _ in extra}
+        rows = [(ident, ", ".join(keys[ident]), described[ident]) for ident in keys if ident not in fixed]
+        return sorted(rows + extra)
 
     def action_note(self) -> None:
         if self.read_only:

@@ -42,7 +42,8 @@ def test_demo_estate_starts_in_sync(aws_env: object, tmp_path: Path) -> None:
     assert first.summary()["total"] >= 18
     assert {r.key: r.status for r in first.resources if r.status is not Status.IN_SYNC} == {}
     assert not any(r.attribution for r in first.resources)
-    assert not first.warnings
+    # The scan states from when CloudTrail was considered (information, not a problem); nothing else.
+    assert [w for w in first.warnings if not w.startswith("attribution considered CloudTrail events since")] == []
 
 
 def test_actors_cause_each_kind_of_drift_and_carols_edit_is_pending(acted: Path) -> None:

@@ -138,7 +138,8 @@ async def test_stack_is_a_source_group_and_pending_is_coloured_as_pending(tmp_pa
         pane = app.query_one(DetailPane)
         await wait_for(pilot, lambda: pane.result is not None and pane.result.key == PENDING)
         diffs = _plain(app.query_one("#detail-diffs", Static))
-        assert "code (not applied)" in diffs and "code edit" in diffs and "visibility_timeout_seconds" in diffs
+        assert "code edit (not applied): code vs state" in diffs and "visibility_timeout_seconds" in diffs
+        assert "drift: state vs live" not in diffs  # a pending edit alone is not drift
 
 
 @run_async

@@ -11,7 +11,7 @@ Public API (used by the app's `p` binding):
                   default: apply_revert with a fresh AwsContext, recording to `feed` when given.
         Dismisses with the last ApplyOutcome (or None).
 
-Keys inside the screen: tab switches direction, `c` copies the tab's commands and patch, `s` saves
+Keys inside the screen: left/right (or tab) switch direction, `c` copies the tab's commands and patch, `s` saves
 the plan under `.driftdeck/plans/` (and records `remediation.planned`), `a` asks to apply the
 revert, `escape` closes. A plan never applies itself: `a` opens a confirmation that lists exactly
 the AWS calls; only `y` there runs them (pressing `a` again does not). In read-only mode, or when
@@ -31,7 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation import (
@@ -104,8 +104,14 @@ class ConfirmApplyScreen(ModalScreen[bool]):
 
 
 class PlanScreen(ModalScreen[ApplyOutcome | None]):
+    # The active direction's text takes focus: up/down scroll it, left/right change direction.
+    AUTO_FOCUS = "#plan-tabs TabPane VerticalScroll"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="plan_close"),
+        Binding("left", "switch_direction(-1)", "Direction", id="plan_prev_direction", priority=True,
+                key_display="←"),
+        Binding("right", "switch_direction(1)", "Direction", id="plan_next_direction", priority=True,
+                key_display="→"),
         Binding("c", "copy", "Copy", id="plan_copy"),
         Binding("s", "save", "Save", id="plan_save"),
         Binding("a", "apply", "Apply revert…", id="plan_apply"),
@@ -113,6 +119,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     DEFAULT_CSS = """
     PlanScreen { align: center middle; }
     #plan-box { width: 90%; height: 90%; border: thick $accent; background: $surface; }
+    #plan-outcome { height: auto; padding: 0 1; display: none; }
     #plan-status { height: auto; padding: 0 1; }
     ConfirmApplyScreen { align: center middle; }
     #plan-confirm-box { width: 80%; height: auto; max-height: 80%; border: thick $error; background: $surface; padding: 1; }
@@ -154,7 +161,9 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
                         with TabPane(direction.value, id=f"tab-{direction.value}"):
                             with VerticalScroll():
                                 yield Static(self._direction_body(direction), id=f"plan-body-{direction.value}")
+            yield Static("", id="plan-outcome")
             yield Static(self._footer(), id="plan-status")
+        yield Footer()  # this screen's keys, not the dashboard's underneath
 
     def _title(self) -> Text:
         if len(self.plans) == 1:
@@ -165,8 +174,18 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         return Text(f"plan for {len(self.plans)} resources", style="bold")
 
     def _footer(self) -> Text:
-        apply_hint = "apply unavailable (read-only)" if self.read_only else "a apply revert"
-        return Text(f"tab direction · c copy · s save · {apply_hint} · esc close", style="dim")
+        if self.read_only:
+            apply_hint = " · apply unavailable (read-only)"
+        elif self.applied:
+            apply_hint = " · revert applied"
+        else:
+            apply_hint = " · a apply revert"
+        return Text(f"←/→ direction · c copy · s save{apply_hint} · esc close", style="dim")
+
+    @property
+    def applied(self) -> bool:
+        """A revert ran successfully in this window: it is not offered again."""
+        return self.outcome is not None and self.outcome.ok
 
     def _directions(self) -> list[Direction]:
         seen: list[Direction] = []
@@ -199,11 +218,21 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             for risk in dp.risks:
                 parts.append(Text(f"risk ({risk.kind}): {risk.text}", style="red" if risk.kind != "note" else "dim"))
             if direction == Direction.REVERT:
-                parts.append(Text("safe apply available: press a" if dp.safe_to_apply and not self.read_only
-                                  else "safe apply: not available for this drift" if not dp.safe_to_apply
-                                  else "safe apply: disabled in read-only mode", style="bold"))
+                parts.append(self._apply_line(plan, dp))
             parts.append(Text(""))
         return Group(*parts)
+
+    def _apply_line(self, plan: ResourcePlan, dp: DirectionPlan) -> Text:
+        outcome = self.outcome
+        if outcome is not None and outcome.key == plan.key:
+            return outcome_text(outcome)
+        if not dp.safe_to_apply:
+            return Text("safe apply: not available for this drift", style="bold")
+        if self.read_only:
+            return Text("safe apply: disabled in read-only mode", style="bold")
+        if self.applied:
+            return Text("safe apply: another revert was applied in this window", style="bold")
+        return Text("safe apply available: press a", style="bold")
 
     def _command(self, text: str) -> str:
         """Commands name the .patch where `s` saves it."""
@@ -238,6 +267,23 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
 
     def action_close(self) -> None:
         self.dismiss(self.outcome)
+
+    def action_switch_direction(self, step: int) -> None:
+        """Left/right: the previous/next direction tab, wrapping, with focus on its text."""
+        directions = self._directions()
+        current = self.current_direction()
+        if not directions or current is None:
+            return
+        target = directions[(directions.index(current) + step) % len(directions)]
+        self.query_one("#plan-tabs", TabbedContent).active = f"tab-{target.value}"
+        self.query_one(f"#tab-{target.value} VerticalScroll").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply" and self.applied:
+            return False  # done: the footer stops offering it
+        if action == "switch_direction" and len(self._directions()) < 2:
+            return False
+        return True
 
     def clipboard_text(self) -> str:
         direction = self.current_direction()
@@ -317,10 +363,19 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             text = Text(f"apply failed: {worker.error}", style="bold red")
         else:
             self.outcome = worker.result
-            o = self.outcome
-            assert o is not None
-            if o.ok:
-                text = Text(f"applied {len(o.ran)} call(s); {o.key} is now {o.after_status}", style="bold green")
-            else:
-                text = Text(f"apply failed: {o.error}; {o.key} is {o.after_status}", style="bold red")
-        self.query_one("#plan-status", Static).update(text)
+            assert self.outcome is not None
+            text = outcome_text(self.outcome)
+            self._refresh_bodies()
+        shown = self.query_one("#plan-outcome", Static)
+        shown.update(text)
+        shown.display = True
+        self.query_one("#plan-status", Static).update(self._footer())
+        self.refresh_bindings()
+
+
+def outcome_text(o: ApplyOutcome) -> Text:
+    """What an apply did, in one line: calls run and the state the re-scan found (or the error)."""
+    calls = f"{len(o.ran)} call{'s' if len(o.ran) != 1 else ''} ran"
+    if o.ok:
+        return Text(f"applied: {calls}; re-scan: {o.after_status}", style="bold green")
+    return Text(f"apply failed: {o.error}; {calls}; re-scan: {o.after_status}", style="bold red")

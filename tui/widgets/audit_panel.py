@@ -49,10 +49,30 @@ class AuditPanel(Vertical):
         badge.update(state.badge)
         badge.set_classes(state.state)
 
-    def set_events(self, events: list[AuditEvent], scope: str | None) -> None:
-        """Replace the list (newest first), keeping the highlighted event when it is still there."""
+    def set_absent(self, message: str) -> None:
+        """No log to show (read-only session before any log exists): say so calmly."""
+        badge = self.query_one("#chain-badge", Static)
+        badge.update(message)
+        badge.set_classes("unavailable")
+        if self.events:
+            self.set_events([], self.scope)
+        else:
+            self.query_one("#audit-event", Static).update(Text("no events", style="dim"))
+
+    @property
+    def following_newest(self) -> bool:
+        """True unless the operator moved the cursor off the newest event (row 0)."""
         table = self.query_one("#audit-events", DataTable)
-        keep = self.selected.seq if self.selected else None
+        return not self.events or table.cursor_row <= 0
+
+    def set_events(self, events: list[AuditEvent], scope: str | None) -> None:
+        """Replace the list (newest first).
+
+        When the cursor was on the newest event it moves to the new newest one, so the panel never looks
+        stale; otherwise the event the operator is reading stays highlighted.
+        """
+        table = self.query_one("#audit-events", DataTable)
+        keep = self.selected.seq if self.selected and not self.following_newest else None
         same = [e.seq for e in events] == [e.seq for e in self.events] and scope == self.scope
         self.events = events
         self.scope = scope
@@ -68,6 +88,8 @@ class AuditPanel(Vertical):
             return
         row = next((i for i, e in enumerate(events) if e.seq == keep), 0)
         table.move_cursor(row=row, animate=False)
+        if row == 0:
+            table.scroll_home(animate=False, immediate=True)
         self.selected = events[row]
         self.post_message(self.EventHighlighted(events[row].seq))
 

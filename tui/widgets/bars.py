@@ -84,6 +84,7 @@ class PollBar(Static):
             text.append(f"  · last scan failed: {info.error}", style="bold red")
         if info.filter_text:
             text.append(f"  · filter: {info.filter_text}", style="bold")
+            text.append(" (esc clears)", style="dim")
         if info.drifted_only:
             text.append("  · drifted only", style="bold")
         if info.read_only:

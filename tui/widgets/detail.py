@@ -7,15 +7,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich import box
+from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from driftdeck.core.model import ResourceResult, Status
+from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.tui.sourcemap import locate
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
@@ -44,6 +46,11 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"status--{s.value}" for s in Status}
 
+    # Shown in the footer while the pane has focus: arrows scroll it here, not the tree.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.leave", "Back to tree", id="detail_back"),
+    ]
+
     show_raw: reactive[bool] = reactive(False)
 
     def __init__(self, workspace: Path | None = None, *, id: str | None = None) -> None:
@@ -63,6 +70,12 @@ class DetailPane(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self.query_one("#detail-raw").display = False
         self.query_one("#detail-diffs").display = False
+
+    def on_focus(self) -> None:
+        self.border_subtitle = "↑↓ scroll · esc back to tree"
+
+    def on_blur(self) -> None:
+        self.border_subtitle = ""
 
     def show(self, result: ResourceResult | None, *, force: bool = False) -> None:
         """Render `result` (None: nothing selected); a poll that leaves it unchanged costs nothing."""
@@ -94,34 +107,35 @@ class DetailPane(VerticalScroll, can_focus=True):
         if self.result is not None:
             self.show(self.result, force=True)
 
-    def _differences(self, r: ResourceResult) -> Table:
-        """Path, expected, actual: wrapped, with documents pretty-printed rather than cut off.
+    def _differences(self, r: ResourceResult) -> Group:
+        """One section per side, each with its own headers, values wrapped and documents pretty-printed.
 
-        Drift compares state with live; a pending code edit compares the code with state (side "code").
+        Drift (side "live") compares state with live; a pending code edit (side "code") compares the code
+        with state. An attribute can appear in both sections: each row says which comparison it belongs to.
         """
-        sides = {d.side for d in r.differences}
-        if sides == {"code"}:
-            headers = ("code (not applied)", "state")
-        elif "code" in sides:
-            headers = ("expected (state · code)", "actual (live · state)")
-        else:
-            headers = ("expected (state)", "actual (live)")
-        table = Table(expand=True, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        table.add_column("attribute", style="bold", ratio=3, overflow="fold")
-        table.add_column(headers[0], ratio=3, overflow="fold")
-        table.add_column(headers[1], ratio=3, overflow="fold")
-        table.add_column("", width=9)
+        drift = [d for d in r.differences if d.side != "code"]
+        code = [d for d in r.differences if d.side == "code"]
         added = self.get_component_rich_style("status--in_sync", partial=True)
         removed = self.get_component_rich_style("status--missing", partial=True)
         pending = self.get_component_rich_style("status--pending", partial=True)
-        for d in r.differences:
-            expected = "(sensitive)" if d.sensitive else _cell(d.expected)
-            actual = "(sensitive)" if d.sensitive else _cell(d.actual)
-            if d.side == "code":
-                table.add_row(d.path, Text(expected, style=pending), Text(actual), Text("code edit", style=pending))
-            else:
-                table.add_row(d.path, Text(expected, style=removed), Text(actual, style=added), d.change.value)
-        return table
+        parts: list[Any] = []
+        if drift:
+            table = _section_table("drift: state vs live", ("state (expected)", "live (actual)"))
+            for d in drift:
+                change = d.change.value + (f"\n{d.note}" if d.note else "")
+                table.add_row(d.path, Text(_shown(d, d.expected), style=removed), Text(_shown(d, d.actual), style=added),
+                              change)
+            parts.append(table)
+        if code:
+            if parts:
+                parts.append(Text(""))
+            table = _section_table("code edit (not applied): code vs state", ("code", "state"))
+            for d in code:
+                # A pending edit: `expected` is what the code says, `actual` what state holds.
+                table.add_row(d.path, Text(_shown(d, d.expected), style=pending), Text(_shown(d, d.actual)),
+                              Text("code edit", style=pending))
+            parts.append(table)
+        return Group(*parts)
 
     def _headline(self, r: ResourceResult) -> Text:
         status = r.status
@@ -232,6 +246,21 @@ class DetailPane(VerticalScroll, can_focus=True):
         else:
             text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
         return text
+
+
+def _shown(d: Difference, value: Any) -> str:
+    """A value for the table; a sensitive attribute's value is never rendered."""
+    return "(sensitive)" if d.sensitive else _cell(value)
+
+
+def _section_table(title: str, headers: tuple[str, str]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold underline", expand=True,
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("attribute", style="bold", ratio=3, overflow="fold")
+    table.add_column(headers[0], ratio=3, overflow="fold")
+    table.add_column(headers[1], ratio=3, overflow="fold")
+    table.add_column("", width=9, overflow="fold")
+    return table
 
 
 def _short_arn(arn: str) -> str:
