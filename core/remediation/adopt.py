@@ -18,6 +18,7 @@ from typing import Any
 from driftdeck.core.compare import compare_attributes, is_empty
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
 from driftdeck.core.remediation import hcltext
+from driftdeck.core.remediation.hclalign import one_line, realign
 from driftdeck.core.remediation.hclrender import hcl_attributes, hcl_json_document, hcl_key, hcl_value
 from driftdeck.core.remediation.hcltext import ObjectItem, TextAttribute, TextBlock
 from driftdeck.core.remediation.hclvalues import Expression, has_expression, plain, resource_body
@@ -33,7 +34,9 @@ class AdoptResult:
     answered: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # True only when every drifted attribute was adopted and the patched code re-parses equal to live.
     validated: bool | None = None
+    validated_paths: list[str] = field(default_factory=list)  # adopted and checked equal to live
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class _Context:
     computed: list[str] = field(default_factory=list)
     original_parses: bool = False
     block_span: tuple[int, int] | None = None  # the resource block in the patched text
+    opened: set[int] = field(default_factory=set)  # one-line blocks already opened up (their `{` offset)
 
     def manual(self, paths: list[str], why: str) -> None:
         self.unanswered.extend(paths)
@@ -107,9 +111,10 @@ def adopt_patch(
     _adopt_body(ctx, located.block, expected, live, steps, top=True)
     if not ctx.edits:
         return AdoptResult(None, ctx.answered, ctx.unanswered, ctx.notes)
-    patched = _apply_edits(located.text, ctx.edits)
+    # every edit lies inside the resource block, and so does re-alignment of the groups they touch
+    patched = realign(located.text, _apply_edits(located.text, ctx.edits))
     ctx.original_parses = parses(located.text)
-    growth = sum(len(e.text) - (e.end - e.start) for e in ctx.edits)
+    growth = len(patched) - len(located.text)
     ctx.block_span = (located.block.start, located.block.close + 1 + growth)
     try:
         shown = located.path.resolve().relative_to(workspace.resolve()).as_posix()
@@ -118,9 +123,16 @@ def adopt_patch(
     diff = unified_diff(located.text, patched, f"a/{shown}", f"b/{shown}")
     patch = FilePatch(file=shown, diff=diff, original=located.text, patched=patched)
     out = AdoptResult(patch, ctx.answered, ctx.unanswered, ctx.notes)
-    out.validated, problem = validate_adoption(result, patched, ctx, str(located.path), live=live)
+    checked, problem = validate_adoption(result, patched, ctx, str(located.path), live=live)
     if problem:
         out.notes.append(f"validation: {problem}")
+    if checked:
+        out.validated_paths = list(ctx.answered)
+    out.validated = checked and not ctx.unanswered
+    if checked and ctx.unanswered:
+        out.notes.append(
+            "validated only in part: the patched code re-parses and equals live for " + ", ".join(ctx.answered)
+            + "; not adopted (manual work): " + ", ".join(ctx.unanswered))
     return out
 
 
@@ -279,7 +291,7 @@ def _is_plain_heredoc(attr: TextAttribute) -> bool:
 
 
 def _short(text: str) -> str:
-    one = " ".join(text.split())
+    one = one_line(text)
     return one if len(one) <= 60 else one[:57] + "..."
 
 
@@ -452,10 +464,17 @@ def _insert_line(ctx: _Context, block: TextBlock, line: str) -> None:
         ctx.edits.append(_Edit(hcltext.line_start(ctx.text, close), hcltext.line_start(ctx.text, close), line + "\n"))
     else:
         outer = hcltext.indent_at(ctx.text, block.start)
-        # one-line block `x { a = 1 }`: open it up so the new line stands on its own
+        # one-line block `x { a = 1 }`: open it up so every line stands on its own (HCL rejects an
+        # argument on the `{` line of a block that closes on a later line)
         trimmed = close
         while trimmed > 0 and ctx.text[trimmed - 1] in " \t":
             trimmed -= 1
+        first = block.open + 1
+        while first < close and ctx.text[first] in " \t":
+            first += 1
+        if first < trimmed and block.open not in ctx.opened:
+            ctx.opened.add(block.open)
+            ctx.edits.append(_Edit(block.open + 1, first, "\n" + outer + "  "))
         ctx.edits.append(_Edit(trimmed, close, "\n" + line + "\n" + outer))
 
 

@@ -68,7 +68,10 @@ def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
         desired = DesiredResource(address=result.address or "", type=result.type, id=result.id,
                                   attributes=resource.properties, source=source)
         left = {d.path for d in compare_cfn(desired, result.live or {})}
-        plan.validated = not (left & set(plan.answered))
+        checked = not (left & set(plan.answered))
+        # "validated" claims every drifted property; with manual work left, only the adopted ones were checked
+        plan.validated = checked and not unanswered
+        plan.validated_paths = list(plan.answered) if checked else []
         if left & set(plan.answered):
             plan.notes.append("validation: still differs from live: " + ", ".join(sorted(left & set(plan.answered))))
     except Exception as exc:  # noqa: BLE001 - a patched template that does not re-parse fails validation

@@ -16,7 +16,7 @@ from typing import Any
 import blake3
 
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Direction, ResourcePlan
+from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Direction, DirectionPlan, ResourcePlan
 from driftdeck.core.remediation.planner import combined_patch
 from driftdeck.core.remediation.sensitive import scrub, scrub_text, sensitivity_of
 
@@ -158,7 +158,7 @@ def _resource_section(plan: ResourcePlan, patch_ref: str) -> list[str]:
         for p in dp.patches:
             lines += [f"Patch for `{p.file}`:", "", "```diff", p.diff.rstrip("\n"), "```", ""]
         if dp.validated is not None:
-            lines.append(f"Validated (patched code re-parsed, adopted values equal live): {'yes' if dp.validated else 'NO'}")
+            lines.append(validation_line(dp))
             lines.append("")
         if dp.unanswered:
             lines.append("Left for manual work: " + ", ".join(f"`{u}`" for u in dp.unanswered))
@@ -171,6 +171,25 @@ def _resource_section(plan: ResourcePlan, patch_ref: str) -> list[str]:
             lines.append("Risks:")
             lines.extend(f"- **{risk.kind}**: {risk.text}" for risk in dp.risks)
     return lines
+
+
+def validation_line(dp: DirectionPlan) -> str:
+    """What validation checked, and no more: full only when every drifted attribute was adopted."""
+    def names(paths: list[str]) -> str:
+        return ", ".join(f"`{p}`" for p in paths)
+
+    if dp.direction == Direction.FORGET:
+        return "Validated: " + ("yes (the patched code re-parses)" if dp.validated else "NO (the patched code does not re-parse)")
+    if dp.direction == Direction.IMPORT and dp.validated:
+        return "Validated: yes (the generated block re-parses to the live values)"
+    if dp.validated:
+        return "Validated: yes (the patched code re-parses and every drifted attribute equals live)"
+    if dp.validated_paths:
+        return (f"Validated: partly (the patched code re-parses and equals live for {names(dp.validated_paths)}; "
+                f"not adopted, left for manual work: {names(dp.unanswered)})")
+    if dp.direction == Direction.IMPORT:
+        return "Validated: NO (the generated block does not re-parse to the live values; see notes)"
+    return "Validated: NO (the patched code was not checked equal to live; see notes)"
 
 
 def _value(value: Any) -> str:

@@ -238,7 +238,7 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
         notes.append("no AWS CLI equivalent generated for " + ", ".join(unanswered) + "; use the terraform command")
     return DirectionPlan(
         Direction.REVERT,
-        f"bring live {result.address} back to code ({len(paths)} attribute(s))",
+        f"bring live {result.address} back to code ({len(paths)} attribute{'' if len(paths) == 1 else 's'})",
         commands=commands,
         aws_calls=calls.calls,
         notes=notes,
@@ -270,6 +270,7 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
         Direction.ADOPT, f"{summary} ({located.path.name}:{located.line})",
         patches=[adopted.patch] if adopted.patch else [],
         answered=adopted.answered, unanswered=adopted.unanswered, notes=adopted.notes, validated=adopted.validated,
+        validated_paths=adopted.validated_paths,
     )
     index = parse_address(result.address or "").index if result.address else None
     if adopted.patch and index is not None:

@@ -87,7 +87,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
              where: str | None = region) -> AwsCall:
         hidden = shown != params
         if hidden:
-            effect += "; sensitive value(s) shown as placeholders: fill them in before running this command"
+            effect += "; sensitive values are shown as placeholders: fill them in before running this command"
         return AwsCall(service, operation, params, effect, where, shown_params=shown if hidden else None)
 
     def tag_list(tags: dict[str, str]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:

@@ -98,8 +98,9 @@ def test_default_tags_are_not_invented_and_one_line_blocks_open_up(tmp_path: Pat
                      {"tags_all": {"ManagedBy": "terraform"}}, {"tags": {}, "delay_seconds": 5})
     out = _adopt(tmp_path, text, result)
     assert out.unanswered == ["tags.ManagedBy"] and any("default_tags" in n for n in out.notes)
-    assert out.validated is True
-    assert out.patch.patched == 'resource "aws_sqs_queue" "q" { name = "q"\n  delay_seconds = 5\n}\n'
+    # only what was adopted is claimed as validated: tags.ManagedBy is manual work
+    assert out.validated is False and out.validated_paths == ["delay_seconds"]
+    assert out.patch.patched == 'resource "aws_sqs_queue" "q" {\n  name          = "q"\n  delay_seconds = 5\n}\n'
     hcl2.loads(out.patch.patched)
 
 
