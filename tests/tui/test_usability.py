@@ -305,3 +305,22 @@ async def test_escape_on_the_tree_clears_an_active_filter(tmp_path: Path) -> Non
         await wait_for(pilot, lambda: not tree.filter.active)
         assert app.query_one("#filter", Input).value == "" and not app.query_one("#filter", Input).display
         assert tree.has_focus and app.poll.filter_text == "" and len(tree.results) == everything
+
+
+@run_async
+async def test_p_opens_a_plan_whose_footer_does_not_offer_a_revert_it_cannot_run(tmp_path: Path) -> None:
+    app = make_app(tmp_path, [drifted_estate()])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.query_one(ResourceTree).select_key("module.queues.aws_sqs_queue.orders_dlq")  # missing: no revert
+        await settle(app, pilot)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await pilot.pause()
+        shown = _shown_bindings(app)
+        assert {"plan_close", "plan_copy", "plan_save", "plan_next_direction"} <= set(shown)
+        assert "plan_apply" not in shown and "audit_scope" not in shown and "quit" not in shown
+        assert "no revert to apply" in str(app.screen.query_one("#plan-status").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PlanScreen))
+        assert "audit_scope" in _shown_bindings(app)  # the dashboard's keys are back

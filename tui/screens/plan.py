@@ -95,6 +95,7 @@ class ConfirmApplyScreen(ModalScreen[bool]):
             yield Static(body)
             yield Static(Syntax("\n".join(lines), "bash", word_wrap=True), id="plan-confirm-calls")
             yield Static(Text(f"\n{self.CONFIRM_KEY} runs them · esc cancels", style="reverse"))
+        yield Footer()
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -109,9 +110,9 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="plan_close"),
         Binding("left", "switch_direction(-1)", "Direction", id="plan_prev_direction", priority=True,
-                key_display="←"),
+                show=False),
         Binding("right", "switch_direction(1)", "Direction", id="plan_next_direction", priority=True,
-                key_display="→"),
+                key_display="←→"),
         Binding("c", "copy", "Copy", id="plan_copy"),
         Binding("s", "save", "Save", id="plan_save"),
         Binding("a", "apply", "Apply revert…", id="plan_apply"),
@@ -119,6 +120,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     DEFAULT_CSS = """
     PlanScreen { align: center middle; }
     #plan-box { width: 90%; height: 90%; border: thick $accent; background: $surface; }
+    #plan-tabs { height: 1fr; }
     #plan-outcome { height: auto; padding: 0 1; display: none; }
     #plan-status { height: auto; padding: 0 1; }
     ConfirmApplyScreen { align: center middle; }
@@ -178,6 +180,8 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             apply_hint = " · apply unavailable (read-only)"
         elif self.applied:
             apply_hint = " · revert applied"
+        elif self.apply_target() is None:
+            apply_hint = " · no revert to apply"
         else:
             apply_hint = " · a apply revert"
         return Text(f"←/→ direction · c copy · s save{apply_hint} · esc close", style="dim")
@@ -281,6 +285,8 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "apply" and self.applied:
             return False  # done: the footer stops offering it
+        if action == "apply" and self.apply_target() is None:
+            return None  # shown dimmed: this plan has no revert to run
         if action == "switch_direction" and len(self._directions()) < 2:
             return False
         return True
