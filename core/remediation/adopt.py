@@ -102,7 +102,10 @@ def adopt_patch(
     ctx = _Context(located.text, result.type, json_attributes, set_attributes)
     diffs = [d for d in result.differences if d.side == "live"]
     sens = sensitivity_of(result)
-    sensitive = [d.path for d in diffs if d.sensitive or sens.covers(d.path)]
+    # a difference above a sensitive path (a whole `tags` map) would carry the secret inside it
+    sensitive = [d.path for d in diffs
+                 if d.sensitive or sens.covers(d.path) or any(p.startswith(d.path + ".") or p.startswith(d.path + "[")
+                                                              for p in sens.paths)]
     live = _unredacted(result.live or {}, diffs, sensitive, actual=True)
     expected = _unredacted(result.expected or {}, diffs, sensitive, actual=False)
     if sensitive:

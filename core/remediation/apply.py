@@ -89,6 +89,10 @@ def apply_revert(
         outcome.ok = _resolved(before, outcome.after)
         if not outcome.ok:
             outcome.error = f"still {outcome.after_status} after the calls"
+    if outcome.error is not None and plan.secrets:
+        from driftdeck.core.remediation.sensitive import scrub_text
+
+        outcome.error = scrub_text(outcome.error, plan.secrets)  # an AWS error may echo a parameter
     if audit_log is not None:
         outcome.audit_seq = _record(audit_log, plan, revert, outcome)
     return outcome

@@ -12,6 +12,7 @@ from typing import Any
 
 from driftdeck.core.compare import is_empty
 from driftdeck.core.model import ResourceResult
+from driftdeck.core.remediation.hclalign import realign
 from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
 
 # Arguments written per type, in the order `terraform fmt`-style configs usually list them.
@@ -158,7 +159,8 @@ def resource_block(rtype: str, name: str, arguments: dict[str, Any]) -> str:
             lines.append("")
             lines.extend(_nested_block(key, element, "  "))
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    # align `=` per group as terraform fmt does (a multi-line value ends its group)
+    return realign("", "\n".join(lines) + "\n")
 
 
 def _nested_block(name: str, element: dict[str, Any], indent: str) -> list[str]:

@@ -144,7 +144,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
     out.calls.extend(calls)
     out.answered.extend(d.path for d in diffs)
     out.kinds.add("tags")
-    hidden = sorted(k for k in secret if any(c.has_placeholders for c in calls))
+    hidden = sorted(k for k in secret if any(placeholder(f"tags.{k}") in c.cli() for c in calls))
     if hidden:
         out.notes.append(
             "the AWS CLI command shows " + ", ".join(placeholder(f"tags.{k}") for k in hidden)

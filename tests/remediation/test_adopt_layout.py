@@ -16,6 +16,7 @@ from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceR
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, render_document
 from driftdeck.core.remediation.adopt import adopt_patch
 from driftdeck.core.remediation.hclalign import one_line, realign
+from driftdeck.core.remediation.importing import import_block, resource_block
 from driftdeck.core.remediation.locate import locate_block
 
 FMT_CLEAN_TF = """\
@@ -147,5 +148,16 @@ def test_terraform_fmt_accepts_patched_files(tmp_path: Path, tf_env: dict[str, s
     out = _adopt(one_line_block, queue)
     (one_line_block / "main.tf").write_text(out.patch.patched)
     check = subprocess.run(["terraform", "fmt", "-check", "-diff", "main.tf"], cwd=one_line_block, env=tf_env,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # a generated import file: groups end at multi-line values
+    generated = tmp_path / "imp"
+    generated.mkdir()
+    body = resource_block("aws_sqs_queue", "q", {"name": "q", "visibility_timeout_seconds": 45,
+                                                 "tags": {"Owner": "ops", "CostCenter": "x"},
+                                                 "policy": '{"Version":"2012-10-17","Statement":[]}', "delay_seconds": 3})
+    (generated / "import_q.tf").write_text(import_block("aws_sqs_queue.q", "u") + "\n" + body)
+    check = subprocess.run(["terraform", "fmt", "-check", "-diff", "import_q.tf"], cwd=generated, env=tf_env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

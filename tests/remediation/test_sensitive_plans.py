@@ -136,3 +136,23 @@ def test_secret_not_drifted_still_hidden_in_whole_tag_set(tmp_path: Path) -> Non
     texts = json.dumps([d.to_json() for d in plan.directions])
     assert SECRET not in texts
     assert "<sensitive: tags.ApiToken from state>" in texts
+
+
+def test_without_state_the_tags_all_mirror_is_still_hidden() -> None:
+    from driftdeck.core.model import Difference, ResourceResult, SourceRef, Status
+    from driftdeck.core.remediation.revert import revert_calls
+
+    # what a scan hands over: `tags` redacted as a whole, `tags_all` (same values) not, the state file gone
+    result = ResourceResult(
+        address="aws_sqs_queue.jobs", type="aws_sqs_queue", id="https://q/jobs", status=Status.CHANGED,
+        source=SourceRef(kind="terraform", state="/nonexistent/terraform.tfstate"),
+        differences=[Difference("tags.ApiToken", SECRET, LIVE_SECRET, sensitive=True)],
+        expected={"url": "https://q/jobs", "tags": "(sensitive)", "tags_all": {"Env": "prod", "ApiToken": SECRET}},
+        live={"tags": "(sensitive)"},
+    )
+    calls = revert_calls(result)
+    assert calls.answered == ["tags.ApiToken"]
+    (call,) = calls.calls
+    assert call.params["Tags"] == {"ApiToken": SECRET}  # boto3 gets the state value
+    assert SECRET not in call.cli() and SECRET not in json.dumps(call.to_json())
+    assert "<sensitive: tags.ApiToken from state>" in call.cli()
