@@ -312,6 +312,7 @@ class DriftdeckApp(App[int]):
             self.poll.next = self.clock() + timedelta(seconds=self.poll.interval)
 
     def _render_poll(self) -> None:
+        self.poll.audit_hidden = not self.audit_panel_visible  # the breakpoint may have moved (resize)
         self.query_one(PollBar).show(self.poll)
 
     # ----- selection and detail -----------------------------------------------------------------
@@ -585,6 +586,7 @@ class DriftdeckApp(App[int]):
         main.add_class("-audit-off" if hide else "-audit-on")
         if hide and panel.has_focus_within:
             self.query_one(ResourceTree).focus()
+        self.call_after_refresh(self._render_poll)
 
     def action_verify(self) -> None:
         if self.audit_absent:

@@ -53,9 +53,11 @@ def test_detail_pane_gets_the_most_room(tmp_path: Path, size: tuple[int, int]) -
                 assert detail.outer_size.width > audit.outer_size.width
             was_visible = app.audit_panel_visible
             assert was_visible == (width >= 110)  # narrow terminals hide the audit panel by default
+            assert ("l: audit log" in str(app.query_one("#pollbar").render())) is not was_visible
             await pilot.press("l")
             await pilot.pause()
             assert app.audit_panel_visible is not was_visible
+            await wait_for(pilot, lambda: ("l: audit log" in str(app.query_one("#pollbar").render())) is was_visible)
             assert detail.outer_size.width >= 0.4 * width  # still the widest pane with all three shown
             assert app.query_one(AuditPanel).outer_size.width < detail.outer_size.width or not audit.display
 

@@ -58,6 +58,7 @@ class PollInfo:
     filter_text: str = ""
     drifted_only: bool = False
     read_only: bool = False
+    audit_hidden: bool = False  # narrow terminal (or toggled off): say which key brings it back
 
 
 class PollBar(Static):
@@ -89,6 +90,8 @@ class PollBar(Static):
             text.append("  · drifted only", style="bold")
         if info.read_only:
             text.append("  · read-only", style="bold")
+        if info.audit_hidden:
+            text.append("  · l: audit log", style="dim")
         if text.plain != self._last:
             self._last = text.plain
             self.update(text, layout=False)  # one fixed line: no layout pass needed
