@@ -151,10 +151,17 @@ def rescan_resource(
         return ResourceResult(address=None, type=result.type, id=result.id, status=Status.UNMANAGED, source=None,
                               live=read.live.attributes, region=region)
     match = next((d for d in desired if d.address == result.address), None)
-    resource = match or DesiredResource(
-        address=result.address or "", type=result.type, id=result.id, attributes=dict(result.expected or {}),
-        source=result.source or SourceRef(kind="terraform"),
-    )
+    if match is None:
+        from driftdeck.core.remediation.sensitive import sensitivity_of
+
+        # `expected` has sensitive attributes redacted; the state file, when at hand, has them whole
+        sens = sensitivity_of(result)
+        match = DesiredResource(
+            address=result.address or "", type=result.type, id=result.id,
+            attributes=dict(sens.state_attributes or result.expected or {}),
+            source=result.source or SourceRef(kind="terraform"), sensitive_paths=sens.paths,
+        )
+    resource = match
     fresh.desired = tuple(desired) or (resource,)
     read = collector.read(fresh, region, [resource])[0]
     return compare_resource(collector, resource, read)

@@ -70,9 +70,15 @@ def _tags_known(result: ResourceResult) -> bool:
 
 def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sens: Sensitivity | None = None) -> None:
     sens = sens or Sensitivity()
-    if not _tags_known(result):
-        return  # the tag values are redacted: only `terraform apply` can restore them
-    expected = expected_tags(result)
+    if _tags_known(result):
+        expected = expected_tags(result)
+    else:
+        # the scan redacted the tag maps; the state file still has the values (shown only as placeholders)
+        state = sens.state_attributes
+        tags = state.get("tags_all") if isinstance(state.get("tags_all"), dict) else state.get("tags")
+        if not isinstance(tags, dict):
+            return  # the tag values are nowhere at hand: only `terraform apply` can restore them
+        expected = {str(k): str(v) for k, v in tags.items()}
     secret = {k for k in expected if sens.covers(f"tags.{k}") or sens.covers(f"tags_all.{k}")}
     keys = [d.path.split(".", 1)[1] for d in diffs]
     restore = {k: expected[k] for k in keys if k in expected}

@@ -10,8 +10,9 @@ every rendered plan text is scrubbed of the secret values as a last line of defe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ class Sensitivity:
     paths: frozenset[str] = frozenset()  # Terraform paths state marks sensitive (mirrors included)
     whole: frozenset[str] = frozenset()  # top-level attributes redacted without knowing which part is secret
     values: frozenset[str] = frozenset()  # secret strings, to scrub from rendered text
+    # The raw state attributes (secrets included) when the state file was read: for boto3 calls only.
+    state_attributes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def covers(self, path: str) -> bool:
         """True when `path` is, or lies inside, a sensitive attribute."""
@@ -84,7 +87,8 @@ def sensitivity_of(result: ResourceResult) -> Sensitivity:
                 values.update(_strings(d.expected))
                 values.update(_strings(d.actual))
     values.discard(MARKER)
-    return Sensitivity(frozenset(paths), frozenset(whole), frozenset(v for v in values if len(v) >= _MIN_SCRUBBED))
+    return Sensitivity(frozenset(paths), frozenset(whole), frozenset(v for v in values if len(v) >= _MIN_SCRUBBED),
+                       state_attrs)
 
 
 def _mirror(path: str) -> str:
@@ -98,18 +102,24 @@ def _from_state(result: ResourceResult) -> tuple[dict[str, Any], set[str]]:
     if source is None or source.kind != "terraform" or not source.state or source.state.startswith("s3://"):
         return {}, set()
     path = Path(source.state)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return {}, set()
+    found = _state_index(str(path.resolve()), stat.st_mtime_ns, stat.st_size).get(result.address or "")
+    return (found[0], set(found[1])) if found else ({}, set())
+
+
+@functools.lru_cache(maxsize=8)
+def _state_index(path: str, _mtime_ns: int, _size: int) -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
+    """Address -> (attributes, sensitive paths) of one state file; read once per version of the file."""
     try:
         from driftdeck.core.tfstate import read_state_file
 
-        state = read_state_file(path)
+        state = read_state_file(Path(path))
     except Exception:  # noqa: BLE001 - without state, the differences and markers still say what is secret
-        return {}, set()
-    for res in state.resources:
-        if res.address == result.address:
-            return res.attributes, set(res.sensitive_paths)
-    return {}, set()
+        return {}
+    return {res.address: (res.attributes, frozenset(res.sensitive_paths)) for res in state.resources}
 
 
 def _lookup(attrs: Any, path: str) -> Any:

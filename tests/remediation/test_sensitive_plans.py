@@ -42,19 +42,21 @@ def audit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _secret_workspace(root: Path, live_tags: dict[str, str]) -> Path:
+def _secret_workspace(root: Path, live_tags: dict[str, str], *, mirrored: bool = False) -> Path:
+    """`mirrored`: state marks `tags_all.ApiToken` sensitive too, as Terraform itself writes it."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="dd-data")
     s3.put_bucket_tagging(Bucket="dd-data", Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in live_tags.items()]})
     root.mkdir(parents=True)
     (root / "main.tf").write_text(DATA_TF)
     tags = {"Env": "prod", "ApiToken": SECRET}
-    steps = [{"type": "get_attr", "value": "tags"}, {"type": "index", "value": {"value": "ApiToken", "type": "string"}}]
+    index = {"type": "index", "value": {"value": "ApiToken", "type": "string"}}
+    marked = [[{"type": "get_attr", "value": top}, index] for top in (("tags", "tags_all") if mirrored else ("tags",))]
     doc = {
         "version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "driftdeck-sensitive-tests", "outputs": {},
         "resources": [{
             "mode": "managed", "type": "aws_s3_bucket", "name": "data", "provider": PROVIDER,
-            "instances": [{"schema_version": 0, "sensitive_attributes": [steps],
+            "instances": [{"schema_version": 0, "sensitive_attributes": marked,
                            "attributes": {"id": "dd-data", "bucket": "dd-data", "arn": "arn:aws:s3:::dd-data",
                                           "tags": tags, "tags_all": tags}}],
         }],
@@ -72,8 +74,11 @@ def _audit_text(root: Path) -> str:
 
 
 @pytest.mark.usefixtures("aws_env", "audit_home")
-def test_plan_outputs_hold_a_placeholder_never_the_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = _secret_workspace(tmp_path / "estate", {"Env": "staging", "ApiToken": LIVE_SECRET})
+@pytest.mark.parametrize("mirrored", [False, True], ids=["tags-only", "tags-and-tags_all"])
+def test_plan_outputs_hold_a_placeholder_never_the_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mirrored: bool
+) -> None:
+    root = _secret_workspace(tmp_path / "estate", {"Env": "staging", "ApiToken": LIVE_SECRET}, mirrored=mirrored)
 
     assert main(["plan", "aws_s3_bucket.data", str(root), "--stdout"]) == 0
     stdout = capsys.readouterr().out
@@ -102,10 +107,11 @@ def test_plan_outputs_hold_a_placeholder_never_the_secret(tmp_path: Path, capsys
 
 
 @pytest.mark.usefixtures("aws_env", "audit_home")
-def test_safe_apply_restores_the_secret_without_recording_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mirrored", [False, True], ids=["tags-only", "tags-and-tags_all"])
+def test_safe_apply_restores_the_secret_without_recording_it(tmp_path: Path, mirrored: bool) -> None:
     from driftdeck.core.audit.log import AuditLog
 
-    root = _secret_workspace(tmp_path / "estate", {"Env": "prod", "ApiToken": LIVE_SECRET})
+    root = _secret_workspace(tmp_path / "estate", {"Env": "prod", "ApiToken": LIVE_SECRET}, mirrored=mirrored)
     result = scan(root)["aws_s3_bucket.data"]
     plan = plan_resource(result, PlanOptions(workspace=root))
     assert plan is not None
