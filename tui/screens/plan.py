@@ -170,10 +170,13 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     def _title(self) -> Text:
         if len(self.plans) == 1:
             r = self.plans[0].resource
-            return Text(f"plan for {r.key} ({r.status.value}, {len(r.differences)} difference(s))", style="bold")
+            n = len(r.differences)
+            detail = f", {n} difference{'' if n == 1 else 's'}" if n else ""
+            return Text(f"plan for {r.key} ({r.status.value}{detail})", style="bold")
         if self.subject is not None and not self.plans:
             return Text(f"plan for {self.subject.key}", style="bold")
-        return Text(f"plan for {len(self.plans)} resources", style="bold")
+        count = len(self.plans)
+        return Text(f"plan for {count} resource{'' if count == 1 else 's'}", style="bold")
 
     def _footer(self) -> Text:
         if self.read_only:
