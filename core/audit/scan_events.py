@@ -27,6 +27,11 @@ def _index_path(log: AuditLog) -> Path:
 
 
 def _apply(statuses: dict[str, dict[str, str]], entry: Entry) -> None:
+    if entry.kind == "scan.completed":
+        # A workspace that has been scanned has an entry, even with no drift: its next
+        # detections come from a known state, not from "never observed".
+        statuses.setdefault(entry.subject.get("workspace") or "", {})
+        return
     if entry.kind not in ("drift.detected", "drift.resolved"):
         return
     workspace = entry.subject.get("workspace") or ""
@@ -54,7 +59,7 @@ def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
             statuses, start = cached["statuses"], cached["seq"]
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    for entry in reader.entries_since(start, kinds=("drift.detected", "drift.resolved")):
+    for entry in reader.entries_since(start, kinds=("drift.detected", "drift.resolved", "scan.completed")):
         _apply(statuses, entry)
     return statuses
 
@@ -80,13 +85,15 @@ def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | No
     with log.batch():
         log._write_buffer()  # the replay below reads the files: make this process's lines visible
         statuses = _load_statuses(log)
+        first_scan = ws not in statuses
         previous = dict(statuses.get(ws, {}))
         seen: set[str] = set()
         detected = resolved = 0
         for result in report.resources:
             key = result.key
             seen.add(key)
-            before = previous.get(key, NOT_DRIFTING)
+            # `None`: nothing was observed before this workspace's first scan.
+            before = previous.get(key, None if first_scan else NOT_DRIFTING)
             now = result.status
             subject = {"workspace": ws, "address": result.address, "provider_id": result.id,
                        "resource_type": result.type}
@@ -96,7 +103,7 @@ def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | No
                                                 "differences": len(result.differences)},
                                           after=result.to_json()))
                 detected += 1
-            elif now == Status.IN_SYNC and before != NOT_DRIFTING:
+            elif now == Status.IN_SYNC and before not in (NOT_DRIFTING, None):
                 written.append(log.append("drift.resolved", subject=subject, actor=actor,
                                           data={"key": key, "from": before, "to": NOT_DRIFTING},
                                           after=result.to_json()))

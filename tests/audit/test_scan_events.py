@@ -46,6 +46,7 @@ def test_transitions_only(kit: LogKit) -> None:
     assert first[-1].data["summary"]["changed"] == 1 and first[-1].data["duration_ms"] == 1234
     assert first[-1].actor["user"]
     assert first[0].after["differences"][0]["path"] == "tags.Env"
+    assert first[0].data["from"] is None  # nothing was observed before the first scan
 
     # The same drift again: no noise, only the scan record.
     again = record_scan(log, _report(_result("aws_s3_bucket.a", Status.CHANGED),
@@ -64,6 +65,7 @@ def test_transitions_only(kit: LogKit) -> None:
                              ("drift.resolved", "aws_sqs_queue:stray", "absent"),
                              ("scan.completed", "", "")]
     assert third[0].data["from"] == "changed"
+    assert third[1].data["from"] == "in_sync"  # b was seen in sync by an earlier scan
 
     fourth = record_scan(log, _report(_result("aws_s3_bucket.a", Status.IN_SYNC),
                                       _result("aws_s3_bucket.b", Status.UNKNOWN)), workspace=kit.workspace)
