@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
-from driftdeck.core.code import apply_code, code_only_state
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.compare import compare_attributes
@@ -104,8 +103,10 @@ def load_desired_state(
         session = ctx.session if ctx else AwsContext().session
         states.extend(read_s3_state(b, session) for b in backends)
     desired = DesiredState(states=states, resources=[r for s in states for r in s.resources])
-    if not states and path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json"))):
+    if not states and _has_code(str(path)):
         context = ctx or AwsContext()
+        from driftdeck.core.code import code_only_state  # the HCL evaluator loads only when there is code
+
         found, decided, notes = code_only_state(path, context, region or context.default_region)
         desired.resources.extend(found)
         desired.decided.extend(decided)
@@ -130,7 +131,7 @@ def check_inputs(path: Path) -> None:
     if not path.exists():
         raise InputError("path does not exist", file=str(path))
     states = [read_state_file(p) for p in find_state_files(path)]
-    has_code = path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json")))
+    has_code = _has_code(str(path))
     if path.is_dir():
         from driftdeck.core.cfn import find_templates, load_template
 
@@ -145,6 +146,13 @@ def check_inputs(path: Path) -> None:
             "and CloudFormation templates below this path",
             file=str(path),
         )
+
+
+def _has_code(folder: str | None) -> bool:
+    if not folder:
+        return False
+    root = Path(folder)
+    return root.is_dir() and (any(root.glob("*.tf")) or any(root.glob("*.tf.json")))
 
 
 def _has_templates(path: Path) -> bool:
@@ -267,7 +275,9 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     results.extend(desired.decided)
     _raise_if_aws_unreachable(results)
-    if options.evaluate_code:
+    if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
+        from driftdeck.core.code import apply_code
+
         results = apply_code(desired.states, results, desired.warnings)
     report = ScanReport(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
