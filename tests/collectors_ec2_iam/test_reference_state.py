@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from ec2iam_replay import REFERENCE, replay
-from ec2iam_support import FaultProxy, ec2_error, iam_error, session_for
+from ec2iam_support import FaultProxy, ec2_error, operation, query_error, session_for
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors import collector_for
@@ -68,7 +68,7 @@ FAULTS = {
     # action -> (fault, types it must make unknown, reason fragment)
     "DescribeSecurityGroups": (ec2_error("UnauthorizedOperation", 403), {"aws_security_group"}, "access denied"),
     "GetAccountAuthorizationDetails": (
-        iam_error("ServiceFailure", 500),
+        query_error("ServiceFailure", 500),
         {"aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_user"},
         "server error 500",
     ),
@@ -83,7 +83,7 @@ def test_fault_gives_unknown_with_reason_and_exit_3(
 ) -> None:
     fault, types, reason = FAULTS[action]
     proxy = FaultProxy(aws_env.url)
-    proxy.add(action, **fault)
+    proxy.add(operation(action), **fault)
     proxy.start()
     # aws_env's AWS_ENDPOINT_URL would win over the session's profile: aim it at the proxy too.
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)

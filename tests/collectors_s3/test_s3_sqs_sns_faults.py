@@ -14,6 +14,7 @@ from s3sqssns_support import (
     Request,
     fast_context,
     json_error,
+    operation,
     query_error,
     s3_error,
     session_for,
@@ -38,10 +39,6 @@ POLICY = {
 def s3_sub(resource: str) -> Any:
     """Matches S3 requests on a bucket sub-resource, e.g. ?tagging."""
     return lambda r: r.path.strip("/").startswith(BUCKET) and resource in r.query
-
-
-def operation(name: str) -> Any:
-    return lambda r: r.operation == name
 
 
 def is_list_buckets(r: Request) -> bool:
