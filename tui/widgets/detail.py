@@ -17,8 +17,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
-from driftdeck.tui.sourcemap import locate
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -214,9 +214,10 @@ class DetailPane(VerticalScroll, can_focus=True):
         if src.file:
             return f"{self._relative(src.file)}:{src.line}" if src.line else self._relative(src.file)
         if r.address and self.workspace is not None:
-            found = locate(self.workspace, r.address, r.type)
+            # The engine gives positions when it evaluated the code; otherwise find the block (cached parse).
+            found = locate_resources(self.workspace).get(strip_instance_keys(r.address))
             if found is not None:
-                return f"{self._relative(str(found[0]))}:{found[1]}"
+                return f"{found[0]}:{found[1]}"
         return None
 
     def _relative(self, path: str) -> str:
