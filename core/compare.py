@@ -1,8 +1,10 @@
 """Attribute comparison: expected (state) vs actual (live), with Terraform-style paths.
 
-Normalisations that apply to every type live here: empty values (null, "", [], {}) are equal,
-JSON documents are compared semantically, Terraform sets ignore order. Per-type quirks belong in
-the collector that produces the live attributes.
+Two modes, one module. `compare_attributes` serves the native collectors, which read only some
+attributes in their own shapes: empty values (null, "", [], {}) are equal, JSON documents are
+compared semantically, Terraform sets ignore order; per-type quirks belong in the collector.
+`compare_typed` serves provider reads, where both sides are values of the same schema type: it
+judges exactly as Terraform's refresh does (`terraform plan -refresh-only`), nothing normalised.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from deepdiff import DeepDiff
 
 from driftdeck.core.model import ChangeKind, Difference
 from driftdeck.core.policy import normalize_policy
+from driftdeck.core.provider.cty import CtyType, canonical, values_equal
 
 
 def compare_attributes(
@@ -149,3 +152,91 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# --- typed, exact comparison (provider reads) -------------------------------------------------
+
+
+def compare_typed(
+    expected: dict[str, Any],
+    actual: dict[str, Any],
+    object_type: CtyType,
+    *,
+    sensitive_paths: Iterable[str] = (),
+) -> list[Difference]:
+    """Differences between two values of one schema object type, exactly as Terraform judges a
+    refresh: null differs from an empty collection, sets ignore order, numbers compare by value.
+    Paths as `terraform show -json` spells them (`tags.Env`, `ingress[1].cidr_blocks[0]`); a set
+    element that changed is one `removed` (its index before) and one `added` (its index after)."""
+    diffs: list[Difference] = []
+    for name, ty in object_type.attributes:
+        _walk_typed(name, expected.get(name), actual.get(name), ty, diffs)
+    return _mark_sensitive(diffs, tuple(sensitive_paths))
+
+
+def _mark_sensitive(diffs: list[Difference], sensitive: tuple[str, ...]) -> list[Difference]:
+    if not sensitive:
+        return diffs
+    return [
+        Difference(d.path, d.expected, d.actual, d.change, d.side, True)
+        if any(_within(_pattern(d.path), _pattern(s)) or _within(d.path, s) for s in sensitive)
+        else d
+        for d in diffs
+    ]
+
+
+def _pattern(path: str) -> str:
+    """`a[3].b` -> `a[].b`: schema-derived sensitive paths name any element with `[]`."""
+    out, depth = [], 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+            out.append("[")
+        elif ch == "]":
+            depth -= 1
+            out.append("]")
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _walk_typed(path: str, expected: Any, actual: Any, ty: CtyType, out: list[Difference]) -> None:
+    if values_equal(expected, actual, ty):
+        return
+    if expected is None or actual is None or ty.kind in ("string", "number", "bool", "dynamic"):
+        change = ChangeKind.ADDED if expected is None else ChangeKind.REMOVED if actual is None else ChangeKind.UPDATED
+        out.append(Difference(path, expected, actual, change))
+        return
+    if ty.kind == "object":
+        for name, attr_type in ty.attributes:
+            _walk_typed(f"{path}.{name}", expected.get(name), actual.get(name), attr_type, out)
+        return
+    if ty.kind == "map":
+        assert ty.element is not None
+        for key in sorted(set(expected) | set(actual)):
+            _walk_typed(f"{path}.{key}", expected.get(key), actual.get(key), ty.element, out)
+        return
+    if ty.kind == "set":
+        assert ty.element is not None
+        element = ty.element
+        before = [canonical(v, element) for v in expected]
+        after = [canonical(v, element) for v in actual]
+        for i, key in enumerate(before):
+            if key not in after:
+                out.append(Difference(f"{path}[{i}]", expected[i], None, ChangeKind.REMOVED))
+        for j, key in enumerate(after):
+            if key not in before:
+                out.append(Difference(f"{path}[{j}]", None, actual[j], ChangeKind.ADDED))
+        return
+    element_types = ty.elements if ty.kind == "tuple" else None
+    for i in range(max(len(expected), len(actual))):
+        elem_type = element_types[i] if element_types is not None and i < len(element_types) else ty.element
+        assert elem_type is not None
+        exp = expected[i] if i < len(expected) else None
+        act = actual[i] if i < len(actual) else None
+        if i >= len(expected):
+            out.append(Difference(f"{path}[{i}]", None, act, ChangeKind.ADDED))
+        elif i >= len(actual):
+            out.append(Difference(f"{path}[{i}]", exp, None, ChangeKind.REMOVED))
+        else:
+            _walk_typed(f"{path}[{i}]", exp, act, elem_type, out)

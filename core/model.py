@@ -101,6 +101,12 @@ class DesiredResource:
     # Set when the desired side could not be evaluated (e.g. a CloudFormation macro the engine does
     # not run): the resource is `unknown` with this reason, never compared.
     reason: str | None = None
+    # Terraform state only: the provider configuration that manages the instance, as state writes
+    # it (`provider["registry.terraform.io/hashicorp/aws"].west`), the instance's schema version
+    # and its provider-private bytes (base64, as in state). A provider read needs all three.
+    provider: str | None = None
+    schema_version: int = 0
+    private: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,10 @@ class ResourceResult:
     ignored_paths: list[str] = field(default_factory=list)
     # Sub-resource findings, e.g. an inline policy added to a managed user ("parent" of an unmanaged).
     parent: str | None = None
+    # Which reader decided the verdict: "native" (driftdeck's collector), "provider" (the
+    # workspace's Terraform provider; `provider` names it and its version) or "cloudformation".
+    reader: str | None = None
+    provider: str | None = None
 
     @property
     def key(self) -> str:
@@ -202,6 +212,10 @@ class ResourceResult:
             out["attribution"] = [a.to_json() for a in self.attribution]
         if self.parent:
             out["parent"] = self.parent
+        if self.reader:
+            out["reader"] = self.reader
+        if self.provider:
+            out["provider"] = self.provider
         return out
 
 
@@ -240,6 +254,8 @@ class ScanReport:
     warnings: list[str] = field(default_factory=list)
     # attribution.AttributionMatch objects (resource, attribution, raw event), for the audit log.
     attribution_matches: list[Any] = field(default_factory=list, repr=False)
+    # Terraform providers that read live state ("registry.terraform.io/hashicorp/aws 5.100.0").
+    providers: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}

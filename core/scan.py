@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
-from driftdeck.core.compare import compare_attributes
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, ScanReport, SourceInfo, Status
@@ -33,6 +32,9 @@ from driftdeck.core.tfstate import (
 
 if TYPE_CHECKING:
     from driftdeck.core.cfn.source import CloudFormationState
+    from driftdeck.core.provider.session import ProviderSession
+
+READERS = ("auto", "native", "provider")
 
 Progress = Callable[[str], None]
 
@@ -57,6 +59,13 @@ class ScanOptions:
     evaluate_code: bool = True
     # Where to look for CloudTrail events to attribute drift: s3://bucket[/prefix], lookup[:regions], or a folder.
     cloudtrail: str | None = None
+    # Who reads live state: "auto" (driftdeck's native collector where one exists, the workspace's
+    # Terraform provider for every other type), "native" (native collectors only) or "provider".
+    reader: str = "auto"
+    # Extra folders to look for provider binaries in (before .terraform, caches and mirrors).
+    provider_dirs: Sequence[Path] = ()
+    # A long-lived ProviderSession (TUI, watch) kept warm across scans; None: one per scan.
+    providers: ProviderSession | None = None
 
 
 @dataclass
@@ -211,7 +220,8 @@ def region_of(resource: DesiredResource, default: str) -> str:
 
 def compare_resource(collector: Collector, resource: DesiredResource, outcome: ReadOutcome) -> ResourceResult:
     """The verdict for one managed resource given what the collector read."""
-    expected = redact(resource.attributes, resource.sensitive_paths)
+    sensitive = resource.sensitive_paths | outcome.sensitive_paths
+    expected = redact(outcome.prior if outcome.prior is not None else resource.attributes, sensitive)
     result = ResourceResult(
         address=resource.address,
         type=resource.type,
@@ -220,6 +230,8 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         source=resource.source,
         expected=expected,
         arn=resource.attributes.get("arn") if isinstance(resource.attributes.get("arn"), str) else None,
+        reader=outcome.reader or ("cloudformation" if resource.source.kind == "cloudformation" else "native"),
+        provider=outcome.provider,
     )
     if resource.reason is not None:
         result.reason = resource.reason  # the desired side could not be evaluated: never drift
@@ -232,7 +244,7 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         result.reason = "not found in AWS"
         return result
     live = outcome.live
-    result.live = redact(live.attributes, resource.sensitive_paths)
+    result.live = redact(live.attributes, sensitive)
     result.region = live.region
     result.arn = result.arn or live.arn
     if resource.source.kind == "cloudformation":
@@ -241,21 +253,28 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         result.differences = compare_cfn(resource, live.attributes)
         result.status = Status.CHANGED if result.differences else Status.IN_SYNC
         return result
-    result.differences = compare_attributes(
-        collector.expected_attributes(resource),
-        live.attributes,
-        json_attributes=collector.json_attributes,
-        set_attributes=collector.set_attributes,
-        sensitive_paths=resource.sensitive_paths,
-    )
+    result.differences = collector.compare(resource, outcome, resource.sensitive_paths)
     result.status = Status.CHANGED if result.differences else Status.IN_SYNC
     return result
 
 
 def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: Progress | None = None) -> ScanReport:
     """Scan `options.path` against AWS and return the report. Raises InputError on unusable input."""
-    started = time.monotonic()
+    if options.reader not in READERS:
+        raise InputError(f"unknown reader {options.reader!r}: choose one of {', '.join(READERS)}")
     ctx = ctx or AwsContext()
+    if options.providers is not None or options.reader == "native":
+        return _run_scan(options, ctx, progress, options.providers)
+    from driftdeck.core.provider.session import ProviderSession
+
+    with ProviderSession(explicit_dirs=options.provider_dirs) as session:  # this scan's alone
+        return _run_scan(options, ctx, progress, session)
+
+
+def _run_scan(
+    options: ScanOptions, ctx: AwsContext, progress: Progress | None, session: ProviderSession | None
+) -> ScanReport:
+    started = time.monotonic()
     if options.regions and ctx.fallback_region is None:
         ctx.fallback_region = options.regions[0]
     note = progress or (lambda _msg: None)
@@ -272,9 +291,15 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     ignore_path = options.ignore_file or (options.path / ".driftignore" if options.path.is_dir() else None)
     rules = load_ignore_rules(ignore_path) if ignore_path and ignore_path.exists() else IgnoreRules.empty()
     note(f"read {len(desired.resources)} resources from {len(desired.sources)} source(s)")
+    if session is not None:
+        session.begin_scan()
+        ctx.providers = session
+        ctx.workspaces = {s.origin: s.config_dir for s in desired.states if s.config_dir}
+    events_before = len(session.events) if session is not None else 0
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     results.extend(desired.decided)
     _raise_if_aws_unreachable(results)
+    _raise_if_provider_unusable(results)
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
         from driftdeck.core.code import apply_code
 
@@ -287,6 +312,9 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
         regions=regions,
     )
     report.warnings.extend(desired.warnings)
+    report.providers = sorted({r.provider for r in results if r.provider})
+    if session is not None:
+        report.warnings.extend(e.message for e in session.events[events_before:])
     other = sum(s.other_provider_count for s in desired.states)
     if other:
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
@@ -310,6 +338,24 @@ def _raise_if_aws_unreachable(results: Sequence[ResourceResult]) -> None:
             "could not reach AWS at all (every call failed to connect): check the network, AWS_ENDPOINT_URL "
             "and proxy settings"
         )
+
+
+class ProviderUnusableError(DriftdeckError):
+    """Every resource the provider was to read failed on its configuration and nothing else could
+    be read: the scan as configured cannot run (exit 2), rather than a report of unknowns."""
+
+
+_CANNOT_RUN = "\x00cannot-run\x00"  # marks a reason that means "the scan cannot run as configured"
+
+
+def _raise_if_provider_unusable(results: Sequence[ResourceResult]) -> None:
+    if not results or not all(r.status is Status.UNKNOWN and _CANNOT_RUN in (r.reason or "") for r in results):
+        for r in results:
+            if r.reason and _CANNOT_RUN in r.reason:
+                r.reason = r.reason.replace(_CANNOT_RUN, "")
+        return
+    reasons = sorted({(r.reason or "").replace(_CANNOT_RUN, "") for r in results})
+    raise ProviderUnusableError(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
 
 
 def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:
@@ -341,18 +387,23 @@ def scan_resources(
     views = {id(r): _terraform_view(r) for r in resources}
     ctx.desired = tuple(views[id(r)] for r in resources)
     groups: dict[tuple[str, str], list[DesiredResource]] = defaultdict(list)
+    readers: dict[str, Collector] = {}
     results: list[ResourceResult] = []
     for res in resources:
-        if collector_for(res.type) is None:
+        reader = choose_reader(res, options.reader, ctx.providers is not None)
+        if reader is None:
             results.append(
                 ResourceResult(
                     address=res.address, type=res.type, id=res.id, status=Status.UNKNOWN, source=res.source,
-                    reason=f"unsupported resource type {res.type}: not checked",
+                    reason=f"unsupported resource type {res.type}: not checked"
+                    + (" (no native collector; provider reads are off: --reader auto)" if options.reader == "native"
+                       and res.source.kind == "terraform" else ""),
                     expected=redact(res.attributes, res.sensitive_paths),
                 )
             )
             continue
-        groups[(res.type, region_of(res, default_region))].append(res)
+        readers[_reader_key(reader)] = reader
+        groups[(_reader_key(reader), region_of(res, default_region))].append(res)
 
     collectors = all_collectors()
     discover_types = [
@@ -362,19 +413,22 @@ def scan_resources(
 
     with ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="driftdeck-scan") as pool:
         reads: dict[tuple[str, str], Future[list[ReadOutcome]]] = {
-            key: pool.submit(_read_group, collectors[key[0]], ctx, key[1], [views[id(r)] for r in group])
+            key: pool.submit(_read_group, readers[key[0]], ctx, key[1], [views[id(r)] for r in group])
             for key, group in groups.items()
         }
         discoveries: dict[tuple[str, str], Future[list[LiveResource]]] = {
             (t, region): pool.submit(collectors[t].discover, ctx, region) for t in discover_types for region in regions
         }
         sub_jobs: list[Future[list[ResourceResult]]] = []
-        for (rtype, region), future in reads.items():
-            collector = collectors[rtype]
+        for (reader_key, region), future in reads.items():
+            collector = readers[reader_key]
             outcomes = future.result()
-            for res, outcome in zip(groups[(rtype, region)], outcomes, strict=True):
-                results.append(compare_resource(collector, res, outcome))
-                if outcome.live is not None:
+            for res, outcome in zip(groups[(reader_key, region)], outcomes, strict=True):
+                result = compare_resource(collector, res, outcome)
+                if outcome.cannot_run:
+                    result.reason = _CANNOT_RUN + (result.reason or "")
+                results.append(result)
+                if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
         note(f"compared {len(results)} managed resources")
         results.extend(_unmanaged(discoveries, collectors, list(views.values()), extra_claims))
@@ -384,6 +438,25 @@ def scan_resources(
             except Exception as exc:  # noqa: BLE001 - a failed extra check must not hide the main verdicts
                 note(f"sub-resource check failed: {describe_failure(exc)}")
     return results
+
+
+def choose_reader(resource: DesiredResource, mode: str, provider_reads: bool) -> Collector | None:
+    """Who reads `resource`: its native collector, or (for Terraform state instances) the
+    workspace's provider. None: nobody can (an unsupported type under `--reader native`, or a
+    CloudFormation resource of a type without a native collector)."""
+    native = collector_for(resource.type)
+    by_provider = provider_reads and resource.source.kind == "terraform" and resource.source.state is not None
+    if mode == "native" or not by_provider:
+        return native
+    if mode == "auto" and native is not None:
+        return native
+    from driftdeck.core.collectors.provider_backed import ProviderCollector
+
+    return ProviderCollector(resource.type)
+
+
+def _reader_key(collector: Collector) -> str:
+    return f"{collector.reader_name}:{collector.resource_type}"
 
 
 def _terraform_view(resource: DesiredResource) -> DesiredResource:

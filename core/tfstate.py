@@ -17,11 +17,11 @@ from typing import Any
 
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import DesiredResource, SourceInfo, SourceRef
+from driftdeck.core.provider.address import is_aws_provider, parse_provider_address
 
 SUPPORTED_VERSION = 4
 # Folders that never hold the workspace's own state (provider caches, VCS, our own data).
 _SKIP_DIRS = frozenset({".terraform", ".git", ".driftdeck", "node_modules", ".venv", "__pycache__"})
-_AWS_PROVIDER_SUFFIX = "hashicorp/aws"
 
 
 @dataclass
@@ -112,7 +112,8 @@ def parse_state(data: bytes | str, origin: str, *, written_at: str | None = None
         rtype, name = res.get("type"), res.get("name")
         if not isinstance(rtype, str) or not isinstance(name, str):
             raise InputError(f"resources[{n}] has no type/name", file=origin)
-        provider = str(res.get("provider", ""))
+        provider = res.get("provider", "")
+        provider = provider if isinstance(provider, str) else ""
         instances = res.get("instances", [])
         if not isinstance(instances, list):
             raise InputError(f"resources[{n}] ({rtype}.{name}): `instances` must be a list", file=origin)
@@ -123,7 +124,9 @@ def parse_state(data: bytes | str, origin: str, *, written_at: str | None = None
         for inst in instances:
             if not isinstance(inst, dict):
                 raise InputError(f"resources[{n}] ({rtype}.{name}): instance is not an object", file=origin)
-            state.resources.append(_instance(origin, module, rtype, name, inst, n))
+            resource = _instance(origin, module, rtype, name, inst, n)
+            resource.provider = provider or None
+            state.resources.append(resource)
     return state
 
 
@@ -142,11 +145,12 @@ def _check_terraform_version(value: Any, origin: str) -> None:
 
 
 def _is_aws_provider(provider: str, rtype: str) -> bool:
-    if provider:
-        # provider["registry.terraform.io/hashicorp/aws"] or provider["...aws"].alias
-        inner = provider.split('"')[1] if '"' in provider else provider
-        return inner.endswith(_AWS_PROVIDER_SUFFIX) or inner.endswith("/aws") or inner == "aws"
-    return rtype.startswith("aws_")
+    """Every provider-address form Terraform has written (`provider["…/hashicorp/aws"].alias`,
+    0.12's `provider.aws`, module-prefixed forms); no provider string: judged by the type name."""
+    if not provider:
+        return rtype.startswith("aws_")
+    address = parse_provider_address(provider)
+    return address is not None and is_aws_provider(address)
 
 
 def _instance(origin: str, module: str, rtype: str, name: str, inst: dict[str, Any], n: int) -> DesiredResource:
@@ -166,6 +170,8 @@ def _instance(origin: str, module: str, rtype: str, name: str, inst: dict[str, A
     if not isinstance(attrs, dict):
         raise InputError(f"{address}: instance has no attributes object", file=origin)
     rid = attrs.get("id")
+    version = inst.get("schema_version", 0)
+    private = inst.get("private")
     return DesiredResource(
         address=address,
         type=rtype,
@@ -173,6 +179,8 @@ def _instance(origin: str, module: str, rtype: str, name: str, inst: dict[str, A
         attributes=attrs,
         source=SourceRef(kind="terraform", module=module, state=origin),
         sensitive_paths=frozenset(_sensitive_paths(inst.get("sensitive_attributes"))),
+        schema_version=version if isinstance(version, int) and not isinstance(version, bool) else 0,
+        private=private if isinstance(private, str) else None,
     )
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult
+from driftdeck.core.compare import compare_attributes
+from driftdeck.core.model import DesiredResource, Difference, LiveResource, ResourceResult
+from driftdeck.core.provider.cty import CtyType
 
 
 @dataclass(frozen=True)
@@ -26,14 +28,26 @@ class ReadOutcome:
 
     live: LiveResource | None = None
     error: str | None = None
+    # Provider reads: the state object as the provider understands it (upgraded to its current
+    # schema), the schema's object type, and the paths the schema marks sensitive.
+    prior: dict[str, Any] | None = None
+    object_type: CtyType | None = None
+    sensitive_paths: frozenset[str] = frozenset()
+    # Which reader answered ("native", "provider") and, for provider reads, which provider.
+    reader: str | None = None
+    provider: str | None = None
+    # The failure says the scan as configured cannot run (a provider rejected its configuration),
+    # as opposed to one resource that could not be read.
+    cannot_run: bool = False
 
     @classmethod
     def missing(cls) -> ReadOutcome:
         return cls()
 
     @classmethod
-    def failed(cls, reason: str) -> ReadOutcome:
-        return cls(error=reason)
+    def failed(cls, reason: str, *, reader: str | None = None, provider: str | None = None,
+               cannot_run: bool = False) -> ReadOutcome:
+        return cls(error=reason, reader=reader, provider=provider, cannot_run=cannot_run)
 
 
 class Collector(ABC):
@@ -49,6 +63,8 @@ class Collector(ABC):
     set_attributes: ClassVar[frozenset[str]] = frozenset()
     # True when `discover` lists every live object of this type (for unmanaged detection).
     discoverable: ClassVar[bool] = False
+    # Who this collector is in reports: "native" (driftdeck's own code) or "provider".
+    reader_name: ClassVar[str] = "native"
 
     @abstractmethod
     def read(self, ctx: AwsContext, region: str, resources: Sequence[DesiredResource]) -> list[ReadOutcome]:
@@ -80,6 +96,17 @@ class Collector(ABC):
             elif name in attrs:
                 out[name] = attrs[name]
         return out
+
+    def compare(self, resource: DesiredResource, outcome: ReadOutcome, sensitive_paths: frozenset[str]) -> list[Difference]:
+        """The differences between what state expects and what was read live."""
+        assert outcome.live is not None
+        return compare_attributes(
+            self.expected_attributes(resource),
+            outcome.live.attributes,
+            json_attributes=self.json_attributes,
+            set_attributes=self.set_attributes,
+            sensitive_paths=sensitive_paths,
+        )
 
     def sub_resource_findings(
         self, ctx: AwsContext, region: str, resource: DesiredResource, live: LiveResource

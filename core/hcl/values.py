@@ -1,4 +1,4 @@
-"""Runtime values of the HCL evaluator, and the `Unknown` sentinel.
+"""Runtime values of the HCL evaluator (the `Unknown` sentinel lives in core.unknown).
 
 Values are plain Python: None (null), bool, int/float, str, list (tuples and sets), dict (objects
 and maps). Anything the code alone cannot decide is `UNKNOWN`; it propagates through operators and
@@ -10,32 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-
-class Unknown:
-    """The single "not computable from code" value (Terraform's "known after apply")."""
-
-    _instance: Unknown | None = None
-    __slots__ = ()
-
-    def __new__(cls) -> Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "(unknown)"
-
-    def __reduce__(self) -> str:
-        return "UNKNOWN"
-
-    def __copy__(self) -> Unknown:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> Unknown:
-        return self
-
-
-UNKNOWN = Unknown()
+from driftdeck.core.unknown import UNKNOWN, Unknown, contains_unknown, is_unknown  # noqa: F401 - re-exported
 
 
 class EvalError(Exception):
@@ -60,21 +35,6 @@ class OpenObject(dict):  # type: ignore[type-arg]
 
     def __missing__(self, key: str) -> Unknown:
         return UNKNOWN
-
-
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
-
-
-def contains_unknown(value: Any) -> bool:
-    """True when the value is unknown or has an unknown anywhere inside."""
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
 
 
 def is_wholly_known(value: Any) -> bool:

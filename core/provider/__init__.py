@@ -1,0 +1,1 @@
+"""Talking to Terraform provider plugins directly: addresses, locating executables, the plugin protocol."""
