@@ -56,6 +56,10 @@ class Config:
     sinks: tuple[SinkConfig, ...] = ()
     rate_limit_seconds: float = 300.0
     auto_remediation: tuple[AutoRemediationRule, ...] = ()
+    # [scan]: who reads live state ("auto", "native", "provider"; None: the command's default) and
+    # extra folders holding provider binaries (as --reader and --provider-dir).
+    reader: str | None = None
+    provider_dirs: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,6 +68,8 @@ _WATCH_KEYS = {"interval_seconds", "stop_grace_seconds"}
 _ALERTING_KEYS = {"rate_limit_seconds"}
 _SINK_KEYS = {"kind", "name", "url", "argv", "secret_env", "timeout_seconds", "retries"}
 _RULE_KEYS = {"name", "type", "address", "attribute", "actor", "tags", "dry_run"}
+_SCAN_KEYS = {"reader", "provider_dirs"}
+READERS = ("auto", "native", "provider")
 
 
 def config_paths(workspace: Path) -> list[Path]:
@@ -121,8 +127,18 @@ def parse_config(text: str, path: Path) -> Config:
     sinks = tuple(_sink(i, item, where.within("alert", i)) for i, item in enumerate(_array(doc, "alert", where)))
     rules = tuple(_rule(i, item, where.within("auto_remediation", i))
                   for i, item in enumerate(_array(doc, "auto_remediation", where)))
+    scan = _table(doc, "scan", where)
+    in_scan = where.within("scan")
+    _known(scan, _SCAN_KEYS, "[scan]", in_scan)
+    reader = _string(scan, "reader", in_scan)
+    if reader is not None and reader not in READERS:
+        in_scan.fail("reader", f"reader must be one of {', '.join(READERS)}")
+    provider_dirs = scan.get("provider_dirs", [])
+    if not isinstance(provider_dirs, list) or not all(isinstance(d, str) for d in provider_dirs):
+        in_scan.fail("provider_dirs", "provider_dirs must be a list of folder paths")
     return Config(path=path, interval_seconds=interval, stop_grace_seconds=grace, sinks=sinks,
-                  rate_limit_seconds=rate, auto_remediation=rules, raw=doc)
+                  rate_limit_seconds=rate, auto_remediation=rules, reader=reader,
+                  provider_dirs=tuple(provider_dirs), raw=doc)
 
 
 _URL_VALUE = re.compile(r"""(?m)^([-+ ]?\s*url\s*=\s*)(["'])([a-zA-Z][a-zA-Z0-9+.-]*://[^/"'\s]*)([^"']*)(["'])""")

@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.text import printable
 
 SCHEMA = "driftdeck.scan/v1"
 
@@ -58,6 +59,19 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _reader_counts(report: ScanReport) -> list[tuple[str, int]]:
+    """Who read live state, and for how many resources: `driftdeck (12)`, `hashicorp/aws 5.100.0 (30)`."""
+    counts: dict[str, int] = defaultdict(int)
+    for res in report.resources:
+        if res.address is None:
+            continue
+        if res.reader == "provider" and res.provider:
+            counts[res.provider.replace("registry.terraform.io/", "")] += 1
+        elif res.reader in ("native", "cloudformation"):
+            counts["driftdeck"] += 1
+    return sorted(counts.items())
+
+
 def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool = False) -> str:
     """Grouped by status, one line per resource, differences indented, then a summary line."""
 
@@ -80,22 +94,25 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
                 where = f"  [{res.source.file}:{res.source.line}]" if res.source.line else f"  [{res.source.file}]"
             ident = f"  id={res.id}" if res.address and res.id else ""
             parent = f"  (under {res.parent})" if res.parent else ""
-            lines.append(f"  {name}{ident}{where}{parent}")
+            lines.append(printable(f"  {name}{ident}{where}{parent}"))
             for diff in res.differences:
                 shown = diff.to_json()  # sensitive values are already replaced here
                 if diff.side == "code":
                     sides = f"code {_short(shown['expected'])}, state {_short(shown['actual'])} (code edit, not applied)"
                 else:
                     sides = f"state {_short(shown['expected'])}, live {_short(shown['actual'])} ({diff.change.value})"
-                lines.append(f"      {diff.path or '(whole resource)'}: {sides}")
+                lines.append(printable(f"      {diff.path or '(whole resource)'}: {sides}"))
             if res.reason and status in (Status.UNKNOWN, Status.PENDING):
-                lines.append(f"      reason: {res.reason}")
+                lines.append(printable(f"      reason: {res.reason}"))
             for att in res.attribution[:3]:
                 lines.append(
                     f"      who: {att.actor} via {att.via} ({att.event_name} at {att.event_time}, {att.confidence})"
                 )
     for warning in report.warnings:
-        lines.append(f"note: {warning}")
+        lines.append(printable(f"note: {warning}"))
+    readers = _reader_counts(report)
+    if readers:
+        lines.append("live state read by " + ", ".join(f"{who} ({n})" for who, n in readers))
     for rule in report.expired_ignore_rules:
         lines.append(f"note: expired ignore rule no longer applies: {rule}")
     s = report.summary()

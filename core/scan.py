@@ -66,6 +66,7 @@ class ScanOptions:
     provider_dirs: Sequence[Path] = ()
     # A long-lived ProviderSession (TUI, watch) kept warm across scans; None: one per scan.
     providers: ProviderSession | None = None
+    provider_debug: bool = False  # copy the provider's log lines to stderr
 
 
 @dataclass
@@ -267,7 +268,7 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
         return _run_scan(options, ctx, progress, options.providers)
     from driftdeck.core.provider.session import ProviderSession
 
-    with ProviderSession(explicit_dirs=options.provider_dirs) as session:  # this scan's alone
+    with ProviderSession(explicit_dirs=options.provider_dirs, debug=options.provider_debug) as session:  # this scan's alone
         return _run_scan(options, ctx, progress, session)
 
 

@@ -25,6 +25,7 @@ from driftdeck.core.provider.schema import (
     schema_from_response,
     store_schema,
 )
+from driftdeck.core.text import printable
 
 _ERROR = 1
 _WARNING = 2
@@ -49,8 +50,8 @@ class ProviderDiagnostic(ProviderError):
     """The provider answered with an error diagnostic."""
 
     def __init__(self, summary: str, detail: str = "", attribute: str | None = None) -> None:
-        self.summary = scrub(summary.strip())
-        self.detail = scrub(detail.strip())
+        self.summary = printable(scrub(summary.strip()))
+        self.detail = scrub(detail.strip())  # may span lines; made printable where shown
         self.attribute = attribute
         super().__init__(self.summary + (f": {self.detail}" if self.detail else ""))
 

@@ -33,6 +33,7 @@ from driftdeck.core.remediation import (
 from driftdeck.core.remediation.document import document_json
 from driftdeck.core.remediation.model import CLI_DIRECTIONS
 from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 
 
 class _IntermixedParser(argparse.ArgumentParser):
@@ -66,6 +67,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="json: print the plan as driftdeck.plan/v1 JSON instead of the summary lines")
     parser.add_argument("--no-audit", action="store_true", help="do not append remediation.planned to the audit log")
+    add_reader_options(parser)
     parser.set_defaults(func=run)
     parser.__class__ = _IntermixedParser
 
@@ -116,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     directions = frozenset({Direction(args.direction)}) if args.direction else None
     ctx = AwsContext()
     detect_unmanaged = directions is None or bool(directions & {Direction.IMPORT, Direction.REVERT})
-    report = run_scan(ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=detect_unmanaged), ctx=ctx)
+    workspace = path if path.is_dir() else path.parent
+    report = run_scan(ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=detect_unmanaged,
+                                  **reader_settings(args, workspace), provider_debug=args.debug), ctx=ctx)
     selected, unmatched = select(report.resources, addresses)
     if unmatched:
         raise InputError(f"no resource matches {', '.join(unmatched)} in the scan of this path", file=str(path))

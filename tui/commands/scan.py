@@ -14,6 +14,7 @@ from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.errors import InputError
 from driftdeck.core.report import dumps_json, render_text
 from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 
 
 def register(sub: Any) -> None:
@@ -49,6 +50,7 @@ def register(sub: Any) -> None:
         help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder of log files",
     )
     parser.add_argument("--workers", type=int, default=16, help="concurrent AWS calls (default 16)")
+    add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -58,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     path = Path(args.path)
+    workspace = path if path.is_dir() else path.parent
     options = ScanOptions(
+        **reader_settings(args, workspace),
+        provider_debug=args.debug,
         path=path,
         regions=tuple(args.region),
         ignore_file=Path(args.ignore_file) if args.ignore_file else None,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.errors import InputError
+from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
 def register(sub: Any) -> None:
@@ -29,6 +30,7 @@ def register(sub: Any) -> None:
         "--cloudtrail", metavar="WHERE",
         help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder",
     )
+    add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -74,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path).resolve()
     check_inputs(path)  # fail fast, before the screen opens, with the file and line
     keymap = load_keymap(args.keymap)
+    workspace = path if path.is_dir() else path.parent
+    settings = reader_settings(args, workspace)
+    providers = provider_session(args, settings)  # one warm provider per configuration, all session
     options = ScanOptions(
+        **settings,
+        providers=providers,
         path=path,
         regions=tuple(args.region),
         detect_unmanaged=not args.no_unmanaged,
@@ -82,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
         stacks=tuple(args.stack),
         cloudtrail=args.cloudtrail,
     )
-    workspace = path if path.is_dir() else path.parent
     feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
     app = DriftdeckApp(
         workspace,
@@ -95,5 +101,9 @@ def run(args: argparse.Namespace) -> int:
         record_audit=not args.no_audit,
         title=str(path),
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        if providers is not None:
+            providers.close()
     return 0

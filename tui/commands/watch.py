@@ -15,6 +15,7 @@ from driftdeck.core.config import Config, config_paths, load_config
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.core.watch import StructuredLog, WatchLoop
 from driftdeck.core.watch_plans import plan_writer
+from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
 def register(sub: Any) -> None:
@@ -36,6 +37,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--no-audit", action="store_true", help="do not append to the audit log")
     parser.add_argument("--no-plans", action="store_true",
                         help="do not write remediation plans for new drift (alerts then carry no plan link)")
+    add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -55,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     explicit = Path(args.config) if args.config else None
     config = _loader(workspace, explicit, args)  # InputError here: exit 2 with file:line
     log = StructuredLog()
+    settings = reader_settings(args, workspace, explicit)
+    providers = provider_session(args, settings)  # kept warm for every poll of this watch
     options = ScanOptions(path=path, regions=tuple(args.region), cloudtrail=args.cloudtrail,
-                          detect_unmanaged=not args.no_unmanaged)
+                          detect_unmanaged=not args.no_unmanaged, providers=providers, **settings)
     recorder = None
     if not args.no_audit:
         from driftdeck.core.watch_audit import AuditRecorder
@@ -77,17 +81,21 @@ def run(args: argparse.Namespace) -> int:
     )
     if recorder is not None:
         loop.seed(recorder.known_drift())  # drift alerted before a restart (or the last --once) stays quiet
-    if args.once:
-        try:
-            loop.poll_once()
-        finally:
-            loop.close()
-        return 0
+    try:
+        if args.once:
+            try:
+                loop.poll_once()
+            finally:
+                loop.close()
+            return 0
 
-    def _stop(signum: int, _frame: Any) -> None:
-        log("watch.signal", signal=signal.Signals(signum).name)
-        loop.stop.set()
+        def _stop(signum: int, _frame: Any) -> None:
+            log("watch.signal", signal=signal.Signals(signum).name)
+            loop.stop.set()
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    return loop.run()
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        return loop.run()
+    finally:
+        if providers is not None:
+            providers.close()
