@@ -42,14 +42,18 @@ class MotoServer:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Audit signing keys and keymaps go to a throwaway config dir, never the real user's."""
-    old = os.environ.get("DRIFTDECK_CONFIG_DIR")
+    """Audit signing keys, keymaps and provider schema caches go to throwaway dirs, never the real user's."""
+    # The provider schema cache is shared by the whole session (a warm cache is what users have);
+    # tests about a cold cache pass their own folder.
+    saved = {key: os.environ.get(key) for key in ("DRIFTDECK_CONFIG_DIR", "DRIFTDECK_CACHE_DIR")}
     os.environ["DRIFTDECK_CONFIG_DIR"] = str(tmp_path_factory.mktemp("user-config"))
+    os.environ["DRIFTDECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
     yield
-    if old is None:
-        os.environ.pop("DRIFTDECK_CONFIG_DIR", None)
-    else:
-        os.environ["DRIFTDECK_CONFIG_DIR"] = old
+    for key, old in saved.items():
+        if old is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = old
 
 
 @pytest.fixture(scope="session")

@@ -199,6 +199,16 @@ class ProviderClient:
         return ReadAnswer(state=None if new_state in (b"", _NULL) else new_state,
                           private=bytes(response.private), warnings=warnings)
 
+    def import_resource(self, resource_type: str, resource_id: str) -> list[tuple[str, bytes, bytes]]:
+        """ImportResourceState: (type, state msgpack, private) per object the id stands for — what
+        `terraform import` starts from; a ReadResource afterwards fills in the attributes."""
+        request = pb.ImportResourceState.Request(
+            type_name=resource_type, id=resource_id, client_capabilities=pb.ClientCapabilities(deferral_allowed=False)
+        )
+        response = self._call("ImportResourceState", request, pb.ImportResourceState.Response, 600)
+        check_diagnostics(response.diagnostics)
+        return [(r.type_name, bytes(r.state.msgpack), bytes(r.private)) for r in response.imported_resources]
+
     def stop(self) -> None:
         """Ask the provider to cancel in-flight calls (Terraform's Stop), then end the process."""
         try:

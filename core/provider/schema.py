@@ -152,6 +152,9 @@ def _block(block: pb.Schema.Block) -> BlockSchema:
 # --- disk cache -------------------------------------------------------------------------------
 
 _CACHE_FORMAT = 1
+# Never through a planted symlink, and never blocking on a planted FIFO (open() of a FIFO waits
+# for a writer unless non-blocking; on a regular file O_NONBLOCK changes nothing).
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 
 
 def binary_digest(path: Path, index_dir: Path) -> str:
@@ -177,7 +180,7 @@ def load_cached_schema(cache_dir: Path, digest: str) -> pb.GetProviderSchema.Res
     """The cached GetSchema answer for the binary with `digest`, or None (absent or not ours)."""
     path = cache_dir / f"schema-{digest}.pb"
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
     try:
@@ -214,13 +217,15 @@ def store_schema(cache_dir: Path, digest: str, response: pb.GetProviderSchema.Re
 
 def _read_json(path: Path) -> Any:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
         try:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
             return json.loads(handle.read())
-        except ValueError:
+        except (OSError, ValueError):
             return None
 
 
