@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 import msgpack
@@ -206,7 +206,9 @@ def _number_to_wire(value: Any, path: str) -> Any:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CtyError(f"{path or 'value'}: a number must be finite")
-        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+        # A float stands for its shortest decimal text (what JSON held, and what values_equal
+        # compares): 5.403193841521135e16 is 54031938415211350, not its binary 54031938415211352.
+        return value if not value.is_integer() else _number_to_wire(Decimal(repr(value)), path)
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return _number_to_wire(int(value), path)
@@ -219,8 +221,13 @@ def _number_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return format(_normalized(value), "f")
     return str(value)
+
+
+def _normalized(value: Decimal) -> Decimal:
+    # normalize() rounds to the context's precision (28 digits by default): allow every digit.
+    return value.normalize(Context(prec=max(1, len(value.as_tuple().digits))))
 
 
 def _parse_number(text: str, path: str) -> int | float | Decimal:
@@ -356,7 +363,7 @@ def _canonical(value: Any, ty: CtyType) -> Any:
     if kind == "dynamic":
         return _canonical(value, infer_type(value))
     if kind == "number":
-        return {"$n": format(_as_decimal(value).normalize(), "f")}
+        return {"$n": format(_normalized(_as_decimal(value)), "f")}
     if kind in ("string", "bool"):
         return value
     if kind == "list":

@@ -95,7 +95,9 @@ def parse_handshake(line: str) -> Handshake:
 
 # Credentials and tokens that an SDK debug log may contain; replaced before anything is written.
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(aws_secret_access_key|secret_key|secretaccesskey|aws_session_token|session_token|sessiontoken|x-amz-security-token|authorization|password|token)([\"']?\s*[:=]\s*[\"']?)([^\s\"',}]+)"),
+    # `name = v`, `"name": "v"`, JSON quoted inside a log message (`\"name\":\"v\"`) and XML
+    # (`<SessionToken>v</SessionToken>`, as STS answers are logged).
+    re.compile(r"(?i)(aws_secret_access_key|secret_key|secretaccesskey|aws_session_token|session_token|sessiontoken|x-amz-security-token|authorization|password|token)(\\?[\"']?\s*[:=>]\s*\\?[\"']?)([^\s\"',}<]+)"),
     re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),  # secret access keys
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # access key ids
     re.compile(r"(Credential=)[^,\s]+"),
@@ -185,6 +187,7 @@ class ProviderProcess:
         self._log_lock = threading.Lock()
         self._tail: deque[str] = deque(maxlen=40)  # last lines, to explain a crash
         self._stdio_call: Any = None
+        self._stderr_drain: threading.Thread | None = None
         self.started_at: float | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -223,9 +226,10 @@ class ProviderProcess:
         _LIVE.add(self)
         self.started_at = started
         assert self._proc.stdout is not None and self._proc.stderr is not None
-        threading.Thread(target=self._drain, args=(self._proc.stderr, "stderr"), name="driftdeck-provider-stderr",
-                         daemon=True).start()
-        line = self._read_handshake_line(self._proc.stdout, started + timeout)
+        self._stderr_drain = threading.Thread(target=self._drain, args=(self._proc.stderr, "stderr"),
+                                              name="driftdeck-provider-stderr", daemon=True)
+        self._stderr_drain.start()
+        line = self._read_handshake_line(self._proc.stdout, started + timeout, timeout)
         threading.Thread(target=self._drain, args=(self._proc.stdout, "stdout"), name="driftdeck-provider-stdout",
                          daemon=True).start()
         try:
@@ -242,7 +246,7 @@ class ProviderProcess:
         self._stream_stdio()
         return self.handshake
 
-    def _read_handshake_line(self, stdout: IO[bytes], deadline: float) -> str:
+    def _read_handshake_line(self, stdout: IO[bytes], deadline: float, timeout: float) -> str:
         selector = selectors.DefaultSelector()
         selector.register(stdout, selectors.EVENT_READ)
         buffer = b""
@@ -252,7 +256,7 @@ class ProviderProcess:
                 if remaining <= 0:
                     self.kill()
                     raise ProviderStartError(
-                        f"provider {self.executable.name} did not complete the plugin handshake in {HANDSHAKE_TIMEOUT_S:.0f} s"
+                        f"provider {self.executable.name} did not complete the plugin handshake in {timeout:g} s"
                     )
                 if not selector.select(timeout=min(remaining, 0.5)):
                     if self._proc is not None and self._proc.poll() is not None:
@@ -265,9 +269,18 @@ class ProviderProcess:
         finally:
             selector.close()
         if b"\n" not in buffer:
-            code = self._proc.wait(timeout=5) if self._proc is not None else None
+            try:
+                # Its stdout ended: it is exiting, or it closed stdout and went on running.
+                assert self._proc is not None
+                code = self._proc.wait(timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise ProviderStartError(
+                    f"provider {self.executable.name} closed its output without a plugin handshake"
+                ) from None
             self._drain_pause()
             detail = self.last_output() or "no output"
+            self.kill()  # releases the log file; the process has ended
             raise ProviderStartError(
                 f"provider {self.executable.name} exited before its plugin handshake (exit {code}): {detail}"
             )
@@ -277,11 +290,10 @@ class ProviderProcess:
         return line.decode("utf-8", errors="replace")
 
     def _drain_pause(self) -> None:
-        # Give the stderr thread a moment to copy what a dying provider printed (its reason).
-        for _ in range(20):
-            if self._tail:
-                return
-            time.sleep(0.01)
+        # Let the stderr thread copy everything a dying provider printed (its reason comes last):
+        # it ends at end of file, once the provider (and whatever inherited its stderr) has exited.
+        if self._stderr_drain is not None:
+            self._stderr_drain.join(timeout=5)
 
     def _stream_stdio(self) -> None:
         """Drain go-plugin's stdio stream (the plugin's redirected stdout/stderr) into the log."""

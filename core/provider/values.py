@@ -22,6 +22,8 @@ class ShapeError(ValueError):
 
 def shape_block(block: BlockSchema, values: dict[str, Any] | None, path: str = "") -> dict[str, Any]:
     """`values` as a complete object of `block` (ShapeError on an attribute the block lacks)."""
+    if values is not None and not isinstance(values, dict):
+        raise ShapeError(f"{path.rstrip('.') or 'value'}: expected a block, got {type(values).__name__}")
     values = dict(values or {})
     unknown = sorted(set(values) - set(block.attributes) - set(block.blocks))
     if unknown:
@@ -48,7 +50,7 @@ def shape_block(block: BlockSchema, values: dict[str, Any] | None, path: str = "
             if len(items) > 1:
                 raise ShapeError(f"{where}: at most one block allowed")
             if items:
-                out[name] = shape_block(nested.block, items[0], f"{where}.")
+                out[name] = _shape_item(nested.block, items[0], f"{where}.")
             else:
                 out[name] = shape_block(nested.block, {}, f"{where}.") if nested.nesting == _GROUP else None
         elif nested.nesting == _MAP:
@@ -57,11 +59,16 @@ def shape_block(block: BlockSchema, values: dict[str, Any] | None, path: str = "
                 if not isinstance(item, dict):
                     raise ShapeError(f"{where}: expected labelled blocks")
                 for key, body in item.items():
-                    merged[str(key)] = shape_block(nested.block, body, f"{where}.{key}.")
+                    merged[str(key)] = _shape_item(nested.block, body, f"{where}.{key}.")
             out[name] = merged
         else:
-            out[name] = [shape_block(nested.block, item, f"{where}[{i}].") for i, item in enumerate(items)]
+            out[name] = [_shape_item(nested.block, item, f"{where}[{i}].") for i, item in enumerate(items)]
     return out
+
+
+def _shape_item(block: BlockSchema, item: Any, path: str) -> Any:
+    # One block of a nested block type; a block not known yet (a dynamic block) stays unknown.
+    return UNKNOWN if item is UNKNOWN else shape_block(block, item, path)
 
 
 __all__ = ["ShapeError", "contains_unknown", "shape_block"]

@@ -41,7 +41,7 @@ def test_broken_state_is_exit_2_naming_the_file(tmp_path: Path, capsys: pytest.C
 def test_unsupported_type_is_unknown_and_exit_3_with_json_contract(aws_env, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write_state(tmp_path / "terraform.tfstate", [LAMBDA])
     out = tmp_path / "report.json"
-    code = main(["scan", str(tmp_path), "--format", "json", "--output", str(out), "--no-audit"])
+    code = main(["scan", str(tmp_path), "--format", "json", "--output", str(out), "--no-audit", "--reader", "native"])
     assert code == 3
     doc = json.loads(out.read_text())
     assert doc["schema"] == "driftdeck.scan/v1"
@@ -54,7 +54,7 @@ def test_unsupported_type_is_unknown_and_exit_3_with_json_contract(aws_env, tmp_
 
 def test_text_output_has_summary_line(aws_env, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write_state(tmp_path / "terraform.tfstate", [LAMBDA])
-    assert main(["scan", str(tmp_path), "--no-audit"]) == 3
+    assert main(["scan", str(tmp_path), "--no-audit", "--reader", "native"]) == 3
     out = capsys.readouterr().out
     assert "UNKNOWN" in out and "aws_lambda_function.fn" in out and "coverage" in out
     assert "\x1b[" not in out  # not a terminal: no colour codes
