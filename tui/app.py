@@ -248,6 +248,7 @@ class DriftdeckApp(App[int]):
         self.poll.error = None
         self.poll.last = self.clock()
         self.poll.last_seconds = message.elapsed
+        self.poll.providers = tuple(p.replace("registry.terraform.io/", "") for p in message.report.providers)
         self._schedule_next()
         self.apply_report(message.report)
         self._render_poll()

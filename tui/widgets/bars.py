@@ -59,6 +59,7 @@ class PollInfo:
     drifted_only: bool = False
     read_only: bool = False
     audit_hidden: bool = False  # narrow terminal (or toggled off): say which key brings it back
+    providers: tuple[str, ...] = ()  # Terraform providers reading live state ("hashicorp/aws 5.100.0")
 
 
 class PollBar(Static):
@@ -81,6 +82,8 @@ class PollBar(Static):
             text.append("  · PAUSED", style="bold reverse")
         elif info.next is not None and info.interval:
             text.append(f"  · next {info.next:%H:%M:%S}")
+        if info.providers:
+            text.append(f"  · via {', '.join(info.providers)}", style="dim")
         if info.error:
             text.append(f"  · last scan failed: {info.error}", style="bold red")
         if info.filter_text:

@@ -177,6 +177,8 @@ class DetailPane(VerticalScroll, can_focus=True):
             rows.append(("parent", r.parent))
         if r.ignored_paths:
             rows.append(("ignored", ", ".join(r.ignored_paths)))
+        if r.reader:
+            rows.append(("read by", reader_label(r)))
         text = Text()
         for label, value in rows:
             text.append(f"{label:>8}  ", style="dim")
@@ -277,3 +279,12 @@ def _same(a: ResourceResult | None, b: ResourceResult | None) -> bool:
     return (
         a.to_json() == b.to_json() and a.expected == b.expected and a.live == b.live and a.attribution == b.attribution
     )
+
+
+def reader_label(r: ResourceResult) -> str:
+    """Who decided the verdict: `driftdeck`, `driftdeck (CloudFormation view)` or the provider."""
+    if r.reader == "provider":
+        return f"provider {(r.provider or '').replace('registry.terraform.io/', '')}".strip()
+    if r.reader == "cloudformation":
+        return "driftdeck (CloudFormation view)"
+    return "driftdeck (native collector)"
