@@ -77,12 +77,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def import_state(
-    session: ProviderSession, endpoint: str, objects: Sequence[tuple[str, str, str]], state_path: Path
+    session: ProviderSession, endpoint: str, objects: Sequence[tuple[str, str, str]], state_path: Path,
+    *, region: str = "us-east-1", alias: str | None = None,
 ) -> dict[str, Any]:
     """Write `state_path` with one resource per (type, name, import id), as `terraform import`
-    plus a refresh would. Returns the document."""
+    plus a refresh would, managed by the default provider configuration or `alias`. Returns the
+    document."""
     values = {
-        "region": "us-east-1", "access_key": "testing", "secret_key": "testing",
+        "region": region, "access_key": "testing", "secret_key": "testing",
         "skip_credentials_validation": True, "skip_metadata_api_check": "true", "skip_requesting_account_id": False,
         "endpoints": [{s: endpoint for s in SERVICES}],
     }
@@ -98,7 +100,7 @@ def import_state(
         attrs = decode(answer.state, client.schema.type_of(rtype))
         resources.append({
             "mode": "managed", "type": rtype, "name": name,
-            "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+            "provider": 'provider["registry.terraform.io/hashicorp/aws"]' + (f".{alias}" if alias else ""),
             "instances": [{
                 "schema_version": client.schema.resource(rtype).version,
                 "attributes": _jsonable(attrs),

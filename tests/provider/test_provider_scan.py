@@ -8,6 +8,7 @@ denied, throttling, a provider that dies mid-scan).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -174,6 +175,36 @@ def test_a_configuration_the_provider_rejects_stops_the_scan_with_one_line(
     assert main(["scan", str(ws), "--no-audit"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "mars-north-9" in err[0]
+
+
+def test_each_resource_is_read_by_its_own_provider_configuration(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    """Aliases come from the state's provider address and their arguments from the code; an
+    aliased configuration whose region is known only after apply leaves its resources unknown."""
+    ws = tmp_path / "ws"
+    west = boto3.client("logs", endpoint_url=provider_env.url, region_name="us-west-2")
+    west.create_log_group(logGroupName="/app/west")
+    write_workspace(ws, provider_env.url)
+    aliases = "\n".join(
+        f'provider "aws" {{\n  alias = "{alias}"\n  region = {region}\n  access_key = "testing"\n'
+        '  secret_key = "testing"\n  skip_credentials_validation = true\n'
+        '  endpoints {\n    logs = var.endpoint\n    sts = var.endpoint\n  }\n}'
+        for alias, region in (("west", '"us-west-2"'), ("later", "data.aws_ssm_parameter.region.value"))
+    )
+    (ws / "main.tf").write_text((ws / "main.tf").read_text() + aliases
+                                + '\ndata "aws_ssm_parameter" "region" {\n  name = "/config/region"\n}\n')
+    west_state = import_state(session, provider_env.url, [("aws_cloudwatch_log_group", "west", "/app/west")],
+                              tmp_path / "west.json", region="us-west-2", alias="west")
+    later = json.loads(json.dumps(west_state["resources"][0]))
+    later["name"], later["provider"] = "later", later["provider"].replace(".west", ".later")
+    west_state["resources"].append(later)
+    (ws / "terraform.tfstate").write_text(json.dumps(west_state))
+    results = by_address(scan(ws, session))
+    assert results["aws_cloudwatch_log_group.west"].status is Status.IN_SYNC  # us-east-1 would say missing
+    unknown = results["aws_cloudwatch_log_group.later"]
+    assert unknown.status is Status.UNKNOWN
+    assert "aws.later" in (unknown.reason or "") and "known only after apply" in (unknown.reason or "")
 
 
 @pytest.fixture()
