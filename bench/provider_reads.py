@@ -176,12 +176,13 @@ def main() -> None:
         options = ScanOptions(path=estate.workdir, reader="auto", detect_unmanaged=False)
         with ProviderSession(env=estate.tf_env) as session:
             options.providers = session
-            run_scan(options, ctx=AwsContext())  # the session's first poll: start, schema, Configure
+            aws = AwsContext()  # as the TUI and watch keep it: clients across polls
+            run_scan(options, ctx=aws)  # the session's first poll: start, schema, Configure
             with TreeRss(os.getpid(), moto_pids) as rss:
                 figures["re-poll in one process"] = measure(
-                    "re-poll", args.runs, lambda: (run_scan(options, ctx=AwsContext()), None)[1], log, moto_pids)
+                    "re-poll", args.runs, lambda: (run_scan(options, ctx=aws), None)[1], log, moto_pids)
             figures["re-poll in one process"]["rss"] = rss.peak
-            report = run_scan(options, ctx=AwsContext())
+            report = run_scan(options, ctx=aws)
         drifted = sum(1 for r in report.resources if r.status.is_drift)
         unknown = sum(1 for r in report.resources if r.status.value == "unknown")
     finally:

@@ -146,6 +146,14 @@ class AwsContext:
             )
         return region
 
+    def begin_scan(self) -> None:
+        """Forget what the previous scan learnt (listings, failures), keep the clients: a context
+        can then serve every poll of a long session without paying client creation again."""
+        with self._memo_lock:
+            self._memo = {}
+        self.desired = ()
+        self.workspaces = {}
+
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client; creation is serialised because boto3 sessions are not thread-safe."""
         # Global services (IAM, STS) are asked without a region: they still need one to sign with.

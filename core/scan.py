@@ -276,6 +276,7 @@ def _run_scan(
     options: ScanOptions, ctx: AwsContext, progress: Progress | None, session: ProviderSession | None
 ) -> ScanReport:
     started = time.monotonic()
+    ctx.begin_scan()
     if options.regions and ctx.fallback_region is None:
         ctx.fallback_region = options.regions[0]
     note = progress or (lambda _msg: None)

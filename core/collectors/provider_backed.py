@@ -84,7 +84,7 @@ class ProviderCollector(Collector):
         generation, client = provider.generation, provider.client
         try:
             raw = json.dumps(resource.attributes, separators=(",", ":")).encode()
-            prior_wire = client.upgrade_state(self.resource_type, resource.schema_version, raw)
+            prior_wire = provider.upgrade_state(self.resource_type, resource.schema_version, raw)
             answer = client.read_resource(self.resource_type, prior_wire, _private_bytes(resource.private))
         except ProviderCrashed as exc:
             # In flight when it died: unknown. The session restarts it (once) for the reads after.
@@ -150,10 +150,16 @@ def provider_for(ctx: AwsContext, session: ProviderSession, resource: DesiredRes
     """The configured provider that manages `resource`: its state's provider address, that
     configuration's arguments evaluated from the workspace's code, the region filled in when the
     code leaves it to the environment."""
-    address = parse_provider_address(resource.provider) if resource.provider else AWS
-    if address is None:
-        raise ProviderUnavailable(f"provider address {resource.provider[:80]!r} in state is not one Terraform writes")
     workspace = ctx.workspaces.get(resource.source.state or "")
+    key = ("provider-for", resource.provider, workspace, region)
+    return ctx.memo(key, lambda: _provider_for(ctx, session, resource.provider, workspace, region))
+
+
+def _provider_for(ctx: AwsContext, session: ProviderSession, provider: str | None, workspace: str | None,
+                  region: str) -> ConfiguredProvider:
+    address = parse_provider_address(provider) if provider else AWS
+    if address is None:
+        raise ProviderUnavailable(f"provider address {(provider or '')[:80]!r} in state is not one Terraform writes")
     workspace_path = Path(workspace) if workspace else None
     values = dict(_code_provider_configs(ctx, workspace).get(address.config_key, {}))
     if contains_unknown(values):

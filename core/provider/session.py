@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import blake3
 import platformdirs
 
 from driftdeck.core.provider.client import ProviderClient, ProviderCrashed, ProviderDiagnostic, ProviderError
@@ -27,6 +28,7 @@ from driftdeck.core.provider.process import ProviderProcess, ProviderStartError,
 from driftdeck.core.provider.values import ShapeError, shape_block
 
 _KEEP_LOGS = 20
+_MAX_UPGRADES = 100_000
 
 
 def default_cache_dir() -> Path:
@@ -54,6 +56,19 @@ class ConfiguredProvider:
     generation: int = 0
     restarts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # UpgradeResourceState is a pure function of (type, schema version, state JSON) for one
+    # binary: a session re-polling an unchanged state asks once, not on every poll.
+    _upgrades: dict[tuple[str, int, bytes], bytes] = field(default_factory=dict, repr=False)
+
+    def upgrade_state(self, resource_type: str, version: int, attributes_json: bytes) -> bytes:
+        key = (resource_type, version, blake3.blake3(attributes_json).digest())
+        found = self._upgrades.get(key)
+        if found is None:
+            found = self.client.upgrade_state(resource_type, version, attributes_json)
+            if len(self._upgrades) >= _MAX_UPGRADES:
+                self._upgrades.clear()
+            self._upgrades[key] = found
+        return found
 
     @property
     def label(self) -> str:

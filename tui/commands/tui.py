@@ -89,10 +89,11 @@ def run(args: argparse.Namespace) -> int:
         stacks=tuple(args.stack),
         cloudtrail=args.cloudtrail,
     )
+    aws = AwsContext()  # clients kept across polls; each scan starts with a fresh memo
     feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
     app = DriftdeckApp(
         workspace,
-        scanner=lambda: run_scan(options, ctx=AwsContext()),
+        scanner=lambda: run_scan(options, ctx=aws),
         feed=feed,
         poll_interval=args.interval,
         read_only=args.read_only,

@@ -61,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
     providers = provider_session(args, settings)  # kept warm for every poll of this watch
     options = ScanOptions(path=path, regions=tuple(args.region), cloudtrail=args.cloudtrail,
                           detect_unmanaged=not args.no_unmanaged, providers=providers, **settings)
+    aws = AwsContext()  # clients kept across polls; each scan starts with a fresh memo
     recorder = None
     if not args.no_audit:
         from driftdeck.core.watch_audit import AuditRecorder
 
         recorder = AuditRecorder(workspace, heartbeat=not args.once)
     loop = WatchLoop(
-        scan=lambda: run_scan(options, ctx=AwsContext()),
+        scan=lambda: run_scan(options, ctx=aws),
         config=config,
         dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=config.rate_limit_seconds),
         recorder=recorder,
