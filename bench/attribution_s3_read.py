@@ -1,6 +1,6 @@
 """Reading a day of CloudTrail files from S3: sequential vs concurrent fetches, against a local moto server.
 
-Run: /work/venv/bin/python bench/attribution_s3_read.py
+Run: .venv/bin/python bench/attribution_s3_read.py
 A busy trail delivers a file about every 5 minutes per region (288 a day). Prints the median wall
 time to read one such day with 1 worker (the baseline) and with 8, and the speed-up.
 """

@@ -1,6 +1,6 @@
 """How attribution scales: drifted resources x CloudTrail events, against parsing the same events.
 
-Run: /work/venv/bin/python bench/attribution_scale.py
+Run: .venv/bin/python bench/attribution_scale.py
 Prints, for each size, the time to parse the events (the baseline every source pays) and the time
 attribute_report adds on top, with the ratio. Figures are medians of several runs in this process.
 """

@@ -1,6 +1,6 @@
 """Audit log throughput: append with group commit, full verify, hash-only verify.
 
-Run: /work/venv/bin/python bench/audit.py [--events 1000000] [--dir DIR] [--keep]
+Run: .venv/bin/python bench/audit.py [--events 1000000] [--dir DIR] [--keep]
 
 Appends N events of about 500 bytes (no fsync per event: group commits and periodic signed
 checkpoints), then verifies the log fully (parse, re-canonicalise, hash, Merkle, signatures) and

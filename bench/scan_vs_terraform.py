@@ -6,9 +6,9 @@ policies, attachments, users, SQS queues, SNS topics, S3 buckets, EC2 instances)
 settled with `apply -refresh-only`; then both tools are timed several times each, alternately,
 and the AWS requests each makes are counted from moto's request recorder.
 
-    /work/venv/bin/python bench/scan_vs_terraform.py [--sizes 30 150] [--runs 3]
+    .venv/bin/python bench/scan_vs_terraform.py [--sizes 30 150] [--runs 3]
 
-Needs terraform and the provider mirror (see /work/shared/terraform/README.md). Prints figures
+Needs terraform and the provider mirror (see ../shared/terraform/README.md). Prints figures
 only; nothing is asserted.
 """
 
