@@ -4,7 +4,7 @@ Runs the real app headless (Textual's test driver) on synthetic estates of 10,00
 types and, as a baseline in the same run, 100 resources. Targets on a 2-core machine: first paint
 < 1 s, re-colour < 60 ms, key press < 80 ms.
 
-    /work/venv/bin/python bench/tui_scale.py [--sizes 100,10000] [--presses 40]
+    .venv/bin/python bench/tui_scale.py [--sizes 100,10000] [--presses 40]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What `driftdeck watch` adds to a scan: transitions, audit recording, integrity check, restart seed.
 
-Run: /work/venv/bin/python bench/watch_overhead.py [--resources 5000] [--polls 20]
+Run: .venv/bin/python bench/watch_overhead.py [--resources 5000] [--polls 20]
 
 A fake scan returns the same report of N resources (10% changed) every poll, so the figures are
 the loop's own cost, not AWS's (a real scan of that many resources takes seconds). Baseline, measured in the same run: polls with no recorder (just

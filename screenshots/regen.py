@@ -4,7 +4,7 @@ Starts the demo's local AWS, builds its estate, runs the app headless, lets ever
 and saves SVGs (Textual's save_screenshot) of the main states; PNGs too when `rsvg-convert` is on
 PATH (Debian: librsvg2-bin).
 
-    /work/venv/bin/python screenshots/regen.py [--out screenshots]
+    .venv/bin/python screenshots/regen.py [--out screenshots]
 """
 
 from __future__ import annotations
