@@ -15,6 +15,8 @@ from typing import Any
 
 from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.collectors import collector_for
+from driftdeck.core.collectors.fanout import map_concurrently
+from driftdeck.core.collectors.provider_backed import plan_code
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl import (
     DEFAULT_CACHE,
@@ -24,7 +26,21 @@ from driftdeck.core.hcl import (
     match_code_to_live,
     state_lookup_from_tfstate,
 )
-from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, SourceRef, Status
+from driftdeck.core.hcl.results import CodeInstance, Configuration, apply_moves
+from driftdeck.core.model import (
+    DesiredResource,
+    LiveResource,
+    PlannedChange,
+    ResourceResult,
+    SourceRef,
+    Status,
+    region_of,
+)
+from driftdeck.core.provider.client import ProviderError
+from driftdeck.core.provider.cty import CtyError
+from driftdeck.core.provider.session import ProviderUnavailable
+from driftdeck.core.provider.values import ShapeError
+from driftdeck.core.text import printable
 from driftdeck.core.tfstate import StateFile
 
 
@@ -32,9 +48,17 @@ def _is_aws(rtype: str) -> bool:
     return rtype.startswith("aws_")
 
 
-def apply_code(states: Sequence[StateFile], results: list[ResourceResult], warnings: list[str]) -> list[ResourceResult]:
+def apply_code(
+    states: Sequence[StateFile], results: list[ResourceResult], warnings: list[str],
+    ctx: AwsContext | None = None, default_region: str = "",
+) -> list[ResourceResult]:
     """Annotate `results` with source positions and pending changes; returns the list to report.
 
+    With a provider session on `ctx`, pending changes are the provider's own plan of the code
+    against the state (PlanResourceChange, as `terraform plan` makes it: defaults, normalisation
+    and replacement decided by the provider), and each drifted resource learns what applying the
+    code would do to its live object (`revert_plan`). Without one, or where the provider cannot
+    plan a resource, driftdeck's own comparison of code and state decides (a warning counts them).
     A configuration that cannot be evaluated costs only its pending information (a warning says
     why); the drift verdicts stand.
     """
@@ -56,6 +80,7 @@ def apply_code(states: Sequence[StateFile], results: list[ResourceResult], warni
             config.instances, state.resources, undecidable=config.is_undecidable, moved=config.moved, include_type=_is_aws
         )
         indexes = by_state.get(state.origin, [])
+        planned = _provider_plans(ctx, state, config, [out[i] for i in indexes], default_region, warnings)
         seen: set[str] = set()
         for i in indexes:
             res = out[i]
@@ -66,13 +91,18 @@ def apply_code(states: Sequence[StateFile], results: list[ResourceResult], warni
             if inst is not None and res.source is not None:
                 out[i] = res = _with_position(res, root, inst.file, inst.line)
             code_diffs = pending.get(res.address, [])
+            plans = planned.get(res.address)
+            if plans is not None:
+                res.code_plan, res.revert_plan = plans
+                code_diffs = [] if res.code_plan.action == "no-op" else list(res.code_plan.differences)
             if not code_diffs:
                 continue
             res.differences = [*res.differences, *code_diffs]
             if res.status is Status.IN_SYNC:
                 res.status = Status.PENDING
                 removed = any(d.path == "" for d in code_diffs)
-                res.reason = "removed from code, still in state: the next apply destroys it" if removed else "code edited, not applied yet"
+                res.reason = ("removed from code, still in state: the next apply destroys it" if removed
+                              else _pending_reason(res.code_plan))
         for address, diffs in pending.items():
             if address in seen or not any(d.path == "" for d in diffs):
                 continue
@@ -86,6 +116,57 @@ def apply_code(states: Sequence[StateFile], results: list[ResourceResult], warni
                     differences=diffs, reason="in code, not applied yet",
                 )
             )
+    return out
+
+
+def _pending_reason(plan: PlannedChange | None) -> str:
+    if plan is None:
+        return "code edited, not applied yet"
+    if plan.action == "replace":
+        return (f"code edited, not applied yet: the next apply replaces it ({', '.join(plan.requires_replace)} "
+                f"cannot change in place; decided by {plan.decided_by})")
+    return f"code edited, not applied yet: the next apply updates it in place (decided by {plan.decided_by})"
+
+
+def _provider_plans(
+    ctx: AwsContext | None, state: StateFile, config: Configuration, results: Sequence[ResourceResult],
+    default_region: str, warnings: list[str],
+) -> dict[str, tuple[PlannedChange, PlannedChange | None]]:
+    """Per address, the provider's plan of the code against state and (drifted ones) against live."""
+    if ctx is None or ctx.providers is None:
+        return {}
+    desired = {apply_moves(d.address, config.moved): d for d in state.resources}
+    jobs = []
+    for res in results:
+        inst = config.instances.get(res.address or "")
+        resource = desired.get(res.address or "")
+        if inst is None or resource is None or inst.mode != "managed" or not _is_aws(inst.type):
+            continue
+        if res.status is Status.UNKNOWN or res.reader == "cloudformation":
+            continue
+        jobs.append((res, resource, inst))
+
+    def plan(job: tuple[ResourceResult, DesiredResource, CodeInstance]) -> tuple[str, Any]:
+        res, resource, inst = job
+        region = res.region or region_of(resource, default_region or ctx.default_region)
+        try:
+            return res.address or "", plan_code(
+                ctx, resource, inst.attributes, region, ignore_changes=inst.ignore_changes,
+                sensitive_paths=inst.sensitive_paths, revert=res.status is Status.CHANGED,
+            )
+        except (ProviderUnavailable, ProviderError, ShapeError, CtyError, KeyError) as exc:
+            return res.address or "", str(exc)
+
+    out: dict[str, tuple[PlannedChange, PlannedChange | None]] = {}
+    failed: list[str] = []
+    for address, answer in map_concurrently(jobs, plan, max_workers=16):
+        if isinstance(answer, str):
+            failed.append(f"{address}: {answer}")
+        else:
+            out[address] = answer
+    if failed:
+        warnings.append(f"the provider could not plan {len(failed)} resource(s), so driftdeck's own comparison of code "
+                        f"and state decided their pending changes (first: {printable(failed[0])[:300]})")
     return out
 
 

@@ -18,6 +18,7 @@ from deepdiff import DeepDiff
 from driftdeck.core.model import ChangeKind, Difference
 from driftdeck.core.policy import normalize_policy
 from driftdeck.core.provider.cty import CtyType, canonical, values_equal
+from driftdeck.core.unknown import UNKNOWN
 
 
 def compare_attributes(
@@ -202,6 +203,9 @@ def _pattern(path: str) -> str:
 
 def _walk_typed(path: str, expected: Any, actual: Any, ty: CtyType, out: list[Difference]) -> None:
     if values_equal(expected, actual, ty):
+        return
+    if expected is UNKNOWN or actual is UNKNOWN:  # a plan's "known after apply": differs, not walkable
+        out.append(Difference(path, expected, actual, ChangeKind.UPDATED))
         return
     if expected is None or actual is None or ty.kind in ("string", "number", "bool", "dynamic"):
         change = ChangeKind.ADDED if expected is None else ChangeKind.REMOVED if actual is None else ChangeKind.UPDATED

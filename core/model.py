@@ -109,6 +109,18 @@ class DesiredResource:
     private: str | None = None
 
 
+def region_of(resource: DesiredResource, default: str) -> str:
+    """The region a resource lives in: from its ARN (or its stack's ARN) when that carries one."""
+    arn = resource.attributes.get("arn")
+    if resource.source.kind == "cloudformation":
+        arn = resource.source.state
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":")
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+    return default
+
+
 @dataclass(frozen=True)
 class LiveResource:
     """What AWS says now, in Terraform attribute names."""
@@ -164,6 +176,29 @@ class Attribution:
         return out
 
 
+@dataclass(frozen=True)
+class PlannedChange:
+    """What applying the configuration would do to one resource, as the provider planned it.
+
+    `action` is Terraform's: "no-op", "update", "replace" or "create". `differences` are planned
+    vs prior (`expected` the planned value, `actual` the prior one; "(known after apply)" where
+    only the apply can tell). `requires_replace` names the changed paths that force the
+    replacement. `decided_by` names the provider and version that planned it."""
+
+    action: str
+    differences: tuple[Difference, ...] = ()
+    requires_replace: tuple[str, ...] = ()
+    decided_by: str = ""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def replaces(self) -> bool:
+        return self.action == "replace"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "requires_replace": list(self.requires_replace), "decided_by": self.decided_by}
+
+
 @dataclass
 class ResourceResult:
     """The verdict for one resource, with everything needed to explain it."""
@@ -188,6 +223,10 @@ class ResourceResult:
     # workspace's Terraform provider; `provider` names it and its version) or "cloudformation".
     reader: str | None = None
     provider: str | None = None
+    # What `terraform apply` of the code would do: to the state (pending edits) and to the live
+    # object (a revert of the drift). Set when the provider planned it; None otherwise.
+    code_plan: PlannedChange | None = None
+    revert_plan: PlannedChange | None = None
 
     @property
     def key(self) -> str:
@@ -216,6 +255,10 @@ class ResourceResult:
             out["reader"] = self.reader
         if self.provider:
             out["provider"] = self.provider
+        if self.code_plan is not None:
+            out["code_plan"] = self.code_plan.to_json()
+        if self.revert_plan is not None:
+            out["revert_plan"] = self.revert_plan.to_json()
         return out
 
 

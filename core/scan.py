@@ -20,7 +20,15 @@ from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
-from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, ScanReport, SourceInfo, Status
+from driftdeck.core.model import (
+    DesiredResource,
+    LiveResource,
+    ResourceResult,
+    ScanReport,
+    SourceInfo,
+    Status,
+    region_of,
+)
 from driftdeck.core.tfstate import (
     StateFile,
     find_s3_backends,
@@ -207,18 +215,6 @@ def _add_cloudformation(
         )
 
 
-def region_of(resource: DesiredResource, default: str) -> str:
-    """The region a resource lives in: from its ARN (or its stack's ARN) when that carries one."""
-    arn = resource.attributes.get("arn")
-    if resource.source.kind == "cloudformation":
-        arn = resource.source.state
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        parts = arn.split(":")
-        if len(parts) > 3 and parts[3]:
-            return parts[3]
-    return default
-
-
 def compare_resource(collector: Collector, resource: DesiredResource, outcome: ReadOutcome) -> ResourceResult:
     """The verdict for one managed resource given what the collector read."""
     sensitive = resource.sensitive_paths | outcome.sensitive_paths
@@ -305,7 +301,7 @@ def _run_scan(
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
         from driftdeck.core.code import apply_code
 
-        results = apply_code(desired.states, results, desired.warnings)
+        results = apply_code(desired.states, results, desired.warnings, ctx, default_region)
     report = ScanReport(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_ms=0,

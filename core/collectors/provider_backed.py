@@ -20,7 +20,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.fanout import DEFAULT_WORKERS, map_concurrently
 from driftdeck.core.compare import compare_typed
-from driftdeck.core.model import DesiredResource, Difference, LiveResource
+from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange
 from driftdeck.core.provider.address import ProviderAddress, parse_provider_address
 from driftdeck.core.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
 from driftdeck.core.provider.cty import CtyError, decode
@@ -190,3 +190,42 @@ def _evaluate_provider_configs(root: Path) -> dict[str, dict[str, Any]]:
     except InputError as exc:
         raise ProviderUnavailable(f"provider configuration could not be evaluated: {exc}", configuration=True) from None
     return {key: dict(values) for key, values in config.providers.items()}
+
+
+# --- planning through the same provider -----------------------------------------------------
+
+
+def plan_code(
+    ctx: AwsContext, resource: DesiredResource, code: dict[str, Any], region: str, *,
+    ignore_changes: frozenset[str] = frozenset(), sensitive_paths: frozenset[str] = frozenset(),
+    revert: bool = False,
+) -> tuple[PlannedChange, PlannedChange | None]:
+    """What the provider plans for `code` (a CodeInstance's evaluated arguments) against the
+    resource's state (pending edits) and, with `revert`, against its live object read through the
+    provider (what `terraform apply` would do to undo the drift; None when it is gone).
+    Raises ProviderUnavailable, ProviderError, ShapeError or CtyError when it cannot plan."""
+    from driftdeck.core.provider.planning import plan_change
+
+    session = ctx.providers
+    if session is None:
+        raise ProviderUnavailable("provider reads are not enabled for this scan")
+    provider = provider_for(ctx, session, resource, region)
+    if resource.type not in provider.client.schema.resource_types:
+        raise ProviderUnavailable(f"{provider.label} has no resource type {resource.type}")
+    object_type = provider.client.schema.type_of(resource.type)
+    raw = json.dumps(resource.attributes, separators=(",", ":")).encode()
+    prior = decode(provider.upgrade_state(resource.type, resource.schema_version, raw), object_type)
+    private = _private_bytes(resource.private)
+    hidden = resource.sensitive_paths | sensitive_paths
+    code_plan = plan_change(provider, resource.type, prior, code, prior_private=private,
+                            ignore_changes=ignore_changes, sensitive_paths=hidden)
+    if not revert:
+        return code_plan, None
+    outcome = ProviderCollector(resource.type)._refresh(provider, resource, session)
+    if outcome.error is not None:
+        raise ProviderError(outcome.error)
+    if outcome.live is None:
+        return code_plan, None
+    revert_plan = plan_change(provider, resource.type, outcome.live.attributes, code, prior_private=private,
+                              ignore_changes=ignore_changes, sensitive_paths=hidden, side="live")
+    return code_plan, revert_plan

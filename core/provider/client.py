@@ -65,6 +65,28 @@ class ReadAnswer:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PlanAnswer:
+    """PlanResourceChange's answer: planned state (msgpack) and the requires_replace paths,
+    each a tuple of steps ("attr", name) / ("key", map key) / ("index", list position)."""
+
+    planned: bytes
+    requires_replace: tuple[tuple[tuple[str, str | int], ...], ...]
+    private: bytes
+    warnings: tuple[str, ...] = ()
+    legacy_type_system: bool = False
+
+
+def _step(step: pb.AttributePath.Step) -> tuple[str, str | int]:
+    # ("attr", name) | ("key", map key or set element) | ("index", list position)
+    which = step.WhichOneof("selector")
+    if which == "element_key_int":
+        return ("index", int(step.element_key_int))
+    if which == "element_key_string":
+        return ("key", step.element_key_string)
+    return ("attr", step.attribute_name)
+
+
 def _attribute_path(path: pb.AttributePath) -> str | None:
     out = ""
     for step in path.steps:
@@ -198,6 +220,29 @@ class ProviderClient:
             raise ProviderError("provider answered ReadResource in JSON, which driftdeck does not decode")
         return ReadAnswer(state=None if new_state in (b"", _NULL) else new_state,
                           private=bytes(response.private), warnings=warnings)
+
+    def plan_resource_change(self, resource_type: str, prior_state: bytes, proposed_new_state: bytes,
+                             config: bytes, prior_private: bytes = b"", timeout: float = 300) -> PlanAnswer:
+        """PlanResourceChange: the state applying `config` would leave (unknowns where only the
+        apply can tell) and the attribute paths whose change forces a replacement."""
+        request = pb.PlanResourceChange.Request(
+            type_name=resource_type,
+            prior_state=pb.DynamicValue(msgpack=prior_state),
+            proposed_new_state=pb.DynamicValue(msgpack=proposed_new_state),
+            config=pb.DynamicValue(msgpack=config),
+            prior_private=prior_private,
+            provider_meta=pb.DynamicValue(msgpack=_NULL),
+            client_capabilities=pb.ClientCapabilities(deferral_allowed=False),
+        )
+        response = self._call("PlanResourceChange", request, pb.PlanResourceChange.Response, timeout)
+        warnings = check_diagnostics(response.diagnostics)
+        planned = bytes(response.planned_state.msgpack)
+        if not planned and response.planned_state.json:
+            raise ProviderError("provider answered PlanResourceChange in JSON, which driftdeck does not decode")
+        replace = tuple(tuple(_step(s) for s in path.steps) for path in response.requires_replace)
+        return PlanAnswer(planned=planned or _NULL, requires_replace=replace,
+                          private=bytes(response.planned_private), warnings=warnings,
+                          legacy_type_system=bool(response.legacy_type_system))
 
     def import_resource(self, resource_type: str, resource_id: str) -> list[tuple[str, bytes, bytes]]:
         """ImportResourceState: (type, state msgpack, private) per object the id stands for — what

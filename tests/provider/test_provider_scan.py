@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_test_support import FaultProxy, operation
-from provider_workspace import import_state, provider_cli_config, write_workspace
+from provider_workspace import import_state, write_workspace
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ScanReport, Status
@@ -30,27 +30,6 @@ from driftdeck.tui.cli import main
 MotoServer = Any  # tests/conftest.py's server: .url, .reset()
 
 pytestmark = [pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = provider_cli_config(tmp_path_factory.mktemp("tfrc"))
-    if path is None:
-        pytest.skip("no Terraform provider mirror on this machine")
-    return path
-
-
-@pytest.fixture()
-def provider_env(aws_env: MotoServer, cli_config: Path, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(cli_config))
-    monkeypatch.delenv("TF_PLUGIN_CACHE_DIR", raising=False)
-    return aws_env
-
-
-@pytest.fixture()
-def session() -> Iterator[ProviderSession]:
-    with ProviderSession() as s:
-        yield s
 
 
 def client(moto: MotoServer, service: str) -> Any:
