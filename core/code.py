@@ -154,7 +154,11 @@ def _provider_plans(
                 ctx, resource, inst.attributes, region, ignore_changes=inst.ignore_changes,
                 sensitive_paths=inst.sensitive_paths, revert=res.status is Status.CHANGED,
             )
-        except (ProviderUnavailable, ProviderError, ShapeError, CtyError, KeyError) as exc:
+        except ProviderUnavailable as exc:
+            # No binary at all is the documented no-provider mode (native types still checked, the
+            # others already `unknown` saying so): driftdeck's comparison decides, without a warning.
+            return res.address or "", None if exc.not_found else str(exc)
+        except (ProviderError, ShapeError, CtyError, KeyError) as exc:
             return res.address or "", str(exc)
 
     out: dict[str, tuple[PlannedChange, PlannedChange | None]] = {}
@@ -162,7 +166,7 @@ def _provider_plans(
     for address, answer in map_concurrently(jobs, plan, max_workers=16):
         if isinstance(answer, str):
             failed.append(f"{address}: {answer}")
-        else:
+        elif answer is not None:
             out[address] = answer
     if failed:
         warnings.append(f"the provider could not plan {len(failed)} resource(s), so driftdeck's own comparison of code "

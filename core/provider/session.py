@@ -39,11 +39,13 @@ def default_cache_dir() -> Path:
 
 class ProviderUnavailable(Exception):
     """No usable provider for a resource: not found, did not start, or rejected its configuration.
-    `configuration` is True for the last kind (the operator's settings, not the machine, are wrong)."""
+    `configuration` is True for the last kind (the operator's settings, not the machine, are wrong);
+    `not_found` for the first (no binary: `terraform init` was not run, or no mirror holds it)."""
 
-    def __init__(self, reason: str, *, configuration: bool = False) -> None:
+    def __init__(self, reason: str, *, configuration: bool = False, not_found: bool = False) -> None:
         super().__init__(reason)
         self.configuration = configuration
+        self.not_found = not_found
 
 
 @dataclass
@@ -142,7 +144,7 @@ class ProviderSession:
                 source, workspace, explicit_dirs=self.explicit_dirs, env=self._env
             )
         except ProviderNotFound as exc:
-            found = ProviderUnavailable(str(exc))
+            found = ProviderUnavailable(str(exc), not_found=True)
         except (OSError, ValueError) as exc:
             found = ProviderUnavailable(f"provider {source} could not be looked up: {exc}")
         with self._lock:
