@@ -29,7 +29,7 @@ from driftdeck.core.remediation.model import (
     Risk,
 )
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
-from driftdeck.core.remediation.risks import direction_risks, force_new_paths
+from driftdeck.core.remediation.risks import direction_risks, replacement_decision
 from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sensitivity_of
 
 DIRECTIONS_BY_STATUS: dict[Status, tuple[Direction, ...]] = {
@@ -209,7 +209,7 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
         plan.commands = [Command(c.cli(), c.effect, "aws") for c in calls.calls]
         return plan
     address = shlex.quote(result.address or "")
-    replaced = force_new_paths(result)
+    replaced, decided_by = replacement_decision(result)
     commands = [Command(_tf(result, options, f"plan -target={address}"), "preview: shows exactly what Terraform would change", "terraform")]
     if replaced:
         commands.append(Command(_tf(result, options, f"apply -replace={address}"),
@@ -222,8 +222,20 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
     unanswered = [p for p in paths if p not in calls.answered]
     commands.extend(Command(c.cli(), c.effect, "aws") for c in calls.calls)
     notes = list(calls.notes)
-    computed = sorted({p.split(".", 1)[0].split("[", 1)[0] for p in paths}
-                      & adopt_mod.COMPUTED_WHEN_UNSET.get(result.type, frozenset()))
+    notes.append(f"{'replacement' if replaced else 'in-place update'} decided by {decided_by}")
+    if result.revert_plan is not None:
+        # The provider's plan says what `terraform apply` of the code does to the live object.
+        computed = [] if result.revert_plan.action != "no-op" else paths
+        if computed:
+            notes.append(
+                f"the provider plans no change to the live {result.address} from its code: the code leaves "
+                f"{', '.join(computed)} to the provider (unset or computed), so `terraform apply` keeps the live value; "
+                "revert it with the resource that manages it, or set it in code first"
+            )
+            computed = []
+    else:
+        computed = sorted({p.split(".", 1)[0].split("[", 1)[0] for p in paths}
+                          & adopt_mod.COMPUTED_WHEN_UNSET.get(result.type, frozenset()))
     located = locate(result, options.workspace) if computed else None
     if located is not None:
         block = located.block

@@ -1,7 +1,9 @@
 """What can go wrong, per resource type and direction: replacement, data loss, downtime, exposure.
 
-The attributes that force replacement are those the hashicorp/aws provider (5.x) marks ForceNew
-for the types driftdeck reads; a revert touching one of them means `terraform apply -replace`.
+Whether a revert replaces the object is the provider's answer when the scan planned it
+(`ResourceResult.revert_plan`, from PlanResourceChange's requires_replace). `FORCE_NEW` is only the
+fallback for resources the provider could not plan (no provider binary, `--reader native`): the
+attributes hashicorp/aws 5.x marks ForceNew for the types driftdeck reads natively.
 """
 
 from __future__ import annotations
@@ -56,9 +58,18 @@ def force_new_paths(result: ResourceResult) -> list[str]:
     return [d.path for d in result.differences if d.path.split(".", 1)[0].split("[", 1)[0] in names]
 
 
+def replacement_decision(result: ResourceResult) -> tuple[list[str], str]:
+    """The paths whose revert forces a replacement, and who decided it: the provider's plan of the
+    code against the live object when the scan made one, else driftdeck's ForceNew table."""
+    plan = result.revert_plan
+    if plan is not None:
+        return (list(plan.requires_replace) if plan.replaces else []), f"the provider ({plan.decided_by})"
+    return force_new_paths(result), "driftdeck's ForceNew table (the provider did not plan this resource)"
+
+
 def revert_risks(result: ResourceResult) -> list[Risk]:
     risks = [_GENERAL_REVERT]
-    replaced = force_new_paths(result)
+    replaced, _ = replacement_decision(result)
     if replaced:
         risks.append(Risk("replacement", f"{', '.join(replaced)} cannot change in place: Terraform will destroy and re-create "
                                          f"{result.address}"))
