@@ -76,11 +76,11 @@ def apply_code(
         except InputError as exc:
             warnings.append(f"code not evaluated, no pending changes for {state.origin}: {exc}")
             continue
+        indexes = by_state.get(state.origin, [])
+        config, planned = _plan_to_fixpoint(ctx, state, root, config, [out[i] for i in indexes], default_region, warnings)
         pending = compare_code_to_state(
             config.instances, state.resources, undecidable=config.is_undecidable, moved=config.moved, include_type=_is_aws
         )
-        indexes = by_state.get(state.origin, [])
-        planned = _provider_plans(ctx, state, config, [out[i] for i in indexes], default_region, warnings)
         seen: set[str] = set()
         for i in indexes:
             res = out[i]
@@ -128,11 +128,54 @@ def _pending_reason(plan: PlannedChange | None) -> str:
     return f"code edited, not applied yet: the next apply updates it in place (decided by {plan.decided_by})"
 
 
+# A reference chain longer than this (a → b → c … each with a pending change) is planned with the
+# later links seeing state values; Terraform configurations rarely chain pending edits this deep.
+_MAX_PLAN_ROUNDS = 8
+
+Plans = dict[str, tuple[PlannedChange, PlannedChange | None]]
+
+
+def _plan_to_fixpoint(
+    ctx: AwsContext | None, state: StateFile, root: Path, config: Configuration, results: Sequence[ResourceResult],
+    default_region: str, warnings: list[str],
+) -> tuple[Configuration, Plans]:
+    """Plan every resource, then let references see the planned objects of resources with pending
+    changes (as `terraform plan` walks its graph: an in-place update keeps computed values, a
+    replacement makes them unknown) and re-plan what that changed, until nothing moves.
+    Returns the final evaluation of the code and the plans."""
+    failed: dict[str, str] = {}
+    planned = _provider_plans(ctx, state, config, results, default_region, failed)
+    seen_refs: dict[str, dict[str, Any]] = {}
+    for _ in range(_MAX_PLAN_ROUNDS):
+        refs = {a: p[0].referenced for a, p in planned.items() if p[0].referenced is not None}
+        if refs == seen_refs:
+            break
+        seen_refs = refs
+        try:
+            again = load_configuration(root, state_lookup=state_lookup_from_tfstate(state.document),
+                                       cache=DEFAULT_CACHE, planned=refs)
+        except InputError:
+            break  # evaluated once already; a second evaluation cannot fail differently
+        moved = {a for a, inst in again.instances.items()
+                 if a not in config.instances or inst.attributes != config.instances[a].attributes}
+        config = again
+        if not moved:
+            break
+        planned.update(_provider_plans(ctx, state, config, [r for r in results if r.address in moved],
+                                       default_region, failed))
+    if failed:
+        first = next(iter(failed.items()))
+        warnings.append(f"the provider could not plan {len(failed)} resource(s), so driftdeck's own comparison of code "
+                        f"and state decided their pending changes (first: {printable(': '.join(first))[:300]})")
+    return config, planned
+
+
 def _provider_plans(
     ctx: AwsContext | None, state: StateFile, config: Configuration, results: Sequence[ResourceResult],
-    default_region: str, warnings: list[str],
-) -> dict[str, tuple[PlannedChange, PlannedChange | None]]:
-    """Per address, the provider's plan of the code against state and (drifted ones) against live."""
+    default_region: str, failed: dict[str, str],
+) -> Plans:
+    """Per address, the provider's plan of the code against state and (drifted ones) against live;
+    addresses the provider could not plan go to `failed` with the reason."""
     if ctx is None or ctx.providers is None:
         return {}
     desired = {apply_moves(d.address, config.moved): d for d in state.resources}
@@ -161,16 +204,13 @@ def _provider_plans(
         except (ProviderError, ShapeError, CtyError, KeyError) as exc:
             return res.address or "", str(exc)
 
-    out: dict[str, tuple[PlannedChange, PlannedChange | None]] = {}
-    failed: list[str] = []
+    out: Plans = {}
     for address, answer in map_concurrently(jobs, plan, max_workers=16):
         if isinstance(answer, str):
-            failed.append(f"{address}: {answer}")
+            failed[address] = answer
         elif answer is not None:
+            failed.pop(address, None)
             out[address] = answer
-    if failed:
-        warnings.append(f"the provider could not plan {len(failed)} resource(s), so driftdeck's own comparison of code "
-                        f"and state decided their pending changes (first: {printable(failed[0])[:300]})")
     return out
 
 

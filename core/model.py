@@ -190,6 +190,10 @@ class PlannedChange:
     requires_replace: tuple[str, ...] = ()
     decided_by: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # The object other resources' references see after this apply (Terraform's planned new value:
+    # unknowns where only the apply can tell; for a replacement, the new object's create plan).
+    # None for a no-op, where the state itself is what references see.
+    referenced: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def replaces(self) -> bool:

@@ -29,14 +29,17 @@ def load_configuration(
     env: Mapping[str, str] | None = None,
     state_lookup: StateLookupArg = None,
     cache: ParseCache | None = None,
+    planned: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Configuration:
-    """Load and evaluate the Terraform root module in `root` (see the package docstring)."""
+    """Load and evaluate the Terraform root module in `root` (see the package docstring).
+    `planned` (instance address → the provider's planned new object) is what references to a
+    resource with a pending change see, as in `terraform plan`; others see the state."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise InputError("not a directory", file=str(root))
     lookup = _as_lookup(state_lookup)
     env = os.environ if env is None else env
-    session = Session(root, cache or DEFAULT_CACHE, lookup, workspace=env.get("TF_WORKSPACE", "default"))
+    session = Session(root, cache or DEFAULT_CACHE, lookup, workspace=env.get("TF_WORKSPACE", "default"), planned=planned)
     config = session.config_for(root)
     given = _root_variable_values(session, config, var_files, env)
     given.update(variables or {})  # like -var: highest precedence

@@ -61,12 +61,14 @@ class Session:
     """State shared by every module instance of one `load_configuration` call."""
 
     def __init__(
-        self, root: Path, cache: ParseCache, state_lookup: StateLookup | None, workspace: str = "default"
+        self, root: Path, cache: ParseCache, state_lookup: StateLookup | None, workspace: str = "default",
+        planned: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.root = root
         self.workspace = workspace
         self.cache = cache
         self.state_lookup = state_lookup
+        self.planned = planned or {}
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[tuple[Any, ...]] = set()
         self._configs: dict[Path, ModuleConfig] = {}
@@ -396,8 +398,14 @@ class ModuleInstance:
         return objects[0][1]
 
     def _instance_object(self, decl: ResourceDecl, key: Any, bindings: dict[str, Any]) -> OpenObject:
-        state = self.session.state_attributes(self.instance_address(decl, key)) or {}
+        address = self.instance_address(decl, key)
         code = self.instance_attributes(decl, key, bindings)
+        planned = self.session.planned.get(address) if decl.mode == "managed" else None
+        if planned is not None:
+            # The provider planned this resource's next apply: references see exactly what
+            # Terraform's would, the planned new object (unknowns included).
+            return overlay(dict(planned), code)
+        state = self.session.state_attributes(address) or {}
         if state and not code_matches_state(code, state):
             # Edited since the last apply: computed values in state may be stale. A managed
             # resource updated in place keeps its identity; a data source is read again.

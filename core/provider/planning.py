@@ -80,12 +80,22 @@ def plan_change(
         format_path(path) for path in answer.requires_replace
         if not _same_at(planned, prior_value, object_type, path)
     )
+    referenced = planned
+    if replace:
+        # Terraform plans the replacement's new object as a create (null prior): every computed
+        # value the code does not set is unknown to the resources that refer to it.
+        created = provider.client.plan_resource_change(
+            resource_type, encode(None, object_type), encode(proposed_new(block, None, shaped), object_type),
+            encode(shaped, object_type), b"",
+        )
+        referenced = decode(created.planned, object_type)
     return PlannedChange(
         "replace" if replace else "update",
         differences=tuple(_shown(d, side) for d in diffs),
         requires_replace=replace,
         decided_by=provider.label,
         warnings=answer.warnings,
+        referenced=referenced if isinstance(referenced, dict) else None,
     )
 
 

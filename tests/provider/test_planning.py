@@ -159,3 +159,67 @@ def test_ignore_changes_is_honoured_as_terraform_does(
     group = _scan(ws, session)["aws_cloudwatch_log_group.app"]
     assert group.status is Status.IN_SYNC
     assert group.code_plan is not None and group.code_plan.action == "no-op"
+
+
+ZONE_AND_RECORD = '''
+resource "aws_route53_zone" "main" {
+  name    = ZONE
+  comment = COMMENT
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.main.zone_id
+  name    = "www.plan.example.com"
+  type    = "A"
+  ttl     = TTL
+  records = ["10.0.0.10"]
+}
+'''
+
+
+def _zone_workspace(moto: MotoServer, session: ProviderSession, ws: Path) -> None:
+    r53 = boto3.client("route53", endpoint_url=moto.url, region_name="us-east-1")
+    zone = r53.create_hosted_zone(Name="plan.example.com", CallerReference="plan",
+                                  HostedZoneConfig={"Comment": "zone"})["HostedZone"]["Id"].split("/")[-1]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": "www.plan.example.com", "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": "10.0.0.10"}]}}]})
+    write_workspace(ws, moto.url)
+    import_state(session, moto.url, [("aws_route53_zone", "main", zone),
+                                     ("aws_route53_record", "www", f"{zone}_www.plan.example.com_A")], ws / "terraform.tfstate")
+
+
+def _zone_code(ws: Path, *, zone: str = "plan.example.com", comment: str = "zone", ttl: int = 300) -> None:
+    (ws / "dns.tf").write_text(ZONE_AND_RECORD.replace("ZONE", f'"{zone}"').replace("COMMENT", f'"{comment}"')
+                               .replace("TTL", str(ttl)))
+
+
+def test_a_reference_to_a_resource_updated_in_place_keeps_its_computed_values(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    """The record refers to the zone's computed zone_id: an in-place update of the zone keeps it,
+    so the record's own edit is an update, as `terraform plan` says (it once read as a replacement
+    because the evaluator forgot every computed value of an edited resource)."""
+    ws = tmp_path / "ws"
+    _zone_workspace(provider_env, session, ws)
+    _zone_code(ws, comment="the zone", ttl=60)
+    results = _scan(ws, session)
+    zone, record = results["aws_route53_zone.main"], results["aws_route53_record.www"]
+    assert zone.code_plan is not None and zone.code_plan.action == "update"
+    assert record.code_plan is not None and record.code_plan.action == "update"
+    assert [(d.path, d.expected, d.actual) for d in record.differences] == [("ttl", 60, 300)]
+
+
+def test_a_reference_to_a_replaced_resource_is_known_only_after_apply(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    """Renaming the zone replaces it; its new zone_id is unknown, and zone_id forces a new record."""
+    ws = tmp_path / "ws"
+    _zone_workspace(provider_env, session, ws)
+    _zone_code(ws, zone="plan2.example.com")
+    results = _scan(ws, session)
+    zone, record = results["aws_route53_zone.main"], results["aws_route53_record.www"]
+    assert zone.code_plan is not None and zone.code_plan.action == "replace"
+    assert record.status is Status.PENDING
+    assert record.code_plan is not None and record.code_plan.action == "replace"
+    assert record.code_plan.requires_replace == ("zone_id",)
+    assert ("zone_id", "(known after apply)") in [(d.path, d.expected) for d in record.differences]
