@@ -25,8 +25,9 @@ from driftdeck.core.scan import ScanOptions, run_scan
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
-# (the resource edited, the text in main.tf, its replacement). Replacements are chosen on
-# resources nothing else refers to, so no edit reaches another resource through a reference.
+# (the resource edited, the text in main.tf, its replacement). Two replacements reach other
+# resources through references (subnet b → the DB subnet group; the security group → its rules
+# and the instance), as `terraform plan` walks its graph.
 EDITS: list[tuple[str, str, str]] = [
     ("aws_s3_bucket.data", 'tags   = { Env = "prod", Team = "platform" }', 'tags   = { Env = "staging", Team = "platform" }'),
     ("aws_s3_bucket_versioning.data", 'versioning_configuration { status = "Enabled" }',
@@ -36,13 +37,13 @@ EDITS: list[tuple[str, str, str]] = [
     ("aws_s3_bucket_server_side_encryption_configuration.data", 'sse_algorithm = "AES256"', 'sse_algorithm = "aws:kms"'),
     ("aws_s3_bucket_lifecycle_configuration.data", "expiration { days = 30 }", "expiration { days = 45 }"),
     ("aws_vpc.main", 'tags       = { Name = "ddw-main" }', 'tags       = { Name = "ddw-main-2" }'),
-    ("aws_subnet.b", 'tags              = { Name = "ddw-b" }', 'tags              = { Name = "ddw-b-2" }'),
+    ("aws_subnet.b", 'cidr_block        = "10.40.2.0/24"', 'cidr_block        = "10.40.3.0/24"'),
     ("aws_internet_gateway.main", 'tags   = { Name = "ddw-igw" }', 'tags   = { Name = "ddw-igw-2" }'),
     ("aws_route_table.private", 'tags   = { Name = "ddw-private" }', 'tags   = { Name = "ddw-private-2" }'),
     ("aws_route_table_association.a", "route_table_id = aws_route_table.public.id",
      "route_table_id = aws_route_table.private.id"),
     ("aws_eip.web", 'tags   = { Name = "ddw-eip" }', 'tags   = { Name = "ddw-eip-2" }'),
-    ("aws_security_group.web", 'tags        = { Name = "ddw-web" }', 'tags        = { Name = "ddw-web-2" }'),
+    ("aws_security_group.web", 'description = "web tier"', 'description = "the web tier"'),
     ("aws_vpc_security_group_ingress_rule.https", 'description       = "https from anywhere"',
      'description       = "https from the world"'),
     ("aws_vpc_security_group_egress_rule.https", 'description       = "https out"', 'description       = "tls out"'),
@@ -126,7 +127,8 @@ def test_every_type_is_edited_and_terraform_plans_the_edits(
     actions = {a: _terraform_action(by_terraform[a]["change"]["actions"]) for a in edited}
     assert {a for a, action in actions.items() if action == "no-op"} == set()
     assert {a for a, action in actions.items() if action == "replace"} >= {
-        "aws_dynamodb_table.orders", "aws_cloudwatch_log_group.spare", "aws_ecr_repository.spare"
+        "aws_dynamodb_table.orders", "aws_cloudwatch_log_group.spare", "aws_ecr_repository.spare",
+        "aws_subnet.b", "aws_security_group.web",
     }
 
 
