@@ -1,0 +1,138 @@
+"""Import blocks for any type, written by the workspace's provider (ImportResourceState +
+ReadResource, arguments from the schema), checked by real Terraform against moto.
+
+Objects are made out of band with boto3; `driftdeck`'s planner writes an `import {}` block and a
+resource block for each; one `terraform plan` over all of them must show every object imported
+with no change at all, which is what `terraform plan -generate-config-out` promises and often
+misses. Without a provider the planner falls back to its import tables and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_test_support import terraform
+from out_of_band import REGION, SECRET_VALUE, OutOfBand, make_objects
+from provider_workspace import write_workspace
+
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.model import ResourceResult, Status
+from driftdeck.core.provider.session import ProviderSession
+from driftdeck.core.remediation import Direction, PlanOptions, build_plans
+from driftdeck.core.remediation.model import DirectionPlan, ResourcePlan
+
+pytestmark = [pytest.mark.slow]
+
+MotoServer = Any
+PROVIDER = "registry.terraform.io/hashicorp/aws 5.100.0"
+IMPORT_ONLY = frozenset({Direction.IMPORT})
+
+
+def _unmanaged(obj: OutOfBand) -> ResourceResult:
+    return ResourceResult(address=None, type=obj.type, id=obj.import_id, status=Status.UNMANAGED, source=None,
+                          region=REGION)
+
+
+def _import_direction(plan: ResourcePlan) -> DirectionPlan:
+    return next(d for d in plan.directions if d.direction == Direction.IMPORT)
+
+
+def _plans(ws: Path, objects: list[OutOfBand], session: ProviderSession | None) -> list[ResourcePlan]:
+    ctx = AwsContext()
+    ctx.providers = session
+    return build_plans([_unmanaged(o) for o in objects], PlanOptions(workspace=ws, directions=IMPORT_ONLY), ctx=ctx)
+
+
+def test_generated_blocks_plan_as_imports_with_no_change(
+    provider_env: MotoServer, tf_env: dict[str, str], session: ProviderSession, tmp_path: Path
+) -> None:
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    objects = make_objects(provider_env.url)
+    plans = _plans(ws, objects, session)
+    assert len(plans) == len(objects)
+    variables: dict[str, str] = {}
+    addresses = []
+    for obj, plan in zip(objects, plans, strict=True):
+        direction = _import_direction(plan)
+        notes = " ".join(direction.notes)
+        assert f"resource block written by {PROVIDER}" in notes, (obj.type, notes)
+        assert "`terraform plan` shows no change" in notes, (obj.type, notes)
+        assert direction.validated
+        (patch,) = direction.patches
+        text = patch.patched
+        assert SECRET_VALUE not in text and SECRET_VALUE not in patch.diff
+        addresses.append(text.split("to = ", 1)[1].split("\n", 1)[0])
+        if obj.secret is not None:
+            (var,) = [line.split('"')[1] for line in text.splitlines() if line.startswith("variable ")]
+            assert f"value = var.{var}" in " ".join(text.split())
+            variables[f"TF_VAR_{var}"] = obj.secret
+        (ws / patch.file).write_text(text)
+    by_type = {o.type: _import_direction(p).patches[0].patched for o, p in zip(objects, plans, strict=True)}
+    # JSON documents as jsonencode(...), nested blocks in block syntax, defaults left out.
+    assert "assume_role_policy = jsonencode({" in by_type["aws_iam_role"]
+    assert "policy = jsonencode({" in by_type["aws_iam_role_policy"]
+    assert "\n  attribute {\n    name = \"pk\"" in by_type["aws_dynamodb_table"]
+    assert "versioning" not in by_type["aws_s3_bucket"]  # deprecated block: left out, as Terraform's generator does
+    assert "ingress = [" in by_type["aws_security_group"] and 'cidr_blocks      = ["10.0.0.0/8"]' in by_type["aws_security_group"]
+    assert "max_session_duration" not in by_type["aws_iam_role"] and "path" not in by_type["aws_iam_role"]
+    assert "visibility_timeout_seconds = 60" in by_type["aws_sqs_queue"]
+    assert "message_retention_seconds" not in by_type["aws_sqs_queue"] and "max_message_size" not in by_type["aws_sqs_queue"]
+    assert "tags_all" not in "".join(by_type.values())
+
+    env = {**tf_env, **variables}
+    terraform(ws, env, "init")
+    terraform(ws, env, "plan", "-out=tfplan")
+    shown = json.loads(terraform(ws, env, "show", "-json", "tfplan"))
+    changes = {c["address"]: c for c in shown.get("resource_changes", [])}
+    assert sorted(changes) == sorted(addresses)
+    for address, change in changes.items():
+        assert change["change"]["actions"] == ["no-op"], (address, change["change"]["actions"])
+        assert "importing" in change["change"], address
+
+
+def test_a_live_value_the_provider_refuses_is_a_comment_and_the_plan_is_not_validated(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    """AWS's default maximum message size is now 1 MiB; provider 5.100 validates 1-256 KiB. Writing
+    the live value would fail `terraform plan`; leaving it out silently would hide the change."""
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    sqs = boto3.client("sqs", endpoint_url=provider_env.url, region_name=REGION)
+    url = sqs.create_queue(QueueName="big-messages")["QueueUrl"]
+    (plan,) = _plans(ws, [OutOfBand("aws_sqs_queue", url, "big")], session)
+    direction = _import_direction(plan)
+    text = direction.patches[0].patched
+    assert "  # max_message_size = 1048576  # live value, refused by the provider: expected max_message_size" in text
+    assert not direction.validated
+    assert direction.unanswered == ["max_message_size"]
+    notes = " ".join(direction.notes)
+    assert "live max_message_size refused by the provider's validation" in notes
+    assert "the provider still plans a change after the import for max_message_size" in notes
+
+
+def test_without_a_provider_the_import_tables_decide_and_the_plan_says_so(
+    provider_env: MotoServer, tmp_path: Path
+) -> None:
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    queue = next(o for o in make_objects(provider_env.url) if o.type == "aws_sqs_queue")
+    (plan,) = _plans(ws, [queue], None)
+    notes = " ".join(_import_direction(plan).notes)
+    assert "resource block written from driftdeck's import tables (no provider session" in notes
+    # A session whose provider binary cannot be found (no mirror, no .terraform): the tables again.
+    with ProviderSession(env={"PATH": "/nonexistent", "TF_CLI_CONFIG_FILE": str(tmp_path / "none.tfrc")}) as empty:
+        (plan,) = _plans(ws, [queue], empty)
+    notes = " ".join(_import_direction(plan).notes)
+    assert "resource block written from driftdeck's import tables (no provider:" in notes, notes
+
+
+def test_an_id_the_provider_cannot_find_falls_back_with_the_providers_reason(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    gone = OutOfBand("aws_cloudwatch_log_group", "/never/created", "gone")
+    (plan,) = _plans(ws, [gone], session)
+    notes = " ".join(_import_direction(plan).notes)
+    assert "import tables (the provider could not import it:" in notes, notes
