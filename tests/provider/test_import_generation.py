@@ -17,13 +17,14 @@ import boto3
 import pytest
 from aws_test_support import terraform
 from out_of_band import REGION, SECRET_VALUE, OutOfBand, make_objects
-from provider_workspace import write_workspace
+from provider_workspace import import_state, write_workspace
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.provider.session import ProviderSession
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans
 from driftdeck.core.remediation.model import DirectionPlan, ResourcePlan
+from driftdeck.tui.cli import main
 
 pytestmark = [pytest.mark.slow]
 
@@ -136,3 +137,74 @@ def test_an_id_the_provider_cannot_find_falls_back_with_the_providers_reason(
     (plan,) = _plans(ws, [gone], session)
     notes = " ".join(_import_direction(plan).notes)
     assert "import tables (the provider could not import it:" in notes, notes
+
+
+# --- the front ends: `driftdeck plan` and the TUI's plan screen --------------------------------
+
+
+def _managed_workspace(moto: MotoServer, session: ProviderSession, ws: Path) -> None:
+    """A workspace managing one queue (state written through the provider, code to match)."""
+    write_workspace(ws, moto.url)
+    url = boto3.client("sqs", endpoint_url=moto.url, region_name=REGION).create_queue(QueueName="managed")["QueueUrl"]
+    import_state(session, moto.url, [("aws_sqs_queue", "managed", url)], ws / "terraform.tfstate")
+    (ws / "queues.tf").write_text('resource "aws_sqs_queue" "managed" {\n  name = "managed"\n}\n')
+
+
+def test_driftdeck_plan_writes_import_blocks_with_the_provider(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DRIFTDECK_CONFIG_DIR", str(tmp_path / "config"))
+    ws = tmp_path / "ws"
+    _managed_workspace(provider_env, session, ws)
+    sns = boto3.client("sns", endpoint_url=provider_env.url, region_name=REGION)
+    topic = sns.create_topic(Name="stray-alerts", Attributes={"DisplayName": "Stray"})["TopicArn"]
+
+    def import_plans(*extra: str) -> dict[str, dict[str, Any]]:
+        assert main(["plan", "aws_sns_topic:*", "--direction", "import", "--format", "json", "--no-audit", *extra,
+                     str(ws)]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        return {r["id"]: r["directions"][0] for r in doc["resources"]}
+
+    found = import_plans()[topic]
+    assert any(f"resource block written by {PROVIDER}" in n for n in found["notes"]), found["notes"]
+    assert found["validated"] is True
+    assert 'display_name = "Stray"' in found["patch"] and "policy = jsonencode({" in found["patch"]
+    native = import_plans("--reader", "native")[topic]
+    assert any("import tables (no provider session for this plan (--reader native))" in n for n in native["notes"])
+
+
+def test_the_plan_screen_writes_the_import_block_with_the_apps_provider(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from textual.app import App
+
+    from driftdeck.tui.screens.plan import open_plan_screen
+
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    logs = boto3.client("logs", endpoint_url=provider_env.url, region_name=REGION)
+    logs.create_log_group(logGroupName="/stray/app")
+    logs.put_retention_policy(logGroupName="/stray/app", retentionInDays=30)
+    stray = ResourceResult(address=None, type="aws_cloudwatch_log_group", id="/stray/app", status=Status.UNMANAGED,
+                           source=None, region=REGION)
+    screen = open_plan_screen(stray, workspace=ws, read_only=True, providers=session)
+    # Built at once from the import tables (the UI never waits); the provider's block follows.
+    assert any("import tables" in n for n in screen.plans[0].directions[0].notes)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    async def run() -> None:
+        app = Host()
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            await screen.workers.wait_for_complete()
+            await pilot.pause()
+
+    asyncio.run(run())
+    direction = screen.plans[0].directions[0]
+    assert any(f"resource block written by {PROVIDER}" in n for n in direction.notes), direction.notes
+    assert "retention_in_days = 30" in direction.patch_text
