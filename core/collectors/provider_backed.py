@@ -155,12 +155,15 @@ def provider_for(ctx: AwsContext, session: ProviderSession, resource: DesiredRes
     return ctx.memo(key, lambda: _provider_for(ctx, session, resource.provider, workspace, region))
 
 
-def import_provider(ctx: AwsContext, session: ProviderSession, workspace: Path, region: str) -> ConfiguredProvider:
+def import_provider(ctx: AwsContext, session: ProviderSession, workspace: Path, region: str) -> tuple[ConfiguredProvider, str | None]:
     """The workspace's default AWS provider configuration, in `region` (an object to import is read
-    where it lives), for objects no state names a provider for."""
+    where it lives), for objects no state names a provider for; and the region the code's default
+    configuration names (None: left to the environment)."""
     folder = str(workspace)
     key = ("import-provider", folder, region)
-    return ctx.memo(key, lambda: _provider_for(ctx, session, None, folder, region, region_wins=True))
+    provider = ctx.memo(key, lambda: _provider_for(ctx, session, None, folder, region, region_wins=True))
+    code_region = _code_provider_configs(ctx, folder).get(AWS.config_key, {}).get("region")
+    return provider, code_region if isinstance(code_region, str) else None
 
 
 def _provider_for(ctx: AwsContext, session: ProviderSession, provider: str | None, workspace: str | None,

@@ -321,13 +321,14 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
                      "arguments from its schema)")
         if generated.verified:
             notes.append("checked with the provider's own plan: after the import, `terraform plan` shows no change")
-        else:
+        elif generated.remaining:
             notes.append("the provider still plans a change after the import for "
                          + ", ".join(sorted({d.path for d in generated.remaining})))
         rejected = sorted(generated.rejected)
         if rejected:
             notes.append(f"live {', '.join(rejected)} refused by the provider's validation: written as a comment; "
                          "`terraform plan` will show a change for it")
+        notes.extend(generated.warnings)
         if variables:
             notes.append("sensitive values are not written: set " + ", ".join(f"TF_VAR_{v}" for v in variables)
                          + " to the live value before `terraform plan`")
@@ -382,14 +383,20 @@ def provider_import(
 
     try:
         region = result.region or ctx.default_region
-        provider = import_provider(ctx, session, config_root(result, options.workspace), region)
-        return generate_config(provider, result.type, rid), ""
+        provider, code_region = import_provider(ctx, session, config_root(result, options.workspace), region)
+        generated = generate_config(provider, result.type, rid)
     except ProviderUnavailable as exc:
         return None, f"no provider: {exc}"
     except (ProviderError, CtyError, ShapeError, KeyError, TypeError, ValueError) as exc:
         return None, f"the provider could not import it: {exc}"
     except Exception as exc:  # noqa: BLE001 - botocore's NoCredentialsError etc.: the tables still answer
         return None, f"no provider: {exc}"
+    if code_region and code_region != region:
+        generated.verified = False  # as written, the workspace's terraform would look in the other region
+        generated.warnings += (
+            f"the object is in {region} but the workspace's default aws provider is in {code_region}: give the "
+            f"resource and the import block `provider = aws.<alias>` of a configuration in {region}",)
+    return generated, ""
 
 
 def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:

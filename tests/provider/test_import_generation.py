@@ -208,3 +208,23 @@ def test_the_plan_screen_writes_the_import_block_with_the_apps_provider(
     direction = screen.plans[0].directions[0]
     assert any(f"resource block written by {PROVIDER}" in n for n in direction.notes), direction.notes
     assert "retention_in_days = 30" in direction.patch_text
+
+
+def test_an_object_in_another_region_than_the_code_says_so(
+    provider_env: MotoServer, session: ProviderSession, tmp_path: Path
+) -> None:
+    """Read where it lives (us-west-2), but the workspace's default provider is in us-east-1: the
+    block is written, not called validated, and the note says what to add."""
+    ws = write_workspace(tmp_path / "ws", provider_env.url)
+    boto3.client("logs", endpoint_url=provider_env.url, region_name="us-west-2").create_log_group(logGroupName="/west/app")
+    stray = ResourceResult(address=None, type="aws_cloudwatch_log_group", id="/west/app", status=Status.UNMANAGED,
+                           source=None, region="us-west-2")
+    ctx = AwsContext()
+    ctx.providers = session
+    (plan,) = build_plans([stray], PlanOptions(workspace=ws, directions=IMPORT_ONLY), ctx=ctx)
+    direction = _import_direction(plan)
+    notes = " ".join(direction.notes)
+    assert f"resource block written by {PROVIDER}" in notes
+    assert 'name = "/west/app"' in direction.patches[0].patched
+    assert "the object is in us-west-2 but the workspace's default aws provider is in us-east-1" in notes
+    assert not direction.validated
