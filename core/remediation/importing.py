@@ -206,13 +206,15 @@ def generated_resource_text(name: str, generated: GeneratedConfig) -> tuple[str,
     by a `variable` block per sensitive value; also returns the variables' names."""
     variables: list[tuple[str, str]] = []
     lines = [f'resource "{generated.resource_type}" "{name}" {{']
-    lines.extend(_generated_body(generated.block, generated.arguments, "  ", name, variables, top=True))
+    refused = []
     for key, summary in generated.rejected.items():
         attr = generated.block.attributes.get(key)
         if attr is None or attr.sensitive:
             continue
         reason = " ".join(summary.split())[:160]
-        lines.append(f"  # {key} = {hcl_value(generated.live.get(key))}  # live value, refused by the provider: {reason}")
+        refused.append(f"  # {key} = {hcl_value(generated.live.get(key))}  # live value, refused by the provider: {reason}")
+    lines.extend(_generated_body(generated.block, generated.arguments, "  ", name, variables, top=True,
+                                 comments=refused))
     lines.append("}")
     resource = realign("", "\n".join(lines) + "\n")
     declared = "".join(
@@ -222,7 +224,7 @@ def generated_resource_text(name: str, generated: GeneratedConfig) -> tuple[str,
 
 
 def _generated_body(block: BlockSchema, arguments: dict[str, Any], indent: str, prefix: str,
-                    variables: list[tuple[str, str]], *, top: bool = False) -> list[str]:
+                    variables: list[tuple[str, str]], *, top: bool = False, comments: list[str] | None = None) -> list[str]:
     from driftdeck.core.provider.generate import JsonDocument, Sensitive
 
     lines: list[str] = []
@@ -238,6 +240,7 @@ def _generated_body(block: BlockSchema, arguments: dict[str, Any], indent: str, 
         else:
             text = hcl_value(value, indent)
         lines.append(f"{indent}{key} = {text}")
+    lines.extend(comments or [])
     for key, value in arguments.items():
         nested = block.blocks.get(key)
         if nested is None:

@@ -85,6 +85,8 @@ def test_generated_blocks_plan_as_imports_with_no_change(
     assert "tags_all" not in "".join(by_type.values())
 
     env = {**tf_env, **variables}
+    # laid out exactly as terraform fmt would (the generated files; main.tf is the fixture's)
+    terraform(ws, env, "fmt", "-check", "-diff", *sorted(p.name for p in ws.glob("import_*.tf")))
     terraform(ws, env, "init")
     terraform(ws, env, "plan", "-out=tfplan")
     shown = json.loads(terraform(ws, env, "show", "-json", "tfplan"))
