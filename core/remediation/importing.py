@@ -1,8 +1,11 @@
 """Import: a Terraform `import {}` block and a resource block written from live attributes.
 
-Only arguments a configuration may set are written (computed attributes such as `arn` or
-`owner_id` would make `terraform plan` fail), and empty values are left to the provider defaults,
-so that the plan after import shows no change.
+With a provider, `core.provider.generate` decides the arguments from the provider's schema for any
+type and `generated_resource_text` writes them. The per-type tables below (`ARGUMENTS`, `_DEFAULTS`,
+`PROVIDER_RANGES`) are the fallback for plans without a provider (`--reader native`, no provider
+binary, an import the provider refused): only arguments a configuration may set are written
+(computed attributes such as `arn` or `owner_id` would make `terraform plan` fail), and empty values
+are left to the provider defaults, so that the plan after import shows no change.
 """
 
 from __future__ import annotations
