@@ -141,12 +141,17 @@ def generate_config(provider: ConfiguredProvider, resource_type: str, import_id:
     remaining: tuple[Difference, ...] = ()
     rejected: dict[str, str] = {}
     for _ in range(_MAX_ROUNDS):
-        # Live values the provider's validation refuses (a range older than the service's) cannot
-        # be written: they are left out, named with the provider's words, and the plan shows them.
-        refused = _refused(provider, resource_type, block, arguments)
-        for name, summary in refused.items():
-            rejected.setdefault(name, summary)
-            arguments.pop(name, None)
+        # Live values the provider's validation refuses (a range older than the service's, two
+        # arguments it accepts only one of) cannot all be written: they are left out one at a time
+        # (optional+computed ones first: the provider keeps those by itself), and each one the plan
+        # then still changes is named with the provider's words.
+        while True:
+            refused = {n: r for n, r in _refused(provider, resource_type, block, arguments).items() if n in arguments}
+            if not refused:
+                break
+            name = _first_to_leave_out(block, refused)
+            rejected.setdefault(name, refused[name])
+            arguments.pop(name)
         remaining = plan(arguments) or ()
         if not remaining:
             break
@@ -155,9 +160,20 @@ def generate_config(provider: ConfiguredProvider, resource_type: str, import_id:
             break
         arguments = restored
     unplaced = _refused(provider, resource_type, block, arguments)
+    changed = {_top(d.path) for d in remaining}
     return GeneratedConfig(resource_type, import_id, _ordered(block, arguments), block, live, provider.label,
-                           verified=not remaining and not unplaced, remaining=remaining, rejected=rejected,
+                           verified=not remaining and not unplaced, remaining=remaining,
+                           rejected={n: r for n, r in rejected.items() if n in changed},
                            warnings=tuple(unplaced.values()))
+
+
+def _first_to_leave_out(block: BlockSchema, refused: Mapping[str, str]) -> str:
+    """Of the refused arguments, the one to leave out first: optional+computed before plain
+    optional, then the last by name (of `availability_zone` / `availability_zone_id`, the id)."""
+    def computed(name: str) -> bool:
+        attr = block.attributes.get(name)
+        return attr is None or attr.computed
+    return sorted(refused, key=lambda n: (computed(n), n))[-1]
 
 
 def _refused(provider: ConfiguredProvider, resource_type: str, block: BlockSchema,

@@ -53,6 +53,9 @@ def make_objects(endpoint: str, suffix: str = "") -> list[OutOfBand]:
     topic = sns.create_topic(Name=f"hand-made-topic{suffix}", Attributes={"DisplayName": "Alerts"},
                              Tags=[{"Key": "Env", "Value": "prod"}])["TopicArn"]
     out.append(OutOfBand("aws_sns_topic", topic, f"topic{suffix}"))
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])["SubscriptionArn"]
+    out.append(OutOfBand("aws_sns_topic_subscription", subscription, f"subscription{suffix}"))
 
     iam = _client("iam", endpoint)
     role = f"hand-made-role{suffix}"
@@ -64,8 +67,19 @@ def make_objects(endpoint: str, suffix: str = "") -> list[OutOfBand]:
     # Terraform's does): the inline JSON policy is imported as its own resource.
     out.append(OutOfBand("aws_iam_role_policy", f"{role}:read-data", f"role_policy{suffix}"))
 
+    user = f"hand-made-user{suffix}"
+    iam.create_user(UserName=user, Path="/ops/", Tags=[{"Key": "Team", "Value": "ops"}])
+    out.append(OutOfBand("aws_iam_user", user, f"user{suffix}"))
+    managed = iam.create_policy(PolicyName=f"hand-made-policy{suffix}", PolicyDocument=json.dumps(INLINE),
+                                Description="read data")["Policy"]["Arn"]
+    out.append(OutOfBand("aws_iam_policy", managed, f"policy{suffix}"))
+
     ec2 = _client("ec2", endpoint)
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": f"hand-made{suffix}"}])
+    out.append(OutOfBand("aws_vpc", vpc, f"vpc{suffix}"))
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    out.append(OutOfBand("aws_subnet", subnet, f"subnet{suffix}"))
     group = ec2.create_security_group(GroupName=f"hand-made-sg{suffix}", Description="web", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "https"}]},
@@ -87,6 +101,12 @@ def make_objects(endpoint: str, suffix: str = "") -> list[OutOfBand]:
     key = kms.create_key(Description=f"hand-made key{suffix}", KeyUsage="ENCRYPT_DECRYPT",
                          Tags=[{"TagKey": "Env", "TagValue": "prod"}])
     out.append(OutOfBand("aws_kms_key", key["KeyMetadata"]["KeyId"], f"key{suffix}"))
+
+    ecr = _client("ecr", endpoint)
+    repository = f"hand-made-repo{suffix}"
+    ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE",
+                          imageScanningConfiguration={"scanOnPush": True})
+    out.append(OutOfBand("aws_ecr_repository", repository, f"repo{suffix}"))
 
     logs = _client("logs", endpoint)
     group_name = f"/hand-made/app{suffix}"

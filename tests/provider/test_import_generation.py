@@ -31,6 +31,8 @@ pytestmark = [pytest.mark.slow]
 MotoServer = Any
 PROVIDER = "registry.terraform.io/hashicorp/aws 5.100.0"
 IMPORT_ONLY = frozenset({Direction.IMPORT})
+# hashicorp/aws 5.100 imports these arguments as null and plans their schema defaults over them.
+STILL_CHANGED = {"aws_sns_topic_subscription": "confirmation_timeout_in_minutes, endpoint_auto_confirms"}
 
 
 def _unmanaged(obj: OutOfBand) -> ResourceResult:
@@ -56,17 +58,23 @@ def test_generated_blocks_plan_as_imports_with_no_change(
     plans = _plans(ws, objects, session)
     assert len(plans) == len(objects)
     variables: dict[str, str] = {}
-    addresses = []
+    expected_actions: dict[str, list[str]] = {}
     for obj, plan in zip(objects, plans, strict=True):
         direction = _import_direction(plan)
         notes = " ".join(direction.notes)
         assert f"resource block written by {PROVIDER}" in notes, (obj.type, notes)
-        assert "`terraform plan` shows no change" in notes, (obj.type, notes)
-        assert direction.validated
         (patch,) = direction.patches
         text = patch.patched
         assert SECRET_VALUE not in text and SECRET_VALUE not in patch.diff
-        addresses.append(text.split("to = ", 1)[1].split("\n", 1)[0])
+        address = text.split("to = ", 1)[1].split("\n", 1)[0]
+        if obj.type in STILL_CHANGED:
+            # No configuration can match: the provider plans its defaults over the imported nulls.
+            assert not direction.validated
+            assert f"the provider still plans a change after the import for {STILL_CHANGED[obj.type]}" in notes
+            expected_actions[address] = ["update"]
+        else:
+            assert direction.validated and "`terraform plan` shows no change" in notes, (obj.type, notes)
+            expected_actions[address] = ["no-op"]
         if obj.secret is not None:
             (var,) = [line.split('"')[1] for line in text.splitlines() if line.startswith("variable ")]
             assert f"value = var.{var}" in " ".join(text.split())
@@ -83,6 +91,9 @@ def test_generated_blocks_plan_as_imports_with_no_change(
     assert "visibility_timeout_seconds = 60" in by_type["aws_sqs_queue"]
     assert "message_retention_seconds" not in by_type["aws_sqs_queue"] and "max_message_size" not in by_type["aws_sqs_queue"]
     assert "tags_all" not in "".join(by_type.values())
+    # two arguments the provider accepts only one of: the one it keeps by itself is left out
+    assert 'availability_zone = "us-east-1a"' in " ".join(by_type["aws_subnet"].split())
+    assert "availability_zone_id" not in by_type["aws_subnet"]
 
     env = {**tf_env, **variables}
     # laid out exactly as terraform fmt would (the generated files; main.tf is the fixture's)
@@ -91,10 +102,10 @@ def test_generated_blocks_plan_as_imports_with_no_change(
     terraform(ws, env, "plan", "-out=tfplan")
     shown = json.loads(terraform(ws, env, "show", "-json", "tfplan"))
     changes = {c["address"]: c for c in shown.get("resource_changes", [])}
-    assert sorted(changes) == sorted(addresses)
-    for address, change in changes.items():
-        assert change["change"]["actions"] == ["no-op"], (address, change["change"]["actions"])
-        assert "importing" in change["change"], address
+    # Terraform's verdict per object is the one the provider's plan gave driftdeck.
+    assert {a: c["change"]["actions"] for a, c in changes.items()} == expected_actions
+    assert all("importing" in c["change"] for c in changes.values())
+    assert list(expected_actions.values()).count(["no-op"]) == len(objects) - 1
 
 
 def test_a_live_value_the_provider_refuses_is_a_comment_and_the_plan_is_not_validated(
