@@ -5,10 +5,11 @@ What `terraform plan -generate-config-out` does, with the provider's own plan as
 would record it; its arguments are the schema's required and optional attributes (computed-only
 ones, deprecated ones and the SDK's `id` are never configuration) and its nested blocks. Values
 the provider would set itself are left out: nulls and empty values first, then every optional
-argument whose omission the provider plans as no change (its default). The result is planned
-with `PlanResourceChange` against the imported object, as `terraform plan` would after the
-import, and arguments the plan still changes are written back with their live values until the
-plan is a no-op (`verified`), so no per-type table of arguments or defaults is involved.
+argument whose omission the provider plans as no change (its default). The result goes through
+the provider's own checks, as `terraform plan` after the import would: `ValidateResourceTypeConfig`
+(live values it refuses are left out and reported) and `PlanResourceChange` against the imported
+object, whose remaining changes are written back with their live values until the plan is a
+no-op (`verified`). No per-type table of arguments or defaults is involved.
 
 JSON documents (policies) are kept parsed, to be written as `jsonencode(...)`; sensitive values
 are never part of the result's text: they become variables, the live value only feeds the check.
@@ -161,7 +162,7 @@ def generate_config(provider: ConfiguredProvider, resource_type: str, import_id:
         arguments = restored
     unplaced = _refused(provider, resource_type, block, arguments)
     changed = {_top(d.path) for d in remaining}
-    return GeneratedConfig(resource_type, import_id, _ordered(block, arguments), block, live, provider.label,
+    return GeneratedConfig(resource_type, import_id, in_written_order(block, arguments), block, live, provider.label,
                            verified=not remaining and not unplaced, remaining=remaining,
                            rejected={n: r for n, r in rejected.items() if n in changed},
                            warnings=tuple(unplaced.values()))
@@ -304,7 +305,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _ordered(block: BlockSchema, arguments: dict[str, Any]) -> dict[str, Any]:
+def in_written_order(block: BlockSchema, arguments: dict[str, Any]) -> dict[str, Any]:
     """Attributes in name order, then blocks in name order (the order Terraform's generator uses)."""
     attributes = sorted(n for n in arguments if n not in block.blocks)
     blocks = sorted(n for n in arguments if n in block.blocks)
@@ -313,14 +314,14 @@ def _ordered(block: BlockSchema, arguments: dict[str, Any]) -> dict[str, Any]:
         value = arguments[name]
         nested = block.blocks.get(name)
         if nested is not None and nested.nesting in (_SINGLE, _GROUP):
-            value = _ordered(nested.block, value)
+            value = in_written_order(nested.block, value)
         elif nested is not None and nested.nesting == _MAP:
-            value = {k: _ordered(nested.block, v) for k, v in value.items()}
+            value = {k: in_written_order(nested.block, v) for k, v in value.items()}
         elif nested is not None:
-            value = [_ordered(nested.block, v) for v in value]
+            value = [in_written_order(nested.block, v) for v in value]
         out[name] = value
     return out
 
 
-__all__ = ["GeneratedConfig", "ImportNotFound", "JsonDocument", "Sensitive", "config_values", "generate_config",
-           "import_object", "terraform_jsonencode"]
+__all__ = ["GeneratedConfig", "ImportNotFound", "JsonDocument", "Sensitive", "body_from_live", "config_values",
+           "generate_config", "import_object", "in_written_order", "terraform_jsonencode"]

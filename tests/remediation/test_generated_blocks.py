@@ -13,6 +13,7 @@ from driftdeck.core.provider.generate import (
     Sensitive,
     body_from_live,
     config_values,
+    in_written_order,
     terraform_jsonencode,
 )
 from driftdeck.core.provider.schema import AttributeSchema, BlockSchema, NestedBlockSchema
@@ -72,9 +73,7 @@ def test_jsonencode_escapes_as_terraform_does() -> None:
 
 
 def test_rendered_block() -> None:
-    from driftdeck.core.provider.generate import _ordered
-
-    arguments = _ordered(BLOCK, body_from_live(BLOCK, LIVE, top=True))
+    arguments = in_written_order(BLOCK, body_from_live(BLOCK, LIVE, top=True))
     generated = GeneratedConfig("aws_thing", "x-1", arguments, BLOCK, LIVE, "provider 1.0", verified=True,
                                 rejected={"size": "expected size to be in the range (1 - 10), got 0"})
     text, variables = generated_resource_text("orders", generated)
