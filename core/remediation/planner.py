@@ -314,7 +314,11 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
     rejected: list[str] = []
     generated, fallback_reason = provider_import(result, options, ctx, rid)
     if generated is not None:
-        resource_text, variables = importing.generated_resource_text(name, generated)
+        try:
+            resource_text, variables = importing.generated_resource_text(name, generated)
+        except TypeError as exc:  # a value HCL cannot spell: the tables' block is better than none
+            generated, fallback_reason = None, f"the provider's object could not be written as HCL: {exc}"
+    if generated is not None:
         body = importing.import_block(address, rid) + "\n" + resource_text
         validated = generated.verified
         notes.append(f"resource block written by {generated.decided_by} (ImportResourceState + ReadResource, "
@@ -373,7 +377,7 @@ def provider_import(
     provider, arguments from its schema), or None and why the import tables decide instead."""
     session = ctx.providers if ctx is not None else None
     if ctx is None or session is None:
-        return None, "no provider session for this plan (--reader native)"
+        return None, "no provider session for this plan"
     from driftdeck.core.collectors.provider_backed import import_provider
     from driftdeck.core.provider.client import ProviderError
     from driftdeck.core.provider.cty import CtyError

@@ -184,7 +184,7 @@ def test_driftdeck_plan_writes_import_blocks_with_the_provider(
     assert found["validated"] is True
     assert 'display_name = "Stray"' in found["patch"] and "policy = jsonencode({" in found["patch"]
     native = import_plans("--reader", "native")[topic]
-    assert any("import tables (no provider session for this plan (--reader native))" in n for n in native["notes"])
+    assert any("import tables (no provider session for this plan)" in n for n in native["notes"])
 
 
 def test_the_plan_screen_writes_the_import_block_with_the_apps_provider(
