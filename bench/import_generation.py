@@ -4,7 +4,7 @@
 Run: .venv/bin/python bench/import_generation.py [--sets 2] [--runs 3]
 
 A moto server of its own holds `--sets` copies of the objects of tests/provider/out_of_band.py
-(11 objects in 10 types per set). Measured, each `--runs` times, medians printed:
+(17 objects in 16 types per set). Measured, each `--runs` times, medians printed:
 - driftdeck: `build_plans` (import direction) for every object, through one ProviderSession that
   has already served a first pass (schema decoded, provider configured): ImportResourceState,
   ReadResource, ValidateResourceTypeConfig and PlanResourceChange per object, plus rendering.
@@ -115,7 +115,7 @@ def clean_imports(ws: Path, env: dict[str, str]) -> tuple[int, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", type=int, default=2, help="copies of the out-of-band objects (11 per set)")
+    parser.add_argument("--sets", type=int, default=2, help="copies of the out-of-band objects (17 per set)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
