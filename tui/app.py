@@ -119,10 +119,12 @@ class DriftdeckApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         record_audit: bool = True,
         title: str | None = None,
+        providers: Any = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.scanner = scanner
+        self.providers = providers  # the session's ProviderSession: plans write import blocks with it
         self.feed: AuditFeed = feed if feed is not None else MemoryFeed()
         self.read_only = read_only
         self.watch_enabled = watch
@@ -667,7 +669,8 @@ class DriftdeckApp(App[int]):
             self.notify("plans are not available", timeout=3)
             return
         result = self.results[key]
-        screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed)
+        extra = {"providers": self.providers} if self.providers is not None else {}
+        screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed, **extra)
 
         def after(outcome: object) -> None:
             if outcome is not None:  # a remediation was applied: show its effect now

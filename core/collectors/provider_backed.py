@@ -155,8 +155,19 @@ def provider_for(ctx: AwsContext, session: ProviderSession, resource: DesiredRes
     return ctx.memo(key, lambda: _provider_for(ctx, session, resource.provider, workspace, region))
 
 
+def import_provider(ctx: AwsContext, session: ProviderSession, workspace: Path, region: str) -> tuple[ConfiguredProvider, str | None]:
+    """The workspace's default AWS provider configuration, in `region` (an object to import is read
+    where it lives), for objects no state names a provider for; and the region the code's default
+    configuration names (None: left to the environment)."""
+    folder = str(workspace)
+    key = ("import-provider", folder, region)
+    provider = ctx.memo(key, lambda: _provider_for(ctx, session, None, folder, region, region_wins=True))
+    code_region = _code_provider_configs(ctx, folder).get(AWS.config_key, {}).get("region")
+    return provider, code_region if isinstance(code_region, str) else None
+
+
 def _provider_for(ctx: AwsContext, session: ProviderSession, provider: str | None, workspace: str | None,
-                  region: str) -> ConfiguredProvider:
+                  region: str, *, region_wins: bool = False) -> ConfiguredProvider:
     address = parse_provider_address(provider) if provider else AWS
     if address is None:
         raise ProviderUnavailable(f"provider address {(provider or '')[:80]!r} in state is not one Terraform writes")
@@ -168,7 +179,7 @@ def _provider_for(ctx: AwsContext, session: ProviderSession, provider: str | Non
             f"provider {address.config_key} configuration depends on values known only after apply "
             f"({', '.join(unknown)}): driftdeck does not guess them", configuration=True,
         )
-    if not values.get("region"):
+    if region_wins or not values.get("region"):
         values["region"] = region
     return session.configured(address.source, workspace_path, values)
 

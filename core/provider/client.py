@@ -221,6 +221,18 @@ class ProviderClient:
         return ReadAnswer(state=None if new_state in (b"", _NULL) else new_state,
                           private=bytes(response.private), warnings=warnings)
 
+    def validate_resource_config(self, resource_type: str, config: bytes, timeout: float = 120) -> list[ProviderDiagnostic]:
+        """ValidateResourceTypeConfig: the provider's own checks of a configuration (ranges,
+        allowed values, conflicting arguments) that `terraform plan` runs before planning. Returns
+        the error diagnostics (empty: valid), each naming its attribute where the provider does."""
+        request = pb.ValidateResourceTypeConfig.Request(
+            type_name=resource_type, config=pb.DynamicValue(msgpack=config),
+            client_capabilities=pb.ClientCapabilities(deferral_allowed=False),
+        )
+        response = self._call("ValidateResourceTypeConfig", request, pb.ValidateResourceTypeConfig.Response, timeout)
+        return [ProviderDiagnostic(d.summary, d.detail, _attribute_path(d.attribute))
+                for d in response.diagnostics if d.severity == _ERROR]
+
     def plan_resource_change(self, resource_type: str, prior_state: bytes, proposed_new_state: bytes,
                              config: bytes, prior_private: bytes = b"", timeout: float = 300) -> PlanAnswer:
         """PlanResourceChange: the state applying `config` would leave (unknowns where only the

@@ -36,6 +36,7 @@ class AttributeSchema:
     computed: bool = False
     sensitive: bool = False
     write_only: bool = False
+    deprecated: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class BlockSchema:
 
     attributes: dict[str, AttributeSchema] = field(default_factory=dict)
     blocks: dict[str, NestedBlockSchema] = field(default_factory=dict)
+    deprecated: bool = False
 
     def implied_type(self) -> CtyType:
         """The object type values of this block have (what msgpack documents follow)."""
@@ -137,6 +139,7 @@ def _block(block: pb.Schema.Block) -> BlockSchema:
                 computed=a.computed,
                 sensitive=a.sensitive,
                 write_only=a.write_only,
+                deprecated=a.deprecated,
             )
             for a in block.attributes
         },
@@ -146,6 +149,7 @@ def _block(block: pb.Schema.Block) -> BlockSchema:
             )
             for b in block.block_types
         },
+        deprecated=block.deprecated,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
@@ -41,6 +42,8 @@ def hcl_value(value: Any, indent: str = "", step: str = "  ") -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
+    if isinstance(value, Decimal):  # provider numbers beyond float precision keep every digit
+        return format(value, "f")
     if isinstance(value, str):
         return hcl_string(value)
     if isinstance(value, dict):

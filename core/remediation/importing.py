@@ -1,19 +1,27 @@
 """Import: a Terraform `import {}` block and a resource block written from live attributes.
 
-Only arguments a configuration may set are written (computed attributes such as `arn` or
-`owner_id` would make `terraform plan` fail), and empty values are left to the provider defaults,
-so that the plan after import shows no change.
+With a provider, `core.provider.generate` decides the arguments from the provider's schema for any
+type and `generated_resource_text` writes them. The per-type tables below (`ARGUMENTS`, `_DEFAULTS`,
+`PROVIDER_RANGES`) are the fallback for plans without a provider (`--reader native`, no provider
+binary, an import the provider refused): only arguments a configuration may set are written
+(computed attributes such as `arn` or `owner_id` would make `terraform plan` fail), and empty values
+are left to the provider defaults, so that the plan after import shows no change.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftdeck.core.compare import is_empty
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.hclalign import realign
 from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
+
+if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
+    from driftdeck.core.provider.cty import CtyType
+    from driftdeck.core.provider.generate import GeneratedConfig
+    from driftdeck.core.provider.schema import BlockSchema
 
 # Arguments written per type, in the order `terraform fmt`-style configs usually list them.
 ARGUMENTS: dict[str, tuple[str, ...]] = {
@@ -187,3 +195,88 @@ def _parsed(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Written from the provider's schema (any type): core.provider.generate decides the arguments
+# ---------------------------------------------------------------------------------------------
+
+_NESTED_SINGLE, _NESTED_MAP, _NESTED_GROUP = 1, 4, 5
+
+
+def generated_resource_text(name: str, generated: GeneratedConfig) -> tuple[str, list[str]]:
+    """The `resource` block for a provider-generated configuration (terraform fmt layout), preceded
+    by a `variable` block per sensitive value; also returns the variables' names."""
+    variables: list[tuple[str, str]] = []
+    lines = [f'resource "{generated.resource_type}" "{name}" {{']
+    refused = []
+    for key, summary in generated.rejected.items():
+        attr = generated.block.attributes.get(key)
+        if attr is None or attr.sensitive:
+            continue
+        reason = " ".join(summary.split())[:160]
+        refused.append(f"  # {key} = {hcl_value(generated.live.get(key))}  # live value, refused by the provider: {reason}")
+    lines.extend(_generated_body(generated.block, generated.arguments, "  ", name, variables, top=True,
+                                 comments=refused))
+    lines.append("}")
+    resource = realign("", "\n".join(lines) + "\n")
+    declared = "".join(
+        f'variable "{var}" {{\n  type      = {type_text}\n  sensitive = true\n}}\n\n' for var, type_text in variables
+    )
+    return declared + resource, [var for var, _ in variables]
+
+
+def _generated_body(block: BlockSchema, arguments: dict[str, Any], indent: str, prefix: str,
+                    variables: list[tuple[str, str]], *, top: bool = False, comments: list[str] | None = None) -> list[str]:
+    from driftdeck.core.provider.generate import JsonDocument, Sensitive
+
+    lines: list[str] = []
+    for key, value in arguments.items():
+        if key in block.blocks:
+            continue
+        if isinstance(value, Sensitive):
+            var = _variable_name(f"{prefix}_{key}", {v for v, _ in variables})
+            variables.append((var, _type_text(value.type)))
+            text = f"var.{var}"
+        elif isinstance(value, JsonDocument):
+            text = hcl_json_document(value.parsed, indent)
+        else:
+            text = hcl_value(value, indent)
+        lines.append(f"{indent}{key} = {text}")
+    lines.extend(comments or [])
+    for key, value in arguments.items():
+        nested = block.blocks.get(key)
+        if nested is None:
+            continue
+        if nested.nesting in (_NESTED_SINGLE, _NESTED_GROUP):
+            bodies: list[tuple[str, dict[str, Any]]] = [("", value)]
+        elif nested.nesting == _NESTED_MAP:
+            bodies = [(f" {hcl_string(str(label))}", body) for label, body in value.items()]
+        else:
+            bodies = [("", body) for body in value]
+        for label, body in bodies:
+            if top:
+                lines.append("")
+            lines.append(f"{indent}{key}{label} {{")
+            lines.extend(_generated_body(nested.block, body, indent + "  ", f"{prefix}_{key}", variables))
+            lines.append(f"{indent}}}")
+    return lines
+
+
+def _variable_name(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name = f"{base}_{n}"
+        n += 1
+    return name
+
+
+def _type_text(ty: CtyType) -> str:
+    """A variable's `type` constraint for a schema type."""
+    if ty.kind in ("string", "number", "bool"):
+        return ty.kind
+    if ty.kind in ("list", "set", "map") and ty.element is not None:
+        return f"{ty.kind}({_type_text(ty.element)})"
+    if ty.kind == "object":
+        return "object({ " + ", ".join(f"{n} = {_type_text(t)}" for n, t in ty.attributes) + " })"
+    return "any"

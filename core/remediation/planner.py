@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
@@ -31,6 +32,9 @@ from driftdeck.core.remediation.model import (
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, replacement_decision
 from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sensitivity_of
+
+if TYPE_CHECKING:
+    from driftdeck.core.provider.generate import GeneratedConfig
 
 DIRECTIONS_BY_STATUS: dict[Status, tuple[Direction, ...]] = {
     Status.CHANGED: (Direction.REVERT, Direction.ADOPT),
@@ -303,18 +307,46 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
 
 
 def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None, taken: set[str]) -> DirectionPlan | None:
-    if ctx is not None:
-        result = enrich_live(result, ctx)
     name = importing.resource_name(result.id, taken)
     address = f"{result.type}.{name}"
     rid = importing.import_id(result)
-    arguments = importing.resource_arguments(result)
-    rejected = [k for k, v in arguments.items() if importing.out_of_range(result.type, k, v) is not None]
-    body = importing.import_block(address, rid) + "\n" + importing.resource_block(result.type, name, arguments)
+    notes: list[str] = []
+    rejected: list[str] = []
+    generated, fallback_reason = provider_import(result, options, ctx, rid)
+    if generated is not None:
+        try:
+            resource_text, variables = importing.generated_resource_text(name, generated)
+        except TypeError as exc:  # a value HCL cannot spell: the tables' block is better than none
+            generated, fallback_reason = None, f"the provider's object could not be written as HCL: {exc}"
+    if generated is not None:
+        body = importing.import_block(address, rid) + "\n" + resource_text
+        validated = generated.verified
+        notes.append(f"resource block written by {generated.decided_by} (ImportResourceState + ReadResource, "
+                     "arguments from its schema)")
+        if generated.verified:
+            notes.append("checked with the provider's own plan: after the import, `terraform plan` shows no change")
+        elif generated.remaining:
+            notes.append("the provider still plans a change after the import for "
+                         + ", ".join(sorted({d.path for d in generated.remaining})))
+        rejected = sorted(generated.rejected)
+        if rejected:
+            notes.append(f"live {', '.join(rejected)} refused by the provider's validation: written as a comment; "
+                         "`terraform plan` will show a change for it")
+        notes.extend(generated.warnings)
+        if variables:
+            notes.append("sensitive values are not written: set " + ", ".join(f"TF_VAR_{v}" for v in variables)
+                         + " to the live value before `terraform plan`")
+    else:
+        if ctx is not None:
+            result = enrich_live(result, ctx)
+        arguments = importing.resource_arguments(result)
+        rejected = [k for k, v in arguments.items() if importing.out_of_range(result.type, k, v) is not None]
+        body = importing.import_block(address, rid) + "\n" + importing.resource_block(result.type, name, arguments)
+        validated = _validate_generated(body, result.type, name, {k: v for k, v in arguments.items() if k not in rejected})
+        notes.append(f"resource block written from driftdeck's import tables ({fallback_reason})")
     root = options.workspace if options.workspace.is_dir() else options.workspace.parent
     file_name = f"import_{name}.tf"
     patch = forget_mod.new_file_patch(root / file_name, body, options.workspace)
-    validated = _validate_generated(body, result.type, name, {k: v for k, v in arguments.items() if k not in rejected})
     plan = DirectionPlan(
         Direction.IMPORT,
         f"bring {result.type} {result.id} under Terraform as {address}",
@@ -326,15 +358,49 @@ def _import(result: ResourceResult, options: PlanOptions, ctx: AwsContext | None
         ],
         answered=[result.key],
         validated=validated,
+        notes=notes,
     )
-    if rejected:
+    if rejected and generated is None:
         plan.notes.append(f"live {', '.join(rejected)} outside what the provider accepts: written as a comment; "
                           "`terraform plan` will show a change for it")
-        plan.unanswered.extend(rejected)
+    plan.unanswered.extend(rejected)
     if result.parent:
         plan.notes.append(f"this is a piece of {result.parent}; importing it as its own resource means the parent "
                           "should manage that direction's rules through rule resources only")
     return plan
+
+
+def provider_import(
+    result: ResourceResult, options: PlanOptions, ctx: AwsContext | None, rid: str
+) -> tuple[GeneratedConfig | None, str]:
+    """The provider's configuration for an unmanaged object (import + read through the workspace's
+    provider, arguments from its schema), or None and why the import tables decide instead."""
+    session = ctx.providers if ctx is not None else None
+    if ctx is None or session is None:
+        return None, "no provider session for this plan"
+    from driftdeck.core.collectors.provider_backed import import_provider
+    from driftdeck.core.provider.client import ProviderError
+    from driftdeck.core.provider.cty import CtyError
+    from driftdeck.core.provider.generate import generate_config
+    from driftdeck.core.provider.session import ProviderUnavailable
+    from driftdeck.core.provider.values import ShapeError
+
+    try:
+        region = result.region or ctx.default_region
+        provider, code_region = import_provider(ctx, session, config_root(result, options.workspace), region)
+        generated = generate_config(provider, result.type, rid)
+    except ProviderUnavailable as exc:
+        return None, f"no provider: {exc}"
+    except (ProviderError, CtyError, ShapeError, KeyError, TypeError, ValueError) as exc:
+        return None, f"the provider could not import it: {exc}"
+    except Exception as exc:  # noqa: BLE001 - botocore's NoCredentialsError etc.: the tables still answer
+        return None, f"no provider: {exc}"
+    if code_region and code_region != region:
+        generated.verified = False  # as written, the workspace's terraform would look in the other region
+        generated.warnings += (
+            f"the object is in {region} but the workspace's default aws provider is in {code_region}: give the "
+            f"resource and the import block `provider = aws.<alias>` of a configuration in {region}",)
+    return generated, ""
 
 
 def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:

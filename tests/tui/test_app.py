@@ -288,6 +288,22 @@ async def test_plan_key_opens_the_plan_screen_for_the_selection(tmp_path: Path) 
 
 
 @run_async
+async def test_the_plan_screen_gets_the_sessions_provider(tmp_path: Path) -> None:
+    """The app hands its ProviderSession to the plan screen, which writes import blocks with it."""
+    from driftdeck.tui.screens.plan import PlanScreen
+
+    session = object()  # stands for the ProviderSession the `driftdeck` command opens
+    app = make_app(tmp_path, [drifted_estate()], read_only=True, providers=session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.query_one(ResourceTree).select_key("aws_s3_bucket.assets")
+        await pilot.pause()
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen) and app.screen.providers is session
+
+
+@run_async
 async def test_real_watchfiles_watcher_sees_a_tf_edit(tmp_path: Path) -> None:
     import asyncio
 

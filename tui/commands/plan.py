@@ -33,7 +33,7 @@ from driftdeck.core.remediation import (
 from driftdeck.core.remediation.document import document_json
 from driftdeck.core.remediation.model import CLI_DIRECTIONS
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.tui.commands.reading import add_reader_options, reader_settings
+from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
 class _IntermixedParser(argparse.ArgumentParser):
@@ -119,12 +119,20 @@ def run(args: argparse.Namespace) -> int:
     ctx = AwsContext()
     detect_unmanaged = directions is None or bool(directions & {Direction.IMPORT, Direction.REVERT})
     workspace = path if path.is_dir() else path.parent
-    report = run_scan(ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=detect_unmanaged,
-                                  **reader_settings(args, workspace), provider_debug=args.debug), ctx=ctx)
-    selected, unmatched = select(report.resources, addresses)
-    if unmatched:
-        raise InputError(f"no resource matches {', '.join(unmatched)} in the scan of this path", file=str(path))
-    plans = build_plans(selected, PlanOptions(workspace=path, directions=directions), ctx=ctx)
+    settings = reader_settings(args, workspace)
+    # One provider session for the scan and the plans: import blocks are written by the same warm
+    # provider that read live state (ImportResourceState + ReadResource, schema-driven).
+    providers = provider_session(args, settings)
+    try:
+        report = run_scan(ScanOptions(path=path, regions=tuple(args.region), detect_unmanaged=detect_unmanaged,
+                                      **settings, providers=providers, provider_debug=args.debug), ctx=ctx)
+        selected, unmatched = select(report.resources, addresses)
+        if unmatched:
+            raise InputError(f"no resource matches {', '.join(unmatched)} in the scan of this path", file=str(path))
+        plans = build_plans(selected, PlanOptions(workspace=path, directions=directions), ctx=ctx)
+    finally:
+        if providers is not None:
+            providers.close()
     planned = {p.key for p in plans}
     missed = [r for r in selected if r.key not in planned]
     for r in missed:

@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         keymap=keymap,
         record_audit=not args.no_audit,
         title=str(path),
+        providers=providers,
     )
     try:
         app.run()

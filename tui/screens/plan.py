@@ -55,14 +55,16 @@ ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 
 
 def open_plan_screen(
-    result: ResourceResult | Sequence[ResourceResult], *, workspace: Path, read_only: bool, feed: Any = None
+    result: ResourceResult | Sequence[ResourceResult], *, workspace: Path, read_only: bool, feed: Any = None,
+    providers: Any = None,
 ) -> PlanScreen:
-    """The plan screen for one resource (the app's `p` key) or a marked set of resources."""
+    """The plan screen for one resource (the app's `p` key) or a marked set of resources.
+    `providers`: the session's ProviderSession, which writes import blocks for any type."""
     results = [result] if isinstance(result, ResourceResult) else list(result)
     plans = build_plans(results, PlanOptions(workspace=workspace))
     single = results[0] if len(results) == 1 else None
     return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=single,
-                      read_live=single is not None and single.status == Status.UNMANAGED)
+                      read_live=single is not None and single.status == Status.UNMANAGED, providers=providers)
 
 
 def default_apply(feed: Any, *, read_only: bool) -> ApplyFn:
@@ -137,8 +139,10 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         feed: Any = None,
         subject: ResourceResult | None = None,
         read_live: bool = False,
+        providers: Any = None,
     ) -> None:
         super().__init__()
+        self.providers = providers  # the app's ProviderSession (thread-safe), None: import tables only
         # Unmanaged objects come from discovery with few attributes: read them fully in the
         # background and rebuild the import block, so the UI never waits on AWS.
         self.read_live = read_live and subject is not None
@@ -254,6 +258,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
 
         assert self.subject is not None
         ctx = AwsContext(max_attempts=2, connect_timeout=2.0, read_timeout=5.0)
+        ctx.providers = self.providers  # the import block comes from the provider when there is one
         return build_plans([self.subject], PlanOptions(workspace=self.workspace), ctx=ctx)
 
     def _refresh_bodies(self) -> None:
