@@ -29,6 +29,18 @@ class Status(enum.StrEnum):
 DRIFT_STATUSES = frozenset({Status.CHANGED, Status.MISSING, Status.UNMANAGED, Status.PENDING})
 
 
+class UnknownCause(enum.Enum):
+    """Why a verdict is `unknown`, where the kind of failure decides what the scan as a whole means.
+
+    The scan checks these (never the reason text) to tell "this resource could not be read" from
+    "the scan could not run": when every resource it tried to read failed the same way, the scan
+    exits 2 instead of reporting a page of unknowns."""
+
+    AWS_UNREACHABLE = "aws_unreachable"  # no connection to the AWS endpoint at all
+    PROVIDER_UNUSABLE = "provider_unusable"  # the provider rejected its configuration
+    NOT_CHECKED = "not_checked"  # no reader for the type: nothing was attempted
+
+
 class ChangeKind(enum.StrEnum):
     ADDED = "added"
     REMOVED = "removed"
@@ -227,6 +239,8 @@ class ResourceResult:
     # object (a revert of the drift). Set when the provider planned it; None otherwise.
     code_plan: PlannedChange | None = None
     revert_plan: PlannedChange | None = None
+    # For `unknown` verdicts whose kind of failure matters to the scan as a whole (not serialised).
+    cause: UnknownCause | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

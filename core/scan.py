@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
+from driftdeck.core.aws import AwsContext, AwsUnreachableError, describe_failure, failure_cause
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.errors import DriftdeckError, InputError
@@ -27,6 +27,7 @@ from driftdeck.core.model import (
     ScanReport,
     SourceInfo,
     Status,
+    UnknownCause,
     region_of,
 )
 from driftdeck.core.tfstate import (
@@ -235,6 +236,7 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         return result
     if outcome.error is not None:
         result.reason = outcome.error
+        result.cause = outcome.cause
         return result
     if outcome.live is None:
         result.status = Status.MISSING
@@ -276,6 +278,9 @@ def _run_scan(
     if options.regions and ctx.fallback_region is None:
         ctx.fallback_region = options.regions[0]
     note = progress or (lambda _msg: None)
+    if not options.path.exists():
+        raise InputError("path does not exist", file=str(options.path))
+    ctx.ensure_reachable()  # seconds, not every call's retries, to learn that AWS cannot be reached
     desired = load_desired_state(
         options.path, ctx, cloudformation=options.cloudformation,
         region=options.regions[0] if options.regions else None, stacks=options.stacks,
@@ -296,8 +301,7 @@ def _run_scan(
     events_before = len(session.events) if session is not None else 0
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     results.extend(desired.decided)
-    _raise_if_aws_unreachable(results)
-    _raise_if_provider_unusable(results)
+    _raise_if_scan_could_not_run(results)
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
         from driftdeck.core.code import apply_code
 
@@ -323,37 +327,33 @@ def _run_scan(
     return report
 
 
-class AwsUnreachableError(DriftdeckError):
-    """Not one AWS call got through: the scan could not run at all (exit 2), rather than "unknown"."""
-
-
-def _raise_if_aws_unreachable(results: Sequence[ResourceResult]) -> None:
-    reasons = [r.reason or "" for r in results]
-    if results and all(r.status is Status.UNKNOWN for r in results) and all(
-        UNREACHABLE in reason for reason in reasons
-    ):
-        raise AwsUnreachableError(
-            "could not reach AWS at all (every call failed to connect): check the network, AWS_ENDPOINT_URL "
-            "and proxy settings"
-        )
-
-
 class ProviderUnusableError(DriftdeckError):
     """Every resource the provider was to read failed on its configuration and nothing else could
     be read: the scan as configured cannot run (exit 2), rather than a report of unknowns."""
 
 
-_CANNOT_RUN = "\x00cannot-run\x00"  # marks a reason that means "the scan cannot run as configured"
+_COULD_NOT_RUN: dict[UnknownCause, type[DriftdeckError]] = {
+    UnknownCause.AWS_UNREACHABLE: AwsUnreachableError,
+    UnknownCause.PROVIDER_UNUSABLE: ProviderUnusableError,
+}
 
 
-def _raise_if_provider_unusable(results: Sequence[ResourceResult]) -> None:
-    if not results or not all(r.status is Status.UNKNOWN and _CANNOT_RUN in (r.reason or "") for r in results):
-        for r in results:
-            if r.reason and _CANNOT_RUN in r.reason:
-                r.reason = r.reason.replace(_CANNOT_RUN, "")
+def _raise_if_scan_could_not_run(results: Sequence[ResourceResult]) -> None:
+    """Exit 2 rather than report unknowns when every read the scan attempted failed for one reason
+    that is about the scan, not the resource (AWS unreachable, a provider rejecting its configuration).
+    Rows nobody tried to read (unsupported types) neither prove nor disprove that the scan ran."""
+    attempted = [r for r in results if r.cause is not UnknownCause.NOT_CHECKED]
+    if not attempted or any(r.status is not Status.UNKNOWN for r in attempted):
         return
-    reasons = sorted({(r.reason or "").replace(_CANNOT_RUN, "") for r in results})
-    raise ProviderUnusableError(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
+    causes = {r.cause for r in attempted}
+    if len(causes) != 1:
+        return
+    cause = causes.pop()
+    error = _COULD_NOT_RUN.get(cause) if cause is not None else None
+    if error is None:
+        return
+    reasons = sorted({r.reason or "" for r in attempted})
+    raise error(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
 
 
 def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:
@@ -397,6 +397,7 @@ def scan_resources(
                     + (" (no native collector; provider reads are off: --reader auto)" if options.reader == "native"
                        and res.source.kind == "terraform" else ""),
                     expected=redact(res.attributes, res.sensitive_paths),
+                    cause=UnknownCause.NOT_CHECKED,
                 )
             )
             continue
@@ -422,10 +423,7 @@ def scan_resources(
             collector = readers[reader_key]
             outcomes = future.result()
             for res, outcome in zip(groups[(reader_key, region)], outcomes, strict=True):
-                result = compare_resource(collector, res, outcome)
-                if outcome.cannot_run:
-                    result.reason = _CANNOT_RUN + (result.reason or "")
-                results.append(result)
+                results.append(compare_resource(collector, res, outcome))
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
         note(f"compared {len(results)} managed resources")
@@ -469,8 +467,7 @@ def _read_group(collector: Collector, ctx: AwsContext, region: str, group: list[
     try:
         outcomes = collector.read(ctx, region, group)
     except Exception as exc:  # noqa: BLE001 - any failure is an honest `unknown`, never in_sync/missing
-        reason = describe_failure(exc)
-        return [ReadOutcome.failed(reason) for _ in group]
+        return [ReadOutcome.failed_on(exc) for _ in group]
     if len(outcomes) != len(group):
         return [ReadOutcome.failed(f"collector for {collector.resource_type} returned a wrong number of results")] * len(group)
     return outcomes
@@ -498,7 +495,7 @@ def _unmanaged(
             out.append(
                 ResourceResult(
                     address=None, type=rtype, id=f"*@{region}", status=Status.UNKNOWN, source=None, region=region,
-                    reason=f"unmanaged detection failed: {describe_failure(exc)}",
+                    reason=f"unmanaged detection failed: {describe_failure(exc)}", cause=failure_cause(exc),
                 )
             )
             continue
