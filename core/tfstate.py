@@ -81,6 +81,8 @@ def parse_state(data: bytes | str, origin: str, *, written_at: str | None = None
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(f"state is not valid JSON ({exc.msg}, column {exc.colno}); truncated or corrupted?", file=origin, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("state JSON is nested too deeply to read", file=origin) from None
     if not isinstance(doc, dict):
         raise InputError("state must be a JSON object", file=origin)
     version = doc.get("version")
