@@ -28,9 +28,10 @@ from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
-from driftdeck.tui.view_model import Transition, index_report, parse_filter, transitions
+from driftdeck.tui.view_model import index_report, parse_filter
 from driftdeck.tui.watch import CodeSnapshot, WatchSource, is_watched, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.bars import PollBar, PollInfo, SummaryBar
@@ -131,6 +132,7 @@ class DriftdeckApp(App[int]):
         self.keymap_overrides = dict(keymap or {})
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
+        self._baseline: list[ResourceResult] = []  # last known verdicts (core.transitions.carry_forward)
         self.report: ScanReport | None = None
         self.scans_applied = 0
         self.poll = PollInfo(interval=poll_interval, read_only=read_only)
@@ -256,7 +258,8 @@ class DriftdeckApp(App[int]):
     def apply_report(self, report: ScanReport) -> list[Transition]:
         """Show a new poll result in place and react to what changed."""
         new = index_report(report)
-        changes = transitions(self.results, new) if self.scans_applied else []
+        changes = transitions(self._baseline, report.resources) if self.scans_applied else []
+        self._baseline = carry_forward(self._baseline, report.resources)
         self.results = new
         self.report = report
         self.scans_applied += 1
@@ -281,7 +284,7 @@ class DriftdeckApp(App[int]):
             return
         new = [t for t in changes if t.is_new_drift]
         if new:
-            lines = [f"{t.key}: {t.current.value if t.current else 'gone'}" for t in new[:NOTIFY_LIMIT]]
+            lines = [f"{t.key}: {t.after.value if t.after else 'gone'}" for t in new[:NOTIFY_LIMIT]]
             if len(new) > NOTIFY_LIMIT:
                 lines.append(f"and {len(new) - NOTIFY_LIMIT} more")
             self._toast("\n".join(lines), title="new drift", severity="warning", timeout=5)

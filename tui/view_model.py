@@ -1,4 +1,4 @@
-"""What the resource tree shows, computed without any widget: grouping, counts, filters, transitions.
+"""What the resource tree shows, computed without any widget: grouping, counts, filters.
 
 Kept free of Textual so it can be tested and benchmarked on its own; the tree widget only renders it.
 """
@@ -149,37 +149,6 @@ def parse_filter(text: str) -> Filter:
         else:
             terms.append(Term("address", body, negated))
     return Filter(tuple(terms), text)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A resource whose status changed between two polls (previous None: first seen)."""
-
-    key: str
-    previous: Status | None
-    current: Status | None  # None: no longer reported at all
-    result: ResourceResult | None
-
-    @property
-    def is_new_drift(self) -> bool:
-        return self.current is not None and self.current.is_drift and (self.previous is None or not self.previous.is_drift)
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.previous is not None and self.previous.is_drift and (self.current is None or not self.current.is_drift)
-
-
-def transitions(old: Mapping[str, ResourceResult], new: Mapping[str, ResourceResult]) -> list[Transition]:
-    """Every key whose status differs between `old` and `new` (including appearances and disappearances)."""
-    out: list[Transition] = []
-    for key, res in new.items():
-        prev = old.get(key)
-        if prev is None or prev.status is not res.status:
-            out.append(Transition(key, prev.status if prev else None, res.status, res))
-    for key, prev in old.items():
-        if key not in new:
-            out.append(Transition(key, prev.status, None, None))
-    return out
 
 
 @dataclass
