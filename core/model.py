@@ -313,6 +313,9 @@ class ScanReport:
     attribution_matches: list[Any] = field(default_factory=list, repr=False)
     # Terraform providers that read live state ("registry.terraform.io/hashicorp/aws 5.100.0").
     providers: list[str] = field(default_factory=list)
+    # Resources excluded by .driftignore: listed (JSON `"ignored": true`), never counted as
+    # checked, never drift; kept out of `resources` so no consumer mistakes them for verdicts.
+    ignored: list[ResourceResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -321,11 +324,15 @@ class ScanReport:
         return counts
 
     def summary(self) -> dict[str, int]:
+        """Counts per status (ignored resources apart) and coverage: managed resources in scope
+        that were checked (not `unknown`, not ignored) / managed resources in scope, rounded down.
+        Unmanaged findings neither raise nor lower it."""
         counts = self.counts()
-        total = len(self.resources)
-        decided = total - counts[Status.UNKNOWN.value]
-        coverage = (decided * 100 // total) if total else 100
-        return {"total": total, **counts, "coverage_pct": coverage}
+        managed = [r for r in self.resources if r.address is not None]
+        in_scope = len(managed) + sum(1 for r in self.ignored if r.address is not None)
+        checked = sum(1 for r in managed if r.status is not Status.UNKNOWN)
+        coverage = (checked * 100 // in_scope) if in_scope else 100
+        return {"total": len(self.resources), **counts, "ignored": len(self.ignored), "coverage_pct": coverage}
 
     def exit_code(self, fail_on: frozenset[Status] = DRIFT_STATUSES) -> int:
         """0 clean, 1 drift, 3 nothing drifted but something could not be decided."""
