@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.report import report_to_json, render_text
+from driftdeck.core.report import render_text, report_to_json
 from driftdeck.core.scan import ScanOptions, run_scan
 
 AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
