@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.text import printable
 from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
@@ -298,7 +299,10 @@ class DriftdeckApp(App[int]):
         return isinstance(self.screen, ModalScreen)
 
     def _toast(self, message: str, **kwargs: Any) -> None:
-        """A notification from background work: held back while a modal (help, plan, note) is open."""
+        """A notification from background work: held back while a modal (help, plan, note) is open.
+        The message carries untrusted text (addresses, errors): printable, and never markup."""
+        message = printable(message)
+        kwargs.setdefault("markup", False)
         if self.modal_open:
             self._deferred_toasts.append((message, kwargs))
         else:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.text import printable
 
 UNMANAGED_GROUP = "unmanaged"
 ROOT_MODULE = "(root module)"
@@ -51,16 +52,20 @@ def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
     """source -> module -> type for managed resources (a stack's resources sit under STACK_RESOURCES);
     unmanaged -> type for the rest."""
     if result.address is None:
-        return (UNMANAGED_GROUP, result.type)
+        return (UNMANAGED_GROUP, printable(result.type))
     if is_stack_resource(result):
-        return (display_source(result, workspace), STACK_RESOURCES, result.type)
+        return (printable(display_source(result, workspace)), STACK_RESOURCES, printable(result.type))
     module = result.source.module if result.source and result.source.module else ROOT_MODULE
-    return (display_source(result, workspace), module, result.type)
+    return (printable(display_source(result, workspace)), printable(module), printable(result.type))
 
 
 def resource_label(result: ResourceResult) -> str:
-    """The leaf label: the address without the module prefix (a stack resource's logical id), or the
-    id of an unmanaged object."""
+    """The leaf label, made printable: the address without the module prefix (a stack resource's
+    logical id), or the id of an unmanaged object."""
+    return printable(_label(result))
+
+
+def _label(result: ResourceResult) -> str:
     if result.address is None:
         return result.id
     if is_stack_resource(result):
