@@ -27,13 +27,14 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
+from driftdeck.core.iac_cache import IacContentCache
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.text import printable
 from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
 from driftdeck.tui.view_model import index_report, parse_filter
-from driftdeck.tui.watch import CodeSnapshot, WatchSource, is_watched, watchfiles_source
+from driftdeck.tui.watch import WatchSource, is_watched, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.bars import PollBar, PollInfo, SummaryBar
 from driftdeck.tui.widgets.detail import DetailPane
@@ -139,7 +140,7 @@ class DriftdeckApp(App[int]):
         self.poll = PollInfo(interval=poll_interval, read_only=read_only)
         self.audit_follow = True
         self.chain = ChainState("unverified")
-        self.snapshot = CodeSnapshot(workspace)
+        self.snapshot = IacContentCache(workspace)  # the one IaC change recorder, shared with watch
         self._watch_stop = asyncio.Event()
         self._audit_head = -1
         self._display_title = title or str(workspace)
@@ -478,19 +479,21 @@ class DriftdeckApp(App[int]):
 
     @work(thread=True, group="config", exit_on_error=False)
     def record_config_changes(self, paths: set[Path]) -> None:
-        """Diff the changed code files against the snapshot, log `config.changed`, then rescan."""
-        changes = self.snapshot.update(paths)
+        """Record what changed in the IaC files as `config.changed` (watch's policy: code with its
+        diff, variable and state files as BLAKE3 digests only), then rescan."""
         recorded: dict[str, tuple[int, int]] = {}
-        for change in changes:
-            rel = self.snapshot.relative(change.path)
-            recorded[rel] = change.counts
+        for path in sorted(paths):
+            change = self.snapshot.update(path)
+            if change is None:
+                continue  # same bytes as before (an editor's rewrite, a touch)
+            recorded[change.file] = change.counts
             if not self.record_audit:
                 continue
             try:
                 self.feed.append(
                     "config.changed",
                     subject={"tool": "driftdeck", "workspace": str(self.workspace)},
-                    data={"file": rel, "diff": change.diff, "added": change.counts[0], "removed": change.counts[1]},
+                    data=change.audit_data(),
                     before=change.before,
                     after=change.after,
                     durable=True,
