@@ -111,12 +111,17 @@ def load_desired_state(
     cloudformation: str = "off",
     region: str | None = None,
     stacks: Sequence[str] = (),
+    before_aws: Callable[[], None] | None = None,
 ) -> DesiredState:
     """Read every Terraform state under `path` (local files and declared S3 backends) and, unless
-    `cloudformation` is "off", the region's CloudFormation stacks. InputError on bad input."""
+    `cloudformation` is "off", the region's CloudFormation stacks. InputError on bad input.
+    `before_aws` runs once the local state files are read and before the first AWS call (the
+    scan's reachability probe: a broken local file is reported first, an outage in seconds)."""
     if not path.exists():
         raise InputError("path does not exist", file=str(path))
     states = [read_state_file(p) for p in find_state_files(path)]
+    if before_aws is not None:
+        before_aws()
     backends = find_s3_backends(path)
     if backends:
         session = ctx.session if ctx else AwsContext().session
@@ -278,12 +283,10 @@ def _run_scan(
     if options.regions and ctx.fallback_region is None:
         ctx.fallback_region = options.regions[0]
     note = progress or (lambda _msg: None)
-    if not options.path.exists():
-        raise InputError("path does not exist", file=str(options.path))
-    ctx.ensure_reachable()  # seconds, not every call's retries, to learn that AWS cannot be reached
     desired = load_desired_state(
         options.path, ctx, cloudformation=options.cloudformation,
         region=options.regions[0] if options.regions else None, stacks=options.stacks,
+        before_aws=ctx.ensure_reachable,  # seconds, not every call's retries, to learn that AWS cannot be reached
     )
     default_region = options.regions[0] if options.regions else ctx.default_region
     regions = list(options.regions) or [default_region]

@@ -96,3 +96,10 @@ def test_one_unreachable_service_behind_a_reachable_probe_is_still_could_not_run
     with pytest.raises(AwsUnreachableError) as info:
         run_scan(options, ctx=AwsContext(max_attempts=1))
     assert str(info.value).startswith(f"cannot reach AWS at {closed}: ")
+
+
+def test_a_broken_state_file_is_named_before_the_outage(unreachable: str, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "terraform.tfstate").write_text('{"version": 4, "resources": [')
+    assert main(["scan", str(tmp_path), "--no-audit"]) == 2
+    assert str(tmp_path / "terraform.tfstate") in capsys.readouterr().err
