@@ -142,6 +142,7 @@ class DriftdeckApp(App[int]):
         self.chain = ChainState("unverified")
         self.snapshot = IacContentCache(workspace)  # the one IaC change recorder, shared with watch
         self._watch_stop = asyncio.Event()
+        self.iac_watching = False
         self._audit_head = -1
         self._display_title = title or str(workspace)
         self.last_transitions: list[Transition] = []
@@ -470,6 +471,7 @@ class DriftdeckApp(App[int]):
     async def watch_iac(self) -> None:
         """Endless: forward debounced IaC file changes as FilesChanged messages."""
         async for paths in self.watch_source(self.workspace, self._watch_stop):
+            self.iac_watching = True  # the source yielded (changes or an idle tick): edits from now on are seen
             relevant = {p for p in paths if is_watched(p)}
             if relevant:
                 self.post_message(msg.FilesChanged(relevant))

@@ -23,12 +23,14 @@ def is_watched(path: Path) -> bool:
 
 
 async def watchfiles_source(root: Path, stop: asyncio.Event) -> AsyncIterator[set[Path]]:
-    """watchfiles.awatch, debounced, filtered to IaC files."""
+    """watchfiles.awatch, debounced, filtered to IaC files. It also yields an empty set when idle
+    for a while, so the consumer knows the watcher is running (no edit is missed from then on)."""
 
     def keep(_change: Change, path: str) -> bool:
         return is_watched(Path(path))
 
-    async for changes in awatch(root, watch_filter=keep, debounce=DEBOUNCE_MS, stop_event=stop):
+    async for changes in awatch(root, watch_filter=keep, debounce=DEBOUNCE_MS, stop_event=stop,
+                                rust_timeout=500, yield_on_timeout=True):
         yield {Path(p) for _, p in changes}
 
 
