@@ -76,6 +76,8 @@ class ScanOptions:
     # A long-lived ProviderSession (TUI, watch) kept warm across scans; None: one per scan.
     providers: ProviderSession | None = None
     provider_debug: bool = False  # copy the provider's log lines to stderr
+    # Attribution: consider CloudTrail events from this time on (default: the state's own history).
+    attribution_since: datetime | None = None
 
 
 @dataclass
@@ -325,7 +327,9 @@ def _run_scan(
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
     rules.apply(report)
     if options.cloudtrail:
-        attribute(report, options.cloudtrail, regions, desired.states)
+        workspace = options.path if options.path.is_dir() else options.path.parent
+        attribute(report, options.cloudtrail, regions, desired.states, since=options.attribution_since,
+                  workspace=workspace)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
 
@@ -359,18 +363,64 @@ def _raise_if_scan_could_not_run(results: Sequence[ResourceResult]) -> None:
     raise error(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
 
 
-def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:
-    """Link drift to CloudTrail events written since the oldest state was last written."""
+def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile], *,
+              since: datetime | None = None, workspace: Path | None = None) -> None:
+    """Link drift to CloudTrail events written since the states were last written (or `since`),
+    and say in a warning where that start came from."""
     from driftdeck.core.attribution import attribute_report, event_source_from_spec
 
-    written = [datetime.strptime(s.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for s in states if s.written_at]
+    start, how = attribution_window(states, since=since, workspace=workspace)
     source = event_source_from_spec(spec, regions=regions)
-    start = min(written) if written else None
     report.attribution_matches = attribute_report(report, source, window_start=start)
     if start is not None:
-        report.warnings.append(
-            f"attribution considered CloudTrail events since {start:%Y-%m-%dT%H:%M:%SZ}, when the state was last written"
-        )
+        report.warnings.append(f"attribution considered CloudTrail events since {start:%Y-%m-%dT%H:%M:%SZ}, from {how}")
+
+
+def attribution_window(states: Sequence[StateFile], *, since: datetime | None = None,
+                       workspace: Path | None = None) -> tuple[datetime | None, str]:
+    """Where attribution starts and why: `since` when given; else, per state, the last scan in the
+    workspace's audit log that still saw an older serial of its lineage (the state was written
+    after it); else the state's own write time (S3 last-modified, or the file's mtime, which a copy
+    resets). The earliest start over all states wins, so no state's drift is left unattributed."""
+    if since is not None:
+        return since.astimezone(UTC), "--since"
+    history = _serials_seen(workspace) if workspace is not None else []
+    starts: list[tuple[datetime, str]] = []
+    for state in states:
+        older = [seen for seen, lineage, serial in history
+                 if state.lineage is not None and lineage == state.lineage and state.serial is not None
+                 and serial is not None and serial < state.serial]
+        if older:
+            starts.append((max(older), f"the audit log (serial {state.serial} of {state.origin} was not yet "
+                                        f"written at the scan of {max(older):%Y-%m-%dT%H:%M:%SZ})"))
+        elif state.written_at:
+            written = datetime.strptime(state.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            starts.append((written, state.written_from + f" of {state.origin}; --since sets it explicitly"))
+    if not starts:
+        return None, "no history"
+    return min(starts, key=lambda item: item[0])
+
+
+def _serials_seen(workspace: Path) -> list[tuple[datetime, str | None, int | None]]:
+    """(scan time, lineage, serial) of every state source in the workspace's recorded scans."""
+    from driftdeck.core.audit import AuditReader
+
+    try:
+        reader = AuditReader.for_workspace(workspace)
+        entries = list(reader.iter_entries(kinds={"scan.completed"}))
+    except Exception:  # noqa: BLE001 - no log (or an unreadable one): no history to use
+        return []
+    out: list[tuple[datetime, str | None, int | None]] = []
+    for entry in entries:
+        try:
+            seen = datetime.strptime(str(entry.data.get("generated_at")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        for source in entry.data.get("sources") or []:
+            if isinstance(source, dict):
+                serial = source.get("serial")
+                out.append((seen, source.get("lineage"), serial if isinstance(serial, int) else None))
+    return out
 
 
 def scan_resources(
