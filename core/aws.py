@@ -10,12 +10,14 @@ import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
 from driftdeck.core.errors import DriftdeckError
+from driftdeck.core.model import UnknownCause
 
 T = TypeVar("T")
 
@@ -51,11 +53,45 @@ THROTTLING_CODES = frozenset(
 )
 
 
-UNREACHABLE = "could not reach the AWS endpoint"
-
-
 class NoCredentialsError(DriftdeckError):
     """No usable AWS credentials or region: the scan cannot run at all (exit 2)."""
+
+
+class AwsUnreachableError(DriftdeckError):
+    """No connection to AWS could be made: the scan could not run at all (exit 2), rather than a
+    report of `unknown` rows."""
+
+
+def failure_cause(exc: BaseException) -> UnknownCause | None:
+    """The kind of failure, where it matters beyond one resource: no connection to the endpoint
+    (refused, unresolvable, connect timeout, proxy) is `AWS_UNREACHABLE`."""
+    if isinstance(exc, botocore.exceptions.ConnectionError):
+        return UnknownCause.AWS_UNREACHABLE
+    return None
+
+
+def _endpoint_of(exc: BaseException) -> str:
+    """scheme://host[:port] of the endpoint a connection error names (no path, query or userinfo)."""
+    kwargs = getattr(exc, "kwargs", {}) or {}
+    url = str(kwargs.get("endpoint_url") or kwargs.get("proxy_url") or "")
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "the configured endpoint"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def _connection_detail(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
+        return "connect timed out"
+    if isinstance(exc, botocore.exceptions.ProxyConnectionError):
+        return "the proxy refused or failed the connection"
+    error = str((getattr(exc, "kwargs", {}) or {}).get("error") or "")
+    # urllib3 prefixes the reason with the connection object's repr: keep only the reason.
+    detail = error.rsplit("Failed to establish a new connection: ", 1)[-1].strip()
+    if "] " in detail and detail.startswith("[Errno"):
+        detail = detail.split("] ", 1)[1]
+    return detail.lower() if detail else "connection failed"
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -83,10 +119,10 @@ def describe_failure(exc: BaseException) -> str:
         if isinstance(status, int) and status >= 500:
             return f"AWS server error {status} ({code} on {op})"
         return f"AWS error {code} on {op}"
-    if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError):
         return "timed out talking to AWS"
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return UNREACHABLE
+    if isinstance(exc, botocore.exceptions.ConnectionError):
+        return f"cannot reach AWS at {_endpoint_of(exc)}: {_connection_detail(exc)}"
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "no AWS credentials"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
@@ -114,8 +150,16 @@ class AwsContext:
         connect_timeout: float = 5.0,
         read_timeout: float = 20.0,
         max_pool_connections: int = 32,
+        probe_timeout: float = 3.0,
     ) -> None:
         self.session = session or default_session()
+        # The reachability probe: two attempts, short connect timeout, so an unreachable endpoint
+        # is reported in seconds instead of after every call's adaptive retries.
+        self.probe_config = botocore.config.Config(
+            retries={"mode": "standard", "total_max_attempts": 2},
+            connect_timeout=probe_timeout,
+            read_timeout=probe_timeout * 2,
+        )
         self.config = botocore.config.Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             connect_timeout=connect_timeout,
@@ -123,6 +167,7 @@ class AwsContext:
             max_pool_connections=max_pool_connections,
         )
         self._clients: dict[tuple[str, str | None], Any] = {}
+        self._probe: Any = None
         self._client_lock = threading.Lock()
         self._memo: dict[tuple[Any, ...], _MemoCell] = {}
         self._memo_lock = threading.Lock()
@@ -153,6 +198,21 @@ class AwsContext:
             self._memo = {}
         self.desired = ()
         self.workspaces = {}
+
+    def ensure_reachable(self) -> None:
+        """Raise AwsUnreachableError ("cannot reach AWS at <url>: ...") unless one cheap call
+        (STS GetCallerIdentity) gets any answer from AWS, an error answer included. Failures that
+        are not about the connection (no credentials, no region) are left to the reads to report."""
+        try:
+            if self._probe is None:
+                with self._client_lock:
+                    region = self.session.region_name or self.fallback_region
+                    self._probe = self.session.client("sts", region_name=region, config=self.probe_config)  # type: ignore[call-overload]
+            self._probe.get_caller_identity()
+        except botocore.exceptions.ConnectionError as exc:
+            raise AwsUnreachableError(describe_failure(exc)) from exc
+        except Exception:  # noqa: BLE001 - AWS answered, or the failure is not about reaching it
+            return
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client; creation is serialised because boto3 sessions are not thread-safe."""

@@ -79,6 +79,7 @@ class IgnoreRules:
             names = _names(res)
             if self._decide(rules, names):
                 dropped += 1
+                report.ignored.append(res)
                 continue
             if res.differences:
                 remaining = []

@@ -29,6 +29,18 @@ class Status(enum.StrEnum):
 DRIFT_STATUSES = frozenset({Status.CHANGED, Status.MISSING, Status.UNMANAGED, Status.PENDING})
 
 
+class UnknownCause(enum.Enum):
+    """Why a verdict is `unknown`, where the kind of failure decides what the scan as a whole means.
+
+    The scan checks these (never the reason text) to tell "this resource could not be read" from
+    "the scan could not run": when every resource it tried to read failed the same way, the scan
+    exits 2 instead of reporting a page of unknowns."""
+
+    AWS_UNREACHABLE = "aws_unreachable"  # no connection to the AWS endpoint at all
+    PROVIDER_UNUSABLE = "provider_unusable"  # the provider rejected its configuration
+    NOT_CHECKED = "not_checked"  # no reader for the type: nothing was attempted
+
+
 class ChangeKind(enum.StrEnum):
     ADDED = "added"
     REMOVED = "removed"
@@ -231,6 +243,8 @@ class ResourceResult:
     # object (a revert of the drift). Set when the provider planned it; None otherwise.
     code_plan: PlannedChange | None = None
     revert_plan: PlannedChange | None = None
+    # For `unknown` verdicts whose kind of failure matters to the scan as a whole (not serialised).
+    cause: UnknownCause | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -303,6 +317,9 @@ class ScanReport:
     attribution_matches: list[Any] = field(default_factory=list, repr=False)
     # Terraform providers that read live state ("registry.terraform.io/hashicorp/aws 5.100.0").
     providers: list[str] = field(default_factory=list)
+    # Resources excluded by .driftignore: listed (JSON `"ignored": true`), never counted as
+    # checked, never drift; kept out of `resources` so no consumer mistakes them for verdicts.
+    ignored: list[ResourceResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -311,11 +328,15 @@ class ScanReport:
         return counts
 
     def summary(self) -> dict[str, int]:
+        """Counts per status (ignored resources apart) and coverage: managed resources in scope
+        that were checked (not `unknown`, not ignored) / managed resources in scope, rounded down.
+        Unmanaged findings neither raise nor lower it."""
         counts = self.counts()
-        total = len(self.resources)
-        decided = total - counts[Status.UNKNOWN.value]
-        coverage = (decided * 100 // total) if total else 100
-        return {"total": total, **counts, "coverage_pct": coverage}
+        managed = [r for r in self.resources if r.address is not None]
+        in_scope = len(managed) + sum(1 for r in self.ignored if r.address is not None)
+        checked = sum(1 for r in managed if r.status is not Status.UNKNOWN)
+        coverage = (checked * 100 // in_scope) if in_scope else 100
+        return {"total": len(self.resources), **counts, "ignored": len(self.ignored), "coverage_pct": coverage}
 
     def exit_code(self, fail_on: frozenset[Status] = DRIFT_STATUSES) -> int:
         """0 clean, 1 drift, 3 nothing drifted but something could not be decided."""

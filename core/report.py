@@ -34,7 +34,8 @@ def report_to_json(report: ScanReport) -> dict[str, Any]:
         "duration_ms": report.duration_ms,
         "sources": [s.to_json() for s in report.sources],
         "summary": report.summary(),
-        "resources": [r.to_json() for r in _ordered(report.resources)],
+        "resources": [r.to_json() for r in _ordered(report.resources)]
+        + [{**r.to_json(), "ignored": True} for r in _ordered(report.ignored)],
     }
     if report.regions:
         doc["regions"] = list(report.regions)
@@ -118,7 +119,8 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
     s = report.summary()
     lines.append(
         f"{s['total']} resource{'' if s['total'] == 1 else 's'}: {s['in_sync']} in sync, {s['changed']} changed, {s['missing']} missing, "
-        f"{s['unmanaged']} unmanaged, {s['pending']} pending, {s['unknown']} unknown "
-        f"(coverage {s['coverage_pct']}%) in {report.duration_ms} ms"
+        f"{s['unmanaged']} unmanaged, {s['pending']} pending, {s['unknown']} unknown"
+        + (f", {s['ignored']} ignored" if s["ignored"] else "")
+        + f" (coverage {s['coverage_pct']}%) in {report.duration_ms} ms"
     )
     return "\n".join(lines) + "\n"

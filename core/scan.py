@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
+from driftdeck.core.aws import AwsContext, AwsUnreachableError, describe_failure, failure_cause
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.errors import DriftdeckError, InputError
@@ -27,6 +27,7 @@ from driftdeck.core.model import (
     ScanReport,
     SourceInfo,
     Status,
+    UnknownCause,
     region_of,
 )
 from driftdeck.core.tfstate import (
@@ -75,6 +76,8 @@ class ScanOptions:
     # A long-lived ProviderSession (TUI, watch) kept warm across scans; None: one per scan.
     providers: ProviderSession | None = None
     provider_debug: bool = False  # copy the provider's log lines to stderr
+    # Attribution: consider CloudTrail events from this time on (default: the state's own history).
+    attribution_since: datetime | None = None
 
 
 @dataclass
@@ -110,12 +113,17 @@ def load_desired_state(
     cloudformation: str = "off",
     region: str | None = None,
     stacks: Sequence[str] = (),
+    before_aws: Callable[[], None] | None = None,
 ) -> DesiredState:
     """Read every Terraform state under `path` (local files and declared S3 backends) and, unless
-    `cloudformation` is "off", the region's CloudFormation stacks. InputError on bad input."""
+    `cloudformation` is "off", the region's CloudFormation stacks. InputError on bad input.
+    `before_aws` runs once the local state files are read and before the first AWS call (the
+    scan's reachability probe: a broken local file is reported first, an outage in seconds)."""
     if not path.exists():
         raise InputError("path does not exist", file=str(path))
     states = [read_state_file(p) for p in find_state_files(path)]
+    if before_aws is not None:
+        before_aws()
     backends = find_s3_backends(path)
     if backends:
         session = ctx.session if ctx else AwsContext().session
@@ -235,6 +243,7 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
         return result
     if outcome.error is not None:
         result.reason = outcome.error
+        result.cause = outcome.cause
         return result
     if outcome.live is None:
         result.status = Status.MISSING
@@ -279,6 +288,7 @@ def _run_scan(
     desired = load_desired_state(
         options.path, ctx, cloudformation=options.cloudformation,
         region=options.regions[0] if options.regions else None, stacks=options.stacks,
+        before_aws=ctx.ensure_reachable,  # seconds, not every call's retries, to learn that AWS cannot be reached
     )
     default_region = options.regions[0] if options.regions else ctx.default_region
     regions = list(options.regions) or [default_region]
@@ -296,8 +306,7 @@ def _run_scan(
     events_before = len(session.events) if session is not None else 0
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
     results.extend(desired.decided)
-    _raise_if_aws_unreachable(results)
-    _raise_if_provider_unusable(results)
+    _raise_if_scan_could_not_run(results)
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
         from driftdeck.core.code import apply_code
 
@@ -318,24 +327,11 @@ def _run_scan(
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
     rules.apply(report)
     if options.cloudtrail:
-        attribute(report, options.cloudtrail, regions, desired.states)
+        workspace = options.path if options.path.is_dir() else options.path.parent
+        attribute(report, options.cloudtrail, regions, desired.states, since=options.attribution_since,
+                  workspace=workspace)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
-
-
-class AwsUnreachableError(DriftdeckError):
-    """Not one AWS call got through: the scan could not run at all (exit 2), rather than "unknown"."""
-
-
-def _raise_if_aws_unreachable(results: Sequence[ResourceResult]) -> None:
-    reasons = [r.reason or "" for r in results]
-    if results and all(r.status is Status.UNKNOWN for r in results) and all(
-        UNREACHABLE in reason for reason in reasons
-    ):
-        raise AwsUnreachableError(
-            "could not reach AWS at all (every call failed to connect): check the network, AWS_ENDPOINT_URL "
-            "and proxy settings"
-        )
 
 
 class ProviderUnusableError(DriftdeckError):
@@ -343,31 +339,88 @@ class ProviderUnusableError(DriftdeckError):
     be read: the scan as configured cannot run (exit 2), rather than a report of unknowns."""
 
 
-_CANNOT_RUN = "\x00cannot-run\x00"  # marks a reason that means "the scan cannot run as configured"
+_COULD_NOT_RUN: dict[UnknownCause, type[DriftdeckError]] = {
+    UnknownCause.AWS_UNREACHABLE: AwsUnreachableError,
+    UnknownCause.PROVIDER_UNUSABLE: ProviderUnusableError,
+}
 
 
-def _raise_if_provider_unusable(results: Sequence[ResourceResult]) -> None:
-    if not results or not all(r.status is Status.UNKNOWN and _CANNOT_RUN in (r.reason or "") for r in results):
-        for r in results:
-            if r.reason and _CANNOT_RUN in r.reason:
-                r.reason = r.reason.replace(_CANNOT_RUN, "")
+def _raise_if_scan_could_not_run(results: Sequence[ResourceResult]) -> None:
+    """Exit 2 rather than report unknowns when every read the scan attempted failed for one reason
+    that is about the scan, not the resource (AWS unreachable, a provider rejecting its configuration).
+    Rows nobody tried to read (unsupported types) neither prove nor disprove that the scan ran."""
+    attempted = [r for r in results if r.cause is not UnknownCause.NOT_CHECKED]
+    if not attempted or any(r.status is not Status.UNKNOWN for r in attempted):
         return
-    reasons = sorted({(r.reason or "").replace(_CANNOT_RUN, "") for r in results})
-    raise ProviderUnusableError(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
+    causes = {r.cause for r in attempted}
+    if len(causes) != 1:
+        return
+    cause = causes.pop()
+    error = _COULD_NOT_RUN.get(cause) if cause is not None else None
+    if error is None:
+        return
+    reasons = sorted({r.reason or "" for r in attempted})
+    raise error(reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
 
 
-def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile]) -> None:
-    """Link drift to CloudTrail events written since the oldest state was last written."""
+def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Sequence[StateFile], *,
+              since: datetime | None = None, workspace: Path | None = None) -> None:
+    """Link drift to CloudTrail events written since the states were last written (or `since`),
+    and say in a warning where that start came from."""
     from driftdeck.core.attribution import attribute_report, event_source_from_spec
 
-    written = [datetime.strptime(s.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for s in states if s.written_at]
+    start, how = attribution_window(states, since=since, workspace=workspace)
     source = event_source_from_spec(spec, regions=regions)
-    start = min(written) if written else None
     report.attribution_matches = attribute_report(report, source, window_start=start)
     if start is not None:
-        report.warnings.append(
-            f"attribution considered CloudTrail events since {start:%Y-%m-%dT%H:%M:%SZ}, when the state was last written"
-        )
+        report.warnings.append(f"attribution considered CloudTrail events since {start:%Y-%m-%dT%H:%M:%SZ}, from {how}")
+
+
+def attribution_window(states: Sequence[StateFile], *, since: datetime | None = None,
+                       workspace: Path | None = None) -> tuple[datetime | None, str]:
+    """Where attribution starts and why: `since` when given; else, per state, the last scan in the
+    workspace's audit log that still saw an older serial of its lineage (the state was written
+    after it); else the state's own write time (S3 last-modified, or the file's mtime, which a copy
+    resets). The earliest start over all states wins, so no state's drift is left unattributed."""
+    if since is not None:
+        return since.astimezone(UTC), "--since"
+    history = _serials_seen(workspace) if workspace is not None else []
+    starts: list[tuple[datetime, str]] = []
+    for state in states:
+        older = [seen for seen, lineage, serial in history
+                 if state.lineage is not None and lineage == state.lineage and state.serial is not None
+                 and serial is not None and serial < state.serial]
+        if older:
+            starts.append((max(older), f"the audit log (serial {state.serial} of {state.origin} was not yet "
+                                        f"written at the scan of {max(older):%Y-%m-%dT%H:%M:%SZ})"))
+        elif state.written_at:
+            written = datetime.strptime(state.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            starts.append((written, state.written_from + f" of {state.origin}; --since sets it explicitly"))
+    if not starts:
+        return None, "no history"
+    return min(starts, key=lambda item: item[0])
+
+
+def _serials_seen(workspace: Path) -> list[tuple[datetime, str | None, int | None]]:
+    """(scan time, lineage, serial) of every state source in the workspace's recorded scans."""
+    from driftdeck.core.audit import AuditReader
+
+    try:
+        reader = AuditReader.for_workspace(workspace)
+        entries = list(reader.iter_entries(kinds={"scan.completed"}))
+    except Exception:  # noqa: BLE001 - no log (or an unreadable one): no history to use
+        return []
+    out: list[tuple[datetime, str | None, int | None]] = []
+    for entry in entries:
+        try:
+            seen = datetime.strptime(str(entry.data.get("generated_at")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        for source in entry.data.get("sources") or []:
+            if isinstance(source, dict):
+                serial = source.get("serial")
+                out.append((seen, source.get("lineage"), serial if isinstance(serial, int) else None))
+    return out
 
 
 def scan_resources(
@@ -397,6 +450,7 @@ def scan_resources(
                     + (" (no native collector; provider reads are off: --reader auto)" if options.reader == "native"
                        and res.source.kind == "terraform" else ""),
                     expected=redact(res.attributes, res.sensitive_paths),
+                    cause=UnknownCause.NOT_CHECKED,
                 )
             )
             continue
@@ -422,10 +476,7 @@ def scan_resources(
             collector = readers[reader_key]
             outcomes = future.result()
             for res, outcome in zip(groups[(reader_key, region)], outcomes, strict=True):
-                result = compare_resource(collector, res, outcome)
-                if outcome.cannot_run:
-                    result.reason = _CANNOT_RUN + (result.reason or "")
-                results.append(result)
+                results.append(compare_resource(collector, res, outcome))
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
         note(f"compared {len(results)} managed resources")
@@ -469,8 +520,7 @@ def _read_group(collector: Collector, ctx: AwsContext, region: str, group: list[
     try:
         outcomes = collector.read(ctx, region, group)
     except Exception as exc:  # noqa: BLE001 - any failure is an honest `unknown`, never in_sync/missing
-        reason = describe_failure(exc)
-        return [ReadOutcome.failed(reason) for _ in group]
+        return [ReadOutcome.failed_on(exc) for _ in group]
     if len(outcomes) != len(group):
         return [ReadOutcome.failed(f"collector for {collector.resource_type} returned a wrong number of results")] * len(group)
     return outcomes
@@ -498,7 +548,7 @@ def _unmanaged(
             out.append(
                 ResourceResult(
                     address=None, type=rtype, id=f"*@{region}", status=Status.UNKNOWN, source=None, region=region,
-                    reason=f"unmanaged detection failed: {describe_failure(exc)}",
+                    reason=f"unmanaged detection failed: {describe_failure(exc)}", cause=failure_cause(exc),
                 )
             )
             continue

@@ -3,6 +3,7 @@ log passes through `printable` before a terminal or widget shows it."""
 
 from __future__ import annotations
 
+import shlex
 import unicodedata
 
 
@@ -25,3 +26,28 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def shell_quote(text: str) -> str:
+    """`text` as one shell word that any paste or `source` reads back exactly: `shlex.quote` for
+    printable text, bash's `$'…'` (escapes for quotes, backslashes and every control or format
+    character) otherwise, so no raw newline or escape byte ever reaches a shell block."""
+    if text.isprintable():
+        return shlex.quote(text)
+    out: list[str] = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "$'" + "".join(out) + "'"
+
+
+def shell_comment(text: str) -> str:
+    """A one-line shell comment: untrusted text can never end it and start a command."""
+    return "# " + printable(text)

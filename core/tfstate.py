@@ -40,6 +40,8 @@ class StateFile:
     document: dict[str, Any] = field(default_factory=dict, repr=False)
     # The Terraform configuration this state belongs to, when known (the state's or backend's folder).
     config_dir: str | None = None
+    # Where `written_at` comes from, said with the attribution window it starts.
+    written_from: str = "the state's own record"
 
     def source_info(self) -> SourceInfo:
         return SourceInfo(
@@ -81,6 +83,8 @@ def parse_state(data: bytes | str, origin: str, *, written_at: str | None = None
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(f"state is not valid JSON ({exc.msg}, column {exc.colno}); truncated or corrupted?", file=origin, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("state JSON is nested too deeply to read", file=origin) from None
     if not isinstance(doc, dict):
         raise InputError("state must be a JSON object", file=origin)
     version = doc.get("version")
@@ -222,6 +226,7 @@ def read_state_file(path: Path) -> StateFile:
     written = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     state = parse_state(data, str(path), written_at=written)
     state.config_dir = str(path.parent)
+    state.written_from = "the state file's modification time (a copy or fresh checkout resets it)"
     return state
 
 
@@ -323,4 +328,5 @@ def read_s3_state(backend: S3Backend, session: Any) -> StateFile:
     written = modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(modified, datetime) else None
     state = parse_state(body, backend.url, written_at=written)
     state.config_dir = str(Path(backend.declared_in).parent)
+    state.written_from = "the S3 backend object's last-modified time"
     return state

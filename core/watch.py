@@ -132,6 +132,8 @@ class WatchLoop:
     write_plan: PlanWriter | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
+    # Set once the file watcher is running: edits made from then on are seen (tests wait on it).
+    watching: threading.Event = field(default_factory=threading.Event)
     max_backoff: float = 600.0
     baseline: list[ResourceResult] | None = None
     failures: int = 0
@@ -353,7 +355,10 @@ class WatchLoop:
 
         roots = {Path(p) for p in self.watch_paths} | {p.parent for p in self.config_files if p.parent.is_dir()}
         for changes in watchfiles.watch(*sorted(roots), watch_filter=keep, stop_event=self.stop, debounce=400,
-                                        rust_timeout=500):
+                                        rust_timeout=500, yield_on_timeout=True):
+            self.watching.set()  # the first yield (a timeout's empty set, or changes) proves it is watching
+            if not changes:
+                continue
             for path in sorted({p for _, p in changes}):
                 self.file_changed(Path(path))
             self.wake.set()

@@ -27,11 +27,14 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
+from driftdeck.core.iac_cache import IacContentCache
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.text import printable
+from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
-from driftdeck.tui.view_model import Transition, index_report, parse_filter, transitions
-from driftdeck.tui.watch import CodeSnapshot, WatchSource, is_watched, watchfiles_source
+from driftdeck.tui.view_model import index_report, parse_filter
+from driftdeck.tui.watch import WatchSource, is_watched, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.bars import PollBar, PollInfo, SummaryBar
 from driftdeck.tui.widgets.detail import DetailPane
@@ -133,13 +136,15 @@ class DriftdeckApp(App[int]):
         self.keymap_overrides = dict(keymap or {})
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
+        self._baseline: list[ResourceResult] = []  # last known verdicts (core.transitions.carry_forward)
         self.report: ScanReport | None = None
         self.scans_applied = 0
         self.poll = PollInfo(interval=poll_interval, read_only=read_only)
         self.audit_follow = True
         self.chain = ChainState("unverified")
-        self.snapshot = CodeSnapshot(workspace)
+        self.snapshot = IacContentCache(workspace)  # the one IaC change recorder, shared with watch
         self._watch_stop = asyncio.Event()
+        self.iac_watching = False
         self._audit_head = -1
         self._display_title = title or str(workspace)
         self.last_transitions: list[Transition] = []
@@ -258,7 +263,8 @@ class DriftdeckApp(App[int]):
     def apply_report(self, report: ScanReport) -> list[Transition]:
         """Show a new poll result in place and react to what changed."""
         new = index_report(report)
-        changes = transitions(self.results, new) if self.scans_applied else []
+        changes = transitions(self._baseline, report.resources) if self.scans_applied else []
+        self._baseline = carry_forward(self._baseline, report.resources)
         self.results = new
         self.report = report
         self.scans_applied += 1
@@ -283,7 +289,7 @@ class DriftdeckApp(App[int]):
             return
         new = [t for t in changes if t.is_new_drift]
         if new:
-            lines = [f"{t.key}: {t.current.value if t.current else 'gone'}" for t in new[:NOTIFY_LIMIT]]
+            lines = [f"{t.key}: {t.after.value if t.after else 'gone'}" for t in new[:NOTIFY_LIMIT]]
             if len(new) > NOTIFY_LIMIT:
                 lines.append(f"and {len(new) - NOTIFY_LIMIT} more")
             self._toast("\n".join(lines), title="new drift", severity="warning", timeout=5)
@@ -297,7 +303,10 @@ class DriftdeckApp(App[int]):
         return isinstance(self.screen, ModalScreen)
 
     def _toast(self, message: str, **kwargs: Any) -> None:
-        """A notification from background work: held back while a modal (help, plan, note) is open."""
+        """A notification from background work: held back while a modal (help, plan, note) is open.
+        The message carries untrusted text (addresses, errors): printable, and never markup."""
+        message = printable(message)
+        kwargs.setdefault("markup", False)
         if self.modal_open:
             self._deferred_toasts.append((message, kwargs))
         else:
@@ -464,6 +473,7 @@ class DriftdeckApp(App[int]):
     async def watch_iac(self) -> None:
         """Endless: forward debounced IaC file changes as FilesChanged messages."""
         async for paths in self.watch_source(self.workspace, self._watch_stop):
+            self.iac_watching = True  # the source yielded (changes or an idle tick): edits from now on are seen
             relevant = {p for p in paths if is_watched(p)}
             if relevant:
                 self.post_message(msg.FilesChanged(relevant))
@@ -473,19 +483,21 @@ class DriftdeckApp(App[int]):
 
     @work(thread=True, group="config", exit_on_error=False)
     def record_config_changes(self, paths: set[Path]) -> None:
-        """Diff the changed code files against the snapshot, log `config.changed`, then rescan."""
-        changes = self.snapshot.update(paths)
+        """Record what changed in the IaC files as `config.changed` (watch's policy: code with its
+        diff, variable and state files as BLAKE3 digests only), then rescan."""
         recorded: dict[str, tuple[int, int]] = {}
-        for change in changes:
-            rel = self.snapshot.relative(change.path)
-            recorded[rel] = change.counts
+        for path in sorted(paths):
+            change = self.snapshot.update(path)
+            if change is None:
+                continue  # same bytes as before (an editor's rewrite, a touch)
+            recorded[change.file] = change.counts
             if not self.record_audit:
                 continue
             try:
                 self.feed.append(
                     "config.changed",
                     subject={"tool": "driftdeck", "workspace": str(self.workspace)},
-                    data={"file": rel, "diff": change.diff, "added": change.counts[0], "removed": change.counts[1]},
+                    data=change.audit_data(),
                     before=change.before,
                     after=change.after,
                     durable=True,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from driftdeck.core.transitions import TransitionKind, carry_forward, change_kind
+
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -92,6 +94,10 @@ class AuditFeed(Protocol):
         """Flush and release the log (end of the session)."""
 
 
+def _is_detection(kind: TransitionKind | None) -> bool:
+    return kind in (TransitionKind.NEW_DRIFT, TransitionKind.NEW_UNMANAGED, TransitionKind.DRIFT_CHANGED)
+
+
 class MemoryFeed:
     """An in-memory log with the same shape (no hashing): tests, snapshots, --no-audit."""
 
@@ -137,20 +143,21 @@ class MemoryFeed:
             )
 
     def record_scan(self, report: Any) -> None:
-        """Like the real log: the summary, then one event per status transition since the last scan."""
+        """Like the real log: the summary, then one event per status transition since the last scan
+        (decided by core.transitions.change_kind, as the real recorder does)."""
         current = {r.key: r for r in report.resources}
         self.append("scan.completed", subject={"tool": "driftdeck"}, data={"summary": report.summary()})
         for key, r in current.items():
             prev = self._recorded.get(key)
-            if r.status.is_drift and (prev is None or prev.status != r.status):
+            if _is_detection(change_kind(prev.status if prev else None, r.status)):
                 self.append("drift.detected", subject=subject_for(key, r.type, r.id),
                             data={"to": r.status.value, "differences": len(r.differences)}, after=r.to_json())
         for key, prev in self._recorded.items():
             now = current.get(key)
-            if prev.status.is_drift and (now is None or not now.status.is_drift):
+            if change_kind(prev.status, now.status if now else None) is TransitionKind.RESOLVED:
                 self.append("drift.resolved", subject=subject_for(key, prev.type, prev.id),
                             data={"status": now.status.value if now else "gone"})
-        self._recorded = current
+        self._recorded = {r.key: r for r in carry_forward(self._recorded.values(), report.resources)}
 
     def close(self) -> None:
         pass

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from driftdeck.core.errors import DriftdeckError
+from driftdeck.core.text import printable
 
 # Each module in driftdeck.tui.commands exposes `register(subparsers)`; the parser it adds carries
 # `func=callable(args) -> int` as its default.
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args))
     except DriftdeckError as exc:
-        print(f"driftdeck: error: {exc}", file=sys.stderr)
+        print(f"driftdeck: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -52,6 +53,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 - a crash must never exit 1 (drift) or dump a bare traceback
+        return _report_crash(args, exc)
+
+
+def _report_crash(args: argparse.Namespace, exc: Exception) -> int:
+    """One line naming the command and the failure, the traceback only on request; exit 2."""
+    import os
+    import traceback
+
+    has_flag = hasattr(args, "debug")
+    if getattr(args, "debug", False) or os.environ.get("DRIFTDECK_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = "run again with --debug" if has_flag else "set DRIFTDECK_DEBUG=1"
+    print(f"driftdeck: error: {args.command} failed unexpectedly: {type(exc).__name__}: {printable(str(exc))} "
+          f"({hint} for the traceback)", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

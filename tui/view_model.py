@@ -1,4 +1,4 @@
-"""What the resource tree shows, computed without any widget: grouping, counts, filters, transitions.
+"""What the resource tree shows, computed without any widget: grouping, counts, filters.
 
 Kept free of Textual so it can be tested and benchmarked on its own; the tree widget only renders it.
 """
@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.text import printable
 
 UNMANAGED_GROUP = "unmanaged"
 ROOT_MODULE = "(root module)"
@@ -51,16 +52,20 @@ def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
     """source -> module -> type for managed resources (a stack's resources sit under STACK_RESOURCES);
     unmanaged -> type for the rest."""
     if result.address is None:
-        return (UNMANAGED_GROUP, result.type)
+        return (UNMANAGED_GROUP, printable(result.type))
     if is_stack_resource(result):
-        return (display_source(result, workspace), STACK_RESOURCES, result.type)
+        return (printable(display_source(result, workspace)), STACK_RESOURCES, printable(result.type))
     module = result.source.module if result.source and result.source.module else ROOT_MODULE
-    return (display_source(result, workspace), module, result.type)
+    return (printable(display_source(result, workspace)), printable(module), printable(result.type))
 
 
 def resource_label(result: ResourceResult) -> str:
-    """The leaf label: the address without the module prefix (a stack resource's logical id), or the
-    id of an unmanaged object."""
+    """The leaf label, made printable: the address without the module prefix (a stack resource's
+    logical id), or the id of an unmanaged object."""
+    return printable(_label(result))
+
+
+def _label(result: ResourceResult) -> str:
     if result.address is None:
         return result.id
     if is_stack_resource(result):
@@ -149,37 +154,6 @@ def parse_filter(text: str) -> Filter:
         else:
             terms.append(Term("address", body, negated))
     return Filter(tuple(terms), text)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A resource whose status changed between two polls (previous None: first seen)."""
-
-    key: str
-    previous: Status | None
-    current: Status | None  # None: no longer reported at all
-    result: ResourceResult | None
-
-    @property
-    def is_new_drift(self) -> bool:
-        return self.current is not None and self.current.is_drift and (self.previous is None or not self.previous.is_drift)
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.previous is not None and self.previous.is_drift and (self.current is None or not self.current.is_drift)
-
-
-def transitions(old: Mapping[str, ResourceResult], new: Mapping[str, ResourceResult]) -> list[Transition]:
-    """Every key whose status differs between `old` and `new` (including appearances and disappearances)."""
-    out: list[Transition] = []
-    for key, res in new.items():
-        prev = old.get(key)
-        if prev is None or prev.status is not res.status:
-            out.append(Transition(key, prev.status if prev else None, res.status, res))
-    for key, prev in old.items():
-        if key not in new:
-            out.append(Transition(key, prev.status, None, None))
-    return out
 
 
 @dataclass

@@ -17,6 +17,7 @@ from driftdeck.core.audit.entry import Entry
 from driftdeck.core.audit.log import AuditLog
 from driftdeck.core.audit.reader import AuditReader
 from driftdeck.core.model import ScanReport, Status
+from driftdeck.core.transitions import TransitionKind, change_kind
 
 INDEX_NAME = "drift-status.json"
 NOT_DRIFTING = "in_sync"
@@ -72,6 +73,14 @@ def _save_statuses(log: AuditLog, statuses: dict[str, dict[str, str]], last: Ent
     os.replace(tmp, path)
 
 
+def _status(recorded: str | None) -> Status | None:
+    """A status as the index records it (NOT_DRIFTING for "was drifting, no more")."""
+    try:
+        return Status(recorded) if recorded is not None else None
+    except ValueError:
+        return Status.IN_SYNC  # a value this version does not know: not drift it can resolve
+
+
 def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | None = None,
                 actor: dict[str, Any] | None = None) -> list[Entry]:
     """Append one `drift.detected` / `drift.resolved` per status transition since the previous
@@ -97,19 +106,20 @@ def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | No
             now = result.status
             subject = {"workspace": ws, "address": result.address, "provider_id": result.id,
                        "resource_type": result.type}
-            if now.is_drift and before != now.value:
+            kind = change_kind(_status(before), now)
+            if kind in (TransitionKind.NEW_DRIFT, TransitionKind.NEW_UNMANAGED, TransitionKind.DRIFT_CHANGED):
                 written.append(log.append("drift.detected", subject=subject, actor=actor,
                                           data={"key": key, "from": before, "to": now.value,
                                                 "differences": len(result.differences)},
                                           after=result.to_json()))
                 detected += 1
-            elif now == Status.IN_SYNC and before not in (NOT_DRIFTING, None):
+            elif kind is TransitionKind.RESOLVED:
                 written.append(log.append("drift.resolved", subject=subject, actor=actor,
                                           data={"key": key, "from": before, "to": NOT_DRIFTING},
                                           after=result.to_json()))
                 resolved += 1
         for key, before in sorted(previous.items()):
-            if key not in seen:
+            if key not in seen and change_kind(_status(before), None) is TransitionKind.RESOLVED:
                 written.append(log.append("drift.resolved", subject={"workspace": ws, "address": key}, actor=actor,
                                           data={"key": key, "from": before, "to": "absent"}))
                 resolved += 1

@@ -8,7 +8,7 @@ from typing import Any
 
 from driftdeck.core.cfn.compare import STACK_TAGS_KEY, STANDALONE_RULES_KEY, compare_code
 from driftdeck.core.cfn.mapping import mapped_properties, terraform_type
-from driftdeck.core.cfn.stacks import DeployedStack
+from driftdeck.core.cfn.stacks import DeployedStack, StackResource
 from driftdeck.core.cfn.template import Template, TemplateResource, load_template
 from driftdeck.core.cfn.values import Unknown
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
@@ -48,8 +48,12 @@ def _from_stack(stack: DeployedStack, workspace: Template | str | Path | None, o
     standalone = _standalone_rules(deployed) if deployed else {}
     out: list[DesiredResource] = []
     for res in stack.resources:
+        if res.type == NESTED_STACK_TYPE or not res.physical_id:
+            continue  # a nested stack's resources come with it; no physical id: nothing exists to read
         tf_type = terraform_type(res.type)
-        if tf_type is None or not res.physical_id:
+        if tf_type is None:
+            # Listed, never dropped: no collector reads this type, so the scan reports it `unknown`.
+            out.append(_unsupported(stack, res))
             continue
         applied = deployed.resources.get(res.logical_id) if deployed else None
         written = code.resources.get(res.logical_id) if code else None
@@ -160,6 +164,20 @@ def _with_stack_tags(attributes: dict[str, Any], tags: dict[str, str], tf_type: 
     if attributes and tags and "Tags" in mapped_properties(tf_type):
         attributes[STACK_TAGS_KEY] = dict(tags)
     return attributes
+
+
+NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+def _unsupported(stack: DeployedStack, res: StackResource) -> DesiredResource:
+    """A stack resource of a type driftdeck has no mapping for, keyed by its CloudFormation type."""
+    return DesiredResource(
+        address=address_for(stack.name, res.logical_id),
+        type=res.type,
+        id=res.physical_id or "",
+        attributes={},
+        source=SourceRef(kind=SOURCE_KIND, state=stack.stack_id, stack=stack.name, logical_id=res.logical_id),
+    )
 
 
 # Terraform ids that a template can name by itself.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,13 +24,14 @@ from driftdeck.core.cfn.parse import Node, NodeList, looks_like_json, parse_temp
 from driftdeck.core.cfn.template import Template
 from driftdeck.core.cfn.values import contains_unknown
 from driftdeck.core.model import ChangeKind, Difference
+from driftdeck.core.text import shell_quote
 
 DEFAULT_CHANGE_SET = "driftdeck-revert-drift"
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
 
 
 def _cli(*words: str) -> str:
-    return " ".join(shlex.quote(w) if not w.startswith("--") else w for w in words)
+    return " ".join(shell_quote(w) if not w.startswith("--") else w for w in words)
 
 
 def revert_commands(

@@ -268,20 +268,34 @@ def find_templates(root: str | Path) -> list[Path]:
     """CloudFormation template files below `root` (by content: a template version or an AWS:: type)."""
     base = Path(root)
     if base.is_file():
-        return [base]
+        return [base] if _looks_like_template(base) else []
     found: list[Path] = []
     for path in sorted(base.rglob("*")):
         if path.suffix.lower() not in _TEMPLATE_SUFFIXES or not path.is_file():
             continue
         if any(part in _SKIPPED_DIRS for part in path.relative_to(base).parts):
             continue
-        try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:200_000]
-        except OSError:
-            continue
-        if _CFN_MARKER.search(head) and "Resources" in head:
+        if _looks_like_template(path):
             found.append(path)
     return found
+
+
+# Top-level keys every Terraform state has and no template does.
+_STATE_MARKER = re.compile(r'^\s*\{.*?"(lineage|terraform_version)"\s*:', re.S)
+
+
+def _looks_like_template(path: Path) -> bool:
+    """By content: a template version or an AWS:: type and a Resources section, and not a
+    Terraform state (which can carry a whole template as an attribute)."""
+    if path.suffix.lower() == ".tfstate" or path.name.endswith(".tfstate.backup"):
+        return False
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return False
+    if _STATE_MARKER.match(head[:4096]):
+        return False
+    return bool(_CFN_MARKER.search(head)) and "Resources" in head
 
 
 def match_templates(

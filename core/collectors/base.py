@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from driftdeck.core.aws import AwsContext
+from driftdeck.core.aws import AwsContext, describe_failure, failure_cause
 from driftdeck.core.compare import compare_attributes
-from driftdeck.core.model import DesiredResource, Difference, LiveResource, ResourceResult
+from driftdeck.core.model import DesiredResource, Difference, LiveResource, ResourceResult, UnknownCause
 from driftdeck.core.provider.cty import CtyType
 
 
@@ -36,9 +36,9 @@ class ReadOutcome:
     # Which reader answered ("native", "provider") and, for provider reads, which provider.
     reader: str | None = None
     provider: str | None = None
-    # The failure says the scan as configured cannot run (a provider rejected its configuration),
-    # as opposed to one resource that could not be read.
-    cannot_run: bool = False
+    # What kind of failure `error` is, when that matters to the scan as a whole (AWS unreachable,
+    # a provider that rejected its configuration) rather than to this resource alone.
+    cause: UnknownCause | None = None
 
     @classmethod
     def missing(cls) -> ReadOutcome:
@@ -46,8 +46,13 @@ class ReadOutcome:
 
     @classmethod
     def failed(cls, reason: str, *, reader: str | None = None, provider: str | None = None,
-               cannot_run: bool = False) -> ReadOutcome:
-        return cls(error=reason, reader=reader, provider=provider, cannot_run=cannot_run)
+               cause: UnknownCause | None = None) -> ReadOutcome:
+        return cls(error=reason, reader=reader, provider=provider, cause=cause)
+
+    @classmethod
+    def failed_on(cls, exc: BaseException) -> ReadOutcome:
+        """An AWS call raised `exc`: `unknown` with its secret-free description and typed cause."""
+        return cls(error=describe_failure(exc), cause=failure_cause(exc))
 
 
 class Collector(ABC):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from driftdeck.core.aws import AwsContext, describe_failure, is_not_found, paginate
+from driftdeck.core.aws import AwsContext, is_not_found, paginate
 from driftdeck.core.collectors import register
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.common import parallel, tags_of
@@ -444,7 +444,7 @@ class VpcCollector(Collector):
             except Exception as exc:  # noqa: BLE001 - decided per resource
                 if is_not_found(exc, _VPC_NOT_FOUND):
                     return ReadOutcome.missing()
-                return ReadOutcome.failed(describe_failure(exc))
+                return ReadOutcome.failed_on(exc)
             return ReadOutcome(live=LiveResource(type=self.resource_type, id=res.id, attributes=attrs, region=region, arn=res.attributes.get("arn")))
 
         return parallel(one, resources)

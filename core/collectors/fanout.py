@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import botocore.exceptions
 
-from driftdeck.core.aws import describe_failure, is_not_found
+from driftdeck.core.aws import is_not_found
 from driftdeck.core.collectors.base import ReadOutcome
 
 T = TypeVar("T")
@@ -30,7 +30,7 @@ def outcome_for_error(exc: BaseException, not_found_codes: frozenset[str]) -> Re
     if isinstance(exc, botocore.exceptions.ClientError) and exc.response.get("Error", {}).get("Code") == "403":
         # HEAD requests carry no error document: a bare 403 is all S3 says about a forbidden bucket.
         return ReadOutcome.failed(f"access denied (HTTP 403 on {exc.operation_name})")
-    return ReadOutcome.failed(describe_failure(exc))
+    return ReadOutcome.failed_on(exc)
 
 
 def read_each(

@@ -121,7 +121,7 @@ class RoleCollector(Collector):
                 try:
                     listed = ctx.client("iam").get_role(RoleName=res.id)["Role"]
                 except Exception as exc:  # noqa: BLE001
-                    out.append(ReadOutcome.missing() if is_not_found(exc, _NO_SUCH_ENTITY) else ReadOutcome.failed(describe_failure(exc)))
+                    out.append(ReadOutcome.missing() if is_not_found(exc, _NO_SUCH_ENTITY) else ReadOutcome.failed_on(exc))
                     continue
             out.append(ReadOutcome(live=self._live(role, listed)))
         return out
@@ -216,7 +216,7 @@ class PolicyCollector(Collector):
             except Exception as exc:  # noqa: BLE001
                 if is_not_found(exc, _NO_SUCH_ENTITY):
                     return ReadOutcome.missing()
-                return ReadOutcome.failed(describe_failure(exc))
+                return ReadOutcome.failed_on(exc)
             return ReadOutcome(live=LiveResource(type=self.resource_type, id=res.id, attributes=attrs, arn=res.id))
 
         return parallel(one, resources)

@@ -20,7 +20,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.fanout import DEFAULT_WORKERS, map_concurrently
 from driftdeck.core.compare import compare_typed
-from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange
+from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange, UnknownCause
 from driftdeck.core.provider.address import ProviderAddress, parse_provider_address
 from driftdeck.core.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
 from driftdeck.core.provider.cty import CtyError, decode
@@ -67,7 +67,8 @@ class ProviderCollector(Collector):
         try:
             provider = provider_for(ctx, session, resource, region)
         except ProviderUnavailable as exc:
-            return ReadOutcome.failed(str(exc), reader=READER, cannot_run=exc.configuration)
+            return ReadOutcome.failed(str(exc), reader=READER,
+                                      cause=UnknownCause.PROVIDER_UNUSABLE if exc.configuration else None)
         try:
             return self._refresh(provider, resource, session)
         except ProviderDiagnostic as exc:

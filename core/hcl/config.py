@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.errors import InputError
 from driftdeck.core.hcl.cache import ParseCache
 from driftdeck.core.hcl.syntax import (
     Attribute,
@@ -94,11 +95,17 @@ def _is_override(path: Path) -> bool:
     return stem == "override" or stem.endswith("_override")
 
 
+def files_in_merge_order(directory: Path) -> list[Path]:
+    """`module_files` as Terraform applies them: every base file (lexical order), then the override
+    files (`override.tf`, `*_override.tf`, and their .tf.json forms), which merge into base blocks."""
+    files = module_files(directory)
+    return [f for f in files if not _is_override(f)] + [f for f in files if _is_override(f)]
+
+
 def load_module_config(directory: Path, display: Callable[[Path], str], cache: ParseCache) -> ModuleConfig:
     config = ModuleConfig(dir=directory)
-    files = module_files(directory)
     # Override files are applied last and merge into the blocks they name (Terraform semantics).
-    for path in [f for f in files if not _is_override(f)] + [f for f in files if _is_override(f)]:
+    for path in files_in_merge_order(directory):
         shown = display(path)
         parsed = cache.parse_file(path, shown)
         config.files.append(shown)
@@ -106,6 +113,8 @@ def load_module_config(directory: Path, display: Callable[[Path], str], cache: P
             origin = shown
             if _is_override(path):
                 block, origin = _merged_with_original(config, block, shown)
+            else:
+                _refuse_duplicate(config, block, shown)
             _add_block(config, block, origin)
     return config
 
@@ -135,6 +144,24 @@ def _merged_with_original(config: ModuleConfig, block: Block, file: str) -> tupl
         blocks=tuple(b for b in original.body.blocks if b.type not in replaced) + block.body.blocks,
     )
     return Block(block.type, block.labels, body, original.line), file
+
+
+def _refuse_duplicate(config: ModuleConfig, block: Block, file: str) -> None:
+    """Terraform rejects a second block with the same address in one module (outside override
+    files): so does driftdeck, naming both places, rather than silently keeping one of them."""
+    first: tuple[str, int] | None = None
+    what = ""
+    if block.type in ("resource", "data") and len(block.labels) == 2:
+        mode = "managed" if block.type == "resource" else "data"
+        decl = config.resources.get((mode, block.labels[0], block.labels[1]))
+        first = (decl.file, decl.block.line) if decl else None
+        what = f"{block.type} block {'data.' if mode == 'data' else ''}{block.labels[0]}.{block.labels[1]}"
+    elif block.type == "module" and block.labels:
+        call = config.module_calls.get(block.labels[0])
+        first = (call.file, call.block.line) if call else None
+        what = f"module block {block.labels[0]}"
+    if first is not None:
+        raise InputError(f"duplicate {what}: already declared at {first[0]}:{first[1]}", file=file, line=block.line)
 
 
 def _add_block(config: ModuleConfig, block: Block, file: str) -> None:

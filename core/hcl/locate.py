@@ -7,7 +7,7 @@ from pathlib import Path
 
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
-from driftdeck.core.hcl.config import literal_string, module_files
+from driftdeck.core.hcl.config import files_in_merge_order, literal_string
 from driftdeck.core.hcl.module import Session
 
 _RESOURCE_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.M)
@@ -39,7 +39,7 @@ def _walk(
     if directory in chain or len(chain) > 24:
         return
     chain = chain | {directory}
-    for path in module_files(directory):
+    for path in files_in_merge_order(directory):  # base blocks first: an override never moves a position
         shown = session.display(path)
         modules: list[tuple[str, str | None]] = []
         try:

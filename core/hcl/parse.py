@@ -9,13 +9,17 @@ same Lark grammar.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import hcl2
-from lark import Token, Tree
+from hcl2.postlexer import PostLexer
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from driftdeck.core.errors import InputError
@@ -52,6 +56,34 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
 
 
+# Deepest parse tree accepted. The converter and the evaluator recurse once or twice per tree
+# level, so without a bound a deeply nested expression ends in RecursionError. 648 public modules
+# peak at 65; 256 is about 120 nested lists or 80 nested objects.
+MAX_TREE_DEPTH = 256
+
+
+def check_nesting(tree: Tree, path: str) -> None:
+    """InputError naming file and line when `tree` nests deeper than MAX_TREE_DEPTH (walked
+    without recursion, so the check itself cannot overflow)."""
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if depth > MAX_TREE_DEPTH:
+            line = getattr(node.meta, "line", None) if not node.meta.empty else _first_line(node)
+            raise InputError(
+                f"expression nested too deeply (parse tree deeper than {MAX_TREE_DEPTH} levels)", file=path, line=line
+            )
+        stack.extend((child, depth + 1) for child in node.children)
+
+
+def _first_line(node: Tree) -> int | None:
+    for token in node.scan_values(lambda v: isinstance(v, Token)):
+        return token.line
+    return None
+
+
 class TemplateSyntaxError(ValueError):
     """A malformed template (heredoc, template file): unbalanced braces or directives."""
 
@@ -66,16 +98,51 @@ class TemplateSyntaxError(ValueError):
 def parse_hcl(text: str, path: str) -> ParsedFile:
     """Parse native HCL syntax; malformed input raises InputError naming file and line."""
     try:
-        tree = hcl2.parses_to_tree(text)
+        tree = _parse_tree(text)
     except UnexpectedInput as exc:
         line = exc.line if isinstance(exc.line, int) and exc.line > 0 else _last_line(text)
         raise InputError(f"invalid HCL syntax: {_short_reason(exc)}", file=path, line=line) from None
+    check_nesting(tree, path)
     try:
         return ParsedFile(path=path, body=_body(tree.children[0]))
+    except RecursionError:
+        raise InputError("expression nested too deeply to read", file=path) from None
     except TemplateSyntaxError as exc:
         raise InputError(f"invalid template: {exc}", file=path, line=exc.line) from None
     except UnexpectedInput as exc:
         raise InputError(f"invalid HCL syntax in a template: {_short_reason(exc)}", file=path) from None
+
+
+def _parse_tree(text: str) -> Tree:
+    """python-hcl2's tree; text with non-ASCII identifiers (HCL allows Unicode ID_Start/ID_Continue,
+    python-hcl2's grammar only ASCII) goes through the same grammar with Unicode identifiers."""
+    try:
+        return hcl2.parses_to_tree(text)
+    except UnexpectedInput:
+        if text.isascii():
+            raise
+        return _unicode_parser().parse(text + "\n")
+
+
+@functools.lru_cache(maxsize=1)
+def _unicode_parser() -> Lark:
+    """python-hcl2's own grammar with `NAME` widened to Unicode letters (built once; the LALR tables
+    are cached in driftdeck's cache dir, as building them takes seconds)."""
+    grammar_file = Path(hcl2.__file__).parent / "hcl2.lark"
+    grammar, count = re.subn(r"^NAME : .*$", r"NAME : /(?!\\d)\\w[\\w-]*/", grammar_file.read_text(), flags=re.M)
+    if count != 1:
+        raise RuntimeError("python-hcl2's grammar no longer defines NAME as expected")
+    from driftdeck.core.provider.session import default_cache_dir  # only on this rare path
+
+    cache: str | bool = False
+    try:
+        folder = default_cache_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        digest = hashlib.blake2b(grammar.encode(), digest_size=8).hexdigest()
+        cache = str(folder / f"hcl2-unicode-{digest}.lark")
+    except OSError:
+        pass  # no cache dir: build the tables in memory
+    return Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=cache)
 
 
 def parse_json(text: str, path: str) -> ParsedFile:
@@ -84,17 +151,21 @@ def parse_json(text: str, path: str) -> ParsedFile:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", file=path) from None
     if not isinstance(data, dict):
         raise InputError("a .tf.json file must hold a JSON object", file=path, line=1)
     try:
         return ParsedFile(path=path, body=_json_body(data, text))
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", file=path) from None
     except (TemplateSyntaxError, UnexpectedInput) as exc:
         raise InputError(f"invalid template in JSON: {exc}", file=path) from None
 
 
 def parse_expression(text: str) -> Expr:
     """Parse one HCL expression (used for template interpolations and TF_VAR_ values)."""
-    tree = hcl2.parses_to_tree(f"__expr = (\n{text}\n)")
+    tree = _parse_tree(f"__expr = (\n{text}\n)")
     attr = tree.children[0].children
     for child in attr:
         if isinstance(child, Tree) and child.data == "attribute":

@@ -7,12 +7,12 @@ short-form tags), validated by re-parsing the patched template and comparing it 
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation.forget import file_patch
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan
+from driftdeck.core.text import shell_quote
 
 
 def is_cloudformation(result: ResourceResult) -> bool:
@@ -77,11 +77,11 @@ def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
     except Exception as exc:  # noqa: BLE001 - a patched template that does not re-parse fails validation
         plan.validated = False
         plan.notes.append(f"validation: the patched template does not parse: {exc}")
-    stack = shlex.quote(source.stack or "STACK")
+    stack = shell_quote(source.stack or "STACK")
     plan.commands = [
         Command(f"git apply {PATCH_PLACEHOLDER}", "apply the template patch", "shell"),
         Command(f"aws cloudformation create-change-set --stack-name {stack} --change-set-name driftdeck-adopt "
-                f"--template-body file://{shlex.quote(plan.patches[0].file)} "
+                f"--template-body file://{shell_quote(plan.patches[0].file)} "
                 "--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND",
                 "stage the adopted template (add --parameters ParameterKey=K,UsePreviousValue=true for each "
                 "parameter); the change set should show no resource change", "aws"),

@@ -16,9 +16,16 @@ from typing import Any
 import blake3
 
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Direction, DirectionPlan, ResourcePlan
+from driftdeck.core.remediation.model import (
+    PATCH_PLACEHOLDER,
+    Command,
+    Direction,
+    DirectionPlan,
+    ResourcePlan,
+)
 from driftdeck.core.remediation.planner import combined_patch
 from driftdeck.core.remediation.sensitive import scrub, scrub_text, sensitivity_of
+from driftdeck.core.text import shell_comment, shell_quote
 
 PLANS_DIR = Path(".driftdeck") / "plans"
 
@@ -41,6 +48,16 @@ def plan_name(plans: list[ResourcePlan]) -> str:
         return f"plan-{slug}"
     digest = hashlib.blake2s("\n".join(keys).encode(), digest_size=5).hexdigest()
     return f"plan-{len(keys)}-resources-{digest}"
+
+
+def shell_lines(command: Command, patch_ref: str) -> list[str]:
+    """A command and its comment for a ```sh block. Every word is quoted where it is built
+    (`core.text.shell_quote`); a command line that still holds a raw control character (text
+    interpolated without quoting) is withheld with a note rather than written where a paste runs it."""
+    text = command.text.replace(PATCH_PLACEHOLDER, shell_quote(patch_ref))
+    if not text.isprintable():
+        return [shell_comment(f"{command.effect} (withheld: the command holds control characters): {text}")]
+    return [shell_comment(command.effect), text]
 
 
 def render_document(
@@ -145,8 +162,7 @@ def _resource_section(plan: ResourcePlan, patch_ref: str) -> list[str]:
                 lines += [title, ""]
             lines.append("```sh")
             for c in cmds:
-                lines.append(f"# {c.effect}")
-                lines.append(c.text.replace(PATCH_PLACEHOLDER, patch_ref))
+                lines.extend(shell_lines(c, patch_ref))
             lines += ["```", ""]
         if dp.aws_calls:
             lines.append("Expected effect of each AWS call:")

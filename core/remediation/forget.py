@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult
@@ -10,6 +9,7 @@ from driftdeck.core.remediation import hcltext
 from driftdeck.core.remediation.locate import locate_block, parse_address
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
 from driftdeck.core.remediation.textdiff import merge_texts, unified_diff
+from driftdeck.core.text import shell_quote
 
 
 def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
@@ -17,7 +17,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
     if not result.address:
         return None
     addr = parse_address(result.address)
-    quoted = shlex.quote(result.address)
+    quoted = shell_quote(result.address)
     chdir = _chdir(root, workspace)
     commands = [Command(f"terraform {chdir}state rm {quoted}", f"drop {result.address} from state now (no code change)", "terraform")]
     plan = DirectionPlan(Direction.FORGET, f"stop managing {result.address}, which no longer exists", commands=commands,
@@ -61,7 +61,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
 def recreate_plan(result: ResourceResult, root: Path, workspace: Path) -> DirectionPlan | None:
     if not result.address:
         return None
-    quoted = shlex.quote(result.address)
+    quoted = shell_quote(result.address)
     chdir = _chdir(root, workspace)
     return DirectionPlan(
         Direction.RECREATE,

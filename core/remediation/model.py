@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 import json
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.model import Difference, ResourceResult
+from driftdeck.core.text import shell_quote
 
 
 class Direction(enum.StrEnum):
@@ -51,8 +51,8 @@ class AwsCall:
     def display_params(self) -> dict[str, Any]:
         return self.shown_params if self.shown_params is not None else self.params
 
-    def cli(self) -> str:
-        """The `aws` command line (structures passed as JSON, as the AWS CLI accepts them); secrets as placeholders."""
+    def argv(self) -> list[str]:
+        """The `aws` command's words, unquoted; secrets as placeholders."""
         service = _CLI_SERVICE.get(self.service, self.service)
         parts = ["aws", service, self.operation.replace("_", "-")]
         for name, value in self.display_params.items():
@@ -60,12 +60,16 @@ class AwsCall:
             if isinstance(value, bool):
                 parts.append(flag if value else "--no-" + _kebab(name))
             elif isinstance(value, (dict, list)):
-                parts.extend([flag, shlex.quote(json.dumps(value, separators=(",", ":"), sort_keys=True))])
+                parts.extend([flag, json.dumps(value, separators=(",", ":"), sort_keys=True)])
             else:
-                parts.extend([flag, shlex.quote(str(value))])
+                parts.extend([flag, str(value)])
         if self.region:
             parts.extend(["--region", self.region])
-        return " ".join(parts)
+        return parts
+
+    def cli(self) -> str:
+        """The `aws` command line (structures passed as JSON, as the AWS CLI accepts them); secrets as placeholders."""
+        return " ".join(shell_quote(word) for word in self.argv())
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"service": self.service, "operation": self.operation, "params": self.display_params,

@@ -7,7 +7,6 @@ missing   -> forget (removed {} / terraform state rm) and recreate (terraform ap
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from driftdeck.core.remediation.model import (
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, replacement_decision
 from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sensitivity_of
+from driftdeck.core.text import shell_quote
 
 if TYPE_CHECKING:
     from driftdeck.core.provider.generate import GeneratedConfig
@@ -156,8 +156,8 @@ def chdir_flag(root: Path, workspace: Path) -> str:
     try:
         rel = root.resolve().relative_to(base.resolve())
     except ValueError:
-        return f"-chdir={shlex.quote(str(root))} "
-    return "" if str(rel) == "." else f"-chdir={shlex.quote(rel.as_posix())} "
+        return f"-chdir={shell_quote(str(root))} "
+    return "" if str(rel) == "." else f"-chdir={shell_quote(rel.as_posix())} "
 
 
 def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
@@ -212,7 +212,7 @@ def _revert(result: ResourceResult, options: PlanOptions) -> DirectionPlan | Non
         )
         plan.commands = [Command(c.cli(), c.effect, "aws") for c in calls.calls]
         return plan
-    address = shlex.quote(result.address or "")
+    address = shell_quote(result.address or "")
     replaced, decided_by = replacement_decision(result)
     commands = [Command(_tf(result, options, f"plan -target={address}"), "preview: shows exactly what Terraform would change", "terraform")]
     if replaced:
@@ -298,9 +298,9 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
     if adopted.patch:
         plan.commands = [
             Command(f"git apply {PATCH_PLACEHOLDER}", "apply the patch to the working tree", "shell"),
-            Command(_tf(result, options, f"plan -target={shlex.quote(result.address or '')}"),
+            Command(_tf(result, options, f"plan -target={shell_quote(result.address or '')}"),
                     "check: Terraform should now report no change for this resource", "terraform"),
-            Command(_tf(result, options, f"apply -refresh-only -target={shlex.quote(result.address or '')}"),
+            Command(_tf(result, options, f"apply -refresh-only -target={shell_quote(result.address or '')}"),
                     "record the live values in state (changes nothing in AWS), so code, state and live agree", "terraform"),
         ]
     return plan

@@ -110,4 +110,4 @@ def test_unreachable_aws_is_could_not_run(tmp_path: Path, monkeypatch: pytest.Mo
          "instances": [{"attributes": {"id": "http://127.0.0.1/1/q", "name": "q"}}]}])
     with pytest.raises(AwsUnreachableError) as info:
         run_scan(ScanOptions(path=tmp_path, cloudformation="off"), ctx=AwsContext(max_attempts=1, connect_timeout=2))
-    assert info.value.exit_code == 2 and "could not reach AWS" in str(info.value)
+    assert info.value.exit_code == 2 and str(info.value).startswith("cannot reach AWS at http://127.0.0.1:")

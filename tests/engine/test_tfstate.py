@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -163,3 +164,49 @@ def test_aws_region_is_honoured_like_the_aws_cli(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
     monkeypatch.setenv("AWS_REGION", "eu-west-3")
     assert AwsContext().default_region == "eu-west-3"
+
+
+# Every spelling of the AWS provider Terraform has written into v4 states: 0.12's `provider.aws`
+# (+ alias, + module prefix) and 0.13+'s `provider["registry.terraform.io/hashicorp/aws"]`.
+_AWS_PROVIDER = re.compile(r'^(module\.[^.]+(\[[^\]]*\])?\.)*provider(\.aws(\.[A-Za-z0-9_-]+)?|\["([^/"]+/)?(-/|hashicorp/)aws"\](\.[A-Za-z0-9_-]+)?)$')
+
+
+def _corpus_v4_states() -> list[Path]:
+    files = [p for p in sorted(CORPORA.joinpath("tfstate").rglob("*")) if p.suffix in (".tfstate", ".json")]
+    out = []
+    for path in files:
+        try:
+            doc = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(doc, dict) and doc.get("version") == 4 and path.name not in BROKEN:
+            out.append(path)
+    return out
+
+
+def test_no_corpus_state_loses_an_aws_instance_whatever_its_provider_spelling() -> None:
+    states = _corpus_v4_states()
+    if not states:
+        pytest.skip("shared corpus not present")
+    legacy_files = 0
+    for path in states:
+        doc = json.loads(path.read_text())
+        managed = [r for r in doc.get("resources", []) if r.get("mode", "managed") == "managed"]
+        aws = sum(len(r.get("instances", [])) for r in managed if _AWS_PROVIDER.match(r.get("provider", "")))
+        legacy_files += any(r.get("provider", "").startswith("provider.aws") for r in managed)
+        state = read_state_file(path)
+        assert len(state.resources) == aws, path
+        assert state.other_provider_count == sum(len(r.get("instances", [])) for r in managed) - aws, path
+    assert legacy_files >= 30  # the 0.12-era files this guards are really in the corpus
+
+
+def test_skipped_instances_are_reported_with_count_and_reason(aws_env, tmp_path: Path) -> None:
+    from driftdeck.core.scan import ScanOptions, run_scan
+
+    source = CORPORA / "tfstate" / "snyk__driftctl" / "test" / "unsupported_provider" / "terraform.tfstate"
+    if not source.exists():
+        pytest.skip("shared corpus not present")
+    (tmp_path / "terraform.tfstate").write_text(source.read_text())  # provider.aws bucket + provider.random string
+    report = run_scan(ScanOptions(path=tmp_path, cloudformation="off", reader="native", detect_unmanaged=False))
+    assert [r.type for r in report.resources] == ["aws_s3_bucket"]
+    assert "1 resource(s) of non-AWS providers are out of scope and were not checked" in report.warnings

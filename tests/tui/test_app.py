@@ -305,20 +305,15 @@ async def test_the_plan_screen_gets_the_sessions_provider(tmp_path: Path) -> Non
 
 @run_async
 async def test_real_watchfiles_watcher_sees_a_tf_edit(tmp_path: Path) -> None:
-    import asyncio
-
     tf = tmp_path / "main.tf"
     tf.write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
     feed = MemoryFeed()
     app = make_app(tmp_path, [small_estate()], feed=feed, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await asyncio.sleep(0.5)  # let the watcher start before the edit
+        await wait_for(pilot, lambda: app.iac_watching, rounds=1200)  # the watcher runs: the edit is seen
         tf.write_text('resource "aws_sqs_queue" "q" {\n  name = "renamed"\n}\n')
-        for _ in range(200):  # up to 20 s: watchfiles debounces and polls on a loaded machine
-            if any(e.kind == "config.changed" for e in feed.events()):
-                break
-            await asyncio.sleep(0.1)
+        await wait_for(pilot, lambda: any(e.kind == "config.changed" for e in feed.events()), rounds=1200)
         changed = [e for e in feed.events() if e.kind == "config.changed"]
         assert len(changed) == 1 and '+  name = "renamed"' in changed[0].data["diff"]
 

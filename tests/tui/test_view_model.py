@@ -1,11 +1,11 @@
-"""Grouping, filters and transitions behind the tree (no widgets)."""
+"""Grouping and filters behind the tree (no widgets); transitions: tests/tui/test_tui_transitions.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from driftdeck.core.model import Status
-from driftdeck.tui.sample import drifted_estate, small_estate
+from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.view_model import (
     ROOT_MODULE,
     UNMANAGED_GROUP,
@@ -13,7 +13,6 @@ from driftdeck.tui.view_model import (
     group_path,
     index_report,
     parse_filter,
-    transitions,
 )
 
 
@@ -54,17 +53,3 @@ def test_grouping_source_module_type_and_unmanaged() -> None:
     assert counts[("terraform.tfstate",)].drifted == 3
     assert counts[("terraform.tfstate", "module.queues")].worst is Status.MISSING
     assert counts[(UNMANAGED_GROUP,)].drifted == 1
-
-
-def test_transitions_new_drift_and_resolution() -> None:
-    before, after = index_report(small_estate()), index_report(drifted_estate())
-    forward = {t.key: t for t in transitions(before, after)}
-    assert set(forward) == {
-        "aws_s3_bucket.assets", "module.network.aws_security_group.web",
-        "module.queues.aws_sqs_queue.orders_dlq", "aws_s3_bucket:acme-shadow-exports",
-    }
-    assert all(t.is_new_drift for t in forward.values())
-    back = {t.key: t for t in transitions(after, before)}
-    assert back["aws_s3_bucket:acme-shadow-exports"].current is None
-    assert all(t.is_resolved for t in back.values())
-    assert transitions(after, after) == []

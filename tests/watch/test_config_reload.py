@@ -135,7 +135,7 @@ def test_running_watch_reloads_on_a_config_edit_inside_dot_driftdeck(tmp_path: P
 
     try:
         assert until(lambda: loop.polls >= 1)
-        time.sleep(0.5)  # the watcher is up
+        assert until(loop.watching.is_set)  # the file watcher runs: the edit below cannot be missed
         config_file.write_text(BAD)
         assert until(lambda: bool(log.events("config.invalid")))
         assert log.events("config.invalid")[0]["line"] == 3 and len(loop.dispatcher.sinks) == 1

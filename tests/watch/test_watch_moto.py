@@ -110,7 +110,7 @@ def test_tf_edit_wakes_the_loop_and_is_recorded_with_before_and_after(estate: An
     before = main_tf.read_text()
     try:
         assert _until(lambda: loop.polls >= 1)
-        time.sleep(0.5)  # let the file watcher settle after the first poll wrote the audit log
+        assert _until(loop.watching.is_set)  # the file watcher runs: the edit below cannot be missed
         main_tf.write_text(before.replace('name = "dd-jobs-dlq"', 'name = "dd-jobs-dlq"\n  delay_seconds = 5'))
         assert _until(lambda: bool(log.events("drift.new")))  # woke up long before the 600 s interval
     finally:

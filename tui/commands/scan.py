@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,11 @@ def register(sub: Any) -> None:
         metavar="WHERE",
         help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder of log files",
     )
+    parser.add_argument(
+        "--since", metavar="TIME",
+        help="with --cloudtrail: attribute events from TIME on (RFC 3339 or YYYY-MM-DD, UTC); default: the "
+        "state's history in the audit log, else when the state was last written",
+    )
     parser.add_argument("--workers", type=int, default=16, help="concurrent AWS calls (default 16)")
     add_reader_options(parser)
     parser.set_defaults(func=run)
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         detect_unmanaged=not args.no_unmanaged,
         max_workers=max(1, args.workers),
         cloudtrail=args.cloudtrail,
+        attribution_since=parse_since(args.since) if args.since else None,
         cloudformation=args.cloudformation,
         stacks=tuple(args.stack),
     )
@@ -103,3 +110,12 @@ def _record(path: Path, report: Any) -> None:
 
     with AuditLog.open(workspace) as log:
         record_scan_evidence(log, report, workspace=workspace)
+
+
+def parse_since(text: str) -> datetime:
+    """`--since`: an RFC 3339 time or a date (UTC); InputError otherwise."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--since {text!r} is not a time: use RFC 3339 (2026-01-31T12:00:00Z) or a date") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -48,8 +48,9 @@ from driftdeck.core.remediation import (
     render_document,
     save_document,
 )
-from driftdeck.core.remediation.document import PLANS_DIR, plan_name
+from driftdeck.core.remediation.document import PLANS_DIR, plan_name, shell_lines
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
+from driftdeck.core.text import printable
 
 ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 
@@ -92,10 +93,10 @@ class ConfirmApplyScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         lines = preview(self.plan)
-        body = Text(f"apply the revert of {self.plan.key}? these AWS calls will run, in order:\n\n", style="bold")
+        body = Text(f"apply the revert of {printable(self.plan.key)}? these AWS calls will run, in order:\n\n", style="bold")
         with Vertical(id="plan-confirm-box"):
             yield Static(body)
-            yield Static(Syntax("\n".join(lines), "bash", word_wrap=True), id="plan-confirm-calls")
+            yield Static(Syntax("\n".join(printable(line) for line in lines), "bash", word_wrap=True), id="plan-confirm-calls")
             yield Static(Text(f"\n{self.CONFIRM_KEY} runs them · esc cancels", style="reverse"))
         yield Footer()
 
@@ -176,9 +177,9 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
             r = self.plans[0].resource
             n = len(r.differences)
             detail = f", {n} difference{'' if n == 1 else 's'}" if n else ""
-            return Text(f"plan for {r.key} ({r.status.value}{detail})", style="bold")
+            return Text(printable(f"plan for {r.key} ({r.status.value}{detail})"), style="bold")
         if self.subject is not None and not self.plans:
-            return Text(f"plan for {self.subject.key}", style="bold")
+            return Text(printable(f"plan for {self.subject.key}"), style="bold")
         count = len(self.plans)
         return Text(f"plan for {count} resource{'' if count == 1 else 's'}", style="bold")
 
@@ -212,22 +213,23 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     def _direction_body(self, direction: Direction) -> Group:
         parts: list[Any] = []
         for plan, dp in self._sections(direction):
-            parts.append(Text(f"{plan.key}: {dp.summary}", style="bold"))
+            parts.append(Text(printable(f"{plan.key}: {dp.summary}"), style="bold"))
             if dp.commands:
-                parts.append(Syntax("\n".join(f"# {c.effect}\n{self._command(c.text)}" for c in dp.commands), "bash",
+                patch_ref = f"{PLANS_DIR.as_posix()}/{plan_name(self.plans)}.patch"
+                parts.append(Syntax("\n".join(line for c in dp.commands for line in shell_lines(c, patch_ref)), "bash",
                                     word_wrap=True))
             for patch in dp.patches:
-                parts.append(Text(f"patch for {patch.file}", style="bold"))
-                parts.append(Syntax(patch.diff, "diff", word_wrap=True))
+                parts.append(Text(printable(f"patch for {patch.file}"), style="bold"))
+                parts.append(Syntax("\n".join(printable(line) for line in patch.diff.split("\n")), "diff", word_wrap=True))
             if dp.validated is not None:
                 parts.append(Text("validated: patched code re-parses and equals live" if dp.validated
                                   else "NOT validated: see notes", style="green" if dp.validated else "red"))
             for note in dp.notes:
-                parts.append(Text(f"note: {note}", style="yellow"))
+                parts.append(Text(printable(f"note: {note}"), style="yellow"))
             if dp.unanswered:
-                parts.append(Text("left for manual work: " + ", ".join(dp.unanswered), style="yellow"))
+                parts.append(Text(printable("left for manual work: " + ", ".join(dp.unanswered)), style="yellow"))
             for risk in dp.risks:
-                parts.append(Text(f"risk ({risk.kind}): {risk.text}", style="red" if risk.kind != "note" else "dim"))
+                parts.append(Text(printable(f"risk ({risk.kind}): {risk.text}"), style="red" if risk.kind != "note" else "dim"))
             if direction == Direction.REVERT:
                 parts.append(self._apply_line(plan, dp))
             parts.append(Text(""))

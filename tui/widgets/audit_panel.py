@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from driftdeck.core.text import printable
 from driftdeck.tui.audit_feed import AuditEvent, ChainState, changed_keys, diff_lines, format_ts
 
 
@@ -81,7 +82,8 @@ class AuditPanel(Vertical):
             return
         table.clear()
         for e in events:
-            table.add_row(str(e.seq), format_ts(e.ts), e.kind, e.summary, key=str(e.seq))
+            table.add_row(str(e.seq), Text(printable(format_ts(e.ts))), Text(printable(e.kind)), Text(printable(e.summary)),
+                          key=str(e.seq))
         if not events:
             self.selected = None
             self.query_one("#audit-event", Static).update(Text("no events", style="dim"))
@@ -97,7 +99,7 @@ class AuditPanel(Vertical):
         text = Text()
         if self.scope:
             text.append("events for ", style="dim")
-            text.append(self.scope, style="bold")
+            text.append(printable(self.scope), style="bold")
         else:
             text.append("all events", style="dim")
         text.append(f"  ({len(self.events)})", style="dim")
@@ -118,7 +120,7 @@ class AuditPanel(Vertical):
             target.update("")
             return
         text = Text()
-        text.append(f"#{event.seq} {event.kind}\n", style="bold")
+        text.append(f"#{event.seq} {printable(event.kind)}\n", style="bold")
         for label, value in (
             ("actor", event.actor),
             ("time", event.ts),
@@ -126,13 +128,13 @@ class AuditPanel(Vertical):
             ("prev", _short_hash(event.prev)),
         ):
             text.append(f"{label:>7} ", style="dim")
-            text.append(f"{value}\n")
+            text.append(f"{printable(str(value))}\n")
         diffs = event.after.get("differences") if isinstance(event.after, dict) and event.before is None else None
         if isinstance(diffs, list) and diffs:
             # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
             status = event.after.get("status", "")
             text.append("verdict ", style="dim")
-            text.append(f"{status}\n", style="bold")
+            text.append(f"{printable(str(status))}\n", style="bold")
             for d in diffs:
                 if not isinstance(d, dict):
                     continue
@@ -140,19 +142,19 @@ class AuditPanel(Vertical):
                 if d.get("side") == "code":
                     # A pending edit: `expected` is what the code says, `actual` what state holds.
                     old, new = new, old
-                    text.append(f"{d.get('path')} (code edit, not applied)\n", style="bold")
+                    text.append(printable(f"{d.get('path')} (code edit, not applied)") + "\n", style="bold")
                 else:
-                    text.append(f"{d.get('path')} ({d.get('change', 'updated')})\n", style="bold")
+                    text.append(printable(f"{d.get('path')} ({d.get('change', 'updated')})") + "\n", style="bold")
                 text.append(f"- {_compact(old)}\n", style=self._diff_style("diff-del"))
                 text.append(f"+ {_compact(new)}\n", style=self._diff_style("diff-add"))
         elif event.before is not None or event.after is not None:
             keys = changed_keys(event.before, event.after)
             if keys:
                 text.append("changed ", style="dim")
-                text.append(", ".join(keys) + "\n", style="bold")
+                text.append(printable(", ".join(keys)) + "\n", style="bold")
             for kind, line in diff_lines(event.before, event.after):
                 style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
-                text.append(line + "\n", style=self._diff_style(style))
+                text.append(printable(line) + "\n", style=self._diff_style(style))
         text.append("subject ", style="dim")
         text.append(json.dumps(event.subject, sort_keys=True) + "\n")
         # A config diff is already rendered above from before/after; the copy in data is left out.
@@ -173,4 +175,4 @@ def _short_hash(value: str) -> str:
 
 
 def _compact(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return printable(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.core.text import printable
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -122,9 +123,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         if drift:
             table = _section_table("drift: state vs live", ("state (expected)", "live (actual)"))
             for d in drift:
-                change = d.change.value + (f"\n{d.note}" if d.note else "")
-                table.add_row(d.path, Text(_shown(d, d.expected), style=removed), Text(_shown(d, d.actual), style=added),
-                              change)
+                change = Text(d.change.value + (f"\n{printable(d.note)}" if d.note else ""))
+                table.add_row(Text(printable(d.path)), Text(_shown(d, d.expected), style=removed),
+                              Text(_shown(d, d.actual), style=added), change)
             parts.append(table)
         if code:
             if parts:
@@ -132,7 +133,7 @@ class DetailPane(VerticalScroll, can_focus=True):
             table = _section_table("code edit (not applied): code vs state", ("code", "state"))
             for d in code:
                 # A pending edit: `expected` is what the code says, `actual` what state holds.
-                table.add_row(d.path, Text(_shown(d, d.expected), style=pending), Text(_shown(d, d.actual)),
+                table.add_row(Text(printable(d.path)), Text(_shown(d, d.expected), style=pending), Text(_shown(d, d.actual)),
                               Text("code edit", style=pending))
             parts.append(table)
         return Group(*parts)
@@ -143,9 +144,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         badge = self.get_component_rich_style(f"status--{status.value}", partial=True) + Style(reverse=True, bold=True)
         text.append(f" {GLYPHS[status]} {status.value.replace('_', ' ').upper()} ", style=badge)
         text.append("  ")
-        text.append(r.address or f"{r.type} {r.id}", style="bold")
+        text.append(printable(r.address or f"{r.type} {r.id}"), style="bold")
         if r.reason and status is not Status.IN_SYNC:
-            text.append(f"\n{r.reason}", style="italic")
+            text.append(f"\n{printable(r.reason)}", style="italic")
         if r.differences:
             n = len(r.differences)
             text.append(f"\n{n} attribute{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}")
@@ -182,7 +183,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         text = Text()
         for label, value in rows:
             text.append(f"{label:>8}  ", style="dim")
-            text.append(f"{value}\n")
+            text.append(f"{printable(value)}\n")
         return text
 
     def _attribution(self, r: ResourceResult) -> Text:
@@ -196,17 +197,18 @@ class DetailPane(VerticalScroll, can_focus=True):
         text.append("who changed it", style="bold underline")
         text.append("\n")
         for a in r.attribution:
-            text.append(f"  {a.actor}", style="bold")
-            text.append(f"  {a.actor_type} · via {a.via} · ")
-            text.append(a.confidence, style="bold" if a.confidence == "exact" else "dim")
+            text.append(printable(f"  {a.actor}"), style="bold")
+            text.append(printable(f"  {a.actor_type} · via {a.via} · "))
+            text.append(printable(a.confidence), style="bold" if a.confidence == "exact" else "dim")
             text.append("\n")
             if len(a.chain) > 1:
                 # An assumed role: the session the call was made with, behind the person or workload.
-                text.append(f"    as {_short_arn(a.chain[-1])}\n", style="dim")
-            text.append(f"    {a.event_name}")
+                text.append(f"    as {printable(_short_arn(a.chain[-1]))}\n", style="dim")
+            text.append(printable(f"    {a.event_name}"))
             if a.attribute:
-                text.append(f" → {a.attribute}", style="dim")
-            text.append(f"\n    {a.event_time.replace('T', ' ').rstrip('Z')} UTC from {a.source_ip or '—'}\n", style="dim")
+                text.append(printable(f" → {a.attribute}"), style="dim")
+            when = printable(f"{a.event_time.replace('T', ' ').rstrip('Z')} UTC from {a.source_ip or '—'}")
+            text.append(f"\n    {when}\n", style="dim")
         return text
 
     def _source_location(self, r: ResourceResult) -> str | None:
@@ -247,13 +249,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         if value is None:
             text.append("(none)", style="dim")
         else:
-            text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
+            text.append(json.dumps(value, indent=2, sort_keys=True, default=str))  # JSON escapes control characters
         return text
 
 
 def _shown(d: Difference, value: Any) -> str:
     """A value for the table; a sensitive attribute's value is never rendered."""
-    return "(sensitive)" if d.sensitive else _cell(value)
+    return "(sensitive)" if d.sensitive else "\n".join(printable(line) for line in _cell(value).split("\n"))
 
 
 def _section_table(title: str, headers: tuple[str, str]) -> Table:
