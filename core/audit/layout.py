@@ -9,8 +9,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
+import secrets
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +128,64 @@ def read_lines_reverse(path: Path, chunk: int = 1 << 16) -> Iterator[tuple[int, 
                 number -= 1
         if end:
             yield number, tail
+
+
+def create_temp(directory: Path) -> tuple[int, Path]:
+    """A new temporary file in `directory`, opened for writing: an unpredictable name created with
+    O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted at a guessable path is ever followed or reused."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        path = directory / f"{TMP_PREFIX}{secrets.token_hex(8)}"
+        try:
+            return os.open(path, flags, 0o644), path
+        except FileExistsError:
+            continue
+
+
+def replace_file(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to a new temp file beside `path` and rename it over `path` (atomic).
+
+    `durable`: fsync the file before the rename and the directory after it. The rename replaces a
+    symlink at `path` itself, never the file it points to.
+    """
+    fd, tmp = create_temp(path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+
+
+def read_regular(path: Path, *, limit: int) -> bytes:
+    """The bytes of a regular file, refusing symlinks, FIFOs and devices (never blocks on them)
+    and reading no more than its size at open, capped at `limit`. Raises OSError."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        chunks = []
+        left = st.st_size
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:

@@ -23,11 +23,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from blake3 import blake3
 from filelock import FileLock
 
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.actor import default_actor
 from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
+from driftdeck.core.audit.authn import Authenticator
 from driftdeck.core.audit.canonical import (
     NonCanonicalError,
     _dumps,
@@ -48,8 +50,9 @@ from driftdeck.core.audit.entry import (
 )
 from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
 from driftdeck.core.audit.keys import create_signer, load_signer
+from driftdeck.core.audit.layout import peek
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import Signer, sign_checkpoint
+from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
 from driftdeck.core.errors import InputError
 
 _ABSENT: Any = object()
@@ -84,6 +87,15 @@ class _Clock:
         return ts
 
 
+class _Unauthenticated:
+    """Where reading met the first line no key holder wrote, and the writer's state just before it."""
+
+    def __init__(self, path: Path, first: int, offset: int, index: int, reason: str, frontier: MerkleFrontier,
+                 prev: str, last_line: bytes) -> None:
+        self.path, self.first, self.offset, self.index, self.reason = path, first, offset, index, reason
+        self.frontier, self.prev, self.last_line = frontier, prev, last_line
+
+
 class AuditLog:
     """An open audit log. Use `AuditLog.open(workspace)`; call `close()` (or use `with`) at the end."""
 
@@ -100,6 +112,13 @@ class AuditLog:
         self.origin = ""
         self.anchor_error: str | None = None  # last anchoring failure, for the UI to show
         self._signers = signers
+        self._auth = Authenticator(signers)
+        # Lines at or past this index are authenticated as they are read (see `_sync`).
+        self._auth_from = 0
+        self._note_roots: dict[int, bytes] = {}  # own signed checkpoints to match while re-reading
+        self._unauthenticated: _Unauthenticated | None = None
+        self._last_line = b""
+        self.chain_failures: list[dict[str, Any]] = []  # audit.chain_failed data written by this process
         self._filelock = FileLock(str(log_dir / layout.LOCK_NAME), thread_local=False)
         self._mutex = threading.RLock()
         self._depth = 0
@@ -226,11 +245,65 @@ class AuditLog:
                 self._buffered -= 1
 
     def _sync(self) -> None:
-        """Catch up with lines other processes appended since we last held the lock."""
+        """Catch up with lines other processes appended since we last held the lock.
+
+        Every line this process did not write is authenticated before anything is signed over it:
+        lines read since the last sync, or, on a first read without a valid state cache, lines
+        after the newest checkpoint signed by our key whose root matches the log. Reading stops
+        trusting at the first line that fails (`_quarantine`).
+        """
         if self._fd >= 0 and os.fstat(self._fd).st_size == self._end and not self._segment_full():
             return
-        if self._seg_path is None:
-            self._load_state()
+        if self._seg_path is None and not self._load_state():
+            notes = self._own_notes()
+            top = max(notes, default=0)
+            self._auth_from = top
+            self._note_roots = {top: notes[top]} if top else {}
+            self._matched = 0
+            self._read_segments()
+            if top and self._matched < top:
+                # The newest signed checkpoint does not match the log (or is beyond its end): read
+                # again, authenticating every line not covered by a matching signed checkpoint.
+                self._restart_reading()
+                self._auth_from = 0
+                self._note_roots = notes
+                self._read_segments()
+            self._note_roots = {}
+        else:
+            self._auth_from = self._frontier.size
+            self._read_segments()
+        if self._unauthenticated is not None:
+            self._quarantine()
+
+    _matched = 0
+
+    def _own_notes(self) -> dict[int, bytes]:
+        """Roots of the checkpoint notes in the log directory that our own key(s) signed, by size."""
+        keys = [s.verifier for s in self._signers]
+        out: dict[int, bytes] = {}
+        for size, path in layout.notes(self.log_dir):
+            try:
+                out[size] = parse_checkpoint(path.read_bytes(), keys).root
+            except (OSError, NoteError):
+                continue
+        return out
+
+    def _restart_reading(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        self._seg_path = None
+        self._seg_first = -1
+        self._end = 0
+        self._frontier = MerkleFrontier()
+        self._next_seq = 0
+        self._prev = ""
+        self._last_line = b""
+        self._last_kind = ""
+        self._unauthenticated = None
+        self.origin = ""
+
+    def _read_segments(self) -> None:
         segs = layout.segments(self.log_dir)
         if self._seg_path is not None:
             segs = [(first, p) for first, p in segs if first >= self._seg_first]
@@ -259,16 +332,19 @@ class AuditLog:
             "last_kind": self._last_kind,
             "heartbeat_last": self._heartbeat_last,
         }
+        # Authenticated: a forged cache could otherwise make the writer skip (and sign) forged lines.
+        state["mac"] = self._auth.state_mac(json.dumps(state, sort_keys=True).encode())
         directory = self.log_dir / layout.INDEX_DIR
         directory.mkdir(exist_ok=True)
-        tmp = directory / (layout.TMP_PREFIX + WRITER_STATE)
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, directory / WRITER_STATE)
+        layout.replace_file(directory / WRITER_STATE, json.dumps(state).encode(), durable=False)
 
     def _load_state(self) -> bool:
         """Resume from the cached writer state when its head still matches the log's bytes."""
         try:
-            state = json.loads((self.log_dir / layout.INDEX_DIR / WRITER_STATE).read_text())
+            state = json.loads(layout.read_regular(self.log_dir / layout.INDEX_DIR / WRITER_STATE, limit=1 << 20))
+            mac = state.pop("mac")
+            if not isinstance(mac, str) or not self._auth.check_state(json.dumps(state, sort_keys=True).encode(), mac):
+                return False
             path = self.log_dir / state["segment"]
             offset = int(state["offset"])
             if layout.segment_name(int(state["seg_first"])) != path.name or path.stat().st_size < offset:
@@ -283,7 +359,7 @@ class AuditLog:
             if entry_hash(line).hex() != state["head"]:
                 return False
             frontier = MerkleFrontier.restore(int(state["tree_size"]), [bytes.fromhex(h) for h in state["subtrees"]])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
         self._frontier = frontier
         self._prev = state["head"]
@@ -301,6 +377,8 @@ class AuditLog:
     resumed_from_cache = False
 
     def _read_from(self, path: Path, first: int, start: int, *, last: bool) -> None:
+        frontier = self._frontier
+        note_roots = self._note_roots
         with open(path, "rb") as f:
             f.seek(start)
             offset = start
@@ -311,28 +389,123 @@ class AuditLog:
                         self._recover_torn(path, first, offset, raw)
                     break
                 line = raw[:-1]
+                index = frontier.size
+                if index >= self._auth_from and self._unauthenticated is None:
+                    reason = self._authenticate(line, index)
+                    if reason is not None:
+                        self._unauthenticated = _Unauthenticated(
+                            path, first, offset, index, reason, frontier.copy(), self._prev,
+                            last_line or self._last_line)
                 h = entry_hash(line)
-                self._frontier.append(h)
+                frontier.append(h)
+                if note_roots and frontier.size in note_roots and frontier.root() == note_roots[frontier.size]:
+                    self._matched = frontier.size
+                    if self._unauthenticated is not None and self._unauthenticated.index < frontier.size:
+                        self._unauthenticated = None  # covered by a checkpoint our key signed
                 self._prev = h.hex()
                 self._next_seq += 1
                 offset += len(raw)
                 last_line = line
         if last_line:
-            value, _ = parse_canonical(last_line)
-            if isinstance(value, dict):
-                self._clock.last = max(self._clock.last, str(value.get("ts", "")))
-                self._last_kind = str(value.get("kind", ""))
-                data = value.get("data")
-                self._heartbeat_last = self._last_kind == "audit.heartbeat" or (
-                    self._last_kind == "audit.checkpoint" and isinstance(data, dict) and data.get("reason") == "heartbeat"
-                )
-                if value.get("kind") == "audit.genesis":
-                    self.origin = str(value.get("data", {}).get("origin", ""))
-                if isinstance(value.get("seq"), int):
-                    self._next_seq = value["seq"] + 1
+            self._last_line = last_line
+            self._take_tail(last_line)
         if not self.origin and first == 0 and start == 0:
             self._load_origin(path)
         self._open_segment(path, first, offset)
+
+    def _authenticate(self, line: bytes, index: int) -> str | None:
+        """Why a line read from the file cannot be signed over, or None when a key holder wrote it here."""
+        if index > 0:
+            peeked = peek(line)
+            if peeked is None:
+                return "line has no readable seq and prev"
+            if peeked[0] != index or peeked[1] != self._prev.encode():
+                return f"line does not link to the entry before it (seq {peeked[0]}, expected {index})"
+        if not self._auth.check(line):
+            return "line carries no valid authenticator: not written by a holder of the signing key"
+        return None
+
+    def _take_tail(self, last_line: bytes) -> None:
+        """Clock, last kind and heartbeat promise from the newest line read."""
+        value, _ = parse_canonical(last_line)
+        if isinstance(value, dict):
+            self._clock.last = max(self._clock.last, str(value.get("ts", "")))
+            self._last_kind = str(value.get("kind", ""))
+            data = value.get("data")
+            self._heartbeat_last = self._last_kind == "audit.heartbeat" or (
+                self._last_kind == "audit.checkpoint" and isinstance(data, dict) and data.get("reason") == "heartbeat"
+            )
+            if value.get("kind") == "audit.genesis":
+                self.origin = str(value.get("data", {}).get("origin", ""))
+            if isinstance(value.get("seq"), int):
+                self._next_seq = value["seq"] + 1
+
+    def _quarantine(self) -> None:
+        """Take lines no key holder wrote out of the chain, keep them as evidence, and say so.
+
+        The log is cut back to the last authenticated line; the removed bytes (that line on, with
+        any later segments) are stored as a content-addressed blob, and an `audit.chain_failed`
+        entry naming their location (finding INSERTED) is appended and checkpointed. Nothing the
+        writer could not authenticate is ever covered by a signature.
+        """
+        bad, self._unauthenticated = self._unauthenticated, None
+        assert bad is not None
+        if bad.index == 0:
+            raise InputError("the audit log's first line was not written by a holder of the signing key; "
+                             "run `driftdeck audit verify`", file=str(bad.path))
+        later = [path for first, path in layout.segments(self.log_dir) if first > bad.first]
+        address, size, lines = self._stash_removed(bad.path, bad.offset, later)
+        with open(bad.path, "r+b") as f:
+            f.truncate(bad.offset)
+            os.fsync(f.fileno())
+        for path in later:
+            path.unlink()
+        layout.fsync_dir(self.log_dir)
+        self._frontier = bad.frontier
+        self._prev = bad.prev
+        self._next_seq = bad.index
+        self._clock.last = ""
+        self._last_line = bad.last_line
+        self._take_tail(bad.last_line)
+        self._next_seq = bad.index
+        self._open_segment(bad.path, bad.first, bad.offset)
+        data = {"finding": "INSERTED", "reason": bad.reason, "seq": bad.index, "segment": bad.path.name,
+                "line": bad.index - bad.first + 1, "lines": lines,
+                "removed": {"blake3": address, "bytes": size}}
+        self.chain_failures.append(data)
+        self._write_entry("audit.chain_failed", subject={}, data=data)
+        self._checkpoint("chain failed")
+
+    def _stash_removed(self, path: Path, offset: int, later: list[Path]) -> tuple[str, int, int]:
+        """Copy the bytes from `offset` in `path`, then the `later` segments, into a blob."""
+        hasher = blake3()
+        size = lines = 0
+        directory = self.log_dir / layout.BLOB_DIR
+        directory.mkdir(exist_ok=True)
+        fd, tmp = layout.create_temp(directory)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for index, source in enumerate([path, *later]):
+                    with open(source, "rb") as f:
+                        if index == 0:
+                            f.seek(offset)
+                        for chunk in iter(lambda f=f: f.read(1 << 20), b""):  # type: ignore[misc]
+                            hasher.update(chunk)
+                            out.write(chunk)
+                            size += len(chunk)
+                            lines += chunk.count(b"\n")
+                out.flush()
+                os.fsync(out.fileno())
+            address = hasher.hexdigest()
+            final = layout.blob_path(self.log_dir, address)
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        layout.fsync_dir(final.parent)
+        return address, size, lines
 
     def _load_origin(self, path: Path) -> None:
         with open(path, "rb") as f:
@@ -463,9 +636,10 @@ class AuditLog:
             self._attach_documents(value, before, after)
             plain = False
         try:
-            line = self._encode(value, own_actor and plain).encode("utf-8")
+            text = self._encode(value, own_actor and plain).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
+        line, value["mac"] = self._auth.seal(text)
         digest = entry_hash(line)
         self._buffer.append(line + b"\n")
         if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
@@ -546,12 +720,10 @@ class AuditLog:
     def _store_blob(self, body: bytes) -> str:
         address = blob_address(body)
         path = layout.blob_path(self.log_dir, address)
-        if not path.exists():
+        if not os.path.lexists(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(layout.TMP_PREFIX + address)
-            with open(tmp, "wb") as f:
-                f.write(body)
-            os.replace(tmp, path)
+            # Fsync'd with the next group commit, before any checkpoint signs the entry naming it.
+            layout.replace_file(path, body, durable=False)
             self._unsynced_blobs.append(path)
         return address
 
@@ -599,12 +771,7 @@ class AuditLog:
         note = sign_checkpoint(origin_line(self.origin), size, root, self._signers)
         directory = self.log_dir / layout.CHECKPOINT_DIR
         directory.mkdir(exist_ok=True)
-        tmp = directory / f"{layout.TMP_PREFIX}{size}"
-        with open(tmp, "wb") as f:
-            f.write(note)
-            os.fsync(f.fileno())
-        os.replace(tmp, directory / layout.note_name(size))
-        layout.fsync_dir(directory)
+        layout.replace_file(directory / layout.note_name(size), note)
         if self.anchor is not None:
             try:
                 self.anchor.publish(size, note)
@@ -645,8 +812,10 @@ class AuditLog:
             self._write_entry("audit.key.rotated", subject={},
                               data={"old": old.verifier.encode(), "new": new.verifier.encode()})
             self._signers = [old, new]
+            self._auth = Authenticator(self._signers)
             self._checkpoint("key rotation")
             self._signers = [new]
+            self._auth = Authenticator(self._signers)
 
     def close(self) -> None:
         """Session end: write a closing checkpoint, release files."""

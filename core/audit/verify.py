@@ -21,6 +21,7 @@ from blake3 import blake3
 
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.anchor import Anchor, AnchorError
+from driftdeck.core.audit.authn import Authenticator
 from driftdeck.core.audit.canonical import parse_canonical, parse_entry
 from driftdeck.core.audit.chain import RECENT, ChainChecker, Finding, Rec
 from driftdeck.core.audit.entry import schema_problem
@@ -138,8 +139,10 @@ class Verifier:
     """One verification run over a log directory."""
 
     def __init__(self, log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
-                 anchor: Anchor | None = None, hash_only: bool = False) -> None:
+                 anchor: Anchor | None = None, hash_only: bool = False,
+                 authenticator: Authenticator | None = None) -> None:
         self.log_dir = log_dir
+        self.authenticator = authenticator
         self.trusted = trusted
         self.revoked = revoked
         self.anchor = anchor
@@ -161,8 +164,16 @@ class Verifier:
         res.origin = origin
         anchored_sizes = self._anchored_sizes()
         wanted = set(notes) | set(anchored_sizes or [])
+        # Lines after the newest signed checkpoint are covered by no signature: with the signing
+        # key at hand their authenticators are checked; without it that tail is only hash-chained.
+        self._auth_from = max(notes, default=0) if self.authenticator is not None else 1 << 62
+        self._unauthenticated: list[tuple[str, int, int]] = []
         roots, locs, chain, last_loc = self._stream(origin, wanted)
         res.findings.extend(chain.findings)
+        self._report_unauthenticated(chain.findings)
+        if self.authenticator is None and max(notes, default=0) < res.entries:
+            res.notes.append(f"the signing key is not available here: entries from seq {max(notes, default=0)} on "
+                             "(after the newest signed checkpoint) could not be authenticated")
         self._logical_size = chain.logical_size
         if not self.hash_only:
             self._check_notes(notes, roots, chain)
@@ -175,6 +186,27 @@ class Verifier:
             self._check_anchor(anchored_sizes, roots, locs, last_loc, origin)
         res.findings.sort(key=lambda f: (f.seq if f.seq is not None else res.entries, f.code))
         return res
+
+    def _report_unauthenticated(self, chain_findings: list[Finding]) -> None:
+        """One INSERTED finding per run of unsigned lines that carry no valid authenticator."""
+        flagged = {(f.segment, f.line) for f in chain_findings}
+        run: list[tuple[str, int, int]] = []
+
+        def close() -> None:
+            if run:
+                seg, number, idx = run[0]
+                count = len(run)
+                self._find("INSERTED", f"{count} line{'s' if count > 1 else ''} after the newest signed checkpoint "
+                           "not written by a holder of the signing key (forged, or edited and re-chained)",
+                           seg, number, idx, run[-1][2] if count > 1 else None)
+                run.clear()
+
+        for item in self._unauthenticated:
+            if (item[0], item[1]) in flagged or (run and item[2] != run[-1][2] + 1):
+                close()
+            if (item[0], item[1]) not in flagged:
+                run.append(item)
+        close()
 
     # ------------------------------------------------------------------ notes and origin
     def _local_notes(self) -> dict[int, Checkpoint]:
@@ -244,6 +276,7 @@ class Verifier:
         idx = 0
         last_loc: tuple[str, int] | None = None
         tag = ENTRY_TAG
+        auth_from, authenticator, unauthenticated = self._auth_from, self.authenticator, self._unauthenticated
         for seg_index, (_, path) in enumerate(segs):
             segment = path.name
             last_segment = seg_index == len(segs) - 1
@@ -257,6 +290,8 @@ class Verifier:
                         if (i >= 0 and raw.startswith(expect_prev, i + 8) and raw.startswith(b'","seq":', i + 72)
                                 and raw.startswith(seq_text, i + 80) and raw.endswith(b"\n")):
                             line = raw[:-1]
+                            if idx >= auth_from and not authenticator.check(line):  # type: ignore[union-attr]
+                                unauthenticated.append((segment, number, idx))
                             if hash_only:
                                 # Tightest loop: chain links only, no parsing, no Merkle.
                                 hxb = blake3(tag + line).digest().hex().encode()
@@ -291,6 +326,8 @@ class Verifier:
                                    "write); run `driftdeck audit recover`", segment, number, idx)
                         continue
                     digest = blake3(tag + line).digest()
+                    if idx >= auth_from and not authenticator.check(line):  # type: ignore[union-attr]
+                        unauthenticated.append((segment, number, idx))
                     rec = Rec(idx, segment, number, digest.hex(), None, None)
                     if hash_only:
                         peeked = layout.peek(line)
@@ -338,6 +375,17 @@ class Verifier:
             ):
                 self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(self._prev_ts))} s since the heartbeat "
                            f"before (interval {int(self._prev_interval)} s)", segment, number, seq)
+        if kind == "audit.chain_failed" and data.get("finding") == "INSERTED" and isinstance(data.get("seq"), int):
+            # A writer found lines no key holder wrote and took them out of the chain unsigned.
+            count = data.get("lines") if isinstance(data.get("lines"), int) else 1
+            first = data["seq"]
+            self._find("INSERTED", f"{count} line{'s' if count != 1 else ''} not written by a holder of the signing "
+                       f"key (forged) found by a writer at seq {first} and never signed; kept as evidence in "
+                       f"a blob ({data.get('reason', '')}); this entry: {segment}:{number} seq {seq}",
+                       str(data.get("segment")), data.get("line") if isinstance(data.get("line"), int) else None,
+                       first, first + count - 1 if count > 1 else None)
+            if "removed" in data:
+                self._check_blob(data["removed"], "removed", segment, number, seq)
         effective = kind
         if kind == "audit.checkpoint":
             if data.get("reason") == "heartbeat":
@@ -520,6 +568,12 @@ class Verifier:
 
 
 def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
-           anchor: Anchor | None = None, hash_only: bool = False) -> VerifyResult:
-    """Verify one log directory; see `VerifyResult.exit_code`."""
-    return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only).run()
+           anchor: Anchor | None = None, hash_only: bool = False,
+           authenticator: Authenticator | None = None) -> VerifyResult:
+    """Verify one log directory; see `VerifyResult.exit_code`.
+
+    `authenticator` (from the signing key, when it is at hand) also checks the line authenticators
+    of the entries after the newest signed checkpoint.
+    """
+    return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only,
+                    authenticator=authenticator).run()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
+from driftdeck.core.audit.authn import Authenticator
 from driftdeck.core.audit.config import AuditConfig
+from driftdeck.core.audit.keys import load_signer
 from driftdeck.core.audit.layout import segments
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.verify import VerifyResult, verify
+from driftdeck.core.errors import InputError
 
 
 def _anchored_anything(anchor: Anchor) -> bool:
@@ -30,4 +33,16 @@ def verify_workspace(workspace: Path, *, config: AuditConfig | None = None, hash
     # zero entries); otherwise there is simply nothing to verify.
     if not segments(log_dir) and (chosen is None or not _anchored_anything(chosen)):
         require_log_dir(workspace, config)
-    return verify(log_dir, config.pinned_keys(), revoked=config.revoked_ids(), anchor=chosen, hash_only=hash_only)
+    return verify(log_dir, config.pinned_keys(), revoked=config.revoked_ids(), anchor=chosen, hash_only=hash_only,
+                  authenticator=local_authenticator(config, log_dir))
+
+
+def local_authenticator(config: AuditConfig, log_dir: Path) -> Authenticator | None:
+    """The line authenticator of the configured signing key, when this machine holds it."""
+    path = config.key_path()
+    if not path.is_file():
+        return None
+    try:
+        return Authenticator([load_signer(path, log_dir=log_dir)])
+    except InputError:
+        return None
