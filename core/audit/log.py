@@ -155,7 +155,13 @@ class AuditLog:
         config = config or AuditConfig.load()
         workspace = Path(workspace).resolve()
         log_dir = config.log_dir_for(workspace)
-        log_dir.mkdir(parents=True, exist_ok=True)
+        if layout.path_problem(log_dir, directory=True) is None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        unsafe = layout.unsafe_files(log_dir)
+        if unsafe:
+            path, problem = unsafe[0]
+            raise InputError(f"audit log file {problem}: refused (run `driftdeck audit verify`; the log "
+                             "directory must hold only regular files and directories of this user)", file=str(path))
         key_path = config.key_path()
         if key_path.exists():
             signer = load_signer(key_path, log_dir=log_dir)
@@ -216,7 +222,7 @@ class AuditLog:
                 raise RuntimeError("audit log is closed")
             outer = self._depth == 0
             if outer:
-                self._filelock.acquire()
+                self._lock()
                 try:
                     self._sync()
                 except BaseException:
@@ -233,6 +239,17 @@ class AuditLog:
                         self._maybe_commit()
                     finally:
                         self._filelock.release()
+
+    def _lock(self) -> None:
+        path = self.log_dir / layout.LOCK_NAME
+        problem = layout.path_problem(path)
+        if problem is None:
+            try:
+                self._filelock.acquire()
+                return
+            except OSError as exc:
+                problem = f"cannot be locked ({exc.strerror or exc})"
+        raise InputError(f"audit lock file {problem}: refused", file=str(path))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -283,7 +300,7 @@ class AuditLog:
         out: dict[int, bytes] = {}
         for size, path in layout.notes(self.log_dir):
             try:
-                out[size] = parse_checkpoint(path.read_bytes(), keys).root
+                out[size] = parse_checkpoint(layout.read_regular(path, limit=1 << 16), keys).root
             except (OSError, NoteError):
                 continue
         return out
@@ -349,7 +366,7 @@ class AuditLog:
             offset = int(state["offset"])
             if layout.segment_name(int(state["seg_first"])) != path.name or path.stat().st_size < offset:
                 return False
-            with open(path, "rb") as f:
+            with layout.open_lines(path) as f:
                 start = max(0, offset - (1 << 16))
                 f.seek(start)
                 chunk = f.read(offset - start)
@@ -379,7 +396,7 @@ class AuditLog:
     def _read_from(self, path: Path, first: int, start: int, *, last: bool) -> None:
         frontier = self._frontier
         note_roots = self._note_roots
-        with open(path, "rb") as f:
+        with layout.open_lines(path) as f:
             f.seek(start)
             offset = start
             last_line = b""
@@ -455,9 +472,7 @@ class AuditLog:
                              "run `driftdeck audit verify`", file=str(bad.path))
         later = [path for first, path in layout.segments(self.log_dir) if first > bad.first]
         address, size, lines = self._stash_removed(bad.path, bad.offset, later)
-        with open(bad.path, "r+b") as f:
-            f.truncate(bad.offset)
-            os.fsync(f.fileno())
+        _truncate(bad.path, bad.offset)
         for path in later:
             path.unlink()
         layout.fsync_dir(self.log_dir)
@@ -486,7 +501,7 @@ class AuditLog:
         try:
             with os.fdopen(fd, "wb") as out:
                 for index, source in enumerate([path, *later]):
-                    with open(source, "rb") as f:
+                    with layout.open_lines(source) as f:
                         if index == 0:
                             f.seek(offset)
                         for chunk in iter(lambda f=f: f.read(1 << 20), b""):  # type: ignore[misc]
@@ -508,7 +523,7 @@ class AuditLog:
         return address, size, lines
 
     def _load_origin(self, path: Path) -> None:
-        with open(path, "rb") as f:
+        with layout.open_lines(path) as f:
             value, _ = parse_canonical(f.readline().rstrip(b"\n"))
         if isinstance(value, dict) and value.get("kind") == "audit.genesis":
             self.origin = str(value["data"].get("origin", ""))
@@ -517,7 +532,7 @@ class AuditLog:
         if self._seg_path != path:
             if self._fd >= 0:
                 os.close(self._fd)
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = _open_append(path)
             self._seg_path = path
             self._seg_first = first
         self._end = end
@@ -527,9 +542,7 @@ class AuditLog:
 
     def _recover_torn(self, path: Path, first: int, offset: int, fragment: bytes) -> None:
         """A final line without its newline: a write cut short by a crash. Cut it off and say so."""
-        with open(path, "r+b") as f:
-            f.truncate(offset)
-            os.fsync(f.fileno())
+        _truncate(path, offset)
         self._open_segment(path, first, offset)
         self._pending_recovery = {
             "reason": "torn tail",
@@ -737,8 +750,11 @@ class AuditLog:
     def _fsync(self) -> None:
         self._write_buffer()
         for path in self._unsynced_blobs:
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
+            fd, _ = layout.open_regular(path)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         self._unsynced_blobs.clear()
         if self._fd >= 0:
             os.fsync(self._fd)
@@ -828,6 +844,24 @@ class AuditLog:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+
+_WRITE_FLAGS = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_append(path: Path) -> int:
+    """Open (creating) a segment for appending; never through a symlink, never a FIFO or device."""
+    fd, _ = layout.open_regular(path, _WRITE_FLAGS | os.O_APPEND | os.O_CREAT)
+    return fd
+
+
+def _truncate(path: Path, size: int) -> None:
+    fd, _ = layout.open_regular(path, _WRITE_FLAGS)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _age_seconds(ts: str) -> float:

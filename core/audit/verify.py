@@ -106,8 +106,11 @@ def _read_genesis_origin(log_dir: Path) -> str | None:
     segs = layout.segments(log_dir)
     if not segs:
         return None
-    with open(segs[0][1], "rb") as f:
-        value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    try:
+        with layout.open_lines(segs[0][1]) as f:
+            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    except OSError:
+        return None
     if isinstance(value, dict) and value.get("kind") == "audit.genesis" and value.get("seq") == 0:
         origin = value.get("data", {}).get("origin")
         return origin if isinstance(origin, str) else None
@@ -148,6 +151,7 @@ class Verifier:
         self.anchor = anchor
         self.hash_only = hash_only
         self.result = VerifyResult(str(log_dir), hash_only=hash_only, anchor=anchor.description if anchor else None)
+        self._refused: set[str] = set()  # special files already reported
 
     def _find(self, code: str, detail: str, segment: str | None = None, line: int | None = None,
               seq: int | None = None, seq_end: int | None = None) -> Finding:
@@ -157,6 +161,10 @@ class Verifier:
 
     def run(self) -> VerifyResult:
         res = self.result
+        problem = layout.path_problem(self.log_dir, directory=True)
+        if problem is not None:
+            self._find("UNKNOWN_FILE", f"the log directory {problem}: refused, not read", str(self.log_dir))
+            return res
         if not self.trusted:
             res.problems.append("no pinned public key in the configuration: signatures cannot be checked")
         notes = self._local_notes()
@@ -214,7 +222,12 @@ class Verifier:
         for size, path in layout.notes(self.log_dir):
             where = f"{layout.CHECKPOINT_DIR}/{path.name}"
             try:
-                cp = parse_checkpoint(path.read_bytes(), self.trusted, self.revoked)
+                cp = parse_checkpoint(layout.read_regular(path, limit=1 << 16), self.trusted, self.revoked)
+            except OSError as exc:
+                self._find("UNKNOWN_FILE", f"note {exc.strerror or exc}: refused, not read", where, None,
+                           size - 1 if size else None)
+                self._refused.add(where)
+                continue
             except NoteError as exc:
                 if self.trusted:
                     self._find(exc.code, exc.detail, where, None, size - 1 if size else None)
@@ -280,7 +293,14 @@ class Verifier:
         for seg_index, (_, path) in enumerate(segs):
             segment = path.name
             last_segment = seg_index == len(segs) - 1
-            with open(path, "rb", buffering=1 << 20) as f:
+            try:
+                opened = layout.open_lines(path)
+            except OSError as exc:
+                # A symlink (to /dev/zero, say), FIFO or device is never read: no hang, no memory blow-up.
+                self._find("UNKNOWN_FILE", f"segment {exc.strerror or exc}: refused, not read", segment)
+                self._refused.add(segment)
+                continue
+            with opened as f:
                 number = 0
                 for raw in f:
                     number += 1
@@ -408,11 +428,18 @@ class Verifier:
             return
         self._blob_refs.add(address)
         path = layout.blob_path(self.log_dir, address)
+        expected = ref.get("bytes") if isinstance(ref.get("bytes"), int) else 0
         try:
-            data = path.read_bytes()
+            data = layout.read_regular(path, limit=max(0, expected))
         except FileNotFoundError:
             self._find("MISSING", f"{name} blob {address[:16]}… is missing", segment, number, seq)
             return
+        except layout.UnsafeFileError as exc:
+            self._find("UNKNOWN_FILE", f"{name} blob {address[:16]}… {exc.strerror}: refused, not read",
+                       f"{layout.BLOB_DIR}/{address[:2]}/{address}", None, seq)
+            return
+        except OSError:
+            data = b""  # larger than the entry says: does not match
         if blake3(data).hexdigest() != address or len(data) != ref.get("bytes"):
             self._find("EDITED", f"{name} blob {address[:16]}… does not match its hash", segment, number, seq)
 
@@ -550,11 +577,21 @@ class Verifier:
         for root, dirs, files in os.walk(self.log_dir):
             rel = Path(root).relative_to(self.log_dir)
             parts = rel.parts
+            for name in list(dirs):
+                problem = layout.path_problem(Path(root) / name, directory=True)
+                if problem is not None:
+                    dirs.remove(name)
+                    self._find("UNKNOWN_FILE", f"{problem}: refused, not read", str(rel / name) if parts else name)
             if parts and parts[0] == layout.INDEX_DIR:
                 dirs[:] = []
                 continue
             for name in files:
                 relname = str(rel / name) if parts else name
+                problem = layout.path_problem(Path(root) / name)
+                if problem is not None:
+                    if relname not in self._refused:
+                        self._find("UNKNOWN_FILE", f"{problem}: refused, not read", relname)
+                    continue
                 if name.startswith(layout.TMP_PREFIX):
                     self.result.notes.append(f"leftover temporary file {relname} (interrupted write)")
                     continue
