@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
 import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from blake3 import blake3
 from filelock import FileLock
@@ -55,6 +56,7 @@ from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
 from driftdeck.core.errors import InputError
 
+_T = TypeVar("_T")
 _ABSENT: Any = object()
 WRITER_STATE = "writer-state.json"
 _SUBJECT_KEYS = frozenset(SUBJECT_KEYS)
@@ -85,6 +87,31 @@ class _Clock:
             ts = self.last
         self.last = ts
         return ts
+
+
+class AuditWriteError(InputError):
+    """The log could not be written (disk full, I/O error). What was committed stays; the log object
+    refuses further writes, and the next open continues from what is on disk."""
+
+
+def _io(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Turn an OSError of a write path into one clear AuditWriteError (exit 2, never a traceback)."""
+
+    def decorate(method: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(method)
+        def wrapper(self: AuditLog, *args: Any, **kwargs: Any) -> _T:
+            try:
+                return method(self, *args, **kwargs)
+            except (AuditWriteError, InputError):
+                raise
+            except layout.UnsafeFileError as exc:
+                raise InputError(f"audit log file {exc.strerror}: refused", file=exc.filename) from None
+            except OSError as exc:
+                raise self._fail(exc, what) from exc
+
+        return wrapper
+
+    return decorate
 
 
 class _Unauthenticated:
@@ -142,6 +169,7 @@ class AuditLog:
         self.recovered: list[Entry] = []  # audit.recovered entries written by this open
         self._heartbeat_thread: threading.Thread | None = None
         self._closed = False
+        self._failed: AuditWriteError | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -154,6 +182,15 @@ class AuditLog:
         """
         config = config or AuditConfig.load()
         workspace = Path(workspace).resolve()
+        try:
+            return cls._open(workspace, config, anchor, actor, tool)
+        except OSError as exc:
+            raise AuditWriteError(f"cannot open the audit log: {exc.strerror or exc}",
+                                  file=str(exc.filename or config.log_dir_for(workspace))) from exc
+
+    @classmethod
+    def _open(cls, workspace: Path, config: AuditConfig, anchor: Anchor | None, actor: dict[str, Any] | None,
+              tool: str) -> AuditLog:
         log_dir = config.log_dir_for(workspace)
         if layout.path_problem(log_dir, directory=True) is None:
             log_dir.mkdir(parents=True, exist_ok=True)
@@ -173,11 +210,16 @@ class AuditLog:
         actor = actor or default_actor()
         check_value(actor, "actor")
         log = cls(log_dir, workspace, config, [signer], anchor, actor, tool)
-        with log._hold():
-            if log._next_seq == 0:
-                log._genesis()
-            else:
-                log._repair()
+        try:
+            with log._hold():
+                if log._next_seq == 0:
+                    log._genesis()
+                else:
+                    log._repair()
+        except BaseException:
+            log._failed = log._failed or AuditWriteError("not opened", file=str(log_dir))
+            log.close()
+            raise
         return log
 
     def _repair(self) -> None:
@@ -220,6 +262,8 @@ class AuditLog:
         with self._mutex:
             if self._closed:
                 raise RuntimeError("audit log is closed")
+            if self._failed is not None:
+                raise self._failed
             outer = self._depth == 0
             if outer:
                 self._lock()
@@ -239,6 +283,19 @@ class AuditLog:
                         self._maybe_commit()
                     finally:
                         self._filelock.release()
+
+    def _fail(self, exc: OSError, what: str) -> AuditWriteError:
+        """Record a write failure: cut a partly written buffer back to whole lines, refuse more writes."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._end)  # frees space; never below what was written whole
+        self._buffer.clear()
+        reason = exc.strerror or str(exc)
+        self._failed = AuditWriteError(
+            f"cannot write the audit log ({what}: {reason}); entries through seq {self.committed_seq} are "
+            "committed and kept, later ones of this run were not recorded; the next run continues once "
+            "this is fixed", file=str(exc.filename or self._seg_path or self.log_dir))
+        return self._failed
 
     def _lock(self) -> None:
         path = self.log_dir / layout.LOCK_NAME
@@ -261,6 +318,7 @@ class AuditLog:
             finally:
                 self._buffered -= 1
 
+    @_io("reading")
     def _sync(self) -> None:
         """Catch up with lines other processes appended since we last held the lock.
 
@@ -291,6 +349,7 @@ class AuditLog:
             self._read_segments()
         if self._unauthenticated is not None:
             self._quarantine()
+        self.committed_seq = max(self.committed_seq, self._next_seq - 1)  # what others wrote is on disk
 
     _matched = 0
 
@@ -328,6 +387,7 @@ class AuditLog:
             start = self._end if path == self._seg_path else 0
             self._read_from(path, first, start, last=index == len(segs) - 1)
 
+    @_io("writing the writer cache")
     def _save_state(self) -> None:
         """Cache where the writer stands, so the next open need not re-hash the whole log.
 
@@ -457,6 +517,7 @@ class AuditLog:
             if isinstance(value.get("seq"), int):
                 self._next_seq = value["seq"] + 1
 
+    @_io("quarantining")
     def _quarantine(self) -> None:
         """Take lines no key holder wrote out of the chain, keep them as evidence, and say so.
 
@@ -711,6 +772,7 @@ class AuditLog:
 
     _actor_text: str | None = None
 
+    @_io("appending")
     def _write_buffer(self) -> None:
         if not self._buffer:
             return
@@ -718,10 +780,11 @@ class AuditLog:
         self._buffer.clear()
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            written = _write_fd(self._fd, view)
             view = view[written:]
         self._end += len(data)
 
+    @_io("starting a segment")
     def _rotate(self, first_seq: int) -> None:
         self._write_buffer()
         if self._fd >= 0:
@@ -730,6 +793,7 @@ class AuditLog:
         self._open_segment(path, first_seq, 0)
         layout.fsync_dir(self.log_dir)
 
+    @_io("writing a blob")
     def _store_blob(self, body: bytes) -> str:
         address = blob_address(body)
         path = layout.blob_path(self.log_dir, address)
@@ -747,6 +811,7 @@ class AuditLog:
         ):
             self._fsync()
 
+    @_io("syncing")
     def _fsync(self) -> None:
         self._write_buffer()
         for path in self._unsynced_blobs:
@@ -783,6 +848,7 @@ class AuditLog:
         self._save_state()
         return size
 
+    @_io("writing a checkpoint")
     def _write_note(self, size: int, root: bytes) -> None:
         note = sign_checkpoint(origin_line(self.origin), size, root, self._signers)
         directory = self.log_dir / layout.CHECKPOINT_DIR
@@ -834,18 +900,24 @@ class AuditLog:
             self._auth = Authenticator(self._signers)
 
     def close(self) -> None:
-        """Session end: write a closing checkpoint, release files."""
+        """Session end: write a closing checkpoint, release files.
+
+        After a write failure (already raised to the caller) it only releases the files."""
         with self._mutex:
             if self._closed:
                 return
-            with self._hold():
-                self._checkpoint("session end")
-            self._closed = True
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            try:
+                if self._failed is None:
+                    with self._hold():
+                        self._checkpoint("session end")
+            finally:
+                self._closed = True
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
 
 
+_write_fd = os.write  # the one call that appends to segments (tests wrap it to inject faults)
 _WRITE_FLAGS = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
