@@ -115,6 +115,10 @@ class AuditConfig:
             return Path(env)
         return self.key_file if self.key_file is not None else self.config_dir / "audit-signing-key"
 
+    def witness_path(self) -> Path:
+        """The local witness of signed checkpoints, beside the signing key (see witness.py)."""
+        return self.key_path().parent / "audit-witness.json"
+
     def trust_file(self) -> Path:
         return self.config_dir / TRUST_FILE
 

@@ -54,6 +54,7 @@ from driftdeck.core.audit.keys import create_signer, load_signer
 from driftdeck.core.audit.layout import peek
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
+from driftdeck.core.audit.witness import Witness
 from driftdeck.core.errors import InputError
 
 _T = TypeVar("_T")
@@ -854,6 +855,7 @@ class AuditLog:
         directory = self.log_dir / layout.CHECKPOINT_DIR
         directory.mkdir(exist_ok=True)
         layout.replace_file(directory / layout.note_name(size), note)
+        Witness(self.config.witness_path()).record(self.origin, size, root, self.log_dir)
         if self.anchor is not None:
             try:
                 self.anchor.publish(size, note)

@@ -28,6 +28,7 @@ from driftdeck.core.audit.entry import schema_problem
 from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
+from driftdeck.core.audit.witness import Witness, Witnessed
 
 NOT_TAMPERING = frozenset({"TORN_TAIL"})
 ORIGIN_PREFIX = "driftdeck.audit/"
@@ -46,6 +47,8 @@ class VerifyResult:
     anchored_through: int | None = None  # size of the newest anchored checkpoint (None: no anchor)
     anchor: str | None = None
     hash_only: bool = False
+    witness: str | None = None  # the local witness file consulted (None: not consulted)
+    witnessed_through: int | None = None  # size of this log's checkpoint in the witness
 
     @property
     def tampered(self) -> bool:
@@ -84,6 +87,8 @@ class VerifyResult:
             "signed_through": self.signed_through,
             "anchor": self.anchor,
             "anchored_through": self.anchored_through,
+            "witness": self.witness,
+            "witnessed_through": self.witnessed_through,
             "unanchored_window": None
             if self.unanchored_from is None
             else {"first_seq": self.unanchored_from, "last_seq": self.entries - 1},
@@ -143,9 +148,12 @@ class Verifier:
 
     def __init__(self, log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
                  anchor: Anchor | None = None, hash_only: bool = False,
-                 authenticator: Authenticator | None = None) -> None:
+                 authenticator: Authenticator | None = None, witness: Witness | None = None,
+                 heartbeat_seconds: int | None = None) -> None:
         self.log_dir = log_dir
         self.authenticator = authenticator
+        self.witness = witness
+        self.heartbeat_seconds = heartbeat_seconds
         self.trusted = trusted
         self.revoked = revoked
         self.anchor = anchor
@@ -171,7 +179,8 @@ class Verifier:
         origin = self._origin(notes)
         res.origin = origin
         anchored_sizes = self._anchored_sizes()
-        wanted = set(notes) | set(anchored_sizes or [])
+        witnessed = self._witnessed(origin, notes)
+        wanted = set(notes) | set(anchored_sizes or []) | ({witnessed.size} if witnessed else set())
         # Lines after the newest signed checkpoint are covered by no signature: with the signing
         # key at hand their authenticators are checked; without it that tail is only hash-chained.
         self._auth_from = max(notes, default=0) if self.authenticator is not None else 1 << 62
@@ -190,6 +199,10 @@ class Verifier:
         else:
             res.notes.append("hash-only: chain links and the anchored size checked; JSON, local checkpoints, "
                              "blobs and the anchored root not checked")
+        if witnessed is not None:
+            self._check_witness(witnessed, roots, locs, last_loc, notes, chain)
+        if not self.hash_only:
+            self._check_unsigned_tail(last_loc)
         if anchored_sizes is not None:
             self._check_anchor(anchored_sizes, roots, locs, last_loc, origin)
         res.findings.sort(key=lambda f: (f.seq if f.seq is not None else res.entries, f.code))
@@ -215,6 +228,62 @@ class Verifier:
             if (item[0], item[1]) not in flagged:
                 run.append(item)
         close()
+
+    # ------------------------------------------------------------------ local witness, unsigned tail
+    def _witnessed(self, origin: str | None, notes: dict[int, Checkpoint]) -> Witnessed | None:
+        if self.witness is None or origin is None:
+            return None
+        res = self.result
+        res.witness = str(self.witness.path)
+        try:
+            witnessed = self.witness.get(origin)
+        except (OSError, ValueError) as exc:
+            res.problems.append(f"local witness {self.witness.path} unreadable: {exc}")
+            return None
+        if witnessed is None:
+            if notes:
+                res.notes.append(f"the local witness ({self.witness.path}) has no record of this log: first "
+                                 "verification on this machine, or the log was moved or copied here")
+            return None
+        res.witnessed_through = witnessed.size
+        return witnessed
+
+    def _check_witness(self, witnessed: Witnessed, roots: dict[int, bytes], locs: dict[int, tuple[str, int]],
+                       last_loc: tuple[str, int] | None, notes: dict[int, Checkpoint], chain: ChainChecker) -> None:
+        """Compare the log with the newest checkpoint this machine signed for it."""
+        n, m = self._logical_size, witnessed.size
+        seg, line = last_loc if last_loc else (None, None)
+        seen = f"the local witness saw a signed checkpoint of {m} entries ({witnessed.ts})"
+        if n < m:
+            older = notes.get(n)
+            if older is not None and roots.get(n) == older.root and not chain.findings:
+                self._find("ROLLED_BACK", f"{seen}; the log is an older signed state of {n} entries "
+                           f"({m - n} newer entries and their checkpoints are gone)", seg, line, n, m - 1)
+            else:
+                self._find("TRUNCATED", f"{seen}; the log has {n}", seg, line, n, m - 1)
+            return
+        if self.hash_only or roots.get(m) == witnessed.root:
+            return
+        if chain.first_bad_seq is not None and chain.first_bad_seq < m:
+            return  # the chain findings already locate the change
+        where = locs.get(m, (seg, line))
+        self._find("FORKED", f"{seen}; the log's first {m} entries differ from it (history rewritten and "
+                   "re-chained)", where[0], where[1], m - 1)
+
+    def _check_unsigned_tail(self, last_loc: tuple[str, int] | None) -> None:
+        """Entries no checkpoint covers, older than the heartbeat promise: a finding, not a silent pass."""
+        res = self.result
+        if self.heartbeat_seconds is None or res.signed_through >= res.entries or not self._prev_ts:
+            return
+        age = time.time() - _epoch(self._prev_ts)
+        if age <= HEARTBEAT_TOLERANCE * self.heartbeat_seconds:
+            return
+        count = res.entries - res.signed_through
+        seg, line = last_loc if last_loc else (None, None)
+        self._find("HEARTBEAT_GAP", f"{count} entr{'y' if count == 1 else 'ies'} after the newest signed checkpoint "
+                   f"never signed; the newest is {int(age)} s old (heartbeat interval {self.heartbeat_seconds} s): "
+                   "the writer stopped without signing them, or they were added without the key",
+                   seg, line, res.signed_through, res.entries - 1)
 
     # ------------------------------------------------------------------ notes and origin
     def _local_notes(self) -> dict[int, Checkpoint]:
@@ -606,11 +675,14 @@ class Verifier:
 
 def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
            anchor: Anchor | None = None, hash_only: bool = False,
-           authenticator: Authenticator | None = None) -> VerifyResult:
+           authenticator: Authenticator | None = None, witness: Witness | None = None,
+           heartbeat_seconds: int | None = None) -> VerifyResult:
     """Verify one log directory; see `VerifyResult.exit_code`.
 
     `authenticator` (from the signing key, when it is at hand) also checks the line authenticators
-    of the entries after the newest signed checkpoint.
+    of the entries after the newest signed checkpoint; `witness` (the local witness file) catches
+    truncation, rollback and rewrites of signed history without an anchor; `heartbeat_seconds` makes
+    an unsigned tail older than the heartbeat promise a HEARTBEAT_GAP finding.
     """
     return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only,
-                    authenticator=authenticator).run()
+                    authenticator=authenticator, witness=witness, heartbeat_seconds=heartbeat_seconds).run()

@@ -11,6 +11,7 @@ from driftdeck.core.audit.keys import load_signer
 from driftdeck.core.audit.layout import segments
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.verify import VerifyResult, verify
+from driftdeck.core.audit.witness import Witness
 from driftdeck.core.errors import InputError
 
 
@@ -34,7 +35,8 @@ def verify_workspace(workspace: Path, *, config: AuditConfig | None = None, hash
     if not segments(log_dir) and (chosen is None or not _anchored_anything(chosen)):
         require_log_dir(workspace, config)
     return verify(log_dir, config.pinned_keys(), revoked=config.revoked_ids(), anchor=chosen, hash_only=hash_only,
-                  authenticator=local_authenticator(config, log_dir))
+                  authenticator=local_authenticator(config, log_dir), witness=Witness(config.witness_path()),
+                  heartbeat_seconds=config.heartbeat_seconds)
 
 
 def local_authenticator(config: AuditConfig, log_dir: Path) -> Authenticator | None:

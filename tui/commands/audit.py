@@ -83,7 +83,15 @@ def _print_result(result: VerifyResult, as_json: bool, remarks: list[str] | None
             print(f"  unanchored window: seq {result.unanchored_from}..{result.entries - 1} "
                   "(protected by local signatures only)")
     else:
-        print("  no anchor configured: truncation of the newest entries cannot be detected")
+        if result.witness is not None:
+            print(f"  local witness: {result.witness}; witnessed through: {result.witnessed_through}")
+            print("  no anchor configured: the local witness catches truncation, rollback and re-chained rewrites "
+                  "of signed entries on this machine. Undetectable without an anchor: changes by an attacker "
+                  "holding both the signing key and the witness file, and (for a verifier without the witness) "
+                  "truncation of the newest entries. Configure an [anchor] (S3 Object Lock, COMPLIANCE) in "
+                  f"{AuditConfig.load().config_dir / 'audit.toml'}")
+        else:
+            print("  no anchor configured and no local witness: truncation of the newest entries cannot be detected")
     for note in [*result.notes, *(remarks or [])]:
         print(f"  note: {note}")
     return result.exit_code
