@@ -14,7 +14,7 @@ configuration, never from the log directory. Locations, in order of precedence:
       [anchor]
       kind = "s3"
       bucket = "acme-audit-anchor"          # Object Lock enabled, COMPLIANCE mode
-      prefix = "driftdeck/prod/"            # default: derived from the workspace path
+      prefix = "driftdeck/prod/"            # default: driftdeck/audit/<log origin>/
       retention_days = 365
 
 - signing key: `$DRIFTDECK_AUDIT_KEY`, else `key_file`, else `<config dir>/audit-signing-key`;

@@ -206,11 +206,13 @@ class AuditLog:
         else:
             signer = create_signer(key_path, log_dir=log_dir)
             config.pin(signer.verifier)
-        if anchor is _ABSENT:
-            anchor = anchor_from_config(config.anchor, workspace)
+        from_config = anchor is _ABSENT
+        if from_config:
+            anchor = None  # resolved from the log's origin before the first note is published
         actor = actor or default_actor()
         check_value(actor, "actor")
         log = cls(log_dir, workspace, config, [signer], anchor, actor, tool)
+        log._anchor_from_config = from_config
         try:
             with log._hold():
                 if log._next_seq == 0:
@@ -616,6 +618,7 @@ class AuditLog:
         }
 
     _pending_recovery: dict[str, Any] | None = None
+    _anchor_from_config = False
     _heartbeat_last = False  # the newest entry is a heartbeat (or its checkpoint)
 
     # ----------------------------------------------------------------- writing
@@ -856,6 +859,8 @@ class AuditLog:
         directory.mkdir(exist_ok=True)
         layout.replace_file(directory / layout.note_name(size), note)
         Witness(self.config.witness_path()).record(self.origin, size, root, self.log_dir)
+        if self.anchor is None and self._anchor_from_config:
+            self.anchor = anchor_from_config(self.config.anchor, self.origin)
         if self.anchor is not None:
             try:
                 self.anchor.publish(size, note)

@@ -13,6 +13,7 @@ import calendar
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,12 @@ def _epoch(ts: str) -> float:
     return whole + (float("0" + frac) if frac.startswith(".") else 0.0)
 
 
+def log_origin(log_dir: Path) -> str | None:
+    """The origin named by the log's genesis entry (evidence, not trusted: the verifier checks it
+    against the signed notes)."""
+    return _read_genesis_origin(log_dir)
+
+
 def _read_genesis_origin(log_dir: Path) -> str | None:
     segs = layout.segments(log_dir)
     if not segs:
@@ -149,8 +156,10 @@ class Verifier:
     def __init__(self, log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
                  anchor: Anchor | None = None, hash_only: bool = False,
                  authenticator: Authenticator | None = None, witness: Witness | None = None,
-                 heartbeat_seconds: int | None = None) -> None:
+                 heartbeat_seconds: int | None = None,
+                 anchor_for_origin: Callable[[str], Anchor | None] | None = None) -> None:
         self.log_dir = log_dir
+        self.anchor_for_origin = anchor_for_origin
         self.authenticator = authenticator
         self.witness = witness
         self.heartbeat_seconds = heartbeat_seconds
@@ -160,6 +169,7 @@ class Verifier:
         self.hash_only = hash_only
         self.result = VerifyResult(str(log_dir), hash_only=hash_only, anchor=anchor.description if anchor else None)
         self._refused: set[str] = set()  # special files already reported
+        self._signed_sizes: list[int] = []
 
     def _find(self, code: str, detail: str, segment: str | None = None, line: int | None = None,
               seq: int | None = None, seq_end: int | None = None) -> Finding:
@@ -178,6 +188,13 @@ class Verifier:
         notes = self._local_notes()
         origin = self._origin(notes)
         res.origin = origin
+        if self.anchor is None and self.anchor_for_origin is not None:
+            if origin is None:
+                res.problems.append("an anchor is configured but the log's origin is unknown: cannot find its "
+                                    "anchored checkpoints")
+            else:
+                self.anchor = self.anchor_for_origin(origin)
+                res.anchor = self.anchor.description if self.anchor else None
         anchored_sizes = self._anchored_sizes()
         witnessed = self._witnessed(origin, notes)
         wanted = set(notes) | set(anchored_sizes or []) | ({witnessed.size} if witnessed else set())
@@ -305,6 +322,7 @@ class Verifier:
                 self._find("EDITED", f"note is named for size {size} but signs size {cp.size}", where, None, size - 1)
                 continue
             valid[size] = cp
+        self._signed_sizes = list(valid)
         return valid
 
     def _origin(self, notes: dict[int, Checkpoint]) -> str | None:
@@ -612,8 +630,15 @@ class Verifier:
         if chosen is None:
             if len(sizes) > 64:
                 res.problems.append("none of the 64 newest anchored notes verifies")
-            res.notes.append("nothing verifiable is anchored yet")
             res.anchored_through = 0
+            signed = max(self._signed_sizes, default=0)
+            if signed:
+                # A log with signed checkpoints must have some at its anchor: anchoring always failed,
+                # or the anchor was emptied or is the wrong one. Never a silent pass.
+                res.problems.append(f"the anchor ({self.anchor.description}) holds no checkpoint of this log although "
+                                    f"it has signed checkpoints up to {signed} entries")
+            else:
+                res.notes.append("nothing verifiable is anchored yet")
             return
         m = chosen.size
         res.anchored_through = m
@@ -676,7 +701,8 @@ class Verifier:
 def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
            anchor: Anchor | None = None, hash_only: bool = False,
            authenticator: Authenticator | None = None, witness: Witness | None = None,
-           heartbeat_seconds: int | None = None) -> VerifyResult:
+           heartbeat_seconds: int | None = None,
+           anchor_for_origin: Callable[[str], Anchor | None] | None = None) -> VerifyResult:
     """Verify one log directory; see `VerifyResult.exit_code`.
 
     `authenticator` (from the signing key, when it is at hand) also checks the line authenticators
@@ -685,4 +711,5 @@ def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[byte
     an unsigned tail older than the heartbeat promise a HEARTBEAT_GAP finding.
     """
     return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only,
-                    authenticator=authenticator, witness=witness, heartbeat_seconds=heartbeat_seconds).run()
+                    authenticator=authenticator, witness=witness, heartbeat_seconds=heartbeat_seconds,
+                    anchor_for_origin=anchor_for_origin).run()

@@ -60,6 +60,17 @@ class Witness:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"witness entry for {origin} is malformed") from exc
 
+    def origin_for(self, log_dir: Path) -> str | None:
+        """The origin whose newest checkpoint was signed in `log_dir` (None when unknown/unreadable)."""
+        try:
+            origins = self._load()["origins"]
+        except (OSError, ValueError):
+            return None
+        for origin, item in origins.items():
+            if isinstance(item, dict) and item.get("log_dir") == str(log_dir):
+                return str(origin)
+        return None
+
     def record(self, origin: str, size: int, root: bytes, log_dir: Path) -> None:
         """Remember a new signed checkpoint; never moves a log's record backwards."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

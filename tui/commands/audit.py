@@ -14,7 +14,7 @@ from driftdeck.core.audit.anchor import anchor_from_config
 from driftdeck.core.audit.bundle import export_bundle, verify_bundle
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.note import VerifierKey
-from driftdeck.core.audit.verify import VerifyResult
+from driftdeck.core.audit.verify import VerifyResult, log_origin
 from driftdeck.core.errors import InputError
 
 
@@ -183,7 +183,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     workspace = args.workspace.resolve()
     log_dir = require_log_dir(workspace, config)
     warnings = export_bundle(log_dir, args.output, trusted=config.pinned_keys(),
-                             anchor=anchor_from_config(config.anchor, workspace))
+                             anchor=anchor_from_config(config.anchor, log_origin(log_dir)))
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.output}")
