@@ -30,6 +30,7 @@ from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
 from driftdeck.core.audit.witness import Witness, Witnessed
+from driftdeck.core.text import printable
 
 NOT_TAMPERING = frozenset({"TORN_TAIL"})
 ORIGIN_PREFIX = "driftdeck.audit/"
@@ -112,6 +113,20 @@ def log_origin(log_dir: Path) -> str | None:
     """The origin named by the log's genesis entry (evidence, not trusted: the verifier checks it
     against the signed notes)."""
     return _read_genesis_origin(log_dir)
+
+
+def log_key(log_dir: Path) -> str | None:
+    """The verifier key the log's genesis entry names (a hint for the operator, never trusted)."""
+    segs = layout.segments(log_dir)
+    if not segs:
+        return None
+    try:
+        with layout.open_lines(segs[0][1]) as f:
+            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    except OSError:
+        return None
+    key = value.get("data", {}).get("key") if isinstance(value, dict) and isinstance(value.get("data"), dict) else None
+    return printable(key) if isinstance(key, str) else None
 
 
 def _read_genesis_origin(log_dir: Path) -> str | None:
