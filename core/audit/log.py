@@ -333,10 +333,10 @@ class AuditLog:
         if self._fd >= 0 and os.fstat(self._fd).st_size == self._end and not self._segment_full():
             return
         if self._seg_path is None and not self._load_state():
-            notes = self._own_notes()
-            top = max(notes, default=0)
+            newest = self._own_notes(newest_only=True)
+            top = max(newest, default=0)
             self._auth_from = top
-            self._note_roots = {top: notes[top]} if top else {}
+            self._note_roots = newest
             self._matched = 0
             self._read_segments()
             if top and self._matched < top:
@@ -344,7 +344,7 @@ class AuditLog:
                 # again, authenticating every line not covered by a matching signed checkpoint.
                 self._restart_reading()
                 self._auth_from = 0
-                self._note_roots = notes
+                self._note_roots = self._own_notes()
                 self._read_segments()
             self._note_roots = {}
         else:
@@ -356,15 +356,18 @@ class AuditLog:
 
     _matched = 0
 
-    def _own_notes(self) -> dict[int, bytes]:
-        """Roots of the checkpoint notes in the log directory that our own key(s) signed, by size."""
+    def _own_notes(self, *, newest_only: bool = False) -> dict[int, bytes]:
+        """Roots of the checkpoint notes in the log directory that our own key(s) signed, by size
+        (`newest_only`: just the newest such note, so a normal open checks one signature)."""
         keys = [s.verifier for s in self._signers]
         out: dict[int, bytes] = {}
-        for size, path in layout.notes(self.log_dir):
+        for size, path in reversed(layout.notes(self.log_dir)):
             try:
                 out[size] = parse_checkpoint(layout.read_regular(path, limit=1 << 16), keys).root
             except (OSError, NoteError):
                 continue
+            if newest_only:
+                break
         return out
 
     def _restart_reading(self) -> None:

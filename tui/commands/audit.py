@@ -125,6 +125,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"cannot verify: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:  # e.g. a log directory this user cannot read: one line, never a traceback
+        print(f"cannot verify: {exc.filename or args.workspace}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
 
 
 def _verify(args: argparse.Namespace) -> int:
