@@ -119,3 +119,22 @@ def test_a_file_owned_by_another_user_is_refused(kit: LogKit) -> None:
     with pytest.raises(InputError) as caught:
         kit.open()
     assert "another user" in str(caught.value)
+
+
+def test_export_skips_special_files_and_never_follows_links_out(kit: LogKit) -> None:
+    from driftdeck.core.audit.bundle import export_bundle
+
+    kit.build(2)
+    secret = kit.root / "secret.txt"
+    secret.write_text("not part of the log\n")
+    (kit.log_dir / "blobs").mkdir(exist_ok=True)
+    (kit.log_dir / "blobs" / "leak").symlink_to(secret)
+    os.mkfifo(kit.log_dir / "seg-000000000099.jsonl")
+    warnings = export_bundle(kit.log_dir, kit.root / "bundle.tar.gz", trusted=kit.config.pinned_keys(), anchor=None)
+    assert any("blobs/leak is a symbolic link" in w for w in warnings)
+    assert any("seg-000000000099.jsonl is a FIFO" in w for w in warnings)
+    import tarfile
+
+    with tarfile.open(kit.root / "bundle.tar.gz") as tar:
+        names = tar.getnames()
+    assert "log/blobs/leak" not in names and "log/seg-000000000000.jsonl" in names
