@@ -797,6 +797,13 @@ class AuditLog:
         if self._fd >= 0:
             os.fsync(self._fd)
         path = self.log_dir / layout.segment_name(first_seq)
+        if os.path.lexists(path):
+            # Nobody else writes while we hold the lock: this file was planted. Never append after
+            # (and sign over) lines we have not authenticated; the next open authenticates it.
+            self._failed = AuditWriteError(
+                f"segment {path.name} appeared while this writer held the lock: refused, nothing written to it; "
+                "the next run authenticates it (run `driftdeck audit verify`)", file=str(path))
+            raise self._failed
         self._open_segment(path, first_seq, 0)
         layout.fsync_dir(self.log_dir)
 

@@ -141,3 +141,33 @@ def test_a_forged_append_is_never_anchored(kit: LogKit, anchor: S3ObjectLockAnch
     result = kit.verify(anchor=anchor)
     assert _locations(result) == [("INSERTED", "seg-000000000000.jsonl", len(authentic) + 1, len(authentic), None)]
     assert result.anchored_through == result.entries
+
+
+def test_a_forged_next_segment_is_never_appended_to_nor_signed(kit: LogKit) -> None:
+    from driftdeck.core.audit import AuditConfig
+    from driftdeck.core.audit.canonical import canonical_bytes
+    from driftdeck.core.audit.log import AuditWriteError
+
+    kit.config = AuditConfig(config_dir=kit.config_dir, segment_entries=8)
+    log = kit.open()
+    log.append("operator.note", data={"i": 0})
+    log.flush()
+    lines = kit.lines()
+    last = json.loads(lines[-1])
+    last.pop("mac", None)
+    last.update(seq=len(lines), kind="drift.detected", data={"to": "changed"}, prev=entry_hash(lines[-1]).hex())
+    forged = canonical_bytes(last)
+    planted = kit.log_dir / "seg-000000000008.jsonl"
+    planted.write_bytes(forged + b"\n")
+    with pytest.raises(AuditWriteError, match="appeared while this writer held the lock"):
+        with log.batch():
+            for i in range(20):  # fills the segment while the lock is held: rotation meets the planted file
+                log.append("operator.note", data={"i": i})
+    log.close()
+    assert planted.read_bytes() == forged + b"\n"
+    later = kit.open()  # a fresh open reads every segment and authenticates the planted one
+    later.close()
+    assert forged not in planted.read_bytes()
+    result = kit.verify()
+    assert [(f.code, f.segment, f.line, f.seq) for f in result.findings] == [
+        ("INSERTED", "seg-000000000008.jsonl", 1, 8)]
