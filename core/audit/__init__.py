@@ -15,6 +15,8 @@ by a file lock and never fork the chain)::
         ...
     log.checkpoint("reason")                             # sign now (also periodic, on heartbeat)
     log.close()                                          # session-end checkpoint (or `with log:`)
+    # Write failures (disk full, I/O) raise AuditWriteError (a DriftdeckError: exit 2); lines other
+    # processes appended are authenticated before anything is signed over them (see authn.py).
 
     default_actor(aws_identity=sts.get_caller_identity())   # user, host, aws_arn, aws_account
     cloud_actor("arn:aws:iam::1:user/x", via="console")      # for attributed cloud changes
@@ -46,7 +48,7 @@ from driftdeck.core.audit.canonical import NonCanonicalError, canonical_bytes
 from driftdeck.core.audit.chain import Finding
 from driftdeck.core.audit.config import AnchorConfig, AuditConfig
 from driftdeck.core.audit.entry import KINDS, Entry
-from driftdeck.core.audit.log import AuditLog
+from driftdeck.core.audit.log import AuditLog, AuditWriteError
 from driftdeck.core.audit.reader import AuditReader, VerificationState
 from driftdeck.core.audit.verify import VerifyResult, verify
 from driftdeck.core.audit.workspace import verify_workspace
@@ -58,6 +60,7 @@ __all__ = [
     "AuditConfig",
     "AuditLog",
     "AuditReader",
+    "AuditWriteError",
     "Entry",
     "Finding",
     "KINDS",

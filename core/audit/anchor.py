@@ -9,7 +9,6 @@ the locked one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -150,15 +149,23 @@ class DirectoryAnchor:
         return out
 
 
-def default_prefix(workspace: Path) -> str:
-    """One prefix per workspace, derived from its absolute path (not from anything in the log)."""
-    digest = hashlib.sha256(str(workspace.resolve()).encode()).hexdigest()[:16]
-    return f"driftdeck/audit/{workspace.resolve().name or 'root'}-{digest}/"
+def default_prefix(origin: str) -> str:
+    """One prefix per log origin (the random id in its genesis entry and in every signed note), so a
+    moved or copied workspace keeps finding its anchored checkpoints."""
+    if not origin or not all(c in "0123456789abcdef" for c in origin):
+        raise ValueError(f"log origin {origin!r} is not a hex id")
+    return f"driftdeck/audit/{origin}/"
 
 
-def anchor_from_config(cfg: AnchorConfig | None, workspace: Path) -> Anchor | None:
+def anchor_from_config(cfg: AnchorConfig | None, origin: str | None) -> Anchor | None:
+    """The configured anchor for the log with this origin (None: no anchor, or no origin yet and
+    no fixed prefix configured)."""
     if cfg is None:
         return None
-    return S3ObjectLockAnchor(
-        cfg.bucket, cfg.prefix or default_prefix(workspace), retention_days=cfg.retention_days, region=cfg.region
-    )
+    if cfg.prefix:
+        prefix = cfg.prefix
+    elif origin:
+        prefix = default_prefix(origin)
+    else:
+        return None
+    return S3ObjectLockAnchor(cfg.bucket, prefix, retention_days=cfg.retention_days, region=cfg.region)

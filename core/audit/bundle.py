@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 import tempfile
 import time
@@ -38,11 +39,18 @@ def export_bundle(log_dir: Path, out: Path, *, trusted: list[VerifierKey], ancho
             tar.addfile(info, io.BytesIO(data))
             files[name] = blob_address(data)
 
-        for path in sorted(log_dir.rglob("*")):
-            rel = path.relative_to(log_dir)
-            if not path.is_file() or rel.parts[0] == layout.INDEX_DIR or path.name == layout.LOCK_NAME:
-                continue
-            add_bytes(f"log/{rel.as_posix()}", path.read_bytes())
+        for root, dirs, names in os.walk(log_dir):  # never descends into symlinked directories
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(root) / name
+                rel = path.relative_to(log_dir)
+                if rel.parts[0] == layout.INDEX_DIR or path.name == layout.LOCK_NAME:
+                    continue
+                problem = layout.path_problem(path)
+                if problem is not None:
+                    warnings.append(f"{rel.as_posix()} {problem}: not exported")
+                    continue
+                add_bytes(f"log/{rel.as_posix()}", layout.read_regular(path, limit=1 << 40))
         if anchor is not None:
             try:
                 for size in anchor.sizes():

@@ -14,7 +14,7 @@ configuration, never from the log directory. Locations, in order of precedence:
       [anchor]
       kind = "s3"
       bucket = "acme-audit-anchor"          # Object Lock enabled, COMPLIANCE mode
-      prefix = "driftdeck/prod/"            # default: derived from the workspace path
+      prefix = "driftdeck/prod/"            # default: driftdeck/audit/<log origin>/
       retention_days = 365
 
 - signing key: `$DRIFTDECK_AUDIT_KEY`, else `key_file`, else `<config dir>/audit-signing-key`;
@@ -114,6 +114,10 @@ class AuditConfig:
         if env:
             return Path(env)
         return self.key_file if self.key_file is not None else self.config_dir / "audit-signing-key"
+
+    def witness_path(self) -> Path:
+        """The local witness of signed checkpoints, beside the signing key (see witness.py)."""
+        return self.key_path().parent / "audit-witness.json"
 
     def trust_file(self) -> Path:
         return self.config_dir / TRUST_FILE

@@ -99,7 +99,8 @@ class Entry:
 
 REQUIRED = (("v", int), ("seq", int), ("ts", str), ("kind", str), ("actor", dict), ("subject", dict),
             ("data", dict), ("prev", str))
-ALLOWED = frozenset({k for k, _ in REQUIRED} | {"before", "after", "before_ref", "after_ref"})
+# `mac`: the line authenticator of a key holder (see authn.py); absent in logs written before it.
+ALLOWED = frozenset({k for k, _ in REQUIRED} | {"before", "after", "before_ref", "after_ref", "mac"})
 
 
 def schema_problem(value: Any) -> str | None:
@@ -116,4 +117,6 @@ def schema_problem(value: Any) -> str | None:
             return "subject values must be strings"
     if len(value["prev"]) != 64:
         return "prev is not a 64-hex hash"
+    if "mac" in value and (type(value["mac"]) is not str or len(value["mac"]) != 64):
+        return "mac is not a 64-hex authenticator"
     return None

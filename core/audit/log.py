@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
 import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from blake3 import blake3
 from filelock import FileLock
 
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.actor import default_actor
 from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
+from driftdeck.core.audit.authn import Authenticator
 from driftdeck.core.audit.canonical import (
     NonCanonicalError,
     _dumps,
@@ -48,10 +51,13 @@ from driftdeck.core.audit.entry import (
 )
 from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
 from driftdeck.core.audit.keys import create_signer, load_signer
+from driftdeck.core.audit.layout import peek
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import Signer, sign_checkpoint
+from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
+from driftdeck.core.audit.witness import Witness
 from driftdeck.core.errors import InputError
 
+_T = TypeVar("_T")
 _ABSENT: Any = object()
 WRITER_STATE = "writer-state.json"
 _SUBJECT_KEYS = frozenset(SUBJECT_KEYS)
@@ -84,6 +90,40 @@ class _Clock:
         return ts
 
 
+class AuditWriteError(InputError):
+    """The log could not be written (disk full, I/O error). What was committed stays; the log object
+    refuses further writes, and the next open continues from what is on disk."""
+
+
+def _io(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Turn an OSError of a write path into one clear AuditWriteError (exit 2, never a traceback)."""
+
+    def decorate(method: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(method)
+        def wrapper(self: AuditLog, *args: Any, **kwargs: Any) -> _T:
+            try:
+                return method(self, *args, **kwargs)
+            except (AuditWriteError, InputError):
+                raise
+            except layout.UnsafeFileError as exc:
+                raise InputError(f"audit log file {exc.strerror}: refused", file=exc.filename) from None
+            except OSError as exc:
+                raise self._fail(exc, what) from exc
+
+        return wrapper
+
+    return decorate
+
+
+class _Unauthenticated:
+    """Where reading met the first line no key holder wrote, and the writer's state just before it."""
+
+    def __init__(self, path: Path, first: int, offset: int, index: int, reason: str, frontier: MerkleFrontier,
+                 prev: str, last_line: bytes) -> None:
+        self.path, self.first, self.offset, self.index, self.reason = path, first, offset, index, reason
+        self.frontier, self.prev, self.last_line = frontier, prev, last_line
+
+
 class AuditLog:
     """An open audit log. Use `AuditLog.open(workspace)`; call `close()` (or use `with`) at the end."""
 
@@ -100,6 +140,13 @@ class AuditLog:
         self.origin = ""
         self.anchor_error: str | None = None  # last anchoring failure, for the UI to show
         self._signers = signers
+        self._auth = Authenticator(signers)
+        # Lines at or past this index are authenticated as they are read (see `_sync`).
+        self._auth_from = 0
+        self._note_roots: dict[int, bytes] = {}  # own signed checkpoints to match while re-reading
+        self._unauthenticated: _Unauthenticated | None = None
+        self._last_line = b""
+        self.chain_failures: list[dict[str, Any]] = []  # audit.chain_failed data written by this process
         self._filelock = FileLock(str(log_dir / layout.LOCK_NAME), thread_local=False)
         self._mutex = threading.RLock()
         self._depth = 0
@@ -123,6 +170,7 @@ class AuditLog:
         self.recovered: list[Entry] = []  # audit.recovered entries written by this open
         self._heartbeat_thread: threading.Thread | None = None
         self._closed = False
+        self._failed: AuditWriteError | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -135,24 +183,46 @@ class AuditLog:
         """
         config = config or AuditConfig.load()
         workspace = Path(workspace).resolve()
+        try:
+            return cls._open(workspace, config, anchor, actor, tool)
+        except OSError as exc:
+            raise AuditWriteError(f"cannot open the audit log: {exc.strerror or exc}",
+                                  file=str(exc.filename or config.log_dir_for(workspace))) from exc
+
+    @classmethod
+    def _open(cls, workspace: Path, config: AuditConfig, anchor: Anchor | None, actor: dict[str, Any] | None,
+              tool: str) -> AuditLog:
         log_dir = config.log_dir_for(workspace)
-        log_dir.mkdir(parents=True, exist_ok=True)
+        if layout.path_problem(log_dir, directory=True) is None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        unsafe = layout.unsafe_files(log_dir)
+        if unsafe:
+            path, problem = unsafe[0]
+            raise InputError(f"audit log file {problem}: refused (run `driftdeck audit verify`; the log "
+                             "directory must hold only regular files and directories of this user)", file=str(path))
         key_path = config.key_path()
         if key_path.exists():
             signer = load_signer(key_path, log_dir=log_dir)
         else:
             signer = create_signer(key_path, log_dir=log_dir)
             config.pin(signer.verifier)
-        if anchor is _ABSENT:
-            anchor = anchor_from_config(config.anchor, workspace)
+        from_config = anchor is _ABSENT
+        if from_config:
+            anchor = None  # resolved from the log's origin before the first note is published
         actor = actor or default_actor()
         check_value(actor, "actor")
         log = cls(log_dir, workspace, config, [signer], anchor, actor, tool)
-        with log._hold():
-            if log._next_seq == 0:
-                log._genesis()
-            else:
-                log._repair()
+        log._anchor_from_config = from_config
+        try:
+            with log._hold():
+                if log._next_seq == 0:
+                    log._genesis()
+                else:
+                    log._repair()
+        except BaseException:
+            log._failed = log._failed or AuditWriteError("not opened", file=str(log_dir))
+            log.close()
+            raise
         return log
 
     def _repair(self) -> None:
@@ -195,9 +265,11 @@ class AuditLog:
         with self._mutex:
             if self._closed:
                 raise RuntimeError("audit log is closed")
+            if self._failed is not None:
+                raise self._failed
             outer = self._depth == 0
             if outer:
-                self._filelock.acquire()
+                self._lock()
                 try:
                     self._sync()
                 except BaseException:
@@ -215,6 +287,30 @@ class AuditLog:
                     finally:
                         self._filelock.release()
 
+    def _fail(self, exc: OSError, what: str) -> AuditWriteError:
+        """Record a write failure: cut a partly written buffer back to whole lines, refuse more writes."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._end)  # frees space; never below what was written whole
+        self._buffer.clear()
+        reason = exc.strerror or str(exc)
+        self._failed = AuditWriteError(
+            f"cannot write the audit log ({what}: {reason}); entries through seq {self.committed_seq} are "
+            "committed and kept, later ones of this run were not recorded; the next run continues once "
+            "this is fixed", file=str(exc.filename or self._seg_path or self.log_dir))
+        return self._failed
+
+    def _lock(self) -> None:
+        path = self.log_dir / layout.LOCK_NAME
+        problem = layout.path_problem(path)
+        if problem is None:
+            try:
+                self._filelock.acquire()
+                return
+            except OSError as exc:
+                problem = f"cannot be locked ({exc.strerror or exc})"
+        raise InputError(f"audit lock file {problem}: refused", file=str(path))
+
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Hold the lock and buffer writes: many appends, one write and group-commit decision."""
@@ -225,12 +321,71 @@ class AuditLog:
             finally:
                 self._buffered -= 1
 
+    @_io("reading")
     def _sync(self) -> None:
-        """Catch up with lines other processes appended since we last held the lock."""
+        """Catch up with lines other processes appended since we last held the lock.
+
+        Every line this process did not write is authenticated before anything is signed over it:
+        lines read since the last sync, or, on a first read without a valid state cache, lines
+        after the newest checkpoint signed by our key whose root matches the log. Reading stops
+        trusting at the first line that fails (`_quarantine`).
+        """
         if self._fd >= 0 and os.fstat(self._fd).st_size == self._end and not self._segment_full():
             return
-        if self._seg_path is None:
-            self._load_state()
+        if self._seg_path is None and not self._load_state():
+            newest = self._own_notes(newest_only=True)
+            top = max(newest, default=0)
+            self._auth_from = top
+            self._note_roots = newest
+            self._matched = 0
+            self._read_segments()
+            if top and self._matched < top:
+                # The newest signed checkpoint does not match the log (or is beyond its end): read
+                # again, authenticating every line not covered by a matching signed checkpoint.
+                self._restart_reading()
+                self._auth_from = 0
+                self._note_roots = self._own_notes()
+                self._read_segments()
+            self._note_roots = {}
+        else:
+            self._auth_from = self._frontier.size
+            self._read_segments()
+        if self._unauthenticated is not None:
+            self._quarantine()
+        self.committed_seq = max(self.committed_seq, self._next_seq - 1)  # what others wrote is on disk
+
+    _matched = 0
+
+    def _own_notes(self, *, newest_only: bool = False) -> dict[int, bytes]:
+        """Roots of the checkpoint notes in the log directory that our own key(s) signed, by size
+        (`newest_only`: just the newest such note, so a normal open checks one signature)."""
+        keys = [s.verifier for s in self._signers]
+        out: dict[int, bytes] = {}
+        for size, path in reversed(layout.notes(self.log_dir)):
+            try:
+                out[size] = parse_checkpoint(layout.read_regular(path, limit=1 << 16), keys).root
+            except (OSError, NoteError):
+                continue
+            if newest_only:
+                break
+        return out
+
+    def _restart_reading(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        self._seg_path = None
+        self._seg_first = -1
+        self._end = 0
+        self._frontier = MerkleFrontier()
+        self._next_seq = 0
+        self._prev = ""
+        self._last_line = b""
+        self._last_kind = ""
+        self._unauthenticated = None
+        self.origin = ""
+
+    def _read_segments(self) -> None:
         segs = layout.segments(self.log_dir)
         if self._seg_path is not None:
             segs = [(first, p) for first, p in segs if first >= self._seg_first]
@@ -238,6 +393,7 @@ class AuditLog:
             start = self._end if path == self._seg_path else 0
             self._read_from(path, first, start, last=index == len(segs) - 1)
 
+    @_io("writing the writer cache")
     def _save_state(self) -> None:
         """Cache where the writer stands, so the next open need not re-hash the whole log.
 
@@ -259,21 +415,24 @@ class AuditLog:
             "last_kind": self._last_kind,
             "heartbeat_last": self._heartbeat_last,
         }
+        # Authenticated: a forged cache could otherwise make the writer skip (and sign) forged lines.
+        state["mac"] = self._auth.state_mac(json.dumps(state, sort_keys=True).encode())
         directory = self.log_dir / layout.INDEX_DIR
         directory.mkdir(exist_ok=True)
-        tmp = directory / (layout.TMP_PREFIX + WRITER_STATE)
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, directory / WRITER_STATE)
+        layout.replace_file(directory / WRITER_STATE, json.dumps(state).encode(), durable=False)
 
     def _load_state(self) -> bool:
         """Resume from the cached writer state when its head still matches the log's bytes."""
         try:
-            state = json.loads((self.log_dir / layout.INDEX_DIR / WRITER_STATE).read_text())
+            state = json.loads(layout.read_regular(self.log_dir / layout.INDEX_DIR / WRITER_STATE, limit=1 << 20))
+            mac = state.pop("mac")
+            if not isinstance(mac, str) or not self._auth.check_state(json.dumps(state, sort_keys=True).encode(), mac):
+                return False
             path = self.log_dir / state["segment"]
             offset = int(state["offset"])
             if layout.segment_name(int(state["seg_first"])) != path.name or path.stat().st_size < offset:
                 return False
-            with open(path, "rb") as f:
+            with layout.open_lines(path) as f:
                 start = max(0, offset - (1 << 16))
                 f.seek(start)
                 chunk = f.read(offset - start)
@@ -283,7 +442,7 @@ class AuditLog:
             if entry_hash(line).hex() != state["head"]:
                 return False
             frontier = MerkleFrontier.restore(int(state["tree_size"]), [bytes.fromhex(h) for h in state["subtrees"]])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
         self._frontier = frontier
         self._prev = state["head"]
@@ -301,7 +460,9 @@ class AuditLog:
     resumed_from_cache = False
 
     def _read_from(self, path: Path, first: int, start: int, *, last: bool) -> None:
-        with open(path, "rb") as f:
+        frontier = self._frontier
+        note_roots = self._note_roots
+        with layout.open_lines(path) as f:
             f.seek(start)
             offset = start
             last_line = b""
@@ -311,31 +472,125 @@ class AuditLog:
                         self._recover_torn(path, first, offset, raw)
                     break
                 line = raw[:-1]
+                index = frontier.size
+                if index >= self._auth_from and self._unauthenticated is None:
+                    reason = self._authenticate(line, index)
+                    if reason is not None:
+                        self._unauthenticated = _Unauthenticated(
+                            path, first, offset, index, reason, frontier.copy(), self._prev,
+                            last_line or self._last_line)
                 h = entry_hash(line)
-                self._frontier.append(h)
+                frontier.append(h)
+                if note_roots and frontier.size in note_roots and frontier.root() == note_roots[frontier.size]:
+                    self._matched = frontier.size
+                    if self._unauthenticated is not None and self._unauthenticated.index < frontier.size:
+                        self._unauthenticated = None  # covered by a checkpoint our key signed
                 self._prev = h.hex()
                 self._next_seq += 1
                 offset += len(raw)
                 last_line = line
         if last_line:
-            value, _ = parse_canonical(last_line)
-            if isinstance(value, dict):
-                self._clock.last = max(self._clock.last, str(value.get("ts", "")))
-                self._last_kind = str(value.get("kind", ""))
-                data = value.get("data")
-                self._heartbeat_last = self._last_kind == "audit.heartbeat" or (
-                    self._last_kind == "audit.checkpoint" and isinstance(data, dict) and data.get("reason") == "heartbeat"
-                )
-                if value.get("kind") == "audit.genesis":
-                    self.origin = str(value.get("data", {}).get("origin", ""))
-                if isinstance(value.get("seq"), int):
-                    self._next_seq = value["seq"] + 1
+            self._last_line = last_line
+            self._take_tail(last_line)
         if not self.origin and first == 0 and start == 0:
             self._load_origin(path)
         self._open_segment(path, first, offset)
 
+    def _authenticate(self, line: bytes, index: int) -> str | None:
+        """Why a line read from the file cannot be signed over, or None when a key holder wrote it here."""
+        if index > 0:
+            peeked = peek(line)
+            if peeked is None:
+                return "line has no readable seq and prev"
+            if peeked[0] != index or peeked[1] != self._prev.encode():
+                return f"line does not link to the entry before it (seq {peeked[0]}, expected {index})"
+        if not self._auth.check(line):
+            return "line carries no valid authenticator: not written by a holder of the signing key"
+        return None
+
+    def _take_tail(self, last_line: bytes) -> None:
+        """Clock, last kind and heartbeat promise from the newest line read."""
+        value, _ = parse_canonical(last_line)
+        if isinstance(value, dict):
+            self._clock.last = max(self._clock.last, str(value.get("ts", "")))
+            self._last_kind = str(value.get("kind", ""))
+            data = value.get("data")
+            self._heartbeat_last = self._last_kind == "audit.heartbeat" or (
+                self._last_kind == "audit.checkpoint" and isinstance(data, dict) and data.get("reason") == "heartbeat"
+            )
+            if value.get("kind") == "audit.genesis":
+                self.origin = str(value.get("data", {}).get("origin", ""))
+            if isinstance(value.get("seq"), int):
+                self._next_seq = value["seq"] + 1
+
+    @_io("quarantining")
+    def _quarantine(self) -> None:
+        """Take lines no key holder wrote out of the chain, keep them as evidence, and say so.
+
+        The log is cut back to the last authenticated line; the removed bytes (that line on, with
+        any later segments) are stored as a content-addressed blob, and an `audit.chain_failed`
+        entry naming their location (finding INSERTED) is appended and checkpointed. Nothing the
+        writer could not authenticate is ever covered by a signature.
+        """
+        bad, self._unauthenticated = self._unauthenticated, None
+        assert bad is not None
+        if bad.index == 0:
+            raise InputError("the audit log's first line was not written by a holder of the signing key; "
+                             "run `driftdeck audit verify`", file=str(bad.path))
+        later = [path for first, path in layout.segments(self.log_dir) if first > bad.first]
+        address, size, lines = self._stash_removed(bad.path, bad.offset, later)
+        _truncate(bad.path, bad.offset)
+        for path in later:
+            path.unlink()
+        layout.fsync_dir(self.log_dir)
+        self._frontier = bad.frontier
+        self._prev = bad.prev
+        self._next_seq = bad.index
+        self._clock.last = ""
+        self._last_line = bad.last_line
+        self._take_tail(bad.last_line)
+        self._next_seq = bad.index
+        self._open_segment(bad.path, bad.first, bad.offset)
+        data = {"finding": "INSERTED", "reason": bad.reason, "seq": bad.index, "segment": bad.path.name,
+                "line": bad.index - bad.first + 1, "lines": lines,
+                "removed": {"blake3": address, "bytes": size}}
+        self.chain_failures.append(data)
+        self._write_entry("audit.chain_failed", subject={}, data=data)
+        self._checkpoint("chain failed")
+
+    def _stash_removed(self, path: Path, offset: int, later: list[Path]) -> tuple[str, int, int]:
+        """Copy the bytes from `offset` in `path`, then the `later` segments, into a blob."""
+        hasher = blake3()
+        size = lines = 0
+        directory = self.log_dir / layout.BLOB_DIR
+        directory.mkdir(exist_ok=True)
+        fd, tmp = layout.create_temp(directory)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for index, source in enumerate([path, *later]):
+                    with layout.open_lines(source) as f:
+                        if index == 0:
+                            f.seek(offset)
+                        for chunk in iter(lambda f=f: f.read(1 << 20), b""):  # type: ignore[misc]
+                            hasher.update(chunk)
+                            out.write(chunk)
+                            size += len(chunk)
+                            lines += chunk.count(b"\n")
+                out.flush()
+                os.fsync(out.fileno())
+            address = hasher.hexdigest()
+            final = layout.blob_path(self.log_dir, address)
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        layout.fsync_dir(final.parent)
+        return address, size, lines
+
     def _load_origin(self, path: Path) -> None:
-        with open(path, "rb") as f:
+        with layout.open_lines(path) as f:
             value, _ = parse_canonical(f.readline().rstrip(b"\n"))
         if isinstance(value, dict) and value.get("kind") == "audit.genesis":
             self.origin = str(value["data"].get("origin", ""))
@@ -344,7 +599,7 @@ class AuditLog:
         if self._seg_path != path:
             if self._fd >= 0:
                 os.close(self._fd)
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = _open_append(path)
             self._seg_path = path
             self._seg_first = first
         self._end = end
@@ -354,9 +609,7 @@ class AuditLog:
 
     def _recover_torn(self, path: Path, first: int, offset: int, fragment: bytes) -> None:
         """A final line without its newline: a write cut short by a crash. Cut it off and say so."""
-        with open(path, "r+b") as f:
-            f.truncate(offset)
-            os.fsync(f.fileno())
+        _truncate(path, offset)
         self._open_segment(path, first, offset)
         self._pending_recovery = {
             "reason": "torn tail",
@@ -368,6 +621,7 @@ class AuditLog:
         }
 
     _pending_recovery: dict[str, Any] | None = None
+    _anchor_from_config = False
     _heartbeat_last = False  # the newest entry is a heartbeat (or its checkpoint)
 
     # ----------------------------------------------------------------- writing
@@ -463,9 +717,10 @@ class AuditLog:
             self._attach_documents(value, before, after)
             plain = False
         try:
-            line = self._encode(value, own_actor and plain).encode("utf-8")
+            text = self._encode(value, own_actor and plain).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise NonCanonicalError(f"text is not valid Unicode: {exc.reason}") from exc
+        line, value["mac"] = self._auth.seal(text)
         digest = entry_hash(line)
         self._buffer.append(line + b"\n")
         if not self._buffered or len(self._buffer) >= _BUFFER_LINES:
@@ -524,6 +779,7 @@ class AuditLog:
 
     _actor_text: str | None = None
 
+    @_io("appending")
     def _write_buffer(self) -> None:
         if not self._buffer:
             return
@@ -531,27 +787,34 @@ class AuditLog:
         self._buffer.clear()
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            written = _write_fd(self._fd, view)
             view = view[written:]
         self._end += len(data)
 
+    @_io("starting a segment")
     def _rotate(self, first_seq: int) -> None:
         self._write_buffer()
         if self._fd >= 0:
             os.fsync(self._fd)
         path = self.log_dir / layout.segment_name(first_seq)
+        if os.path.lexists(path):
+            # Nobody else writes while we hold the lock: this file was planted. Never append after
+            # (and sign over) lines we have not authenticated; the next open authenticates it.
+            self._failed = AuditWriteError(
+                f"segment {path.name} appeared while this writer held the lock: refused, nothing written to it; "
+                "the next run authenticates it (run `driftdeck audit verify`)", file=str(path))
+            raise self._failed
         self._open_segment(path, first_seq, 0)
         layout.fsync_dir(self.log_dir)
 
+    @_io("writing a blob")
     def _store_blob(self, body: bytes) -> str:
         address = blob_address(body)
         path = layout.blob_path(self.log_dir, address)
-        if not path.exists():
+        if not os.path.lexists(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(layout.TMP_PREFIX + address)
-            with open(tmp, "wb") as f:
-                f.write(body)
-            os.replace(tmp, path)
+            # Fsync'd with the next group commit, before any checkpoint signs the entry naming it.
+            layout.replace_file(path, body, durable=False)
             self._unsynced_blobs.append(path)
         return address
 
@@ -562,11 +825,15 @@ class AuditLog:
         ):
             self._fsync()
 
+    @_io("syncing")
     def _fsync(self) -> None:
         self._write_buffer()
         for path in self._unsynced_blobs:
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
+            fd, _ = layout.open_regular(path)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         self._unsynced_blobs.clear()
         if self._fd >= 0:
             os.fsync(self._fd)
@@ -595,16 +862,15 @@ class AuditLog:
         self._save_state()
         return size
 
+    @_io("writing a checkpoint")
     def _write_note(self, size: int, root: bytes) -> None:
         note = sign_checkpoint(origin_line(self.origin), size, root, self._signers)
         directory = self.log_dir / layout.CHECKPOINT_DIR
         directory.mkdir(exist_ok=True)
-        tmp = directory / f"{layout.TMP_PREFIX}{size}"
-        with open(tmp, "wb") as f:
-            f.write(note)
-            os.fsync(f.fileno())
-        os.replace(tmp, directory / layout.note_name(size))
-        layout.fsync_dir(directory)
+        layout.replace_file(directory / layout.note_name(size), note)
+        Witness(self.config.witness_path()).record(self.origin, size, root, self.log_dir)
+        if self.anchor is None and self._anchor_from_config:
+            self.anchor = anchor_from_config(self.config.anchor, self.origin)
         if self.anchor is not None:
             try:
                 self.anchor.publish(size, note)
@@ -645,20 +911,46 @@ class AuditLog:
             self._write_entry("audit.key.rotated", subject={},
                               data={"old": old.verifier.encode(), "new": new.verifier.encode()})
             self._signers = [old, new]
+            self._auth = Authenticator(self._signers)
             self._checkpoint("key rotation")
             self._signers = [new]
+            self._auth = Authenticator(self._signers)
 
     def close(self) -> None:
-        """Session end: write a closing checkpoint, release files."""
+        """Session end: write a closing checkpoint, release files.
+
+        After a write failure (already raised to the caller) it only releases the files."""
         with self._mutex:
             if self._closed:
                 return
-            with self._hold():
-                self._checkpoint("session end")
-            self._closed = True
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            try:
+                if self._failed is None:
+                    with self._hold():
+                        self._checkpoint("session end")
+            finally:
+                self._closed = True
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
+
+
+_write_fd = os.write  # the one call that appends to segments (tests wrap it to inject faults)
+_WRITE_FLAGS = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_append(path: Path) -> int:
+    """Open (creating) a segment for appending; never through a symlink, never a FIFO or device."""
+    fd, _ = layout.open_regular(path, _WRITE_FLAGS | os.O_APPEND | os.O_CREAT)
+    return fd
+
+
+def _truncate(path: Path, size: int) -> None:
+    fd, _ = layout.open_regular(path, _WRITE_FLAGS)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _age_seconds(ts: str) -> float:

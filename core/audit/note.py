@@ -16,9 +16,10 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from blake3 import blake3
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 ED25519_TYPE = b"\x01"
 SIG_PREFIX = "\u2014 "  # em dash + space starts every signature line
@@ -83,6 +84,11 @@ class Signer:
         self._private = private
         raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.verifier = VerifierKey(name, _key_id(name, raw), private.public_key())
+
+    def derive_key(self, context: str) -> bytes:
+        """A 32-byte key for `context` (BLAKE3 derive-key mode over the private key): never the key itself."""
+        raw = self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return blake3(raw, derive_key_context=context).digest()
 
     def signature_line(self, text: str) -> str:
         sig = self._private.sign(text.encode("utf-8"))

@@ -98,7 +98,11 @@ class _Incremental:
                 break
         for _, path in segs:
             start = self.read.get(path.name, (0, 0))[0]
-            with open(path, "rb") as f:
+            try:
+                opened = layout.open_lines(path)
+            except OSError:
+                continue  # a symlink, FIFO or device is never read (the verifier names it)
+            with opened as f:
                 f.seek(start)
                 offset = start
                 for raw in f:
@@ -137,8 +141,8 @@ class _Incremental:
                 continue
             root = self.pending_roots.pop(size)
             try:
-                cp = parse_checkpoint(path.read_bytes(), self.trusted)
-            except NoteError:
+                cp = parse_checkpoint(layout.read_regular(path, limit=1 << 16), self.trusted)
+            except (NoteError, OSError):
                 self.broken = True
                 continue
             if cp.root != root or (self.origin and cp.origin != origin_line(self.origin)):
@@ -215,7 +219,7 @@ class AuditReader:
             return None
         path = candidates[-1]
         lo, hi = 0, path.stat().st_size
-        with open(path, "rb") as f:
+        with layout.open_lines(path) as f:
             while hi - lo > _BISECT_MIN:
                 mid = (lo + hi) // 2
                 f.seek(mid)
@@ -237,7 +241,7 @@ class AuditReader:
         path, offset = located
         segs = [p for _, p in layout.segments(self.log_dir)]
         for seg in segs[segs.index(path):]:
-            with open(seg, "rb") as f:
+            with layout.open_lines(seg) as f:
                 f.seek(offset if seg == path else 0)
                 for raw in f:
                     if not raw.endswith(b"\n"):
@@ -267,10 +271,14 @@ class AuditReader:
 
     def _load_blob(self, ref: dict[str, Any]) -> Any:
         address = str(ref.get("blake3", ""))
+        size = ref.get("bytes")
         try:
-            data = layout.blob_path(self.log_dir, address).read_bytes()
+            data = layout.read_regular(layout.blob_path(self.log_dir, address),
+                                       limit=size if isinstance(size, int) and size > 0 else 0)
         except (FileNotFoundError, ValueError):
             return {"unavailable": f"blob {address[:16]} is missing"}
+        except OSError as exc:
+            return {"unavailable": f"blob {address[:16]} {exc.strerror}"}
         if blob_address(data) != address:
             return {"unavailable": f"blob {address[:16]} does not match its hash"}
         value, reason = parse_canonical(data)

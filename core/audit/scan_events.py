@@ -8,7 +8,6 @@ it records the seq and hash it was built up to and is rebuilt whenever they do n
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
     statuses: dict[str, dict[str, str]] = {}
     start = -1
     try:
-        cached = json.loads(path.read_text())
+        cached = json.loads(layout.read_regular(path, limit=64 << 20))
         head = reader.get(cached["seq"]) if cached.get("seq", -1) >= 0 else None
         if head is not None and head.hash == cached["hash"]:
             statuses, start = cached["statuses"], cached["seq"]
@@ -68,9 +67,8 @@ def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
 def _save_statuses(log: AuditLog, statuses: dict[str, dict[str, str]], last: Entry) -> None:
     path = _index_path(log)
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(layout.TMP_PREFIX + INDEX_NAME)
-    tmp.write_text(json.dumps({"seq": last.seq, "hash": last.hash, "statuses": statuses}))
-    os.replace(tmp, path)
+    layout.replace_file(path, json.dumps({"seq": last.seq, "hash": last.hash, "statuses": statuses}).encode(),
+                        durable=False)
 
 
 def _status(recorded: str | None) -> Status | None:

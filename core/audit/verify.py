@@ -13,6 +13,7 @@ import calendar
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,15 @@ from blake3 import blake3
 
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.anchor import Anchor, AnchorError
+from driftdeck.core.audit.authn import Authenticator
 from driftdeck.core.audit.canonical import parse_canonical, parse_entry
 from driftdeck.core.audit.chain import RECENT, ChainChecker, Finding, Rec
 from driftdeck.core.audit.entry import schema_problem
 from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
+from driftdeck.core.audit.witness import Witness, Witnessed
+from driftdeck.core.text import printable
 
 NOT_TAMPERING = frozenset({"TORN_TAIL"})
 ORIGIN_PREFIX = "driftdeck.audit/"
@@ -45,6 +49,8 @@ class VerifyResult:
     anchored_through: int | None = None  # size of the newest anchored checkpoint (None: no anchor)
     anchor: str | None = None
     hash_only: bool = False
+    witness: str | None = None  # the local witness file consulted (None: not consulted)
+    witnessed_through: int | None = None  # size of this log's checkpoint in the witness
 
     @property
     def tampered(self) -> bool:
@@ -83,6 +89,8 @@ class VerifyResult:
             "signed_through": self.signed_through,
             "anchor": self.anchor,
             "anchored_through": self.anchored_through,
+            "witness": self.witness,
+            "witnessed_through": self.witnessed_through,
             "unanchored_window": None
             if self.unanchored_from is None
             else {"first_seq": self.unanchored_from, "last_seq": self.entries - 1},
@@ -101,12 +109,35 @@ def _epoch(ts: str) -> float:
     return whole + (float("0" + frac) if frac.startswith(".") else 0.0)
 
 
+def log_origin(log_dir: Path) -> str | None:
+    """The origin named by the log's genesis entry (evidence, not trusted: the verifier checks it
+    against the signed notes)."""
+    return _read_genesis_origin(log_dir)
+
+
+def log_key(log_dir: Path) -> str | None:
+    """The verifier key the log's genesis entry names (a hint for the operator, never trusted)."""
+    segs = layout.segments(log_dir)
+    if not segs:
+        return None
+    try:
+        with layout.open_lines(segs[0][1]) as f:
+            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    except OSError:
+        return None
+    key = value.get("data", {}).get("key") if isinstance(value, dict) and isinstance(value.get("data"), dict) else None
+    return printable(key) if isinstance(key, str) else None
+
+
 def _read_genesis_origin(log_dir: Path) -> str | None:
     segs = layout.segments(log_dir)
     if not segs:
         return None
-    with open(segs[0][1], "rb") as f:
-        value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    try:
+        with layout.open_lines(segs[0][1]) as f:
+            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
+    except OSError:
+        return None
     if isinstance(value, dict) and value.get("kind") == "audit.genesis" and value.get("seq") == 0:
         origin = value.get("data", {}).get("origin")
         return origin if isinstance(origin, str) else None
@@ -138,13 +169,22 @@ class Verifier:
     """One verification run over a log directory."""
 
     def __init__(self, log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
-                 anchor: Anchor | None = None, hash_only: bool = False) -> None:
+                 anchor: Anchor | None = None, hash_only: bool = False,
+                 authenticator: Authenticator | None = None, witness: Witness | None = None,
+                 heartbeat_seconds: int | None = None,
+                 anchor_for_origin: Callable[[str], Anchor | None] | None = None) -> None:
         self.log_dir = log_dir
+        self.anchor_for_origin = anchor_for_origin
+        self.authenticator = authenticator
+        self.witness = witness
+        self.heartbeat_seconds = heartbeat_seconds
         self.trusted = trusted
         self.revoked = revoked
         self.anchor = anchor
         self.hash_only = hash_only
         self.result = VerifyResult(str(log_dir), hash_only=hash_only, anchor=anchor.description if anchor else None)
+        self._refused: set[str] = set()  # special files already reported
+        self._signed_sizes: list[int] = []
 
     def _find(self, code: str, detail: str, segment: str | None = None, line: int | None = None,
               seq: int | None = None, seq_end: int | None = None) -> Finding:
@@ -154,15 +194,35 @@ class Verifier:
 
     def run(self) -> VerifyResult:
         res = self.result
+        problem = layout.path_problem(self.log_dir, directory=True)
+        if problem is not None:
+            self._find("UNKNOWN_FILE", f"the log directory {problem}: refused, not read", str(self.log_dir))
+            return res
         if not self.trusted:
             res.problems.append("no pinned public key in the configuration: signatures cannot be checked")
         notes = self._local_notes()
         origin = self._origin(notes)
         res.origin = origin
+        if self.anchor is None and self.anchor_for_origin is not None:
+            if origin is None:
+                res.problems.append("an anchor is configured but the log's origin is unknown: cannot find its "
+                                    "anchored checkpoints")
+            else:
+                self.anchor = self.anchor_for_origin(origin)
+                res.anchor = self.anchor.description if self.anchor else None
         anchored_sizes = self._anchored_sizes()
-        wanted = set(notes) | set(anchored_sizes or [])
+        witnessed = self._witnessed(origin, notes)
+        wanted = set(notes) | set(anchored_sizes or []) | ({witnessed.size} if witnessed else set())
+        # Lines after the newest signed checkpoint are covered by no signature: with the signing
+        # key at hand their authenticators are checked; without it that tail is only hash-chained.
+        self._auth_from = max(notes, default=0) if self.authenticator is not None else 1 << 62
+        self._unauthenticated: list[tuple[str, int, int]] = []
         roots, locs, chain, last_loc = self._stream(origin, wanted)
         res.findings.extend(chain.findings)
+        self._report_unauthenticated(chain.findings)
+        if self.authenticator is None and max(notes, default=0) < res.entries:
+            res.notes.append(f"the signing key is not available here: entries from seq {max(notes, default=0)} on "
+                             "(after the newest signed checkpoint) could not be authenticated")
         self._logical_size = chain.logical_size
         if not self.hash_only:
             self._check_notes(notes, roots, chain)
@@ -171,10 +231,91 @@ class Verifier:
         else:
             res.notes.append("hash-only: chain links and the anchored size checked; JSON, local checkpoints, "
                              "blobs and the anchored root not checked")
+        if witnessed is not None:
+            self._check_witness(witnessed, roots, locs, last_loc, notes, chain)
+        if not self.hash_only:
+            self._check_unsigned_tail(last_loc)
         if anchored_sizes is not None:
             self._check_anchor(anchored_sizes, roots, locs, last_loc, origin)
         res.findings.sort(key=lambda f: (f.seq if f.seq is not None else res.entries, f.code))
         return res
+
+    def _report_unauthenticated(self, chain_findings: list[Finding]) -> None:
+        """One INSERTED finding per run of unsigned lines that carry no valid authenticator."""
+        flagged = {(f.segment, f.line) for f in chain_findings}
+        run: list[tuple[str, int, int]] = []
+
+        def close() -> None:
+            if run:
+                seg, number, idx = run[0]
+                count = len(run)
+                self._find("INSERTED", f"{count} line{'s' if count > 1 else ''} after the newest signed checkpoint "
+                           "not written by a holder of the signing key (forged, or edited and re-chained)",
+                           seg, number, idx, run[-1][2] if count > 1 else None)
+                run.clear()
+
+        for item in self._unauthenticated:
+            if (item[0], item[1]) in flagged or (run and item[2] != run[-1][2] + 1):
+                close()
+            if (item[0], item[1]) not in flagged:
+                run.append(item)
+        close()
+
+    # ------------------------------------------------------------------ local witness, unsigned tail
+    def _witnessed(self, origin: str | None, notes: dict[int, Checkpoint]) -> Witnessed | None:
+        if self.witness is None or origin is None:
+            return None
+        res = self.result
+        res.witness = str(self.witness.path)
+        try:
+            witnessed = self.witness.get(origin)
+        except (OSError, ValueError) as exc:
+            res.problems.append(f"local witness {self.witness.path} unreadable: {exc}")
+            return None
+        if witnessed is None:
+            if notes:
+                res.notes.append(f"the local witness ({self.witness.path}) has no record of this log: first "
+                                 "verification on this machine, or the log was moved or copied here")
+            return None
+        res.witnessed_through = witnessed.size
+        return witnessed
+
+    def _check_witness(self, witnessed: Witnessed, roots: dict[int, bytes], locs: dict[int, tuple[str, int]],
+                       last_loc: tuple[str, int] | None, notes: dict[int, Checkpoint], chain: ChainChecker) -> None:
+        """Compare the log with the newest checkpoint this machine signed for it."""
+        n, m = self._logical_size, witnessed.size
+        seg, line = last_loc if last_loc else (None, None)
+        seen = f"the local witness saw a signed checkpoint of {m} entries ({witnessed.ts})"
+        if n < m:
+            older = notes.get(n)
+            if older is not None and roots.get(n) == older.root and not chain.findings:
+                self._find("ROLLED_BACK", f"{seen}; the log is an older signed state of {n} entries "
+                           f"({m - n} newer entries and their checkpoints are gone)", seg, line, n, m - 1)
+            else:
+                self._find("TRUNCATED", f"{seen}; the log has {n}", seg, line, n, m - 1)
+            return
+        if self.hash_only or roots.get(m) == witnessed.root:
+            return
+        if chain.first_bad_seq is not None and chain.first_bad_seq < m:
+            return  # the chain findings already locate the change
+        where = locs.get(m, (seg, line))
+        self._find("FORKED", f"{seen}; the log's first {m} entries differ from it (history rewritten and "
+                   "re-chained)", where[0], where[1], m - 1)
+
+    def _check_unsigned_tail(self, last_loc: tuple[str, int] | None) -> None:
+        """Entries no checkpoint covers, older than the heartbeat promise: a finding, not a silent pass."""
+        res = self.result
+        if self.heartbeat_seconds is None or res.signed_through >= res.entries or not self._prev_ts:
+            return
+        age = time.time() - _epoch(self._prev_ts)
+        if age <= HEARTBEAT_TOLERANCE * self.heartbeat_seconds:
+            return
+        count = res.entries - res.signed_through
+        seg, line = last_loc if last_loc else (None, None)
+        self._find("HEARTBEAT_GAP", f"{count} entr{'y' if count == 1 else 'ies'} after the newest signed checkpoint "
+                   f"never signed; the newest is {int(age)} s old (heartbeat interval {self.heartbeat_seconds} s): "
+                   "the writer stopped without signing them, or they were added without the key",
+                   seg, line, res.signed_through, res.entries - 1)
 
     # ------------------------------------------------------------------ notes and origin
     def _local_notes(self) -> dict[int, Checkpoint]:
@@ -182,7 +323,12 @@ class Verifier:
         for size, path in layout.notes(self.log_dir):
             where = f"{layout.CHECKPOINT_DIR}/{path.name}"
             try:
-                cp = parse_checkpoint(path.read_bytes(), self.trusted, self.revoked)
+                cp = parse_checkpoint(layout.read_regular(path, limit=1 << 16), self.trusted, self.revoked)
+            except OSError as exc:
+                self._find("UNKNOWN_FILE", f"note {exc.strerror or exc}: refused, not read", where, None,
+                           size - 1 if size else None)
+                self._refused.add(where)
+                continue
             except NoteError as exc:
                 if self.trusted:
                     self._find(exc.code, exc.detail, where, None, size - 1 if size else None)
@@ -191,6 +337,7 @@ class Verifier:
                 self._find("EDITED", f"note is named for size {size} but signs size {cp.size}", where, None, size - 1)
                 continue
             valid[size] = cp
+        self._signed_sizes = list(valid)
         return valid
 
     def _origin(self, notes: dict[int, Checkpoint]) -> str | None:
@@ -244,10 +391,18 @@ class Verifier:
         idx = 0
         last_loc: tuple[str, int] | None = None
         tag = ENTRY_TAG
+        auth_from, authenticator, unauthenticated = self._auth_from, self.authenticator, self._unauthenticated
         for seg_index, (_, path) in enumerate(segs):
             segment = path.name
             last_segment = seg_index == len(segs) - 1
-            with open(path, "rb", buffering=1 << 20) as f:
+            try:
+                opened = layout.open_lines(path)
+            except OSError as exc:
+                # A symlink (to /dev/zero, say), FIFO or device is never read: no hang, no memory blow-up.
+                self._find("UNKNOWN_FILE", f"segment {exc.strerror or exc}: refused, not read", segment)
+                self._refused.add(segment)
+                continue
+            with opened as f:
                 number = 0
                 for raw in f:
                     number += 1
@@ -257,6 +412,8 @@ class Verifier:
                         if (i >= 0 and raw.startswith(expect_prev, i + 8) and raw.startswith(b'","seq":', i + 72)
                                 and raw.startswith(seq_text, i + 80) and raw.endswith(b"\n")):
                             line = raw[:-1]
+                            if idx >= auth_from and not authenticator.check(line):  # type: ignore[union-attr]
+                                unauthenticated.append((segment, number, idx))
                             if hash_only:
                                 # Tightest loop: chain links only, no parsing, no Merkle.
                                 hxb = blake3(tag + line).digest().hex().encode()
@@ -291,6 +448,8 @@ class Verifier:
                                    "write); run `driftdeck audit recover`", segment, number, idx)
                         continue
                     digest = blake3(tag + line).digest()
+                    if idx >= auth_from and not authenticator.check(line):  # type: ignore[union-attr]
+                        unauthenticated.append((segment, number, idx))
                     rec = Rec(idx, segment, number, digest.hex(), None, None)
                     if hash_only:
                         peeked = layout.peek(line)
@@ -338,6 +497,17 @@ class Verifier:
             ):
                 self._find("HEARTBEAT_GAP", f"{int(_epoch(ts) - _epoch(self._prev_ts))} s since the heartbeat "
                            f"before (interval {int(self._prev_interval)} s)", segment, number, seq)
+        if kind == "audit.chain_failed" and data.get("finding") == "INSERTED" and isinstance(data.get("seq"), int):
+            # A writer found lines no key holder wrote and took them out of the chain unsigned.
+            count = data.get("lines") if isinstance(data.get("lines"), int) else 1
+            first = data["seq"]
+            self._find("INSERTED", f"{count} line{'s' if count != 1 else ''} not written by a holder of the signing "
+                       f"key (forged) found by a writer at seq {first} and never signed; kept as evidence in "
+                       f"a blob ({data.get('reason', '')}); this entry: {segment}:{number} seq {seq}",
+                       str(data.get("segment")), data.get("line") if isinstance(data.get("line"), int) else None,
+                       first, first + count - 1 if count > 1 else None)
+            if "removed" in data:
+                self._check_blob(data["removed"], "removed", segment, number, seq)
         effective = kind
         if kind == "audit.checkpoint":
             if data.get("reason") == "heartbeat":
@@ -360,11 +530,18 @@ class Verifier:
             return
         self._blob_refs.add(address)
         path = layout.blob_path(self.log_dir, address)
+        expected = ref.get("bytes") if isinstance(ref.get("bytes"), int) else 0
         try:
-            data = path.read_bytes()
+            data = layout.read_regular(path, limit=max(0, expected))
         except FileNotFoundError:
             self._find("MISSING", f"{name} blob {address[:16]}… is missing", segment, number, seq)
             return
+        except layout.UnsafeFileError as exc:
+            self._find("UNKNOWN_FILE", f"{name} blob {address[:16]}… {exc.strerror}: refused, not read",
+                       f"{layout.BLOB_DIR}/{address[:2]}/{address}", None, seq)
+            return
+        except OSError:
+            data = b""  # larger than the entry says: does not match
         if blake3(data).hexdigest() != address or len(data) != ref.get("bytes"):
             self._find("EDITED", f"{name} blob {address[:16]}… does not match its hash", segment, number, seq)
 
@@ -468,8 +645,15 @@ class Verifier:
         if chosen is None:
             if len(sizes) > 64:
                 res.problems.append("none of the 64 newest anchored notes verifies")
-            res.notes.append("nothing verifiable is anchored yet")
             res.anchored_through = 0
+            signed = max(self._signed_sizes, default=0)
+            if signed:
+                # A log with signed checkpoints must have some at its anchor: anchoring always failed,
+                # or the anchor was emptied or is the wrong one. Never a silent pass.
+                res.problems.append(f"the anchor ({self.anchor.description}) holds no checkpoint of this log although "
+                                    f"it has signed checkpoints up to {signed} entries")
+            else:
+                res.notes.append("nothing verifiable is anchored yet")
             return
         m = chosen.size
         res.anchored_through = m
@@ -502,11 +686,21 @@ class Verifier:
         for root, dirs, files in os.walk(self.log_dir):
             rel = Path(root).relative_to(self.log_dir)
             parts = rel.parts
+            for name in list(dirs):
+                problem = layout.path_problem(Path(root) / name, directory=True)
+                if problem is not None:
+                    dirs.remove(name)
+                    self._find("UNKNOWN_FILE", f"{problem}: refused, not read", str(rel / name) if parts else name)
             if parts and parts[0] == layout.INDEX_DIR:
                 dirs[:] = []
                 continue
             for name in files:
                 relname = str(rel / name) if parts else name
+                problem = layout.path_problem(Path(root) / name)
+                if problem is not None:
+                    if relname not in self._refused:
+                        self._find("UNKNOWN_FILE", f"{problem}: refused, not read", relname)
+                    continue
                 if name.startswith(layout.TMP_PREFIX):
                     self.result.notes.append(f"leftover temporary file {relname} (interrupted write)")
                     continue
@@ -520,6 +714,17 @@ class Verifier:
 
 
 def verify(log_dir: Path, trusted: list[VerifierKey], *, revoked: frozenset[bytes] = frozenset(),
-           anchor: Anchor | None = None, hash_only: bool = False) -> VerifyResult:
-    """Verify one log directory; see `VerifyResult.exit_code`."""
-    return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only).run()
+           anchor: Anchor | None = None, hash_only: bool = False,
+           authenticator: Authenticator | None = None, witness: Witness | None = None,
+           heartbeat_seconds: int | None = None,
+           anchor_for_origin: Callable[[str], Anchor | None] | None = None) -> VerifyResult:
+    """Verify one log directory; see `VerifyResult.exit_code`.
+
+    `authenticator` (from the signing key, when it is at hand) also checks the line authenticators
+    of the entries after the newest signed checkpoint; `witness` (the local witness file) catches
+    truncation, rollback and rewrites of signed history without an anchor; `heartbeat_seconds` makes
+    an unsigned tail older than the heartbeat promise a HEARTBEAT_GAP finding.
+    """
+    return Verifier(log_dir, trusted, revoked=revoked, anchor=anchor, hash_only=hash_only,
+                    authenticator=authenticator, witness=witness, heartbeat_seconds=heartbeat_seconds,
+                    anchor_for_origin=anchor_for_origin).run()

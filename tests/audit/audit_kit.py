@@ -13,6 +13,7 @@ from driftdeck.core.audit.anchor import Anchor
 from driftdeck.core.audit.canonical import canonical_bytes
 from driftdeck.core.audit.hashing import entry_hash
 from driftdeck.core.audit.verify import VerifyResult, verify
+from driftdeck.core.audit.workspace import verify_workspace
 
 
 class LogKit:
@@ -57,8 +58,25 @@ class LogKit:
         self.write_lines(fn(self.lines(index)), index)
 
     def verify(self, anchor: Anchor | None = None, **kwargs: object) -> VerifyResult:
+        """Public keys only, as a verifier on another machine would."""
         return verify(self.log_dir, self.config.pinned_keys(), revoked=self.config.revoked_ids(), anchor=anchor,
                       **kwargs)  # type: ignore[arg-type]
+
+    def verify_here(self, anchor: Anchor | None = None, **kwargs: object) -> VerifyResult:
+        """As `driftdeck audit verify` on this machine: with the signing key's line authenticators."""
+        return verify_workspace(self.workspace, config=self.config, anchor=anchor, **kwargs)  # type: ignore[arg-type]
+
+    def forge_append(self, kind: str = "drift.detected", index: int = -1, **data: object) -> bytes:
+        """What an attacker without the key does: append a correctly chained entry; returns its line."""
+        lines = self.lines(index)
+        last = json.loads(lines[-1])
+        forged = dict(last)
+        forged.pop("mac", None)
+        forged.update(seq=last["seq"] + 1, kind=kind, data=dict(data), prev=entry_hash(lines[-1]).hex())
+        line = canonical_bytes(forged)
+        with self.segment(index).open("ab") as f:
+            f.write(line + b"\n")
+        return line
 
 
 def rechain(lines: list[bytes], start: int) -> list[bytes]:

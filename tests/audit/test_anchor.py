@@ -153,3 +153,36 @@ def test_hash_only_still_consults_the_anchor(kit: LogKit, anchor: S3ObjectLockAn
     kit.mutate(lambda L: L[:-4])
     result = kit.verify(anchor=anchor, hash_only=True)
     assert [(f.code, f.seq, f.seq_end) for f in result.findings] == [("TRUNCATED", 9, 12)]
+
+
+def test_anchor_prefix_follows_the_log_origin_so_a_moved_workspace_stays_verifiable(
+        kit: LogKit, aws_env) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from driftdeck.core.audit import AnchorConfig, AuditConfig, verify_workspace
+
+    boto3.client("s3").create_bucket(Bucket="moved-anchor", ObjectLockEnabledForBucket=True)
+    kit.config = AuditConfig(config_dir=kit.config_dir, anchor=AnchorConfig(bucket="moved-anchor", retention_days=1))
+    log = kit.open()  # the anchor from the configuration
+    for i in range(4):
+        log.append("operator.note", data={"i": i})
+    log.close()
+    origin = json.loads(kit.lines()[0])["data"]["origin"]
+    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="moved-anchor")["Contents"]]
+    assert keys and all(key.startswith(f"driftdeck/audit/{origin}/") for key in keys)
+    moved = kit.root / "elsewhere" / "ws-copy"
+    moved.parent.mkdir()
+    shutil.move(kit.workspace, moved)
+    result = verify_workspace(moved, config=kit.config)
+    assert result.exit_code == 0, [str(f) for f in result.findings] + result.problems
+    assert result.anchored_through == result.entries
+
+
+def test_a_signed_log_with_nothing_at_its_anchor_cannot_be_verified(kit: LogKit, aws_env) -> None:  # type: ignore[no-untyped-def]
+    from driftdeck.core.audit import AnchorConfig, AuditConfig, verify_workspace
+
+    boto3.client("s3").create_bucket(Bucket="empty-anchor", ObjectLockEnabledForBucket=True)
+    kit.build(3)  # written without an anchor
+    config = AuditConfig(config_dir=kit.config_dir, anchor=AnchorConfig(bucket="empty-anchor", retention_days=1))
+    result = verify_workspace(kit.workspace, config=config)
+    assert result.exit_code == 3 and "holds no checkpoint of this log" in result.problems[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+from pathlib import Path
 
 import boto3
 import pytest
@@ -96,3 +98,76 @@ def test_verify_with_configured_anchor(kit: LogKit, aws_env, capsys: pytest.Capt
     (kit.config_dir / "audit.toml").write_text('[anchor]\nbucket = "gone"\n')
     assert run("audit", "verify", "-w", str(kit.workspace)) == 3
     assert "anchor unreachable" in capsys.readouterr().out
+
+
+def test_unpinned_key_is_cannot_verify_with_a_hint(kit: LogKit, capsys: pytest.CaptureFixture[str]) -> None:
+    kit.build(2)
+    kit.config.trust_file().unlink()  # nothing pinned on this machine
+    ws = str(kit.workspace)
+    assert run("audit", "verify", ws) == 3
+    out = capsys.readouterr().out
+    genesis_key = json.loads(kit.segment().read_bytes().split(b"\n")[0])["data"]["key"]
+    assert "--trusted-key" in out and str(kit.config.trust_file()) in out and genesis_key in out
+    assert run("audit", "verify", ws, "--trusted-key", genesis_key) == 0
+
+
+def test_notes_signed_by_a_key_other_than_the_pinned_ones_stay_unknown_key(
+        kit: LogKit, capsys: pytest.CaptureFixture[str]) -> None:
+    from driftdeck.core.audit.keys import create_signer
+
+    kit.build(2)
+    other = create_signer(kit.root / "other-key")
+    kit.config.trust_file().write_text(other.verifier.encode() + "\n")  # only another key is pinned
+    assert run("audit", "verify", str(kit.workspace)) == 2
+    out = capsys.readouterr().out
+    assert "UNKNOWN_KEY" in out and "--trusted-key" in out and str(kit.config.trust_file()) in out
+
+
+def test_verify_help_says_where_keys_and_pins_live(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run("audit", "verify", "--help")
+    out = capsys.readouterr().out
+    for text in ("audit-signing-key", "audit-trusted-keys", "DRIFTDECK_AUDIT_KEY", "audit.toml", "--trusted-key",
+                 "audit-witness.json"):
+        assert text in out, text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_demo_log_verifies_with_the_default_key_location(tmp_path: Path) -> None:
+    """`driftdeck demo --workspace W`, then `driftdeck audit verify W` with no options: same default
+    config dir (here $XDG_CONFIG_HOME/driftdeck), so the demo's key is the pinned one."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    session = f"driftdeck-audit-demo-{os.getpid()}"
+    done = tmp_path / "exit-code"
+    exe = Path(sys.executable).parent / "driftdeck"
+    xdg = tmp_path / "xdg"
+    env = (f"env -u COLUMNS -u LINES -u DRIFTDECK_CONFIG_DIR -u DRIFTDECK_AUDIT_KEY XDG_CONFIG_HOME={xdg} "
+           "TERM=xterm-256color AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+    workspace = tmp_path / "ws"
+    command = f"{env} {exe} demo --workspace {workspace} --start-after 1 --step 1 --interval 2 --no-watch; echo $? > {done}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "170", "-y", "50", command], check=True)
+    try:
+        deadline = time.monotonic() + 120
+        text = ""
+        while time.monotonic() < deadline and "aws_security_group.web" not in text:
+            text = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            time.sleep(1)
+        assert "aws_security_group.web" in text, text
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not done.exists():
+            time.sleep(0.5)
+        assert done.exists() and done.read_text().strip() == "0"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+    clean = {k: v for k, v in os.environ.items() if k not in ("DRIFTDECK_CONFIG_DIR", "DRIFTDECK_AUDIT_KEY")}
+    verified = subprocess.run([str(exe), "audit", "verify", str(workspace)], capture_output=True, text=True,
+                              env={**clean, "XDG_CONFIG_HOME": str(xdg)}, timeout=300, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert (xdg / "driftdeck" / "audit-signing-key").is_file()
+    assert not (workspace / ".driftdeck-demo-config").exists()

@@ -40,7 +40,7 @@ CHILD = textwrap.dedent(
         def half_write(fd, data):
             real_write(fd, bytes(data)[: len(data) // 2])
             die()
-        logmod.os.write = half_write
+        logmod._write_fd = half_write
         log.append("operator.note", data={"i": "torn"})
     elif point == "before-note":
         logmod.AuditLog._write_note = lambda self, size, root: die()

@@ -114,3 +114,81 @@ def test_canonical_encoder_is_json_dumps_with_jcs_settings(value) -> None:  # ty
     if unicodedata.is_normalized("NFC", expected):
         parsed, reason = parse_canonical(expected.encode("utf-8", "surrogatepass"))
         assert reason is None and parsed == value
+
+
+@st.composite
+def keyless_attack(draw):  # type: ignore[no-untyped-def]
+    events = draw(st.lists(payload, min_size=1, max_size=12))
+    every = draw(st.sampled_from([0, 3, 5]))
+    crashed = draw(st.booleans())  # the writer died before its closing checkpoint: an unsigned tail
+    kind = draw(st.sampled_from(["append", "edit", "edit_rechained"]))
+    k = draw(st.integers(min_value=1, max_value=3))
+    forged = draw(st.lists(payload, min_size=k, max_size=k))
+    return events, every, crashed, kind, forged, draw(st.randoms(use_true_random=False))
+
+
+@settings(max_examples=int(os.environ.get("AUDIT_PROPERTY_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(keyless_attack())
+def test_lines_written_without_the_key_are_never_signed_by_a_later_writer(case) -> None:  # type: ignore[no-untyped-def]
+    """An attacker without the key appends or edits k lines (re-chaining or not); the next writers
+    never sign a tree containing any of them, and the verifier (public key only) reports it."""
+    import json
+
+    from audit_kit import rechain
+
+    from driftdeck.core.audit.canonical import canonical_bytes
+    from driftdeck.core.audit.hashing import entry_hash
+    from driftdeck.core.audit.layout import notes
+    from driftdeck.core.audit.merkle import reference_root
+    from driftdeck.core.audit.note import parse_checkpoint
+
+    events, every, crashed, kind, forged_data, rnd = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config = AuditConfig(config_dir=root / "cfg", checkpoint_entries=every or 10_000)
+        log = AuditLog.open(root / "ws", config=config)
+        for data in events:
+            log.append("operator.note", data=data)
+        if crashed:
+            log.flush()
+            log._closed = True  # noqa: SLF001  (killed: no closing checkpoint)
+        else:
+            log.close()
+        log_dir = config.log_dir_for((root / "ws").resolve())
+        segment = log_dir / "seg-000000000000.jsonl"
+        lines = segment.read_bytes().split(b"\n")[:-1]
+        if kind == "append":
+            for data in forged_data:
+                last = json.loads(lines[-1])
+                last.pop("mac", None)
+                last.update(seq=last["seq"] + 1, kind="drift.detected", data=data, prev=entry_hash(lines[-1]).hex())
+                lines.append(canonical_bytes(last))
+        else:
+            start = rnd.randrange(1, len(lines))
+            for i in range(start, min(len(lines), start + len(forged_data))):
+                value = json.loads(lines[i])
+                value["data"] = {**value["data"], "forged": i}
+                lines[i] = canonical_bytes(value)
+            if kind == "edit_rechained":
+                lines = rechain(lines, start)
+        attacker_lines = {line for line in lines} - set(segment.read_bytes().split(b"\n"))
+        signed_before = {size for size, _ in notes(log_dir)}
+        segment.write_bytes(b"".join(line + b"\n" for line in lines))
+
+        for _ in range(2):  # two later sessions
+            later = AuditLog.open(root / "ws", config=config)
+            later.append("scan.completed", data={})
+            later.close()
+
+        keys = config.pinned_keys()
+        current = segment.read_bytes().split(b"\n")[:-1]
+        assert not attacker_lines & set(current)
+        leaves = [entry_hash(line) for line in current]
+        for size, path in notes(log_dir):
+            if size in signed_before:
+                continue
+            assert parse_checkpoint(path.read_bytes(), keys).root == reference_root(leaves[:size]), size
+        result = verify(log_dir, keys)
+        assert result.exit_code == 2
+        assert "INSERTED" in {f.code for f in result.findings}, [str(f) for f in result.findings]

@@ -12,10 +12,24 @@ from typing import Any
 from driftdeck.core.audit import AuditConfig, AuditLog, AuditReader, verify_workspace
 from driftdeck.core.audit.anchor import anchor_from_config
 from driftdeck.core.audit.bundle import export_bundle, verify_bundle
+from driftdeck.core.audit.config import config_dir
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.note import VerifierKey
-from driftdeck.core.audit.verify import VerifyResult
+from driftdeck.core.audit.verify import VerifyResult, log_key, log_origin
 from driftdeck.core.errors import InputError
+
+VERIFY_DESCRIPTION = f"""\
+Check the audit log of a workspace: exit 0 verified, 2 tampered, 3 cannot verify.
+
+Where keys and pins live (config dir: $DRIFTDECK_CONFIG_DIR, else {config_dir()}):
+  signing key     $DRIFTDECK_AUDIT_KEY, else key_file in <config dir>/audit.toml, else
+                  <config dir>/audit-signing-key (0600; created and pinned by the first scan or demo)
+  pinned keys     trusted_keys in <config dir>/audit.toml, plus one per line in
+                  <config dir>/audit-trusted-keys; --trusted-key adds one for this run.
+                  Only pinned keys are trusted, never a key named by the log itself.
+  local witness   audit-witness.json beside the signing key (newest signed checkpoint per log)
+  anchor          [anchor] in <config dir>/audit.toml (S3 Object Lock, COMPLIANCE)
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -27,7 +41,8 @@ def register(subparsers: Any) -> None:
         p.add_argument("path", nargs="?", type=Path, help="workspace (default: .)")
         p.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace (default: .)")
 
-    p = sub.add_parser("verify", help="check the log; exit 0 verified, 2 tampered, 3 cannot verify")
+    p = sub.add_parser("verify", help="check the log; exit 0 verified, 2 tampered, 3 cannot verify",
+                       description=VERIFY_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     workspace_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument("--hash-only", action="store_true", help="check chain links only (fast)")
@@ -83,7 +98,15 @@ def _print_result(result: VerifyResult, as_json: bool, remarks: list[str] | None
             print(f"  unanchored window: seq {result.unanchored_from}..{result.entries - 1} "
                   "(protected by local signatures only)")
     else:
-        print("  no anchor configured: truncation of the newest entries cannot be detected")
+        if result.witness is not None:
+            print(f"  local witness: {result.witness}; witnessed through: {result.witnessed_through}")
+            print("  no anchor configured: the local witness catches truncation, rollback and re-chained rewrites "
+                  "of signed entries on this machine. Undetectable without an anchor: changes by an attacker "
+                  "holding both the signing key and the witness file, and (for a verifier without the witness) "
+                  "truncation of the newest entries. Configure an [anchor] (S3 Object Lock, COMPLIANCE) in "
+                  f"{AuditConfig.load().config_dir / 'audit.toml'}")
+        else:
+            print("  no anchor configured and no local witness: truncation of the newest entries cannot be detected")
     for note in [*result.notes, *(remarks or [])]:
         print(f"  note: {note}")
     return result.exit_code
@@ -102,6 +125,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"cannot verify: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:  # e.g. a log directory this user cannot read: one line, never a traceback
+        print(f"cannot verify: {exc.filename or args.workspace}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -118,7 +144,27 @@ def _verify(args: argparse.Namespace) -> int:
     if args.trusted_key:
         config = AuditConfig(**{**config.__dict__, "trusted_keys": (*config.trusted_keys, *args.trusted_key)})
     result = verify_workspace(args.workspace, config=config, hash_only=args.hash_only)
-    return _print_result(result, args.json)
+    code = _print_result(result, args.json)
+    if not args.json:
+        _print_key_hints(result, config, bool(trusted))
+    return code
+
+
+def _print_key_hints(result: VerifyResult, config: AuditConfig, pinned: bool) -> None:
+    """Say where pins live when signatures could not be judged or name an unpinned key."""
+    if pinned and not any(f.code == "UNKNOWN_KEY" for f in result.findings):
+        return
+    named = log_key(Path(result.log_dir))
+    if not pinned:
+        print("  hint: no key is pinned here, so the log's signatures cannot be checked.")
+    else:
+        print("  hint: some checkpoints are signed by a key that is not pinned (UNKNOWN_KEY).")
+    if named:
+        print(f"  the log's genesis names the key {named}")
+        print("  if (checked out of band) that is the key you trust, pin it with --trusted-key KEY for one run, or")
+    else:
+        print("  pin the signing key's public key with --trusted-key KEY for one run, or")
+    print(f"  add it as a line to {config.trust_file()} (or trusted_keys in {config.config_dir / 'audit.toml'})")
 
 
 def _actor_text(actor: dict[str, Any]) -> str:
@@ -175,7 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     workspace = args.workspace.resolve()
     log_dir = require_log_dir(workspace, config)
     warnings = export_bundle(log_dir, args.output, trusted=config.pinned_keys(),
-                             anchor=anchor_from_config(config.anchor, workspace))
+                             anchor=anchor_from_config(config.anchor, log_origin(log_dir)))
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.output}")

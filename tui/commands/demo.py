@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -42,10 +41,9 @@ def run(args: argparse.Namespace) -> int:
     keymap = load_keymap(args.keymap)
     workspace = args.workspace.resolve() if args.workspace else make_workspace()
     workspace.mkdir(parents=True, exist_ok=True)
-    # The demo's audit log gets its own signing key next to it, never one in the user's config.
-    saved_config = os.environ.get("DRIFTDECK_CONFIG_DIR")
-    if saved_config is None:
-        os.environ["DRIFTDECK_CONFIG_DIR"] = str(workspace / ".driftdeck-demo-config")
+    # The demo's audit log is signed with the user's key in the documented default location
+    # (created and pinned on first use, as by the first scan), so `driftdeck audit verify` on the
+    # demo workspace verifies afterwards with no options.
     try:
         with local_aws():
             build_workspace(workspace)
@@ -77,8 +75,6 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 actors.stop()
     finally:
-        if saved_config is None:
-            os.environ.pop("DRIFTDECK_CONFIG_DIR", None)
         if not args.workspace and not args.keep:
             shutil.rmtree(workspace, ignore_errors=True)
         elif args.keep:

@@ -12,7 +12,7 @@ from typing import Any
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
-from driftdeck.core.errors import InputError
+from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.report import dumps_json, render_text
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.tui.commands.reading import add_reader_options, reader_settings
@@ -81,8 +81,12 @@ def run(args: argparse.Namespace) -> int:
         stacks=tuple(args.stack),
     )
     report = run_scan(options, ctx=AwsContext(max_pool_connections=max(10, args.workers * 2)))
+    audit_error: DriftdeckError | None = None
     if not args.no_audit:
-        _record(path, report)
+        try:
+            _record(path, report)
+        except DriftdeckError as exc:
+            audit_error = exc  # the report is still printed; the run then exits 2, not 0/1
     if args.format == "json":
         text = dumps_json(report)
     elif args.format == "sarif":
@@ -99,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write the report: {exc.strerror}", file=args.output) from None
     else:
         sys.stdout.write(text)
+    if audit_error is not None:
+        print(f"driftdeck: error: audit log: {audit_error}", file=sys.stderr)
+        return 2
     return report.exit_code(fail_on)
 
 
