@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
 from driftdeck.tui.view_model import Transition, index_report, parse_filter, transitions
@@ -89,21 +90,8 @@ class DriftdeckApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     NOTIFICATION_TIMEOUT = 3.0  # short-lived: toasts sit over the audit panel
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
-        Binding("d", "toggle_drifted", "Drifted only", id="drifted_only"),
-        Binding("r", "rescan", "Rescan", id="rescan"),
-        Binding("s", "toggle_pause", "Pause polling", id="pause"),
-        Binding("v", "verify", "Verify chain", id="verify"),
-        Binding("y", "toggle_raw", "Raw JSON", id="raw"),
-        Binding("a", "toggle_audit_scope", "Audit: all/this", id="audit_scope"),
-        Binding("l", "toggle_audit_panel", "Audit panel", id="audit_panel"),
-        Binding("p", "plan", "Plan", id="plan"),
-        Binding("n", "note", "Note", id="note"),
-        Binding("escape", "leave", "Back", id="back", show=False),
-    ]
+    # From the one key table (driftdeck.tui.keys), which the help and the README's "Keys" also read.
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(where=keys.DASHBOARD)
 
     def __init__(
         self,
@@ -129,6 +117,7 @@ class DriftdeckApp(App[int]):
         self.watch_source: WatchSource = watch_source or watchfiles_source
         self.clock: Clock = clock or _utc_now
         self.keymap_overrides = dict(keymap or {})
+        self.keymap_problems = keys.keymap_problems(self.keymap_overrides)
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
         self.report: ScanReport | None = None
@@ -171,6 +160,9 @@ class DriftdeckApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
+        for problem in self.keymap_problems:
+            # Textual would silently skip an unknown id or drop the key a remap collides with.
+            self.notify(problem, title="keymap.toml", severity="warning", timeout=12)
         self.query_one(ResourceTree).focus()
         self.query_one(DetailPane).loading = True
         self.poll.next = self.clock()
@@ -600,34 +592,20 @@ class DriftdeckApp(App[int]):
         from driftdeck.tui.screens.help import HelpScreen
 
         self.clear_notifications()  # toasts must not sit over the help text
-        self.push_screen(HelpScreen(self._binding_rows()))
+        self.push_screen(HelpScreen(self._binding_rows(), self.keymap_problems))
 
-    def _binding_rows(self) -> list[tuple[str, str, str]]:
-        """(id, keys, description) for driftdeck's own keys, once each, with any keymap remaps applied.
-
-        Only the app's bindings (not the focused widget's generic scrolling/cursor keys), plus the few
-        tree/pane keys an operator needs to know.
-        """
-        own = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        keys: dict[str, list[str]] = {}
-        described: dict[str, str] = {}
-        for bindings in self._bindings.key_to_bindings.values():
-            for b in bindings:
-                if b.id not in own or not b.description or not self.check_action(b.action, ()):
-                    continue
-                display = self.get_key_display(b)
-                if display not in keys.setdefault(b.id, []):
-                    keys[b.id].append(display)
-                described[b.id] = b.description
-        extra = [
-            ("drill_in", "enter", "Open the selection in the detail pane"),
-            ("back", "esc", "Back to the tree; clear the filter"),
-            ("focus_next", "tab", "Next pane"),
-            ("command_palette", "ctrl+p", "Command palette"),
+    def _binding_rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, id, keys, description) from the key table with the keymap's remaps applied, leaving
+        out the dashboard actions this session does not offer (a note when read-only...)."""
+        return [
+            row for row in keys.rows(self.keymap_overrides)
+            if (row[0] != keys.DASHBOARD or self.check_action(keys.BY_ID[row[1]].action, ()) is not False)
+            and not (self.read_only and row[1] == "plan_apply")
         ]
-        fixed = {ident for ident, _, _ in extra}
-        rows = [(ident, ", ".join(keys[ident]), described[ident]) for ident in keys if ident not in fixed]
-        return sorted(rows + extra)
+
+    def get_key_display(self, binding: Binding) -> str:
+        # The same labels as the help and the README; no fixed key_display, which a remap would not update.
+        return binding.key_display or keys.key_label(binding.key)
 
     def action_note(self) -> None:
         if self.read_only:

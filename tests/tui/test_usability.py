@@ -130,9 +130,9 @@ async def test_help_scrolls_and_lists_each_app_key_once(tmp_path: Path) -> None:
         await pilot.press("pagedown")
         await wait_for(pilot, lambda: box.scroll_y > 0)
         rows = app.screen.rows  # type: ignore[attr-defined]
-        idents = [ident for ident, _, _ in rows]
+        idents = [ident for _, ident, _, _ in rows]
         assert len(idents) == len(set(idents))
-        keys = [k for _, k, _ in rows]
+        keys = [k for _, _, k, _ in rows]
         assert keys.count("tab") == 1 and keys.count("ctrl+p") == 1
         assert not any("scroll" in ident or ident.startswith("cursor") for ident in idents)
         for ident in ("rescan", "audit_panel", "drill_in", "back", "quit"):
@@ -163,10 +163,10 @@ async def test_enter_shows_where_focus_went_and_how_to_go_back(tmp_path: Path) -
         assert detail.styles.border_top[1] != tree.styles.border_top[1]  # the focused pane's border stands out
         assert tree.styles.border_top != tree_border
         assert "esc" in detail.border_subtitle
-        assert _shown_bindings(app).get("detail_back") == "Back to tree"
+        assert _shown_bindings(app).get("back") == "Back to tree"
         await pilot.press("escape")
         await wait_for(pilot, lambda: tree.has_focus)
-        assert detail.border_subtitle == "" and "detail_back" not in _shown_bindings(app)
+        assert detail.border_subtitle == "" and _shown_bindings(app).get("back") != "Back to tree"
 
 
 # ----- 5. plan window -----------------------------------------------------------------------------------

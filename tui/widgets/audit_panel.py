@@ -9,11 +9,19 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from driftdeck.tui.audit_feed import AuditEvent, ChainState, changed_keys, diff_lines, format_ts
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TableNavigation
+
+
+class EventList(TableNavigation, DataTable[str]):
+    """The events table, with the list movement keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
 
 
 class AuditPanel(Vertical):
@@ -36,7 +44,7 @@ class AuditPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("chain not verified", id="chain-badge", classes="unverified")
         yield Static("", id="audit-scope")
-        yield DataTable(id="audit-events", cursor_type="row", zebra_stripes=False)
+        yield EventList(id="audit-events", cursor_type="row", zebra_stripes=False)
         with VerticalScroll(id="audit-event-scroll"):
             yield Static("", id="audit-event")
 

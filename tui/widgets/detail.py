@@ -19,6 +19,8 @@ from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.tui.keys import BY_ID
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, ScrollNavigation
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -41,14 +43,15 @@ def _cell(value: Any) -> str:
     return "\n".join(lines)
 
 
-class DetailPane(VerticalScroll, can_focus=True):
+class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
     """Shows one ResourceResult; `show_raw` switches the differences for the raw JSON views."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"status--{s.value}" for s in Status}
 
     # Shown in the footer while the pane has focus: arrows scroll it here, not the tree.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.leave", "Back to tree", id="detail_back"),
+        Binding(BY_ID["back"].keys, "app.leave", "Back to tree", id="back"),
+        *NAV_BINDINGS,
     ]
 
     show_raw: reactive[bool] = reactive(False)

@@ -16,12 +16,13 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from driftdeck.core.model import ResourceResult, Status
+from driftdeck.tui.keys import bindings
 from driftdeck.tui.view_model import (
     UNMANAGED_GROUP,
     Filter,
@@ -30,6 +31,7 @@ from driftdeck.tui.view_model import (
     group_path,
     resource_label,
 )
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TreeNavigation
 
 GLYPHS: dict[Status, str] = {
     Status.IN_SYNC: "✓",
@@ -65,16 +67,14 @@ def _sort_key(path: GroupPath) -> tuple[int, GroupPath]:
     return (1 if path[0] == UNMANAGED_GROUP else 0, path)
 
 
-class ResourceTree(Tree[NodeData]):
+class ResourceTree(TreeNavigation, Tree[NodeData]):
     """Tree of scan results; call `show()` with every poll result and filter change."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
         *(f"status--{s.value}" for s in Status),
         "group--count",
     }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "drill_in", "Open", id="drill_in", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("drill_in"), *NAV_BINDINGS]
 
     class ResourceHighlighted(Message):
         """The cursor moved to a resource (key) or to a group (None)."""
