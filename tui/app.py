@@ -15,15 +15,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
@@ -46,7 +47,7 @@ NOTIFY_LIMIT = 3
 AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
 AUDIT_DEBOUNCE = 0.15
-NARROW_BELOW = 110
+NARROW_BELOW = 140  # below this the tree and detail need the audit panel's columns more than it does
 AUDIT_MODES = ("-audit-auto", "-audit-on", "-audit-off")
 
 
@@ -128,7 +129,7 @@ class DriftdeckApp(App[int]):
         self.snapshot = CodeSnapshot(workspace)
         self._watch_stop = asyncio.Event()
         self._audit_head = -1
-        self._display_title = title or str(workspace)
+        self._display_title = title or workspace.name or str(workspace)
         self.last_transitions: list[Transition] = []
         self._ticks = 0
         self._audit_timer: Timer | None = None
@@ -141,9 +142,13 @@ class DriftdeckApp(App[int]):
         yield SummaryBar(self._display_title, id="summary")
         yield Input(placeholder="filter: text  type:s3  tag:Env=prod  status:changed  who:alice  !negate", id="filter")
         with Horizontal(id="main", classes="-audit-auto"):
-            tree = ResourceTree(self.workspace, id="tree")
-            tree.border_title = "resources"
-            yield tree
+            with Vertical(id="tree-area"):
+                # A failed scan is explained here in full (the status line has room for one flag only).
+                with VerticalScroll(id="scan-error"):
+                    yield Static("", id="scan-error-text")
+                tree = ResourceTree(self.workspace, id="tree")
+                tree.border_title = "resources"
+                yield tree
             detail = DetailPane(self.workspace, id="detail")
             detail.border_title = "detail"
             yield detail
@@ -229,15 +234,40 @@ class DriftdeckApp(App[int]):
     def on_scan_failed(self, message: msg.ScanFailed) -> None:
         self.poll.scanning = False
         self.poll.error = message.error
-        self._schedule_next()
+        self._schedule_next()  # keeps retrying on the poll interval
         self.query_one(DetailPane).loading = False
-        self._toast(message.error, title="scan failed", severity="error", timeout=6)
+        self._show_scan_error(message.error)
+        if self.scans_applied:
+            self._toast(message.error, title="scan failed", severity="error", timeout=6)
+        else:
+            self.query_one(SummaryBar).show(None, failed=True)
+            self.query_one(ResourceTree).set_placeholder("no results yet: the scan failed (see above)")
         self._render_poll()
+
+    def _show_scan_error(self, error: str | None) -> None:
+        box = self.query_one("#scan-error")
+        box.display = error is not None
+        if error is None:
+            return
+        box.border_title = "scan failed" if not self.scans_applied else "last scan failed: showing the previous results"
+        text = Text(error + "\n\n", style="bold")
+        if self.poll.interval and self.poll.next is not None:
+            text.append(f"Retrying every {self.poll.interval:g}s (next at {self.poll.next:%H:%M:%S}); ")
+            text.append("fix the cause above, or press ")
+        else:
+            text.append("Polling is off: fix the cause above, then press ")
+        text.append(keys.key_label(self._key_of("rescan")), style="bold")
+        text.append(" to retry now.")
+        self.query_one("#scan-error-text", Static).update(text)
+
+    def _key_of(self, ident: str) -> str:
+        return keys.effective_keys(self.keymap_overrides)[ident]
 
     @while_mounted
     def on_scan_completed(self, message: msg.ScanCompleted) -> None:
         self.poll.scanning = False
         self.poll.error = None
+        self._show_scan_error(None)
         self.poll.last = self.clock()
         self.poll.last_seconds = message.elapsed
         self.poll.providers = tuple(p.replace("registry.terraform.io/", "") for p in message.report.providers)
@@ -306,7 +336,34 @@ class DriftdeckApp(App[int]):
 
     def _render_poll(self) -> None:
         self.poll.audit_hidden = not self.audit_panel_visible  # the breakpoint may have moved (resize)
+        self._latest_notice()
         self.query_one(PollBar).show(self.poll)
+
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < NARROW_BELOW
+
+    def _refresh_notifications(self) -> None:
+        # Every toast added or expired passes here: keep the status line's copy current.
+        super()._refresh_notifications()
+        if self.is_running and not self._exit:
+            try:
+                self._render_poll()
+            except NoMatches:
+                pass
+
+    def _latest_notice(self) -> None:
+        """On a narrow screen toasts are hidden (app.tcss: they would cover the detail pane's table); the
+        newest live one is shown in the status line instead."""
+        live = list(self._notifications) if self.narrow and not self.modal_open else []
+        if not live:
+            self.poll.notice = None
+            return
+        newest = live[-1]
+        body = " · ".join(line for line in newest.message.splitlines() if line.strip())
+        more = f" (+{len(live) - 1})" if len(live) > 1 else ""
+        self.poll.notice = f"{newest.title}: {body}{more}" if newest.title else f"{body}{more}"
+        self.poll.notice_severity = newest.severity
 
     # ----- selection and detail -----------------------------------------------------------------
     @property

@@ -14,7 +14,7 @@ from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, ScanReport, SourceRef, Status
 from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, ResourcePlan, build_plans
-from driftdeck.tui.app import NO_LOG_YET
+from driftdeck.tui.app import NARROW_BELOW, NO_LOG_YET
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.sample import drifted_estate
@@ -52,7 +52,7 @@ def test_detail_pane_gets_the_most_room(tmp_path: Path, size: tuple[int, int]) -
             if audit.display:
                 assert detail.outer_size.width > audit.outer_size.width
             was_visible = app.audit_panel_visible
-            assert was_visible == (width >= 110)  # narrow terminals hide the audit panel by default
+            assert was_visible == (width >= NARROW_BELOW)  # narrow terminals hide the audit panel by default
             assert ("l: audit log" in str(app.query_one("#pollbar").render())) is not was_visible
             await pilot.press("l")
             await pilot.pause()

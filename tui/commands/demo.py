@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 watch=not args.no_watch,
                 keymap=keymap,
                 record_audit=not args.no_audit,
-                title=f"demo · {workspace}",
+                title="demo" if not args.workspace else f"demo · {workspace.name}",
             )
             actors = Actors(workspace, start_after=args.start_after, every=args.step)
 

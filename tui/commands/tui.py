@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         watch=not args.no_watch,
         keymap=keymap,
         record_audit=not args.no_audit,
-        title=str(path),
+        title=path.name if path.is_dir() else f"{path.parent.name}/{path.name}",  # short: the header keeps room for counts
     )
     try:
         app.run()
