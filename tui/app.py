@@ -48,6 +48,7 @@ AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
 AUDIT_DEBOUNCE = 0.15
 NARROW_BELOW = 140  # below this the tree and detail need the audit panel's columns more than it does
+XWIDE_FROM = 180  # from here the audit panel widens (app.tcss)
 AUDIT_MODES = ("-audit-auto", "-audit-on", "-audit-off")
 
 
@@ -88,7 +89,7 @@ class DriftdeckApp(App[int]):
     TITLE = "driftdeck"
     ENABLE_COMMAND_PALETTE = True
     # Screen gets `-narrow` below this width: the audit panel then hides unless toggled on (app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide"), (XWIDE_FROM, "-xwide")]
     NOTIFICATION_TIMEOUT = 3.0  # short-lived: toasts sit over the audit panel
 
     # From the one key table (driftdeck.tui.keys), which the help and the README's "Keys" also read.
@@ -627,6 +628,10 @@ class DriftdeckApp(App[int]):
     def audit_panel_visible(self) -> bool:
         return bool(self.query_one(AuditPanel).display)
 
+    def action_toggle_audit_checkpoints(self) -> None:
+        shown = self.query_one(AuditPanel).toggle_routine()
+        self.notify("checkpoints and heartbeats shown" if shown else "checkpoints and heartbeats hidden", timeout=2)
+
     def action_toggle_audit_panel(self) -> None:
         """Show or hide the audit panel (hidden by default below NARROW_BELOW columns)."""
         panel = self.query_one(AuditPanel)
@@ -721,5 +726,7 @@ class DriftdeckApp(App[int]):
         yield SystemCommand("Verify audit chain", "Check the hash chain and checkpoints", self.action_verify)
         yield SystemCommand("Raw state vs live JSON", "Toggle the raw view of the selection", self.action_toggle_raw)
         yield SystemCommand("Audit: this resource / all events", "Scope the audit panel", self.action_toggle_audit_scope)
+        yield SystemCommand("Audit: show / hide checkpoints", "Routine checkpoint and heartbeat entries",
+                            self.action_toggle_audit_checkpoints)
         if self._plan_module() is not None:
             yield SystemCommand("Remediation plan", "Plan for the selected resource", self.action_plan)

@@ -49,6 +49,7 @@ KEYS: tuple[Key, ...] = (
     Key("raw", "y", "toggle_raw", "Raw JSON"),
     Key("audit_scope", "a", "toggle_audit_scope", "Audit: all/this"),
     Key("audit_panel", "l", "toggle_audit_panel", "Audit panel"),
+    Key("audit_checkpoints", "c", "toggle_audit_checkpoints", "Audit: show/hide checkpoints", show=False),
     Key("plan", "p", "plan", "Plan"),
     Key("note", "n", "note", "Note"),
     Key("quit", "q", "quit", "Quit"),

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.app import App
 from textual.widgets import DataTable, Input, TabbedContent
-from tui_helpers import make_app, run_async, settle, wait_for
+from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, ScanReport, SourceRef, Status
 from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, ResourcePlan, build_plans
@@ -82,12 +81,6 @@ def _report(*resources: ResourceResult) -> ScanReport:
     return ScanReport(generated_at="2026-01-01T12:00:00Z", duration_ms=0, sources=[], resources=list(resources))
 
 
-def _render(renderable: Any, width: int = 110) -> str:
-    console = Console(width=width, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
-
-
 @run_async
 async def test_differences_are_labelled_by_side_and_sensitive_values_never_show(tmp_path: Path) -> None:
     result = _mixed_result()
@@ -96,7 +89,7 @@ async def test_differences_are_labelled_by_side_and_sensitive_values_never_show(
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         detail = app.query_one(DetailPane)
-        text = _render(detail._differences(result))
+        text = render_plain(detail._differences(result))
     drift_at, code_at = text.index("drift: state vs live"), text.index("code edit (not applied): code vs state")
     assert drift_at < code_at
     drift, code = text[drift_at:code_at], text[code_at:]
@@ -223,7 +216,7 @@ async def test_plan_window_shows_its_own_keys_switches_directions_and_the_outcom
         outcome = str(screen.query_one("#plan-outcome").render())
         n = len(applied[0].directions[0].aws_calls)
         assert f"applied: {n} call{'s' if n != 1 else ''} ran; re-scan: in_sync" in outcome
-        body = _render(screen._direction_body(Direction.REVERT))
+        body = render_plain(screen._direction_body(Direction.REVERT))
         assert "press a" not in body and "re-scan: in_sync" in body
         assert "plan_apply" not in _shown_bindings(app)
         await pilot.press("a")  # not offered again

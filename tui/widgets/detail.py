@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -66,9 +66,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         yield Static("", id="detail-identity")
         yield Static("", id="detail-attribution")
         yield Static("", id="detail-diffs")
-        with Horizontal(id="detail-raw"):
-            yield Static("", id="raw-state", classes="raw")
-            yield Static("", id="raw-live", classes="raw")
+        yield Static("", id="detail-raw")
 
     def on_mount(self) -> None:
         self.query_one("#detail-raw").display = False
@@ -234,24 +232,42 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
             return path
 
     def _render_raw(self) -> None:
-        raw = self.query_one("#detail-raw")
+        raw = self.query_one("#detail-raw", Static)
         raw.display = self.show_raw
         if not self.show_raw or self.result is None:
             return
-        r = self.result
-        self.query_one("#raw-state", Static).update(self._json_block("state (expected)", r.expected))
-        self.query_one("#raw-live", Static).update(self._json_block("live (actual)", r.live))
+        raw.update(self._raw_table(self.result))
 
-    @staticmethod
-    def _json_block(title: str, value: dict[str, Any] | None) -> Text:
-        text = Text()
-        text.append(title, style="bold underline")  # only the title: Text(style=) would underline the JSON too
-        text.append("\n")
-        if value is None:
-            text.append("(none)", style="dim")
-        else:
-            text.append(json.dumps(value, indent=2, sort_keys=True, default=str))
-        return text
+    def _raw_table(self, r: ResourceResult) -> Table:
+        """Both raw documents aligned key by key: one row per top-level key, absent sides and differing
+        values marked, so rows never drift apart when one side has keys the other lacks."""
+        expected, live = r.expected or {}, r.live or {}
+        secret = {d.path.split(".")[0].split("[")[0] for d in r.differences if d.sensitive}
+        changed = self.get_component_rich_style("status--changed", partial=True)
+        title = "raw: state vs live, key by key (≠ differs · − state only · + live only)"
+        table = Table(title=title, title_justify="left", title_style="bold underline", expand=True,
+                      box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("", width=1)
+        table.add_column("key", style="bold", ratio=2, overflow="fold")
+        table.add_column("state (expected)" if r.expected is not None else "state (none)", ratio=4, overflow="fold")
+        table.add_column("live (actual)" if r.live is not None else "live (none)", ratio=4, overflow="fold")
+        for key in sorted(set(expected) | set(live)):
+            in_state, in_live = key in expected, key in live
+            same = in_state and in_live and expected[key] == live[key]
+            mark = "" if same else "≠" if in_state and in_live else "−" if in_state else "+"
+            cells = [
+                _raw_value(side[key], sensitive=key in secret) if key in side else Text("(absent)", style="dim")
+                for side in (expected, live)
+            ]
+            table.add_row(Text(mark, style=changed), Text(key, style=changed if mark else ""), *cells)
+        return table
+
+
+def _raw_value(value: Any, *, sensitive: bool) -> Text:
+    """One side's value: JSON (strings quoted, so "" and null differ), documents indented; secrets never."""
+    if sensitive:
+        return Text("(sensitive)", style="dim")
+    return Text(json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
 def _shown(d: Difference, value: Any) -> str:
