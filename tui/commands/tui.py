@@ -81,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed, open_feed
 
+    check_inputs(Path(args.path))  # fail fast, before the screen opens, naming the path as given
     path = Path(args.path).resolve()
-    check_inputs(path)  # fail fast, before the screen opens, with the file and line
     keymap = load_keymap(args.keymap)
     workspace = path if path.is_dir() else path.parent
     settings = reader_settings(args, workspace)
