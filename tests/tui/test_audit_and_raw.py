@@ -166,3 +166,21 @@ def test_raw_view_aligns_state_and_live_key_by_key(tmp_path: Path, size: tuple[i
             assert keys == sorted(keys)  # in key order, the same on both sides
 
     body()
+
+
+@run_async
+async def test_cloudformation_drift_names_the_template_side(tmp_path: Path) -> None:
+    from driftdeck.tui.sample import mixed_sources_estate
+
+    report = mixed_sources_estate()
+    (stack,) = [r for r in report.resources if r.source and r.source.kind == "cloudformation" and r.differences]
+    app = make_app(tmp_path, [report])
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        detail = app.query_one(DetailPane)
+        detail.show(stack)
+        await pilot.pause()
+        text = render_plain(detail._differences(stack))
+        assert "drift: template vs live" in text and "template (expected)" in text and "state (expected)" not in text
+        raw = render_plain(detail._raw_table(stack))
+        assert "raw: template vs live" in raw and "template (expected)" in raw

@@ -34,6 +34,7 @@ from driftdeck.core.remediation import (
 )
 from driftdeck.core.remediation.document import document_json
 from driftdeck.core.remediation.model import CLI_DIRECTIONS
+from driftdeck.core.remediation.planner import mirrored_drift
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 
@@ -153,7 +154,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"no resource matches {', '.join(unmatched)} in the scan of this path", file=str(path))
     plans = build_plans(selected, PlanOptions(workspace=path, directions=directions), ctx=ctx)
     planned = {p.key for p in plans}
-    missed = [r for r in selected if r.key not in planned]
+    mirrored = mirrored_drift(selected)
+    for r in selected:
+        owner = mirrored.get(r.key)
+        if r.key not in planned and owner is not None:
+            print(f"driftdeck: {r.key}: its drift only mirrors {owner.key}, whose plan answers it", file=sys.stderr)
+    missed = [r for r in selected if r.key not in planned and r.key not in mirrored]
     for r in missed:
         why = "in sync" if r.status == Status.IN_SYNC else r.reason or r.status.value
         wanted = f" for --direction {args.direction}" if args.direction else ""

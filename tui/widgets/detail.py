@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.core.report import desired_side
 from driftdeck.tui.keys import BY_ID
 from driftdeck.tui.widgets.navigation import NAV_BINDINGS, ScrollNavigation
 from driftdeck.tui.widgets.resource_tree import GLYPHS
@@ -121,7 +122,8 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         pending = self.get_component_rich_style("status--pending", partial=True)
         parts: list[Any] = []
         if drift:
-            table = _section_table("drift: state vs live", ("state (expected)", "live (actual)"))
+            side = desired_side(r)  # a stack's template, or Terraform state
+            table = _section_table(f"drift: {side} vs live", (f"{side} (expected)", "live (actual)"))
             for d in drift:
                 change = d.change.value + (f"\n{d.note}" if d.note else "")
                 table.add_row(d.path, Text(_shown(d, d.expected), style=removed), Text(_shown(d, d.actual), style=added),
@@ -244,12 +246,13 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         expected, live = r.expected or {}, r.live or {}
         secret = {d.path.split(".")[0].split("[")[0] for d in r.differences if d.sensitive}
         changed = self.get_component_rich_style("status--changed", partial=True)
-        title = "raw: state vs live, key by key (≠ differs · − state only · + live only)"
+        side = desired_side(r)
+        title = f"raw: {side} vs live, key by key (≠ differs · − {side} only · + live only)"
         table = Table(title=title, title_justify="left", title_style="bold underline", expand=True,
                       box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         table.add_column("", width=1)
         table.add_column("key", style="bold", ratio=2, overflow="fold")
-        table.add_column("state (expected)" if r.expected is not None else "state (none)", ratio=4, overflow="fold")
+        table.add_column(f"{side} (expected)" if r.expected is not None else f"{side} (none)", ratio=4, overflow="fold")
         table.add_column("live (actual)" if r.live is not None else "live (none)", ratio=4, overflow="fold")
         for key in sorted(set(expected) | set(live)):
             in_state, in_live = key in expected, key in live
