@@ -41,6 +41,9 @@ from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 Scanner = Callable[[], ScanReport]
 Clock = Callable[[], datetime]
+# Work to do before the first scan (the demo starts its emulator and builds its estate); it reports
+# each step through the callback it is given.
+Prepare = Callable[[Callable[[str], None]], None]
 
 PLAN_MODULE = "driftdeck.tui.screens.plan"
 NOTIFY_LIMIT = 3
@@ -109,8 +112,13 @@ class DriftdeckApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         record_audit: bool = True,
         title: str | None = None,
+        prepare: Prepare | None = None,
+        on_first_scan: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self.prepare = prepare
+        self.preparing = prepare is not None
+        self.on_first_scan = on_first_scan
         self.workspace = workspace
         self.scanner = scanner
         self.feed: AuditFeed = feed if feed is not None else MemoryFeed()
@@ -174,9 +182,17 @@ class DriftdeckApp(App[int]):
         self.poll.next = self.clock()
         self._render_poll()
         self.set_interval(1.0, self._tick)
-        self.scan_now()
+        if self.prepare is not None:
+            self._run_prepare(self.prepare)
+        else:
+            self.scan_now()
         self.load_audit()
         self.check_chain(explicit=False)
+        if self.prepare is None:
+            self._start_watching()
+
+    def _start_watching(self) -> None:
+        """Snapshot the IaC files and watch them (after any preparation wrote them: not a code change)."""
         if self.record_audit or self.watch_enabled:
             self.load_snapshot()
         if self.watch_enabled:
@@ -191,12 +207,44 @@ class DriftdeckApp(App[int]):
         except Exception:  # noqa: BLE001 - never block quitting
             pass
 
+    # ----- start-up preparation -------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _run_prepare(self, prepare: Prepare) -> None:
+        def progress(text: str) -> None:
+            self.post_message(msg.Progress(text))
+
+        try:
+            prepare(progress)
+        except Exception as exc:  # noqa: BLE001 - shown in full where the tree would be
+            self.post_message(msg.Prepared(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(msg.Prepared())
+
+    @while_mounted
+    def on_progress(self, message: msg.Progress) -> None:
+        if not self.scans_applied:
+            self.query_one(ResourceTree).set_placeholder(message.text)
+
+    @while_mounted
+    def on_prepared(self, message: msg.Prepared) -> None:
+        if message.error is not None:  # stays `preparing`: there is nothing to poll
+            self.query_one(DetailPane).loading = False
+            self.query_one(SummaryBar).show(None, failed=True)
+            self._show_scan_error(message.error, retrying=False)
+            self.query_one("#scan-error").border_title = "could not start"
+            self.query_one(ResourceTree).set_placeholder("could not start (see above)")
+            return
+        self.preparing = False
+        self._start_watching()
+        self.scan_now()
+
     # ----- polling ----------------------------------------------------------------------------
     @while_mounted
     def _tick(self) -> None:
         now = self.clock()
         if (
-            self.poll.interval
+            not self.preparing
+            and self.poll.interval
             and not self.poll.paused
             and not self.poll.scanning
             and self.poll.next is not None
@@ -245,20 +293,23 @@ class DriftdeckApp(App[int]):
             self.query_one(ResourceTree).set_placeholder("no results yet: the scan failed (see above)")
         self._render_poll()
 
-    def _show_scan_error(self, error: str | None) -> None:
+    def _show_scan_error(self, error: str | None, *, retrying: bool = True) -> None:
         box = self.query_one("#scan-error")
         box.display = error is not None
         if error is None:
             return
         box.border_title = "scan failed" if not self.scans_applied else "last scan failed: showing the previous results"
         text = Text(error + "\n\n", style="bold")
-        if self.poll.interval and self.poll.next is not None:
+        if not retrying:
+            text.append("Nothing will be scanned in this session; quit and start again once the cause is fixed.")
+        elif self.poll.interval and self.poll.next is not None:
             text.append(f"Retrying every {self.poll.interval:g}s (next at {self.poll.next:%H:%M:%S}); ")
             text.append("fix the cause above, or press ")
         else:
             text.append("Polling is off: fix the cause above, then press ")
-        text.append(keys.key_label(self._key_of("rescan")), style="bold")
-        text.append(" to retry now.")
+        if retrying:
+            text.append(keys.key_label(self._key_of("rescan")), style="bold")
+            text.append(" to retry now.")
         self.query_one("#scan-error-text", Static).update(text)
 
     def _key_of(self, ident: str) -> str:
@@ -292,6 +343,8 @@ class DriftdeckApp(App[int]):
         self._refresh_detail()
         self.last_transitions = changes
         self._notify_drift(changes, first=self.scans_applied == 1, report=report)
+        if self.scans_applied == 1 and self.on_first_scan is not None:
+            self.on_first_scan()
         if self.record_audit:
             self.record_scan(report)
         return changes
@@ -562,7 +615,8 @@ class DriftdeckApp(App[int]):
         return True
 
     def action_rescan(self) -> None:
-        self.scan_now()
+        if not self.preparing:
+            self.scan_now()
 
     def action_toggle_pause(self) -> None:
         self.poll.paused = not self.poll.paused

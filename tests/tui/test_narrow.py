@@ -1,8 +1,10 @@
-"""Narrow terminals (counts and tree readable first, toasts never over the detail pane) and a first
-scan that fails (the error in full where the tree would be, retried on the poll interval)."""
+"""Narrow terminals (counts and tree readable first, toasts never over the detail pane), start-up
+preparation shown step by step (the demo), and a first scan that fails (the error in full where the
+tree would be, retried on the poll interval)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -177,3 +179,58 @@ async def test_manual_polling_says_how_to_retry_and_a_later_failure_keeps_the_re
         box = app.query_one("#scan-error")
         assert box.display and "previous results" in str(box.border_title)
         assert app.query_one(ResourceTree).selected_key is not None  # the last good results stay
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_start_up_preparation_shows_each_step_then_scans(tmp_path: Path, size: tuple[int, int]) -> None:
+    @run_async
+    async def body() -> None:
+        import threading
+
+        gate = threading.Event()
+        started: list[int] = []
+
+        def prepare(progress: Callable[[str], None]) -> None:
+            progress("starting the local AWS emulator (moto) on 127.0.0.1…")
+            gate.wait(timeout=30)
+            progress("first scan: reading the 18 resources back from the emulator…")
+
+        now = [datetime(2026, 1, 1, 12, 0, 0)]
+        scanner = FailingThenWorking(0)
+        app = DriftdeckApp(tmp_path, scanner=scanner, poll_interval=5, watch=False, clock=lambda: now[0],
+                           prepare=prepare, on_first_scan=lambda: started.append(app.scans_applied))
+        async with app.run_test(size=size) as pilot:
+            tree = app.query_one(ResourceTree)
+            await wait_for(pilot, lambda: any("starting the local AWS emulator" in line for line in _tree_text(tree)))
+            now[0] += timedelta(seconds=60)
+            app._tick()  # the poll interval does not scan while the estate is being prepared
+            await pilot.press("r")  # nor does a rescan
+            await pilot.pause()
+            assert scanner.calls == 0
+            gate.set()
+            await wait_for(pilot, lambda: app.scans_applied == 1)
+            await settle(app, pilot)
+            assert scanner.calls == 1 and started == [1]  # the demo's actors start after the first scan
+            assert tree.selected_key is not None
+
+    body()
+
+
+@run_async
+async def test_a_failed_preparation_is_shown_and_nothing_polls(tmp_path: Path) -> None:
+    def prepare(progress: Callable[[str], None]) -> None:
+        progress("starting the local AWS emulator (moto) on 127.0.0.1…")
+        raise OSError("address already in use")
+
+    now = [datetime(2026, 1, 1, 12, 0, 0)]
+    scanner = FailingThenWorking(0)
+    app = DriftdeckApp(tmp_path, scanner=scanner, poll_interval=5, watch=False, clock=lambda: now[0], prepare=prepare)
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.query_one("#scan-error")
+        await wait_for(pilot, lambda: bool(box.display))
+        assert box.border_title == "could not start"
+        assert "OSError: address already in use" in " ".join(_line(app, "#scan-error-text").split())
+        now[0] += timedelta(seconds=60)
+        app._tick()
+        await settle(app, pilot)
+        assert scanner.calls == 0
