@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         def announce(text: str) -> None:
             try:
                 app.call_from_thread(app.notify, text, title="demo actor", timeout=6)
+                # Show each change at once rather than at the next poll (polling goes on as configured).
+                app.call_from_thread(app.action_rescan)
             except RuntimeError:
                 pass  # the app has already exited
 
