@@ -156,8 +156,9 @@ class AuditPanel(Vertical):
         if isinstance(diffs, list) and diffs:
             # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
             status = event.after.get("status", "")
-            text.append(f"{'verdict':>{LABEL_WIDTH}} ", style="dim")
-            text.append(f"{status}\n", style="bold")
+            if "to" not in event.data:  # else the from → to row above says it
+                text.append(f"{'verdict':>{LABEL_WIDTH}} ", style="dim")
+                text.append(f"{status}\n", style="bold")
             for d in diffs:
                 if not isinstance(d, dict):
                     continue
@@ -178,7 +179,8 @@ class AuditPanel(Vertical):
             for kind, line in diff_lines(event.before, event.after):
                 style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
                 changes.append(line + "\n", style=self._diff_style(style))
-        text.append(f"{'hash':>{LABEL_WIDTH}} {_short_hash(event.hash)}  prev {_short_hash(event.prev)}\n", style="dim")
+        if event.hash:
+            text.append(f"{'hash':>{LABEL_WIDTH}} {_short_hash(event.hash)}  prev {_short_hash(event.prev)}\n", style="dim")
         fields.update(text)
         diff.update(changes)
 
