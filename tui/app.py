@@ -390,6 +390,8 @@ class DriftdeckApp(App[int]):
 
     def _render_poll(self) -> None:
         self.poll.audit_hidden = not self.audit_panel_visible  # the breakpoint may have moved (resize)
+        self.poll.zoomed = self.zoomed
+        self.poll.keys = {ident: keys.key_label(self._key_of(ident)) for ident in ("audit_panel", "zoom", "rescan")}
         self._latest_notice()
         self.query_one(PollBar).show(self.poll)
 
@@ -662,6 +664,9 @@ class DriftdeckApp(App[int]):
         if detail.show_raw:
             detail.show_raw = False
             return
+        if self.zoomed:
+            self.action_toggle_zoom()  # back to the tree: it must be on screen
+            return
         tree = self.query_one(ResourceTree)
         if tree.has_focus and (tree.filter.active or box.value):
             box.value = ""  # Input.Changed re-applies the (now empty) filter
@@ -681,6 +686,20 @@ class DriftdeckApp(App[int]):
     @property
     def audit_panel_visible(self) -> bool:
         return bool(self.query_one(AuditPanel).display)
+
+    @property
+    def zoomed(self) -> bool:
+        return self.query_one("#main").has_class("-zoomed")
+
+    def action_toggle_zoom(self) -> None:
+        """Give the detail pane the whole width (tree and audit panel folded away), or bring them back."""
+        main = self.query_one("#main")
+        main.toggle_class("-zoomed")
+        if self.zoomed:
+            self.query_one(DetailPane).focus()
+        else:
+            self.query_one(ResourceTree).focus()
+        self.call_after_refresh(self._render_poll)
 
     def action_toggle_audit_checkpoints(self) -> None:
         shown = self.query_one(AuditPanel).toggle_routine()
@@ -780,6 +799,8 @@ class DriftdeckApp(App[int]):
         yield SystemCommand("Verify audit chain", "Check the hash chain and checkpoints", self.action_verify)
         yield SystemCommand("Raw state vs live JSON", "Toggle the raw view of the selection", self.action_toggle_raw)
         yield SystemCommand("Audit: this resource / all events", "Scope the audit panel", self.action_toggle_audit_scope)
+        yield SystemCommand("Zoom the detail pane", "Fold the tree and audit panel away, or bring them back",
+                            self.action_toggle_zoom)
         yield SystemCommand("Audit: show / hide checkpoints", "Routine checkpoint and heartbeat entries",
                             self.action_toggle_audit_checkpoints)
         if self._plan_module() is not None:

@@ -50,6 +50,7 @@ KEYS: tuple[Key, ...] = (
     Key("audit_scope", "a", "toggle_audit_scope", "Audit: all/this"),
     Key("audit_panel", "l", "toggle_audit_panel", "Audit panel"),
     Key("audit_checkpoints", "c", "toggle_audit_checkpoints", "Audit: show/hide checkpoints", show=False),
+    Key("zoom", "z", "toggle_zoom", "Zoom: detail pane only / all panes", show=False),
     Key("plan", "p", "plan", "Plan"),
     Key("note", "n", "note", "Note"),
     Key("quit", "q", "quit", "Quit"),

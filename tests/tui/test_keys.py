@@ -137,6 +137,7 @@ def test_footer_and_help_follow_remaps(tmp_path: Path, size: tuple[int, int]) ->
             assert rows["filter"] == "/" and rows["nav_up"] == "k"
             text = str(app.screen.query_one("#help-box Static").render())
             assert "ctrl+r" in text and "keymap.toml:" not in text
+            assert "ctrl+n k g G" in str(app.screen.query_one("#help-box").border_subtitle)
 
     body()
 

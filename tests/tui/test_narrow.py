@@ -234,3 +234,29 @@ async def test_a_failed_preparation_is_shown_and_nothing_polls(tmp_path: Path) -
         app._tick()
         await settle(app, pilot)
         assert scanner.calls == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_z_zooms_the_detail_pane_and_the_status_line_names_the_remapped_keys(tmp_path: Path, size: tuple[int, int]) -> None:
+    @run_async
+    async def body() -> None:
+        app = make_app(tmp_path, [drifted_estate()], keymap={"audit_panel": "ctrl+l"})
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            assert "ctrl+l: audit log" in _line(app, "#pollbar")  # the hint follows the keymap
+            detail = app.query_one("#detail")
+            narrow_width = detail.outer_size.width
+            await pilot.press("z")
+            await wait_for(pilot, lambda: detail.outer_size.width == size[0])
+            assert not app.query_one("#tree-area").display or app.query_one("#tree-area").outer_size.width == 0
+            assert app.focused is detail and detail.outer_size.width > narrow_width
+            await wait_for(pilot, lambda: "zoomed: z shows the tree" in _line(app, "#pollbar"))
+            await pilot.press("escape")  # back to the tree: unzooms
+            await wait_for(pilot, lambda: detail.outer_size.width == narrow_width)
+            await pilot.press("z")
+            await wait_for(pilot, lambda: detail.outer_size.width == size[0])
+            await pilot.press("z")
+            await wait_for(pilot, lambda: detail.outer_size.width == narrow_width)
+            assert app.focused is app.query_one(ResourceTree)
+
+    body()

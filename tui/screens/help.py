@@ -51,7 +51,9 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         box = self.query_one("#help-box")
         box.border_title = "driftdeck keys"
-        box.border_subtitle = "↑↓ j k PgUp PgDn g G scroll · esc close"
+        shown = {ident: keys for _, ident, keys, _ in self.rows}  # as remapped
+        nav = " ".join(shown.get(i, "") for i in ("nav_down", "nav_up", "nav_top", "nav_bottom"))
+        box.border_subtitle = f"↑↓ {nav} PgUp PgDn scroll · esc close"
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -92,6 +92,9 @@ class PollInfo:
     drifted_only: bool = False
     read_only: bool = False
     audit_hidden: bool = False  # narrow terminal (or toggled off): say which key brings it back
+    zoomed: bool = False  # the detail pane alone: say which key brings the tree back
+    # Keys named in the line, as the keymap binds them (binding id -> label).
+    keys: dict[str, str] = field(default_factory=lambda: {"audit_panel": "l", "zoom": "z", "rescan": "r"})
     providers: tuple[str, ...] = ()  # Terraform providers reading live state ("hashicorp/aws 5.100.0")
     # The newest notification, shown here on narrow terminals where toasts would cover the detail pane.
     notice: str | None = None
@@ -126,7 +129,7 @@ class PollBar(Static):
             text.append(f"  · via {', '.join(info.providers)}", style="dim")
         if info.error:
             # The whole message is in the scan-error box above the tree; this line only flags it.
-            text.append("  · last scan failed (details above the tree; r retries)", style="bold red")
+            text.append(f"  · last scan failed (details above the tree; {info.keys['rescan']} retries)", style="bold red")
         if info.filter_text:
             text.append(f"  · filter: {info.filter_text}", style="bold")
             text.append(" (esc clears)", style="dim")
@@ -134,8 +137,10 @@ class PollBar(Static):
             text.append("  · drifted only", style="bold")
         if info.read_only:
             text.append("  · read-only", style="bold")
-        if info.audit_hidden:
-            text.append("  · l: audit log", style="dim")
+        if info.zoomed:
+            text.append(f"  · zoomed: {info.keys['zoom']} shows the tree", style="bold")
+        elif info.audit_hidden:
+            text.append(f"  · {info.keys['audit_panel']}: audit log", style="dim")
         if text.plain != self._last:
             self._last = text.plain
             self.update(text, layout=False)  # one fixed line: no layout pass needed
