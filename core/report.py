@@ -60,6 +60,12 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def desired_side(res: ResourceResult) -> str:
+    """What the expected side of a drift difference is called: the stack's `template` for
+    CloudFormation, Terraform `state` otherwise (text report, dashboard)."""
+    return "template" if res.source is not None and res.source.kind == "cloudformation" else "state"
+
+
 def _reader_counts(report: ScanReport) -> list[tuple[str, int]]:
     """Who read live state, and for how many resources: `driftdeck (12)`, `hashicorp/aws 5.100.0 (30)`."""
     counts: dict[str, int] = defaultdict(int)
@@ -101,7 +107,7 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
                 if diff.side == "code":
                     sides = f"code {_short(shown['expected'])}, state {_short(shown['actual'])} (code edit, not applied)"
                 else:
-                    sides = f"state {_short(shown['expected'])}, live {_short(shown['actual'])} ({diff.change.value})"
+                    sides = f"{desired_side(res)} {_short(shown['expected'])}, live {_short(shown['actual'])} ({diff.change.value})"
                 lines.append(printable(f"      {diff.path or '(whole resource)'}: {sides}"))
             if res.reason and status in (Status.UNKNOWN, Status.PENDING):
                 lines.append(printable(f"      reason: {res.reason}"))

@@ -141,14 +141,19 @@ def load_desired_state(
     if cloudformation != "off" and (states or stacks or cloudformation == "all" or _has_templates(path)):
         _add_cloudformation(desired, path, ctx or AwsContext(), region, cloudformation, stacks)
     if not desired.resources and not desired.decided and not states:
-        raise InputError(
-            "no Terraform state found: looked for *.tfstate files below this path and for "
-            'terraform { backend "s3" { ... } } blocks in its .tf files'
-            + ("" if cloudformation == "off" else ", and for CloudFormation templates matching a deployed stack")
-            + "".join(f"; {w}" for w in desired.warnings),
-            file=str(path),
-        )
+        raise nothing_to_compare(path, cloudformation=cloudformation, notes=desired.warnings)
     return desired
+
+
+def nothing_to_compare(path: Path | str, *, cloudformation: str = "auto", notes: Sequence[str] = ()) -> InputError:
+    """The one message for a path with no desired state, whichever front end (scan, plan, the dashboard)
+    or check (before or after reading) finds it."""
+    looked = '*.tfstate files, .tf files (with or without a backend "s3" block)'
+    looked += "" if cloudformation == "off" else " and CloudFormation templates matching a deployed stack"
+    return InputError(
+        f"no Terraform state, configuration or CloudFormation template found under {path}: looked for {looked}"
+        + "".join(f"; {note}" for note in notes)
+    )
 
 
 def check_inputs(path: Path) -> None:
@@ -167,11 +172,7 @@ def check_inputs(path: Path) -> None:
     else:
         templates = []
     if not states and not has_code and not templates and not find_s3_backends(path):
-        raise InputError(
-            "no desired state found: looked for *.tfstate files, .tf files (with or without an S3 backend) "
-            "and CloudFormation templates below this path",
-            file=str(path),
-        )
+        raise nothing_to_compare(path)
 
 
 def _has_code(folder: str | None) -> bool:

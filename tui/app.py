@@ -15,15 +15,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
@@ -31,6 +32,7 @@ from driftdeck.core.iac_cache import IacContentCache
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.text import printable
 from driftdeck.core.transitions import Transition, carry_forward, transitions
+from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
 from driftdeck.tui.view_model import index_report, parse_filter
@@ -42,13 +44,17 @@ from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 Scanner = Callable[[], ScanReport]
 Clock = Callable[[], datetime]
+# Work to do before the first scan (the demo starts its emulator and builds its estate); it reports
+# each step through the callback it is given.
+Prepare = Callable[[Callable[[str], None]], None]
 
 PLAN_MODULE = "driftdeck.tui.screens.plan"
 NOTIFY_LIMIT = 3
 AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
 AUDIT_DEBOUNCE = 0.15
-NARROW_BELOW = 110
+NARROW_BELOW = 140  # below this the tree and detail need the audit panel's columns more than it does
+XWIDE_FROM = 180  # from here the audit panel widens (app.tcss)
 AUDIT_MODES = ("-audit-auto", "-audit-on", "-audit-off")
 
 
@@ -89,24 +95,11 @@ class DriftdeckApp(App[int]):
     TITLE = "driftdeck"
     ENABLE_COMMAND_PALETTE = True
     # Screen gets `-narrow` below this width: the audit panel then hides unless toggled on (app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide"), (XWIDE_FROM, "-xwide")]
     NOTIFICATION_TIMEOUT = 3.0  # short-lived: toasts sit over the audit panel
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
-        Binding("d", "toggle_drifted", "Drifted only", id="drifted_only"),
-        Binding("r", "rescan", "Rescan", id="rescan"),
-        Binding("s", "toggle_pause", "Pause polling", id="pause"),
-        Binding("v", "verify", "Verify chain", id="verify"),
-        Binding("y", "toggle_raw", "Raw JSON", id="raw"),
-        Binding("a", "toggle_audit_scope", "Audit: all/this", id="audit_scope"),
-        Binding("l", "toggle_audit_panel", "Audit panel", id="audit_panel"),
-        Binding("p", "plan", "Plan", id="plan"),
-        Binding("n", "note", "Note", id="note"),
-        Binding("escape", "leave", "Back", id="back", show=False),
-    ]
+    # From the one key table (driftdeck.tui.keys), which the help and the README's "Keys" also read.
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(where=keys.DASHBOARD)
 
     def __init__(
         self,
@@ -123,8 +116,13 @@ class DriftdeckApp(App[int]):
         record_audit: bool = True,
         title: str | None = None,
         providers: Any = None,
+        prepare: Prepare | None = None,
+        on_first_scan: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self.prepare = prepare
+        self.preparing = prepare is not None
+        self.on_first_scan = on_first_scan
         self.workspace = workspace
         self.scanner = scanner
         self.providers = providers  # the session's ProviderSession: plans write import blocks with it
@@ -134,6 +132,7 @@ class DriftdeckApp(App[int]):
         self.watch_source: WatchSource = watch_source or watchfiles_source
         self.clock: Clock = clock or _utc_now
         self.keymap_overrides = dict(keymap or {})
+        self.keymap_problems = keys.keymap_problems(self.keymap_overrides)
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
         self._baseline: list[ResourceResult] = []  # last known verdicts (core.transitions.carry_forward)
@@ -146,7 +145,7 @@ class DriftdeckApp(App[int]):
         self._watch_stop = asyncio.Event()
         self.iac_watching = False
         self._audit_head = -1
-        self._display_title = title or str(workspace)
+        self._display_title = title or workspace.name or str(workspace)
         self.last_transitions: list[Transition] = []
         self._ticks = 0
         self._audit_timer: Timer | None = None
@@ -159,9 +158,13 @@ class DriftdeckApp(App[int]):
         yield SummaryBar(self._display_title, id="summary")
         yield Input(placeholder="filter: text  type:s3  tag:Env=prod  status:changed  who:alice  !negate", id="filter")
         with Horizontal(id="main", classes="-audit-auto"):
-            tree = ResourceTree(self.workspace, id="tree")
-            tree.border_title = "resources"
-            yield tree
+            with Vertical(id="tree-area"):
+                # A failed scan is explained here in full (the status line has room for one flag only).
+                with VerticalScroll(id="scan-error"):
+                    yield Static("", id="scan-error-text")
+                tree = ResourceTree(self.workspace, id="tree")
+                tree.border_title = "resources"
+                yield tree
             detail = DetailPane(self.workspace, id="detail")
             detail.border_title = "detail"
             yield detail
@@ -178,14 +181,25 @@ class DriftdeckApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
+        for problem in self.keymap_problems:
+            # Textual would silently skip an unknown id or drop the key a remap collides with.
+            self.notify(problem, title="keymap.toml", severity="warning", timeout=12)
         self.query_one(ResourceTree).focus()
         self.query_one(DetailPane).loading = True
         self.poll.next = self.clock()
         self._render_poll()
         self.set_interval(1.0, self._tick)
-        self.scan_now()
+        if self.prepare is not None:
+            self._run_prepare(self.prepare)
+        else:
+            self.scan_now()
         self.load_audit()
         self.check_chain(explicit=False)
+        if self.prepare is None:
+            self._start_watching()
+
+    def _start_watching(self) -> None:
+        """Snapshot the IaC files and watch them (after any preparation wrote them: not a code change)."""
         if self.record_audit or self.watch_enabled:
             self.load_snapshot()
         if self.watch_enabled:
@@ -200,12 +214,44 @@ class DriftdeckApp(App[int]):
         except Exception:  # noqa: BLE001 - never block quitting
             pass
 
+    # ----- start-up preparation -------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _run_prepare(self, prepare: Prepare) -> None:
+        def progress(text: str) -> None:
+            self.post_message(msg.Progress(text))
+
+        try:
+            prepare(progress)
+        except Exception as exc:  # noqa: BLE001 - shown in full where the tree would be
+            self.post_message(msg.Prepared(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(msg.Prepared())
+
+    @while_mounted
+    def on_progress(self, message: msg.Progress) -> None:
+        if not self.scans_applied:
+            self.query_one(ResourceTree).set_placeholder(message.text)
+
+    @while_mounted
+    def on_prepared(self, message: msg.Prepared) -> None:
+        if message.error is not None:  # stays `preparing`: there is nothing to poll
+            self.query_one(DetailPane).loading = False
+            self.query_one(SummaryBar).show(None, failed=True)
+            self._show_scan_error(message.error, retrying=False)
+            self.query_one("#scan-error").border_title = "could not start"
+            self.query_one(ResourceTree).set_placeholder("could not start (see above)")
+            return
+        self.preparing = False
+        self._start_watching()
+        self.scan_now()
+
     # ----- polling ----------------------------------------------------------------------------
     @while_mounted
     def _tick(self) -> None:
         now = self.clock()
         if (
-            self.poll.interval
+            not self.preparing
+            and self.poll.interval
             and not self.poll.paused
             and not self.poll.scanning
             and self.poll.next is not None
@@ -244,15 +290,43 @@ class DriftdeckApp(App[int]):
     def on_scan_failed(self, message: msg.ScanFailed) -> None:
         self.poll.scanning = False
         self.poll.error = message.error
-        self._schedule_next()
+        self._schedule_next()  # keeps retrying on the poll interval
         self.query_one(DetailPane).loading = False
-        self._toast(message.error, title="scan failed", severity="error", timeout=6)
+        self._show_scan_error(message.error)
+        if self.scans_applied:
+            self._toast(message.error, title="scan failed", severity="error", timeout=6)
+        else:
+            self.query_one(SummaryBar).show(None, failed=True)
+            self.query_one(ResourceTree).set_placeholder("no results yet: the scan failed (see above)")
         self._render_poll()
+
+    def _show_scan_error(self, error: str | None, *, retrying: bool = True) -> None:
+        box = self.query_one("#scan-error")
+        box.display = error is not None
+        if error is None:
+            return
+        box.border_title = "scan failed" if not self.scans_applied else "last scan failed: showing the previous results"
+        text = Text(error + "\n\n", style="bold")
+        if not retrying:
+            text.append("Nothing will be scanned in this session; quit and start again once the cause is fixed.")
+        elif self.poll.interval and self.poll.next is not None:
+            text.append(f"Retrying every {self.poll.interval:g}s (next at {self.poll.next:%H:%M:%S}); ")
+            text.append("fix the cause above, or press ")
+        else:
+            text.append("Polling is off: fix the cause above, then press ")
+        if retrying:
+            text.append(keys.key_label(self._key_of("rescan")), style="bold")
+            text.append(" to retry now.")
+        self.query_one("#scan-error-text", Static).update(text)
+
+    def _key_of(self, ident: str) -> str:
+        return keys.effective_keys(self.keymap_overrides)[ident]
 
     @while_mounted
     def on_scan_completed(self, message: msg.ScanCompleted) -> None:
         self.poll.scanning = False
         self.poll.error = None
+        self._show_scan_error(None)
         self.poll.last = self.clock()
         self.poll.last_seconds = message.elapsed
         self.poll.providers = tuple(p.replace("registry.terraform.io/", "") for p in message.report.providers)
@@ -277,6 +351,8 @@ class DriftdeckApp(App[int]):
         self._refresh_detail()
         self.last_transitions = changes
         self._notify_drift(changes, first=self.scans_applied == 1, report=report)
+        if self.scans_applied == 1 and self.on_first_scan is not None:
+            self.on_first_scan()
         if self.record_audit:
             self.record_scan(report)
         return changes
@@ -325,7 +401,36 @@ class DriftdeckApp(App[int]):
 
     def _render_poll(self) -> None:
         self.poll.audit_hidden = not self.audit_panel_visible  # the breakpoint may have moved (resize)
+        self.poll.zoomed = self.zoomed
+        self.poll.keys = {ident: keys.key_label(self._key_of(ident)) for ident in ("audit_panel", "zoom", "rescan")}
+        self._latest_notice()
         self.query_one(PollBar).show(self.poll)
+
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < NARROW_BELOW
+
+    def _refresh_notifications(self) -> None:
+        # Every toast added or expired passes here: keep the status line's copy current.
+        super()._refresh_notifications()
+        if self.is_running and not self._exit:
+            try:
+                self._render_poll()
+            except NoMatches:
+                pass
+
+    def _latest_notice(self) -> None:
+        """On a narrow screen toasts are hidden (app.tcss: they would cover the detail pane's table); the
+        newest live one is shown in the status line instead."""
+        live = list(self._notifications) if self.narrow and not self.modal_open else []
+        if not live:
+            self.poll.notice = None
+            return
+        newest = live[-1]
+        body = " · ".join(line for line in newest.message.splitlines() if line.strip())
+        more = f" (+{len(live) - 1})" if len(live) > 1 else ""
+        self.poll.notice = f"{newest.title}: {body}{more}" if newest.title else f"{body}{more}"
+        self.poll.notice_severity = newest.severity
 
     # ----- selection and detail -----------------------------------------------------------------
     @property
@@ -526,7 +631,8 @@ class DriftdeckApp(App[int]):
         return True
 
     def action_rescan(self) -> None:
-        self.scan_now()
+        if not self.preparing:
+            self.scan_now()
 
     def action_toggle_pause(self) -> None:
         self.poll.paused = not self.poll.paused
@@ -572,6 +678,9 @@ class DriftdeckApp(App[int]):
         if detail.show_raw:
             detail.show_raw = False
             return
+        if self.zoomed:
+            self.action_toggle_zoom()  # back to the tree: it must be on screen
+            return
         tree = self.query_one(ResourceTree)
         if tree.has_focus and (tree.filter.active or box.value):
             box.value = ""  # Input.Changed re-applies the (now empty) filter
@@ -591,6 +700,24 @@ class DriftdeckApp(App[int]):
     @property
     def audit_panel_visible(self) -> bool:
         return bool(self.query_one(AuditPanel).display)
+
+    @property
+    def zoomed(self) -> bool:
+        return self.query_one("#main").has_class("-zoomed")
+
+    def action_toggle_zoom(self) -> None:
+        """Give the detail pane the whole width (tree and audit panel folded away), or bring them back."""
+        main = self.query_one("#main")
+        main.toggle_class("-zoomed")
+        if self.zoomed:
+            self.query_one(DetailPane).focus()
+        else:
+            self.query_one(ResourceTree).focus()
+        self.call_after_refresh(self._render_poll)
+
+    def action_toggle_audit_checkpoints(self) -> None:
+        shown = self.query_one(AuditPanel).toggle_routine()
+        self.notify("checkpoints and heartbeats shown" if shown else "checkpoints and heartbeats hidden", timeout=2)
 
     def action_toggle_audit_panel(self) -> None:
         """Show or hide the audit panel (hidden by default below NARROW_BELOW columns)."""
@@ -614,34 +741,20 @@ class DriftdeckApp(App[int]):
         from driftdeck.tui.screens.help import HelpScreen
 
         self.clear_notifications()  # toasts must not sit over the help text
-        self.push_screen(HelpScreen(self._binding_rows()))
+        self.push_screen(HelpScreen(self._binding_rows(), self.keymap_problems))
 
-    def _binding_rows(self) -> list[tuple[str, str, str]]:
-        """(id, keys, description) for driftdeck's own keys, once each, with any keymap remaps applied.
-
-        Only the app's bindings (not the focused widget's generic scrolling/cursor keys), plus the few
-        tree/pane keys an operator needs to know.
-        """
-        own = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        keys: dict[str, list[str]] = {}
-        described: dict[str, str] = {}
-        for bindings in self._bindings.key_to_bindings.values():
-            for b in bindings:
-                if b.id not in own or not b.description or not self.check_action(b.action, ()):
-                    continue
-                display = self.get_key_display(b)
-                if display not in keys.setdefault(b.id, []):
-                    keys[b.id].append(display)
-                described[b.id] = b.description
-        extra = [
-            ("drill_in", "enter", "Open the selection in the detail pane"),
-            ("back", "esc", "Back to the tree; clear the filter"),
-            ("focus_next", "tab", "Next pane"),
-            ("command_palette", "ctrl+p", "Command palette"),
+    def _binding_rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, id, keys, description) from the key table with the keymap's remaps applied, leaving
+        out the dashboard actions this session does not offer (a note when read-only...)."""
+        return [
+            row for row in keys.rows(self.keymap_overrides)
+            if (row[0] != keys.DASHBOARD or self.check_action(keys.BY_ID[row[1]].action, ()) is not False)
+            and not (self.read_only and row[1] == "plan_apply")
         ]
-        fixed = {ident for ident, _, _ in extra}
-        rows = [(ident, ", ".join(keys[ident]), described[ident]) for ident in keys if ident not in fixed]
-        return sorted(rows + extra)
+
+    def get_key_display(self, binding: Binding) -> str:
+        # The same labels as the help and the README; no fixed key_display, which a remap would not update.
+        return binding.key_display or keys.key_label(binding.key)
 
     def action_note(self) -> None:
         if self.read_only:
@@ -701,5 +814,9 @@ class DriftdeckApp(App[int]):
         yield SystemCommand("Verify audit chain", "Check the hash chain and checkpoints", self.action_verify)
         yield SystemCommand("Raw state vs live JSON", "Toggle the raw view of the selection", self.action_toggle_raw)
         yield SystemCommand("Audit: this resource / all events", "Scope the audit panel", self.action_toggle_audit_scope)
+        yield SystemCommand("Zoom the detail pane", "Fold the tree and audit panel away, or bring them back",
+                            self.action_toggle_zoom)
+        yield SystemCommand("Audit: show / hide checkpoints", "Routine checkpoint and heartbeat entries",
+                            self.action_toggle_audit_checkpoints)
         if self._plan_module() is not None:
             yield SystemCommand("Remediation plan", "Plan for the selected resource", self.action_plan)

@@ -12,7 +12,8 @@ from driftdeck.core.text import printable
 
 # Each module in driftdeck.tui.commands exposes `register(subparsers)`; the parser it adds carries
 # `func=callable(args) -> int` as its default.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch", "check_config")
+COMMANDS: dict[str, str] = {name.replace("_", "-"): name for name in COMMAND_MODULES}  # command -> module
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -30,10 +31,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--check-config"]:
+        args_list[0] = "check-config"
     # `driftdeck [PATH]` (no subcommand) opens the TUI on PATH.
-    if not args_list or (args_list[0] not in COMMAND_MODULES and not args_list[0].startswith("-")):
+    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         args_list = ["tui", *args_list]
-    parser = build_parser(args_list[0] if args_list[0] in COMMAND_MODULES else None)
+    parser = build_parser(COMMANDS.get(args_list[0]))
     args = parser.parse_args(args_list)
     func = getattr(args, "func", None)
     if func is None:

@@ -311,14 +311,19 @@ def state_document(planned: list[Planned], ctx: AwsContext) -> dict[str, Any]:
     }
 
 
-def build_workspace(target: Path, session: boto3.session.Session | None = None) -> Path:
-    """Provision the estate and write the .tf project plus matching state into `target`."""
+def build_workspace(target: Path, session: boto3.session.Session | None = None,
+                    progress: Callable[[str], None] = lambda _text: None) -> Path:
+    """Provision the estate and write the .tf project plus matching state into `target`; `progress`
+    hears each step (the dashboard shows them while it waits for its first scan)."""
     session = session or boto3.session.Session()
     shutil.copytree(ESTATE_DIR, target, dirs_exist_ok=True)
+    progress("creating the demo estate in the emulator: S3 buckets, IAM, a VPC, SQS queues, an SNS topic…")
     planned = provision(session)
+    progress(f"created {len(planned)} resources; writing their Terraform state…")
     doc = state_document(planned, AwsContext(session))
     (target / STATE_NAME).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     trail.trail_dir(target).mkdir(exist_ok=True)  # the actors' CloudTrail deliveries land here
+    progress(f"first scan: reading the {len(planned)} resources back from the emulator…")
     return target
 
 

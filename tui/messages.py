@@ -14,6 +14,22 @@ class ScanStarted(Message):
     pass
 
 
+class Progress(Message):
+    """A step of the start-up preparation (the demo's emulator and estate), shown until the first scan."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class Prepared(Message):
+    """Start-up preparation finished (`error` set when it failed): the first scan can run."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
 class ScanCompleted(Message):
     def __init__(self, report: ScanReport, elapsed: float) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ missing   -> forget (removed {} / terraform state rm) and recreate (terraform ap
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,14 +58,62 @@ class PlanOptions:
 
 
 def build_plans(results: Iterable[ResourceResult], options: PlanOptions, *, ctx: AwsContext | None = None) -> list[ResourcePlan]:
-    """Plans for every drifted resource in `results` (in_sync, unknown and pending are skipped)."""
+    """Plans for every drifted resource in `results` (in_sync, unknown and pending are skipped).
+
+    Drift that a bucket only mirrors from a sub-resource planned in the same batch (its computed
+    `versioning` when an aws_s3_bucket_versioning manages it) is planned once, on the sub-resource.
+    """
+    results = list(results)
+    mirrored = mirrored_drift(results)
     plans: list[ResourcePlan] = []
     taken: set[str] = set()
-    for result in results:
+    # Owners first: applying the plans in order then leaves each bucket in sync after its own revert.
+    for result in sorted(results, key=lambda r: r.key in mirrored):
+        owner = mirrored.get(result.key)
+        if owner is not None:
+            result, note = _without_mirrored(result, owner)
+            if not result.differences:
+                continue  # nothing of its own drifted: the owner's plan answers it
         plan = plan_resource(result, options, ctx=ctx, taken_names=taken)
         if plan is not None:
+            if owner is not None:
+                for dp in plan.directions:
+                    dp.notes.append(note)
             plans.append(plan)
     return plans
+
+
+# Bucket attributes that only mirror a dedicated sub-resource (provider v4+: computed on the bucket).
+_MIRRORS = {"aws_s3_bucket_versioning": "versioning["}
+
+
+def mirrored_drift(results: Iterable[ResourceResult]) -> dict[str, ResourceResult]:
+    """Bucket key -> the drifted sub-resource whose drift the bucket only mirrors, for the buckets in
+    `results` that have such a sibling (their mirrored differences are answered by its plan)."""
+    results = list(results)
+    owners: dict[tuple[str, str], ResourceResult] = {}
+    for r in results:
+        if r.type in _MIRRORS and r.status.is_drift and r.address:
+            bucket = str((r.expected or {}).get("bucket") or r.id)
+            owners[(bucket, _MIRRORS[r.type])] = r
+    out: dict[str, ResourceResult] = {}
+    for r in results:
+        if r.type != "aws_s3_bucket" or not r.status.is_drift:
+            continue
+        bucket = str((r.expected or {}).get("bucket") or r.id)
+        for (name, prefix), owner in owners.items():
+            if name == bucket and any(d.side != "code" and d.path.startswith(prefix) for d in r.differences):
+                out[r.key] = owner
+    return out
+
+
+def _without_mirrored(result: ResourceResult, owner: ResourceResult) -> tuple[ResourceResult, str]:
+    prefix = _MIRRORS[owner.type]
+    kept = [d for d in result.differences if d.side == "code" or not d.path.startswith(prefix)]
+    gone = [d.path for d in result.differences if d not in kept]
+    note = (f"{', '.join(gone)} only mirror {owner.address}, which manages it: its plan reverts or adopts that, "
+            "so it is not repeated here")
+    return replace(result, differences=kept), note
 
 
 def plan_resource(
@@ -282,8 +330,13 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
         json_attributes=collector.json_attributes if collector else frozenset(),
         set_attributes=collector.set_attributes if collector else frozenset(),
     )
+    where = f"{located.path.name}:{located.line}"
+    if not adopted.patch and adopted.unanswered:
+        # Nothing could be written into the code: say so up front rather than look like a patch plan.
+        where += f"; manual: nothing could be patched ({len(adopted.unanswered)} attribute" \
+                 f"{'' if len(adopted.unanswered) == 1 else 's'} to change by hand)"
     plan = DirectionPlan(
-        Direction.ADOPT, f"{summary} ({located.path.name}:{located.line})",
+        Direction.ADOPT, f"{summary} ({where})",
         patches=[adopted.patch] if adopted.patch else [],
         answered=adopted.answered, unanswered=adopted.unanswered, notes=adopted.notes, validated=adopted.validated,
         validated_paths=adopted.validated_paths,
@@ -299,7 +352,9 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
         plan.commands = [
             Command(f"git apply {PATCH_PLACEHOLDER}", "apply the patch to the working tree", "shell"),
             Command(_tf(result, options, f"plan -target={shell_quote(result.address or '')}"),
-                    "check: Terraform should now report no change for this resource", "terraform"),
+                    "check: Terraform should now report no change for this resource" if not adopted.unanswered else
+                    "check: Terraform should now report changes only for what is left for manual work ("
+                    + ", ".join(adopted.unanswered) + ") until that is done by hand", "terraform"),
             Command(_tf(result, options, f"apply -refresh-only -target={shell_quote(result.address or '')}"),
                     "record the live values in state (changes nothing in AWS), so code, state and live agree", "terraform"),
         ]

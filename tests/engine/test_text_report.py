@@ -24,3 +24,11 @@ def test_sensitive_values_are_never_printed_and_sides_are_labelled() -> None:
     assert "tags.Env: state 'prod', live 'staging' (updated)" in text
     assert "visibility_timeout_seconds: code 60, state 30 (code edit, not applied)" in text
     assert "1 resource: " in text
+
+
+def test_cloudformation_differences_name_the_template_side() -> None:
+    from driftdeck.tui.sample import mixed_sources_estate
+
+    text = render_text(mixed_sources_estate())
+    assert "/Properties/Tags/0/Value: template 'prod', live 'dev' (updated)" in text
+    assert "tags.Env: state 'prod', live 'staging' (updated)" in text  # Terraform keeps `state`

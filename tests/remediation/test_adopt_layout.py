@@ -113,6 +113,29 @@ def test_expression_tags_are_manual_and_validation_claims_only_what_was_adopted(
     assert "Validated: partly" in md and "`delay_seconds`" in md and "left for manual work: `tags.Env`" in md
     # the expression in the note is readable HCL: items separated
     assert 'merge(var.common, { Env = "prod", ApiToken' in md
+    # manual work is left: the check never promises "no change"
+    checks = [c.effect for c in adopt.commands if c.effect.startswith("check:")]
+    assert checks == ["check: Terraform should now report changes only for what is left for manual work (tags.Env) "
+                      "until that is done by hand"]
+    assert "should now report no change" not in md
+
+
+def test_an_adopt_with_nothing_patchable_is_marked_manual(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "jobs" {\n'
+        '  name = "dd-jobs"\n'
+        '  tags = merge(var.common, { Env = "prod" })\n'
+        '}\n'
+    )
+    (tmp_path / "terraform.tfstate").write_text("{}")
+    result = _result("aws_sqs_queue.jobs", [Difference("tags.Env", "prod", "staging")],
+                     {"tags": {"Env": "prod"}}, {"tags": {"Env": "staging"}}, root=tmp_path)
+    (plan,) = build_plans([result], PlanOptions(workspace=tmp_path, directions=frozenset({Direction.ADOPT})))
+    adopt = plan.direction(Direction.ADOPT)
+    assert adopt is not None and not adopt.patches and adopt.unanswered == ["tags.Env"]
+    assert "manual: nothing could be patched (1 attribute to change by hand)" in adopt.summary
+    md = render_document([plan]).markdown
+    assert "manual: nothing could be patched" in md and "should now report no change" not in md
 
 
 def test_plan_documents_use_correct_plurals(tmp_path: Path) -> None:
@@ -161,3 +184,42 @@ def test_terraform_fmt_accepts_patched_files(tmp_path: Path, tf_env: dict[str, s
     check = subprocess.run(["terraform", "fmt", "-check", "-diff", "import_q.tf"], cwd=generated, env=tf_env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_bucket_versioning_drift_is_planned_once_on_the_resource_that_manages_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "logs" {\n  bucket = "dd-logs"\n  tags = {\n    Env = "prod"\n  }\n}\n\n'
+        'resource "aws_s3_bucket_versioning" "logs" {\n  bucket = aws_s3_bucket.logs.id\n'
+        '  versioning_configuration {\n    status = "Enabled"\n  }\n}\n'
+    )
+    (tmp_path / "terraform.tfstate").write_text("{}")
+    mirror = Difference("versioning[0].enabled", True, False)
+    bucket = ResourceResult(
+        address="aws_s3_bucket.logs", type="aws_s3_bucket", id="dd-logs", status=Status.CHANGED,
+        source=SourceRef(kind="terraform", state=str(tmp_path / "terraform.tfstate")), differences=[mirror],
+        expected={"bucket": "dd-logs", "versioning": [{"enabled": True}]}, live={"bucket": "dd-logs", "versioning": [{"enabled": False}]})
+    versioning = ResourceResult(
+        address="aws_s3_bucket_versioning.logs", type="aws_s3_bucket_versioning", id="dd-logs", status=Status.CHANGED,
+        source=SourceRef(kind="terraform", state=str(tmp_path / "terraform.tfstate")),
+        differences=[Difference("versioning_configuration[0].status", "Enabled", "Suspended")],
+        expected={"bucket": "dd-logs", "versioning_configuration": [{"status": "Enabled"}]},
+        live={"bucket": "dd-logs", "versioning_configuration": [{"status": "Suspended"}]})
+    plans = build_plans([bucket, versioning], PlanOptions(workspace=tmp_path))
+    assert [p.key for p in plans] == ["aws_s3_bucket_versioning.logs"]  # not reported a second time on the bucket
+    revert = plans[0].direction(Direction.REVERT)
+    assert revert is not None
+    commands = "\n".join(c.text for c in revert.commands)
+    assert "-target=aws_s3_bucket_versioning.logs" in commands and "-target=aws_s3_bucket.logs" not in commands
+    assert [c.operation for c in revert.aws_calls] == ["put_bucket_versioning"]
+    # With drift of its own the bucket keeps a plan, for that drift only, and says where versioning went.
+    bucket.differences.append(Difference("tags.Env", "prod", "dev"))
+    bucket.expected["tags"], bucket.live["tags"] = {"Env": "prod"}, {"Env": "dev"}  # type: ignore[index]
+    plans = build_plans([bucket, versioning], PlanOptions(workspace=tmp_path))
+    assert [p.key for p in plans] == ["aws_s3_bucket_versioning.logs", "aws_s3_bucket.logs"]
+    bucket_revert = plans[1].direction(Direction.REVERT)
+    assert bucket_revert is not None and bucket_revert.answered == ["tags.Env"]
+    assert all(c.operation != "put_bucket_versioning" for c in bucket_revert.aws_calls)
+    assert any("versioning[0].enabled only mirror aws_s3_bucket_versioning.logs" in n for n in bucket_revert.notes)
+    # Planned alone (the dashboard's `p`), the bucket still answers its own versioning difference.
+    (alone,) = build_plans([bucket], PlanOptions(workspace=tmp_path))
+    assert "versioning[0].enabled" in alone.direction(Direction.REVERT).answered  # type: ignore[union-attr]

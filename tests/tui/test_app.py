@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
-from tui_helpers import make_app, run_async, settle, wait_for
+from textual.widgets import DataTable, Input, Static
+from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import Status
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
@@ -133,7 +133,7 @@ async def test_audit_panel_follows_the_selection_and_shows_the_diff(tmp_path: Pa
         await settle(app, pilot)
         assert panel.scope == SG
         assert [e.seq for e in panel.events] == [2]
-        assert "+    22" in str(app.query_one("#audit-event").render())
+        assert "+    22" in str(app.query_one("#audit-event-diff").render())
         tree.select_key("aws_s3_bucket.assets")
         await settle(app, pilot)
         assert [e.seq for e in panel.events] == [3]
@@ -239,7 +239,7 @@ async def test_help_lists_binding_ids_and_raw_view_toggles(tmp_path: Path) -> No
         await wait_for(pilot, lambda: detail.show_raw)
         await pilot.pause()
         assert detail.show_raw and app.query_one("#detail-raw").display
-        assert '"to_port": 22' in str(app.query_one("#raw-live").render())
+        assert '"to_port": 22' in render_plain(app.query_one("#detail-raw", Static).content)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not detail.show_raw)
         await pilot.press("question_mark")

@@ -78,8 +78,8 @@ async def test_app_records_transitions_in_the_real_log(tmp_path: Path) -> None:
         panel = app.query_one(AuditPanel)
         assert [e.kind for e in panel.events] == ["drift.detected"]
         # The verdict's own before/after per attribute, not a wall of added JSON.
-        await wait_for(pilot, lambda: "ingress[1] (added)" in str(app.query_one("#audit-event").render()))
-        assert "+ {" in str(app.query_one("#audit-event").render())
+        await wait_for(pilot, lambda: "ingress[1] (added)" in str(app.query_one("#audit-event-diff").render()))
+        assert "+ {" in str(app.query_one("#audit-event-diff").render())
         await pilot.press("v")
         await settle(app, pilot)
         assert app.chain.state == "verified"

@@ -19,7 +19,17 @@ def test_bare_path_routes_to_the_tui_and_bad_input_exits_2(tmp_path: Path, capsy
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["tui", str(empty)]) == 2
-    assert "no desired state found" in capsys.readouterr().err
+    tui_error = capsys.readouterr().err
+    assert tui_error == (
+        f"driftdeck: error: no Terraform state, configuration or CloudFormation template found under {empty}: "
+        'looked for *.tfstate files, .tf files (with or without a backend "s3" block) '
+        "and CloudFormation templates matching a deployed stack\n"
+    )
+    # The same words from a headless scan and a plan of the same folder.
+    assert main(["scan", str(empty), "--no-audit"]) == 2
+    assert capsys.readouterr().err == tui_error
+    assert main(["plan", str(empty)]) == 2
+    assert capsys.readouterr().err == tui_error
 
 
 def test_demo_and_tui_options_parse() -> None:

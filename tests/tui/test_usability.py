@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.app import App
 from textual.widgets import DataTable, Input, TabbedContent
-from tui_helpers import make_app, run_async, settle, wait_for
+from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, ScanReport, SourceRef, Status
 from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, ResourcePlan, build_plans
-from driftdeck.tui.app import NO_LOG_YET
+from driftdeck.tui.app import NARROW_BELOW, NO_LOG_YET
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.sample import drifted_estate
@@ -52,7 +51,7 @@ def test_detail_pane_gets_the_most_room(tmp_path: Path, size: tuple[int, int]) -
             if audit.display:
                 assert detail.outer_size.width > audit.outer_size.width
             was_visible = app.audit_panel_visible
-            assert was_visible == (width >= 110)  # narrow terminals hide the audit panel by default
+            assert was_visible == (width >= NARROW_BELOW)  # narrow terminals hide the audit panel by default
             assert ("l: audit log" in str(app.query_one("#pollbar").render())) is not was_visible
             await pilot.press("l")
             await pilot.pause()
@@ -82,12 +81,6 @@ def _report(*resources: ResourceResult) -> ScanReport:
     return ScanReport(generated_at="2026-01-01T12:00:00Z", duration_ms=0, sources=[], resources=list(resources))
 
 
-def _render(renderable: Any, width: int = 110) -> str:
-    console = Console(width=width, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
-
-
 @run_async
 async def test_differences_are_labelled_by_side_and_sensitive_values_never_show(tmp_path: Path) -> None:
     result = _mixed_result()
@@ -96,7 +89,7 @@ async def test_differences_are_labelled_by_side_and_sensitive_values_never_show(
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         detail = app.query_one(DetailPane)
-        text = _render(detail._differences(result))
+        text = render_plain(detail._differences(result))
     drift_at, code_at = text.index("drift: state vs live"), text.index("code edit (not applied): code vs state")
     assert drift_at < code_at
     drift, code = text[drift_at:code_at], text[code_at:]
@@ -130,9 +123,9 @@ async def test_help_scrolls_and_lists_each_app_key_once(tmp_path: Path) -> None:
         await pilot.press("pagedown")
         await wait_for(pilot, lambda: box.scroll_y > 0)
         rows = app.screen.rows  # type: ignore[attr-defined]
-        idents = [ident for ident, _, _ in rows]
+        idents = [ident for _, ident, _, _ in rows]
         assert len(idents) == len(set(idents))
-        keys = [k for _, k, _ in rows]
+        keys = [k for _, _, k, _ in rows]
         assert keys.count("tab") == 1 and keys.count("ctrl+p") == 1
         assert not any("scroll" in ident or ident.startswith("cursor") for ident in idents)
         for ident in ("rescan", "audit_panel", "drill_in", "back", "quit"):
@@ -163,10 +156,10 @@ async def test_enter_shows_where_focus_went_and_how_to_go_back(tmp_path: Path) -
         assert detail.styles.border_top[1] != tree.styles.border_top[1]  # the focused pane's border stands out
         assert tree.styles.border_top != tree_border
         assert "esc" in detail.border_subtitle
-        assert _shown_bindings(app).get("detail_back") == "Back to tree"
+        assert _shown_bindings(app).get("back") == "Back to tree"
         await pilot.press("escape")
         await wait_for(pilot, lambda: tree.has_focus)
-        assert detail.border_subtitle == "" and "detail_back" not in _shown_bindings(app)
+        assert detail.border_subtitle == "" and _shown_bindings(app).get("back") != "Back to tree"
 
 
 # ----- 5. plan window -----------------------------------------------------------------------------------
@@ -223,7 +216,7 @@ async def test_plan_window_shows_its_own_keys_switches_directions_and_the_outcom
         outcome = str(screen.query_one("#plan-outcome").render())
         n = len(applied[0].directions[0].aws_calls)
         assert f"applied: {n} call{'s' if n != 1 else ''} ran; re-scan: in_sync" in outcome
-        body = _render(screen._direction_body(Direction.REVERT))
+        body = render_plain(screen._direction_body(Direction.REVERT))
         assert "press a" not in body and "re-scan: in_sync" in body
         assert "plan_apply" not in _shown_bindings(app)
         await pilot.press("a")  # not offered again

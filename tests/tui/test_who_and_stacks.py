@@ -153,7 +153,9 @@ async def test_audit_panel_shows_a_pending_verdict_from_state_to_code(tmp_path: 
         await settle(app, pilot)
         app.query_one(ResourceTree).select_key(PENDING)
         await settle(app, pilot)
-        shown = _plain(app.query_one("#audit-event", Static))
+        fields = _plain(app.query_one("#audit-event", Static))
+        assert fields.count("verdict") == 1 and "in_sync → pending" in fields
+        shown = _plain(app.query_one("#audit-event-diff", Static))  # the diff has its own unwrapped block
         assert "visibility_timeout_seconds (code edit, not applied)" in shown
         assert shown.index("- 60") < shown.index("+ 120"), shown  # state's value, then the code's
 

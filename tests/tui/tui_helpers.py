@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
@@ -74,3 +75,10 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int
             return
         await pilot.pause(0.05)
     raise AssertionError("condition not reached")
+
+
+def render_plain(renderable: Any, width: int = 110) -> str:
+    """A Rich renderable (a widget's content) as plain text at `width` columns."""
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ def register(sub: Any) -> None:
     )
     add_common_options(parser)
     parser.set_defaults(interval=4.0)
-    parser.add_argument("--start-after", type=float, default=8.0, help="seconds before the first actor acts (default 8)")
+    parser.add_argument("--start-after", type=float, default=2.0,
+                        help="seconds after the first scan before the first actor acts (default 2)")
     parser.add_argument("--step", type=float, default=6.0, help="seconds between actors (default 6)")
     parser.add_argument("--workspace", type=Path, help="build the demo here instead of a temporary folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspace afterwards")
@@ -44,36 +47,46 @@ def run(args: argparse.Namespace) -> int:
     # The demo's audit log is signed with the user's key in the documented default location
     # (created and pinned on first use, as by the first scan), so `driftdeck audit verify` on the
     # demo workspace verifies afterwards with no options.
+    emulator = contextlib.ExitStack()
     try:
-        with local_aws():
-            build_workspace(workspace)
-            feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
-            app = DriftdeckApp(
-                workspace,
-                # Attribution comes from the trail folder the actors deliver to, through the real engine.
-                scanner=lambda: run_scan(demo_scan_options(workspace), ctx=AwsContext()),
-                feed=feed,
-                poll_interval=args.interval,
-                read_only=args.read_only,
-                watch=not args.no_watch,
-                keymap=keymap,
-                record_audit=not args.no_audit,
-                title=f"demo · {workspace}",
-            )
-            actors = Actors(workspace, start_after=args.start_after, every=args.step)
+        feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
+        actors = Actors(workspace, start_after=args.start_after, every=args.step)
 
-            def announce(text: str) -> None:
-                try:
-                    app.call_from_thread(app.notify, text, title="demo actor", timeout=6)
-                except RuntimeError:
-                    pass  # the app has already exited
+        def prepare(progress: Callable[[str], None]) -> None:
+            # In the dashboard's worker thread, so the screen says what is happening from the first second.
+            progress("starting the local AWS emulator (moto) on 127.0.0.1…")
+            emulator.enter_context(local_aws())
+            build_workspace(workspace, progress=progress)
 
-            actors.announce = announce
-            actors.start()
+        app = DriftdeckApp(
+            workspace,
+            # Attribution comes from the trail folder the actors deliver to, through the real engine.
+            scanner=lambda: run_scan(demo_scan_options(workspace), ctx=AwsContext()),
+            feed=feed,
+            poll_interval=args.interval,
+            read_only=args.read_only,
+            watch=not args.no_watch,
+            keymap=keymap,
+            record_audit=not args.no_audit,
+            title="demo" if not args.workspace else f"demo · {workspace.name}",
+            prepare=prepare,
+            on_first_scan=actors.start,  # the clean estate is on screen before anyone changes it
+        )
+
+        def announce(text: str) -> None:
             try:
-                app.run()
-            finally:
-                actors.stop()
+                app.call_from_thread(app.notify, text, title="demo actor", timeout=6)
+                # Show each change at once rather than at the next poll (polling goes on as configured).
+                app.call_from_thread(app.action_rescan)
+            except RuntimeError:
+                pass  # the app has already exited
+
+        actors.announce = announce
+        try:
+            app.run()
+        finally:
+            actors.stop()
+            emulator.close()
     finally:
         if not args.workspace and not args.keep:
             shutil.rmtree(workspace, ignore_errors=True)

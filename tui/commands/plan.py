@@ -4,8 +4,10 @@
 
 ADDRESS is a resource address (`aws_s3_bucket.logs`, `module.net.aws_subnet.a["x"]`), the key of
 an unmanaged resource (`aws_sqs_queue:https://...`), or a pattern with `*` / `?`. Without ADDRESS
-every drifted resource gets a plan. When the last argument is an existing path it is PATH (default
-`.`). Exit codes: 0 a plan was produced for every requested resource, 1 some got none (in sync,
+every drifted resource gets a plan. A pattern without a `module.` prefix also matches inside modules
+(`aws_sqs_queue.*` finds `module.queues.aws_sqs_queue.orders`). PATH (default `.`) is the first or
+the last positional that exists on disk; one that looks like a path but does not exist is an error,
+never a silent scan of the current folder. Exit codes: 0 a plan was produced for every requested resource, 1 some got none (in sync,
 unknown, or the direction does not apply to them), 2 bad input.
 """
 
@@ -32,6 +34,7 @@ from driftdeck.core.remediation import (
 )
 from driftdeck.core.remediation.document import document_json
 from driftdeck.core.remediation.model import CLI_DIRECTIONS
+from driftdeck.core.remediation.planner import mirrored_drift
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
@@ -73,21 +76,44 @@ def register(sub: Any) -> None:
 
 
 def split_targets(targets: list[str], path_option: str | None) -> tuple[list[str], Path]:
-    """Addresses and PATH: the last positional is PATH when it exists on disk."""
+    """Addresses and PATH: PATH is the first or the last positional that exists on disk."""
     if path_option:
         return targets, Path(path_option)
-    if targets and Path(targets[-1]).exists():
-        return targets[:-1], Path(targets[-1])
-    return targets, Path(".")
+    for target in targets:
+        # Every address has a `.` (type.name) or a `:` (an unmanaged key), every pattern a wildcard:
+        # anything else is a path.
+        if not any(c in target for c in ".:*?") and not Path(target).exists():
+            raise InputError("path does not exist (an ADDRESS is type.name, a pattern, or type:id)", file=target)
+    on_disk = [i for i, target in enumerate(targets) if Path(target).exists()]
+    if not on_disk:
+        return targets, Path(".")
+    if len(on_disk) > 1:
+        raise InputError(f"more than one PATH given ({', '.join(targets[i] for i in on_disk)}): "
+                         "give one, first or last, or use --path")
+    at = on_disk[0]
+    if 0 < at < len(targets) - 1:
+        raise InputError("PATH must come before or after the addresses, not between them", file=targets[at])
+    return targets[:at] + targets[at + 1:], Path(targets[at])
+
+
+# Any chain of module calls, with instance keys: `module.a.`, `module.b["x"].module.c[0].`
+_MODULES = r'(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*'
 
 
 def matcher(pattern: str) -> re.Pattern[str]:
-    """`*` and `?` are wildcards; `[` stays literal because addresses use it for instance keys."""
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+    """`*` and `?` are wildcards; `[` stays literal because addresses use it for instance keys.
+
+    A wildcard pattern that does not start with `module.` matches at any module depth.
+    """
+    body = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    if ("*" in pattern or "?" in pattern) and not pattern.startswith(("module.", "*")):
+        body = _MODULES + body
+    return re.compile(body)
 
 
 def select(results: list[ResourceResult], addresses: list[str]) -> tuple[list[ResourceResult], list[str]]:
-    """Results matching any address (all drifted ones when none given), and addresses matching nothing."""
+    """Results matching any address (all drifted ones when none given), and addresses matching nothing
+    (with the module addresses an exact one may have meant)."""
     if not addresses:
         return [r for r in results if r.status.is_drift], []
     chosen: dict[str, ResourceResult] = {}
@@ -96,7 +122,9 @@ def select(results: list[ResourceResult], addresses: list[str]) -> tuple[list[Re
         rx = matcher(address)
         hits = [r for r in results if rx.fullmatch(r.key) or (r.address is None and rx.fullmatch(r.id))]
         if not hits:
-            unmatched.append(address)
+            nested = [r.key for r in results if r.address and r.address.endswith(f".{address}")
+                      and re.fullmatch(_MODULES + re.escape(address), r.address)]
+            unmatched.append(f"{address} (did you mean {' or '.join(nested[:3])}?)" if nested else address)
         for r in hits:
             chosen.setdefault(r.key, r)
     return list(chosen.values()), unmatched
@@ -134,7 +162,12 @@ def run(args: argparse.Namespace) -> int:
         if providers is not None:
             providers.close()
     planned = {p.key for p in plans}
-    missed = [r for r in selected if r.key not in planned]
+    mirrored = mirrored_drift(selected)
+    for r in selected:
+        owner = mirrored.get(r.key)
+        if r.key not in planned and owner is not None:
+            print(f"driftdeck: {r.key}: its drift only mirrors {owner.key}, whose plan answers it", file=sys.stderr)
+    missed = [r for r in selected if r.key not in planned and r.key not in mirrored]
     for r in missed:
         why = "in sync" if r.status == Status.IN_SYNC else r.reason or r.status.value
         wanted = f" for --direction {args.direction}" if args.direction else ""

@@ -42,16 +42,24 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keymap", type=Path, help="TOML file of binding id = \"keys\" (default: keymap.toml in the config dir)")
 
 
+def keymap_path() -> Path:
+    """The default keymap: keymap.toml in the folder the audit key uses ($DRIFTDECK_CONFIG_DIR, else the platform's)."""
+    import os
+
+    import platformdirs
+
+    folder = os.environ.get("DRIFTDECK_CONFIG_DIR") or platformdirs.user_config_dir("driftdeck")
+    return Path(folder) / "keymap.toml"
+
+
 def load_keymap(path: Path | None) -> dict[str, str]:
-    """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file."""
+    """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file.
+
+    Unknown ids and clashes are not errors here: the dashboard warns about them
+    (driftdeck.tui.keys.keymap_problems) and `driftdeck check-config` lists them.
+    """
     if path is None:
-        import os
-
-        import platformdirs
-
-        # The same config folder the audit key uses: $DRIFTDECK_CONFIG_DIR, else the platform's.
-        folder = os.environ.get("DRIFTDECK_CONFIG_DIR") or platformdirs.user_config_dir("driftdeck")
-        path = Path(folder) / "keymap.toml"
+        path = keymap_path()
         if not path.exists():
             return {}
     try:
@@ -73,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed, open_feed
 
+    check_inputs(Path(args.path))  # fail fast, before the screen opens, naming the path as given
     path = Path(args.path).resolve()
-    check_inputs(path)  # fail fast, before the screen opens, with the file and line
     keymap = load_keymap(args.keymap)
     workspace = path if path.is_dir() else path.parent
     settings = reader_settings(args, workspace)
@@ -100,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         watch=not args.no_watch,
         keymap=keymap,
         record_audit=not args.no_audit,
-        title=str(path),
+        title=path.name if path.is_dir() else f"{path.parent.name}/{path.name}",  # short: the header keeps room for counts
         providers=providers,
     )
     try:

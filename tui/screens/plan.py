@@ -51,6 +51,7 @@ from driftdeck.core.remediation import (
 from driftdeck.core.remediation.document import PLANS_DIR, plan_name, shell_lines
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
 from driftdeck.core.text import printable
+from driftdeck.tui.keys import PLAN, bindings
 
 ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
 
@@ -110,16 +111,7 @@ class ConfirmApplyScreen(ModalScreen[bool]):
 class PlanScreen(ModalScreen[ApplyOutcome | None]):
     # The active direction's text takes focus: up/down scroll it, left/right change direction.
     AUTO_FOCUS = "#plan-tabs TabPane VerticalScroll"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="plan_close"),
-        Binding("left", "switch_direction(-1)", "Direction", id="plan_prev_direction", priority=True,
-                show=False),
-        Binding("right", "switch_direction(1)", "Direction", id="plan_next_direction", priority=True,
-                key_display="←→"),
-        Binding("c", "copy", "Copy", id="plan_copy"),
-        Binding("s", "save", "Save", id="plan_save"),
-        Binding("a", "apply", "Apply revert…", id="plan_apply"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(where=PLAN)  # driftdeck.tui.keys: remappable, in the help
     DEFAULT_CSS = """
     PlanScreen { align: center middle; }
     #plan-box { width: 90%; height: 90%; border: thick $accent; background: $surface; }

@@ -1,20 +1,29 @@
 """The audit side panel: chain badge, events newest first (optionally only the selected resource's),
-and the selected event's actor, time, hashes and before/after diff."""
+and the selected event as fields (actor, resource, verdict, attribute before → after) with its
+before/after diff. Routine entries (checkpoints, heartbeats) are hidden unless asked for."""
 
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from driftdeck.core.text import printable
 from driftdeck.tui.audit_feed import AuditEvent, ChainState, changed_keys, diff_lines, format_ts
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TableNavigation
+
+
+class EventList(TableNavigation, DataTable[str]):
+    """The events table, with the list movement keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
 
 
 class AuditPanel(Vertical):
@@ -29,7 +38,9 @@ class AuditPanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.events: list[AuditEvent] = []
+        self.events: list[AuditEvent] = []  # the rows shown
+        self.received: list[AuditEvent] = []  # everything the app gave, routine entries included
+        self.show_routine = False
         self.scope: str | None = None  # resource key the list is filtered to, None: all
         self.follow_selection = True
         self.selected: AuditEvent | None = None
@@ -37,9 +48,11 @@ class AuditPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("chain not verified", id="chain-badge", classes="unverified")
         yield Static("", id="audit-scope")
-        yield DataTable(id="audit-events", cursor_type="row", zebra_stripes=False)
+        yield EventList(id="audit-events", cursor_type="row", zebra_stripes=False)
         with VerticalScroll(id="audit-event-scroll"):
             yield Static("", id="audit-event")
+            # Diffs are never wrapped (a wrapped line loses its indentation); they scroll sideways.
+            yield Static("", id="audit-event-diff")
 
     def on_mount(self) -> None:
         self.query_one("#audit-events", DataTable).add_columns("#", "time", "kind", "subject")
@@ -74,6 +87,8 @@ class AuditPanel(Vertical):
         """
         table = self.query_one("#audit-events", DataTable)
         keep = self.selected.seq if self.selected and not self.following_newest else None
+        self.received = events
+        events = events if self.show_routine else [e for e in events if e.kind not in ROUTINE_KINDS]
         same = [e.seq for e in events] == [e.seq for e in self.events] and scope == self.scope
         self.events = events
         self.scope = scope
@@ -87,6 +102,7 @@ class AuditPanel(Vertical):
         if not events:
             self.selected = None
             self.query_one("#audit-event", Static).update(Text("no events", style="dim"))
+            self.query_one("#audit-event-diff", Static).update("")
             return
         row = next((i for i, e in enumerate(events) if e.seq == keep), 0)
         table.move_cursor(row=row, animate=False)
@@ -103,7 +119,16 @@ class AuditPanel(Vertical):
         else:
             text.append("all events", style="dim")
         text.append(f"  ({len(self.events)})", style="dim")
+        hidden = len(self.received) - len(self.events)
+        if hidden:
+            text.append(f"  {hidden} checkpoint/heartbeat hidden", style="dim")
         self.query_one("#audit-scope", Static).update(text)
+
+    def toggle_routine(self) -> bool:
+        """Show or hide checkpoints and heartbeats; returns whether they are now shown."""
+        self.show_routine = not self.show_routine
+        self.set_events(self.received, self.scope)
+        return self.show_routine
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "audit-events" or event.row_key.value is None:
@@ -114,27 +139,28 @@ class AuditPanel(Vertical):
         self.post_message(self.EventHighlighted(seq))
 
     def show_event(self, event: AuditEvent | None) -> None:
-        """Render one event with before/after loaded."""
-        target = self.query_one("#audit-event", Static)
+        """Render one event (before/after loaded): its fields, then its diff."""
+        fields = self.query_one("#audit-event", Static)
+        diff = self.query_one("#audit-event-diff", Static)
         if event is None:
-            target.update("")
+            fields.update("")
+            diff.update("")
             return
         text = Text()
         text.append(f"#{event.seq} {printable(event.kind)}\n", style="bold")
-        for label, value in (
-            ("actor", event.actor),
-            ("time", event.ts),
-            ("hash", _short_hash(event.hash)),
-            ("prev", _short_hash(event.prev)),
-        ):
-            text.append(f"{label:>7} ", style="dim")
+        rows = [("actor", event.actor), ("time", _when(event.ts)), *_subject_fields(event.subject)]
+        rows += _data_fields({k: v for k, v in event.data.items() if k != "diff"})  # a config diff is below
+        for label, value in rows:
+            text.append(f"{printable(str(label)):>{LABEL_WIDTH}} ", style="dim")
             text.append(f"{printable(str(value))}\n")
+        changes = Text(no_wrap=True, overflow="ignore")
         diffs = event.after.get("differences") if isinstance(event.after, dict) and event.before is None else None
         if isinstance(diffs, list) and diffs:
             # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
             status = event.after.get("status", "")
-            text.append("verdict ", style="dim")
-            text.append(f"{printable(str(status))}\n", style="bold")
+            if "to" not in event.data:  # else the from → to row above says it
+                text.append(f"{'verdict':>{LABEL_WIDTH}} ", style="dim")
+                text.append(f"{printable(str(status))}\n", style="bold")
             for d in diffs:
                 if not isinstance(d, dict):
                     continue
@@ -142,32 +168,71 @@ class AuditPanel(Vertical):
                 if d.get("side") == "code":
                     # A pending edit: `expected` is what the code says, `actual` what state holds.
                     old, new = new, old
-                    text.append(printable(f"{d.get('path')} (code edit, not applied)") + "\n", style="bold")
+                    changes.append(printable(f"{d.get('path')} (code edit, not applied)") + "\n", style="bold")
                 else:
-                    text.append(printable(f"{d.get('path')} ({d.get('change', 'updated')})") + "\n", style="bold")
-                text.append(f"- {_compact(old)}\n", style=self._diff_style("diff-del"))
-                text.append(f"+ {_compact(new)}\n", style=self._diff_style("diff-add"))
+                    changes.append(printable(f"{d.get('path')} ({d.get('change', 'updated')})") + "\n", style="bold")
+                changes.append(f"- {_compact(old)}\n", style=self._diff_style("diff-del"))
+                changes.append(f"+ {_compact(new)}\n", style=self._diff_style("diff-add"))
         elif event.before is not None or event.after is not None:
             keys = changed_keys(event.before, event.after)
             if keys:
-                text.append("changed ", style="dim")
+                text.append(f"{'changed':>{LABEL_WIDTH}} ", style="dim")
                 text.append(printable(", ".join(keys)) + "\n", style="bold")
             for kind, line in diff_lines(event.before, event.after):
                 style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
-                text.append(printable(line) + "\n", style=self._diff_style(style))
-        text.append("subject ", style="dim")
-        text.append(json.dumps(event.subject, sort_keys=True) + "\n")
-        # A config diff is already rendered above from before/after; the copy in data is left out.
-        data = {k: v for k, v in event.data.items() if k != "diff"}
-        if data:
-            text.append("   data ", style="dim")
-            text.append(json.dumps(data, sort_keys=True, default=str)[:600] + "\n")
-        target.update(text)
+                changes.append(printable(line) + "\n", style=self._diff_style(style))
+        if event.hash:
+            text.append(f"{'hash':>{LABEL_WIDTH}} {_short_hash(event.hash)}  prev {_short_hash(event.prev)}\n", style="dim")
+        fields.update(text)
+        diff.update(changes)
 
     def _diff_style(self, name: str | None) -> Style | str:
         if name is None:
             return ""
         return self.get_component_rich_style(f"audit--{name}", partial=True)
+
+
+ROUTINE_KINDS = frozenset({"audit.checkpoint", "audit.heartbeat"})
+LABEL_WIDTH = 9
+# Subject keys in the order an operator reads them, with their labels.
+SUBJECT_LABELS = (("address", "resource"), ("provider_id", "resource"), ("type", "type"), ("id", "id"),
+                  ("tool", "tool"), ("workspace", "workspace"))
+
+
+def _when(ts: str) -> str:
+    """`2026-01-01T11:05:00.123Z` -> `2026-01-01 11:05:00 UTC`."""
+    if "T" not in ts:
+        return ts
+    date, _, time = ts.partition("T")
+    return f"{date} {time[:8]}" + (" UTC" if ts.endswith(("Z", "+00:00")) else "")
+
+
+def _subject_fields(subject: dict[str, Any]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    seen = set()
+    for key, label in SUBJECT_LABELS:
+        value = subject.get(key)
+        if value in (None, "") or label in seen:
+            continue
+        seen.add(label)
+        rows.append((label, _compact(value)))
+    rows += [(k, _compact(v)) for k, v in sorted(subject.items()) if k not in dict(SUBJECT_LABELS)]
+    return rows
+
+
+def _data_fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """One row per field; a transition's from/to as one `verdict` row, a scan summary as `k n · k n`."""
+    rows: list[tuple[str, str]] = []
+    if "from" in data or "to" in data:
+        rows.append(("verdict", f"{data.get('from') or '—'} → {data.get('to') or '—'}"))
+    for key, value in sorted(data.items()):
+        if key in ("from", "to"):
+            continue
+        if isinstance(value, dict) and value and all(not isinstance(v, (dict, list)) for v in value.values()):
+            rows.append((key, " · ".join(f"{k} {v}" for k, v in value.items())))
+        else:
+            rows.append((key, _compact(value)))
+    return rows
 
 
 def _short_hash(value: str) -> str:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from driftdeck.core.model import Status
+from driftdeck.tui.widgets.fit import elide_middle
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 
 class SummaryBar(Static):
-    """`driftdeck · PATH · 42 resources  35 ✓  3 ~  1 ✗ …` coloured by status."""
+    """`driftdeck  42 resources  ✓ 35 in sync  ~ 3 changed …  infra` coloured by status.
+
+    The counts come first and stay whole: below the room they need they drop their words
+    (`✓ 35  ~ 3`), and the workspace name gets what is left, shortened in the middle.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"status--{s.value}" for s in Status}
 
@@ -22,28 +28,55 @@ class SummaryBar(Static):
         super().__init__(id=id)
         self.title = title
         self.counts: dict[str, int] | None = None
+        self.failed = False  # no scan has succeeded yet and the last one failed
 
     def on_mount(self) -> None:
         self.show(None)
 
-    def show(self, counts: dict[str, int] | None) -> None:
-        if counts is not None and counts == self.counts:
+    def on_resize(self) -> None:
+        self._paint()
+
+    def show(self, counts: dict[str, int] | None, *, failed: bool = False) -> None:
+        if counts is not None and counts == self.counts and not failed and not self.failed:
             return
         self.counts = counts
+        self.failed = failed and counts is None
+        self._paint()
+
+    def _paint(self) -> None:
+        width = self.size.width or 80
         text = Text()
         text.append(" driftdeck ", style="bold reverse")
-        text.append(f" {self.title}  ")
+        text.append(" ")
+        counts = self.counts
         if counts is None:
-            text.append("scanning…", style="italic")
+            if self.failed:
+                failed = self.get_component_rich_style("status--missing", partial=True) + Style(bold=True)
+                text.append("scan failed", style=failed)
+            else:
+                text.append("scanning…", style="italic")
         else:
-            total = sum(counts.values())
-            text.append(f"{total} resources ", style="bold")
-            for status in Status:
-                n = counts.get(status.value, 0)
-                if n:
-                    style = self.get_component_rich_style(f"status--{status.value}", partial=True)
-                    text.append(f" {GLYPHS[status]} {n} {status.value.replace('_', ' ')} ", style=style)
+            full, short = self._counts(counts, words=True), self._counts(counts, words=False)
+            # Words only while the workspace name still fits beside them (or up to 16 cells of it).
+            wanted = text.cell_len + full.cell_len + 4 + min(len(self.title), 16)
+            text.append_text(full if wanted <= width else short)
+        room = width - text.cell_len - 3
+        if room >= 4:
+            text.append("  ")
+            text.append(elide_middle(self.title, room), style="dim")
         self.update(text, layout=False)  # one fixed line: no layout pass needed
+
+    def _counts(self, counts: dict[str, int], *, words: bool) -> Text:
+        text = Text()
+        total = sum(counts.values())
+        text.append(f"{total} resources" if words else str(total), style="bold")
+        for status in Status:
+            n = counts.get(status.value, 0)
+            if n:
+                style = self.get_component_rich_style(f"status--{status.value}", partial=True)
+                label = f" {status.value.replace('_', ' ')}" if words else ""
+                text.append(f"  {GLYPHS[status]} {n}{label}", style=style)
+        return text
 
 
 @dataclass
@@ -59,7 +92,13 @@ class PollInfo:
     drifted_only: bool = False
     read_only: bool = False
     audit_hidden: bool = False  # narrow terminal (or toggled off): say which key brings it back
+    zoomed: bool = False  # the detail pane alone: say which key brings the tree back
+    # Keys named in the line, as the keymap binds them (binding id -> label).
+    keys: dict[str, str] = field(default_factory=lambda: {"audit_panel": "l", "zoom": "z", "rescan": "r"})
     providers: tuple[str, ...] = ()  # Terraform providers reading live state ("hashicorp/aws 5.100.0")
+    # The newest notification, shown here on narrow terminals where toasts would cover the detail pane.
+    notice: str | None = None
+    notice_severity: str = "information"
 
 
 class PollBar(Static):
@@ -69,6 +108,10 @@ class PollBar(Static):
 
     def show(self, info: PollInfo) -> None:
         text = Text()
+        if info.notice:
+            style = {"error": "bold red", "warning": "bold yellow"}.get(info.notice_severity, "bold")
+            text.append(f" {info.notice} ", style=style + " reverse")
+            text.append(" ")
         if info.interval:
             text.append(f" poll every {_interval(info.interval)}", style="bold")
         else:
@@ -85,7 +128,8 @@ class PollBar(Static):
         if info.providers:
             text.append(f"  · via {', '.join(info.providers)}", style="dim")
         if info.error:
-            text.append(f"  · last scan failed: {info.error}", style="bold red")
+            # The whole message is in the scan-error box above the tree; this line only flags it.
+            text.append(f"  · last scan failed (details above the tree; {info.keys['rescan']} retries)", style="bold red")
         if info.filter_text:
             text.append(f"  · filter: {info.filter_text}", style="bold")
             text.append(" (esc clears)", style="dim")
@@ -93,8 +137,10 @@ class PollBar(Static):
             text.append("  · drifted only", style="bold")
         if info.read_only:
             text.append("  · read-only", style="bold")
-        if info.audit_hidden:
-            text.append("  · l: audit log", style="dim")
+        if info.zoomed:
+            text.append(f"  · zoomed: {info.keys['zoom']} shows the tree", style="bold")
+        elif info.audit_hidden:
+            text.append(f"  · {info.keys['audit_panel']}: audit log", style="dim")
         if text.plain != self._last:
             self._last = text.plain
             self.update(text, layout=False)  # one fixed line: no layout pass needed

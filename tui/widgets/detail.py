@@ -13,13 +13,16 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.core.report import desired_side
 from driftdeck.core.text import printable
+from driftdeck.tui.keys import BY_ID
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, ScrollNavigation
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -42,14 +45,15 @@ def _cell(value: Any) -> str:
     return "\n".join(lines)
 
 
-class DetailPane(VerticalScroll, can_focus=True):
+class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
     """Shows one ResourceResult; `show_raw` switches the differences for the raw JSON views."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"status--{s.value}" for s in Status}
 
     # Shown in the footer while the pane has focus: arrows scroll it here, not the tree.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.leave", "Back to tree", id="detail_back"),
+        Binding(BY_ID["back"].keys, "app.leave", "Back to tree", id="back"),
+        *NAV_BINDINGS,
     ]
 
     show_raw: reactive[bool] = reactive(False)
@@ -64,9 +68,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static("", id="detail-identity")
         yield Static("", id="detail-attribution")
         yield Static("", id="detail-diffs")
-        with Horizontal(id="detail-raw"):
-            yield Static("", id="raw-state", classes="raw")
-            yield Static("", id="raw-live", classes="raw")
+        yield Static("", id="detail-raw")
 
     def on_mount(self) -> None:
         self.query_one("#detail-raw").display = False
@@ -121,7 +123,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         pending = self.get_component_rich_style("status--pending", partial=True)
         parts: list[Any] = []
         if drift:
-            table = _section_table("drift: state vs live", ("state (expected)", "live (actual)"))
+            side = desired_side(r)  # a stack's template, or Terraform state
+            table = _section_table(f"drift: {side} vs live", (f"{side} (expected)", "live (actual)"))
             for d in drift:
                 change = Text(d.change.value + (f"\n{printable(d.note)}" if d.note else ""))
                 table.add_row(Text(printable(d.path)), Text(_shown(d, d.expected), style=removed),
@@ -233,24 +236,43 @@ class DetailPane(VerticalScroll, can_focus=True):
             return path
 
     def _render_raw(self) -> None:
-        raw = self.query_one("#detail-raw")
+        raw = self.query_one("#detail-raw", Static)
         raw.display = self.show_raw
         if not self.show_raw or self.result is None:
             return
-        r = self.result
-        self.query_one("#raw-state", Static).update(self._json_block("state (expected)", r.expected))
-        self.query_one("#raw-live", Static).update(self._json_block("live (actual)", r.live))
+        raw.update(self._raw_table(self.result))
 
-    @staticmethod
-    def _json_block(title: str, value: dict[str, Any] | None) -> Text:
-        text = Text()
-        text.append(title, style="bold underline")  # only the title: Text(style=) would underline the JSON too
-        text.append("\n")
-        if value is None:
-            text.append("(none)", style="dim")
-        else:
-            text.append(json.dumps(value, indent=2, sort_keys=True, default=str))  # JSON escapes control characters
-        return text
+    def _raw_table(self, r: ResourceResult) -> Table:
+        """Both raw documents aligned key by key: one row per top-level key, absent sides and differing
+        values marked, so rows never drift apart when one side has keys the other lacks."""
+        expected, live = r.expected or {}, r.live or {}
+        secret = {d.path.split(".")[0].split("[")[0] for d in r.differences if d.sensitive}
+        changed = self.get_component_rich_style("status--changed", partial=True)
+        side = desired_side(r)
+        title = f"raw: {side} vs live, key by key (≠ differs · − {side} only · + live only)"
+        table = Table(title=title, title_justify="left", title_style="bold underline", expand=True,
+                      box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("", width=1)
+        table.add_column("key", style="bold", ratio=2, overflow="fold")
+        table.add_column(f"{side} (expected)" if r.expected is not None else f"{side} (none)", ratio=4, overflow="fold")
+        table.add_column("live (actual)" if r.live is not None else "live (none)", ratio=4, overflow="fold")
+        for key in sorted(set(expected) | set(live)):
+            in_state, in_live = key in expected, key in live
+            same = in_state and in_live and expected[key] == live[key]
+            mark = "" if same else "≠" if in_state and in_live else "−" if in_state else "+"
+            cells = [
+                _raw_value(side[key], sensitive=key in secret) if key in side else Text("(absent)", style="dim")
+                for side in (expected, live)
+            ]
+            table.add_row(Text(mark, style=changed), Text(printable(key), style=changed if mark else ""), *cells)
+        return table
+
+
+def _raw_value(value: Any, *, sensitive: bool) -> Text:
+    """One side's value: JSON (strings quoted, so "" and null differ), documents indented; secrets never."""
+    if sensitive:
+        return Text("(sensitive)", style="dim")
+    return Text(json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
 def _shown(d: Difference, value: Any) -> str:

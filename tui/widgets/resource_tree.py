@@ -16,12 +16,13 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from driftdeck.core.model import ResourceResult, Status
+from driftdeck.tui.keys import bindings
 from driftdeck.tui.view_model import (
     UNMANAGED_GROUP,
     Filter,
@@ -30,6 +31,8 @@ from driftdeck.tui.view_model import (
     group_path,
     resource_label,
 )
+from driftdeck.tui.widgets.fit import elide_middle
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TreeNavigation
 
 GLYPHS: dict[Status, str] = {
     Status.IN_SYNC: "✓",
@@ -65,16 +68,14 @@ def _sort_key(path: GroupPath) -> tuple[int, GroupPath]:
     return (1 if path[0] == UNMANAGED_GROUP else 0, path)
 
 
-class ResourceTree(Tree[NodeData]):
+class ResourceTree(TreeNavigation, Tree[NodeData]):
     """Tree of scan results; call `show()` with every poll result and filter change."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
         *(f"status--{s.value}" for s in Status),
         "group--count",
     }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "drill_in", "Open", id="drill_in", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("drill_in"), *NAV_BINDINGS]
 
     class ResourceHighlighted(Message):
         """The cursor moved to a resource (key) or to a group (None)."""
@@ -111,6 +112,12 @@ class ResourceTree(Tree[NodeData]):
     def on_mount(self) -> None:
         # Never an empty pane: say what is happening until the first scan arrives.
         self._placeholder: TreeNode[NodeData] | None = self.root.add_leaf(Text("scanning…", style="italic"))
+
+    def set_placeholder(self, text: str) -> None:
+        """Change what the pane says while it has no results yet (a failed first scan...)."""
+        placeholder = getattr(self, "_placeholder", None)
+        if placeholder is not None:
+            placeholder.set_label(Text(text, style="italic"))
 
     # ----- public API -------------------------------------------------------------------------
     @property
@@ -370,8 +377,14 @@ class ResourceTree(Tree[NodeData]):
 
     # ----- rendering -----------------------------------------------------------------------------
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
-        # Called for every line on each rebuild; the label length is a good enough estimate.
-        return node._label.cell_len + 24
+        # Labels are fitted to the pane (render_label); the tree never scrolls sideways.
+        return 0
+
+    def _label_room(self, node: TreeNode[NodeData], used: int) -> int:
+        """Cells left for a name on `node`'s line after its guides and `used` cells of glyphs and counts."""
+        line = node.line
+        guides = self._tree_lines[line]._get_guide_width(self.guide_depth, self.show_root) if line >= 0 else 0
+        return max(4, self.scrollable_content_region.width - guides - used)
 
     def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
         data = node.data
@@ -379,7 +392,8 @@ class ResourceTree(Tree[NodeData]):
             result = self.results.get(data.key)
             status = result.status if result else Status.UNKNOWN
             status_style = self.get_component_rich_style(f"status--{status.value}", partial=True)
-            text = Text.assemble((f"{GLYPHS[status]} ", status_style), (node._label.plain, status_style))
+            name = _fit_leaf_name(node._label.plain, self.results.get(data.key), self._label_room(node, 2))
+            text = Text.assemble((f"{GLYPHS[status]} ", status_style), (name, status_style))
             text.stylize(style)
             return text
         if isinstance(data, GroupData):
@@ -387,15 +401,31 @@ class ResourceTree(Tree[NodeData]):
             worst = self.get_component_rich_style(f"status--{counts.worst.value}", partial=True)
             dim = self.get_component_rich_style("group--count", partial=True)
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-            parts: list[tuple[str, Style]] = [(icon, base_style), (node._label.plain, worst + Style(bold=True))]
-            parts.append((f"  {counts.total}", dim))
+            tally: list[tuple[str, Style]] = [(f"  {counts.total}", dim)]
             if counts.drifted:
                 changed = self.get_component_rich_style(f"status--{Status.CHANGED.value}", partial=True)
-                parts.append((f"  {counts.drifted} drifted", changed))
-            text = Text.assemble(*parts)
+                tally.append((f"  {counts.drifted} drifted", changed))
+            used = len(icon) + sum(len(t) for t, _ in tally)
+            if self._label_room(node, used) < 12 and counts.drifted:
+                tally[-1] = (f" ~{counts.drifted}", tally[-1][1])  # narrow: the count, not the word
+                used = len(icon) + sum(len(t) for t, _ in tally)
+            name = elide_middle(node._label.plain, self._label_room(node, used))
+            text = Text.assemble((icon, base_style), (name, worst + Style(bold=True)), *tally)
             text.stylize(style)
             return text
         return super().render_label(node, base_style, style)
+
+
+def _fit_leaf_name(label: str, result: ResourceResult | None, room: int) -> str:
+    """A leaf's name in `room` cells: first without its type (the group above names it: `…deployer`
+    for aws_iam_role.deployer), then shortened in the middle."""
+    if len(label) <= room or result is None:
+        return elide_middle(label, room)
+    prefix = f"{result.type}."
+    at = label.find(prefix)
+    if at >= 0:
+        label = "…" + label[at + len(prefix):]
+    return elide_middle(label, room)
 
 
 def _under(node: TreeNode[NodeData], path: GroupPath) -> bool:
