@@ -306,7 +306,7 @@ class DriftdeckApp(App[int]):
         if error is None:
             return
         box.border_title = "scan failed" if not self.scans_applied else "last scan failed: showing the previous results"
-        text = Text(error + "\n\n", style="bold")
+        text = Text(printable(error) + "\n\n", style="bold")
         if not retrying:
             text.append("Nothing will be scanned in this session; quit and start again once the cause is fixed.")
         elif self.poll.interval and self.poll.next is not None:

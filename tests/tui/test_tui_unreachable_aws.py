@@ -30,6 +30,8 @@ def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
 async def test_the_tui_shows_that_aws_cannot_be_reached(closed_endpoint: str, tmp_path: Path) -> None:
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed
+    from textual.widgets import Static
+
     from driftdeck.tui.widgets.bars import PollBar
 
     (tmp_path / "terraform.tfstate").write_text(json.dumps({
@@ -44,5 +46,8 @@ async def test_the_tui_shows_that_aws_cannot_be_reached(closed_endpoint: str, tm
         await settle(app, pilot)
         expected = f"cannot reach AWS at {closed_endpoint}: connection refused"
         assert app.poll.error == expected
-        assert expected in app.query_one(PollBar)._last  # the status line the operator sees
+        # What the operator sees: the whole line in the error box above the tree, and the status
+        # line pointing at it.
+        assert expected in " ".join(str(app.query_one("#scan-error-text", Static).render()).split())
+        assert "last scan failed" in app.query_one(PollBar)._last
         assert app.scans_applied == 0  # no page of `?` rows standing in for a scan
