@@ -1,0 +1,184 @@
+"""Events from a real SQS queue (moto) for real boto3 changes: one event → one read of that resource
+and a `drift.detected` in the audit log carrying the event; bursts coalesce; duplicates, out-of-order
+and poisoned messages; an unreachable queue is reported while full polls go on."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from event_support import QUEUE, Estate, Lines, envelope, iso, now, until
+
+from driftdeck.core.alerts import Dispatcher
+from driftdeck.core.audit import AuditReader
+from driftdeck.core.config import Config
+from driftdeck.core.events import EventDrivenScan, EventFeed, SqsSource, start_events, targeted_recheck
+from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.watch import WatchLoop
+from driftdeck.core.watch_audit import AuditRecorder
+
+UNMANAGED = ("aws_s3_bucket",)
+
+
+def _options(estate: Estate) -> ScanOptions:
+    return ScanOptions(path=estate.workspace, unmanaged_types=UNMANAGED, evaluate_code=False, reader="native")
+
+
+@dataclass
+class Driven:
+    """An EventFeed + EventDrivenScan driven by hand, so every step is observable."""
+
+    feed: EventFeed
+    scan: EventDrivenScan
+    log: Lines
+
+
+def _driven(estate: Estate, source: Any = None, **feed_args: Any) -> Driven:
+    log = Lines()
+    options = _options(estate)
+    feed = EventFeed(source or estate.source(), log=log, wait_seconds=0, full_poll_seconds=3600, **feed_args)
+    scan = EventDrivenScan(feed, lambda: run_scan(options, ctx=estate.ctx), targeted_recheck(options, estate.ctx))
+    return Driven(feed, scan, log)
+
+
+def _pump_until_ready(feed: EventFeed) -> None:
+    assert until(lambda: feed.pump() >= 0 and feed.ready.is_set())
+
+
+def test_one_event_records_the_change_with_exactly_one_read_of_that_resource(estate: Estate) -> None:
+    log = Lines()
+    options = _options(estate)
+    recorder = AuditRecorder(estate.workspace, heartbeat=False)
+    loop = WatchLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=3600),
+                     dispatcher=Dispatcher([]), recorder=recorder, log=log, workspace=str(estate.workspace))
+    feed = start_events(loop, estate.source(), options, estate.ctx, coalesce_seconds=0.2, wait_seconds=1)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        assert until(lambda: loop.polls >= 1)
+        per_bucket_full = estate.bucket_requests()
+        assert set(per_bucket_full) == set(estate.buckets)
+        mark = len(estate.proxy.requests)
+        target = estate.buckets[1]
+        change = estate.change_tags(target, {"Env": "dev"}, who="mallory")
+        estate.send([envelope(change)])
+        assert until(lambda: bool(log.events("drift.new")))
+        assert until(estate.queue_empty)  # deleted once recorded
+        reads = estate.bucket_operations(mark)
+        assert {bucket for bucket, _ in reads} == {target} and set(reads.values()) == {1}  # one read, of that bucket only
+        assert len(reads) == per_bucket_full[target] - 1  # the full poll also located it (discovery)
+        assert [line["resource"] for line in log.events("drift.new")] == [f"aws_s3_bucket.{target.replace('-', '_')}"]
+        assert loop.polls == 2 and feed.counts["received"] == 1
+    finally:
+        loop.stop.set()
+        thread.join(30)
+    detected = [e for e in AuditReader(recorder.log.log_dir).iter_entries(kinds={"drift.detected"})]
+    assert len(detected) == 1
+    after = detected[0].after
+    assert after["address"] == f"aws_s3_bucket.{target.replace('-', '_')}"
+    assert [a["event_id"] for a in after["attribution"]] == [change["eventID"]]
+    assert "mallory" in after["attribution"][0]["actor"]
+
+
+def test_a_burst_of_200_events_for_20_resources_is_20_reads(wide_estate: Estate) -> None:
+    estate = wide_estate
+    driven = _driven(estate, coalesce_seconds=3600)  # only a drained queue ends the burst here
+    driven.scan()  # the first full poll builds the index
+    per_bucket_full = estate.bucket_requests()
+    mark = len(estate.proxy.requests)
+    bodies = []
+    for round_ in range(10):
+        for name in estate.buckets:
+            bodies.append(envelope(estate.change_tags(name, {"Env": f"r{round_}"})))
+    random.Random(18).shuffle(bodies)
+    estate.send(bodies)
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    assert driven.scan.rechecks == 1 and driven.scan.full_polls == 1
+    reads = estate.bucket_operations(mark)
+    assert {bucket for bucket, _ in reads} == set(estate.buckets) and set(reads.values()) == {1}  # 20 reads
+    assert sum(reads.values()) == sum(per_bucket_full.values()) - len(estate.buckets)  # no discovery
+    assert sum(1 for r in report.resources if r.status.value == "changed") == 20
+    driven.scan.recorded()
+    assert until(estate.queue_empty)
+    assert driven.feed.counts["received"] == 200
+
+
+def test_duplicates_and_out_of_order_events_read_once_and_name_the_newest_change(estate: Estate) -> None:
+    driven = _driven(estate)
+    driven.scan()
+    target = estate.buckets[0]
+    older = estate.change_tags(target, {"Env": "first"}, who="alice")
+    newer = estate.change_tags(target, {"Env": "second"}, who="bob")
+    older["eventTime"] = iso(now() - timedelta(seconds=30))  # it happened first, it arrives last
+    mark = len(estate.proxy.requests)
+    estate.send([envelope(newer), envelope(newer), envelope(older)])  # duplicate, then an older event
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    reads = estate.bucket_requests(mark)
+    assert list(reads) == [target]
+    result = next(r for r in report.resources if r.id == target)
+    assert result.status.value == "changed"
+    assert result.live is not None and result.live["tags"] == {"Env": "second"}
+    assert result.attribution[0].event_id == newer["eventID"]
+    assert driven.feed.counts["duplicate"] == 1
+    driven.scan.recorded()
+    assert until(estate.queue_empty)
+    # Redelivered after processing (e.g. a lost delete): acknowledged, not re-read.
+    estate.send([envelope(newer)])
+    assert until(lambda: driven.feed.pump() == 0 and estate.queue_empty())
+    assert driven.feed.counts["duplicate"] == 2 and not driven.feed.ready.is_set()
+
+
+def test_a_poisoned_message_is_logged_deleted_after_the_redrive_count_and_never_blocks(estate: Estate) -> None:
+    url = estate.sqs.create_queue(QueueName="driftdeck-poison", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    source = SqsSource(url, estate.sqs)
+    driven = _driven(estate, source=source, max_receives=3)
+    driven.scan()
+    target = estate.buckets[2]
+    estate.sqs.send_message(QueueUrl=url, MessageBody='{"detail-type": "AWS API Call via CloudTrail", "detail": {')
+    estate.sqs.send_message(QueueUrl=url, MessageBody=envelope(estate.change_tags(target, {"Env": "x"})))
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    assert next(r for r in report.resources if r.id == target).status.value == "changed"
+    driven.scan.recorded()
+    assert until(lambda: driven.feed.pump() >= 0 and bool(
+        [p for p in driven.log.events("events.poisoned") if p["action"] == "deleted"]))
+    poisoned = driven.log.events("events.poisoned")
+    assert [p["receive_count"] for p in poisoned][-1] == 3 and "not JSON" in poisoned[0]["problem"]
+    attrs = estate.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_an_unreachable_queue_is_reported_and_full_polls_continue(estate: Estate) -> None:
+    log = Lines()
+    options = _options(estate)
+    loop = WatchLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=1),
+                     dispatcher=Dispatcher([]), recorder=None, log=log, workspace=str(estate.workspace))
+    feed = start_events(loop, SqsSource("no-such-queue", estate.sqs), options, estate.ctx, wait_seconds=1)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        assert until(lambda: bool(log.events("events.unreachable")) and loop.polls >= 3)
+        status = feed.status()
+        assert status.error is not None and "unreachable" in status.text() and "polling continues" in status.text()
+        assert status.last_full_poll is not None
+        assert "QueueDoesNotExist" in log.events("events.unreachable")[0]["error"] or \
+            "NonExistentQueue" in log.events("events.unreachable")[0]["error"]
+    finally:
+        loop.stop.set()
+        thread.join(30)
+
+
+def test_the_queue_is_named_in_the_status_with_its_lag(estate: Estate) -> None:
+    driven = _driven(estate)
+    driven.scan()
+    estate.send([envelope(estate.change_tags(estate.buckets[0], {"Env": "y"}))])
+    _pump_until_ready(driven.feed)
+    text = driven.feed.status().text()
+    assert text.startswith(f"events sqs:{QUEUE} · lag ") and "full poll " in text and "1 pending" in text
+    assert json.loads(envelope({"eventSource": "s3.amazonaws.com", "eventTime": "t", "awsRegion": "r"}))["source"] == "aws.s3"
