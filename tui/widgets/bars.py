@@ -60,6 +60,7 @@ class PollInfo:
     read_only: bool = False
     audit_hidden: bool = False  # narrow terminal (or toggled off): say which key brings it back
     providers: tuple[str, ...] = ()  # Terraform providers reading live state ("hashicorp/aws 5.100.0")
+    events: str | None = None  # the live event feed: source, lag, last full poll (--events)
 
 
 class PollBar(Static):
@@ -84,6 +85,8 @@ class PollBar(Static):
             text.append(f"  · next {info.next:%H:%M:%S}")
         if info.providers:
             text.append(f"  · via {', '.join(info.providers)}", style="dim")
+        if info.events:
+            text.append(f"  · {info.events}", style="bold red" if "unreachable" in info.events else "")
         if info.error:
             text.append(f"  · last scan failed: {info.error}", style="bold red")
         if info.filter_text:
