@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from event_support import QUEUE, Estate, Lines, envelope, iso, now, until
+from event_support import QUEUE, Estate, Lines, envelope, iso, now, tagging_record, until
 
 from driftdeck.core.alerts import Dispatcher
 from driftdeck.core.audit import AuditReader
@@ -182,3 +182,29 @@ def test_the_queue_is_named_in_the_status_with_its_lag(estate: Estate) -> None:
     text = driven.feed.status().text()
     assert text.startswith(f"events sqs:{QUEUE} · lag ") and "full poll " in text and "1 pending" in text
     assert json.loads(envelope({"eventSource": "s3.amazonaws.com", "eventTime": "t", "awsRegion": "r"}))["source"] == "aws.s3"
+
+
+def test_a_bucket_created_outside_any_state_becomes_unmanaged_from_its_event_and_resolves_when_deleted(
+        estate: Estate) -> None:
+    driven = _driven(estate)
+    driven.scan()
+    estate.s3.create_bucket(Bucket="dd-rogue")
+    created = tagging_record("dd-rogue", {})
+    created.update(eventName="CreateBucket", requestParameters={"bucketName": "dd-rogue", "Host": "s3.amazonaws.com"})
+    mark = len(estate.proxy.requests)
+    estate.send([envelope(created)])
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    rogue = next(r for r in report.resources if r.key == "aws_s3_bucket:dd-rogue")
+    assert rogue.status.value == "unmanaged" and rogue.attribution[0].event_id == created["eventID"]
+    # No managed bucket was re-read: discovery listed the buckets (and located each, as S3 discovery does).
+    assert {operation for _, operation in estate.bucket_operations(mark)} == {"S3 GET bucket?location"}
+    assert sorted(r.status.value for r in report.resources if r.address is not None) == ["in_sync"] * 3
+    driven.scan.recorded()
+    estate.s3.delete_bucket(Bucket="dd-rogue")
+    deleted = dict(created, eventName="DeleteBucket", eventID="deleted-1")
+    estate.send([envelope(deleted)])
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    assert "aws_s3_bucket:dd-rogue" not in {r.key for r in report.resources}
+    assert sum(1 for r in report.resources if r.address is not None) == len(estate.buckets)
