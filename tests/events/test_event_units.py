@@ -155,3 +155,18 @@ def test_events_configuration_is_checked_with_file_and_line(tmp_path: Path) -> N
     with pytest.raises(InputError) as info:
         parse_config('[events]\nsource = "kafka:x"\n', tmp_path / "c.toml")
     assert info.value.line == 2 and "sqs:QUEUE" in info.value.detail
+
+
+def test_watch_with_events_runs_full_polls_on_the_safety_net_interval(tmp_path: Path) -> None:
+    from driftdeck.tui.cli import build_parser
+    from driftdeck.tui.commands.watch import _loader
+
+    config = _loader(tmp_path, None, build_parser().parse_args(["watch", str(tmp_path), "--events", "sqs:q"]))
+    assert (config.events_source, config.interval_seconds) == ("sqs:q", 900.0)
+    explicit = build_parser().parse_args(["watch", str(tmp_path), "--events", "lookup", "--interval", "120"])
+    assert _loader(tmp_path, None, explicit).interval_seconds == 120.0
+    assert _loader(tmp_path, None, build_parser().parse_args(["watch", str(tmp_path)])).interval_seconds == 60.0
+    with pytest.raises(InputError, match="unknown event source"):
+        from driftdeck.core.events import live_source_from_spec
+
+        live_source_from_spec("kafka:x", session=boto3.session.Session(region_name="us-east-1"))
