@@ -30,6 +30,7 @@ DEFAULT_MAX_RECEIVES = 5  # a message that cannot be read is deleted at its 5th 
 DEFAULT_MAX_PENDING = 1000  # more resources waiting than this: one full poll instead
 _REMEMBERED_EVENTS = 50_000
 _DRAIN_PROBE_SECONDS = 1.0
+_RESIGNAL_SECONDS = 2.0
 
 
 @dataclass
@@ -98,6 +99,8 @@ class EventFeed:
         self._last_full_mono: float | None = None
         self._last_full: datetime | None = None
         self._error: str | None = None
+        self._signalled = 0.0
+        self._due_signalled: float | None = None  # the full poll whose safety-net successor was asked for
 
     # ------------------------------------------------------------ receiving
     def pump(self) -> int:
@@ -115,13 +118,25 @@ class EventFeed:
                 self.counts["received"] += 1
                 if self._file(item):
                     now_ack.append(item)
-            ready = self._ready_locked(drained=not received)
+            signal = self._signal_locked(drained=not received)
         if now_ack:
             self.source.acknowledge(now_ack)
-        if ready:
-            self.ready.set()
+        if signal:
             self.on_ready()
         return len(received)
+
+    def _signal_locked(self, drained: bool) -> bool:
+        """Set `ready` when the batch is; True when the scanner is to be woken: once when it becomes
+        ready, again only if nobody took it for a while (a wake-up the front end could not act on).
+        Waking on every receive would wake the loop once more after it took the batch: a full poll."""
+        if not self._ready_locked(drained):
+            return False
+        now = time.monotonic()
+        if self.ready.is_set() and now - self._signalled < _RESIGNAL_SECONDS:
+            return False
+        self.ready.set()
+        self._signalled = now
+        return True
 
     def _file(self, item: Received) -> bool:
         """Add one delivery to the pending batch; True when it can be acknowledged right away."""
@@ -195,7 +210,9 @@ class EventFeed:
                              action="full polls continue; retrying")
                 self._error = message
                 stop.wait(retry_seconds)
-            if self.full_poll_due() and self._last_full_mono is not None:
+            last_full = self._last_full_mono
+            if last_full is not None and self.full_poll_due() and self._due_signalled != last_full:
+                self._due_signalled = last_full  # once: the loop may be busy, its wake stays set
                 self.on_ready()
 
     # ------------------------------------------------------------ scanning side

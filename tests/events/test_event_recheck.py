@@ -73,6 +73,8 @@ def test_one_event_records_the_change_with_exactly_one_read_of_that_resource(est
         assert len(reads) == per_bucket_full[target] - 1  # the full poll also located it (discovery)
         assert [line["resource"] for line in log.events("drift.new")] == [f"aws_s3_bucket.{target.replace('-', '_')}"]
         assert loop.polls == 2 and feed.counts["received"] == 1
+        scanner = loop.scan
+        assert isinstance(scanner, EventDrivenScan) and (scanner.full_polls, scanner.rechecks) == (1, 1)
     finally:
         loop.stop.set()
         thread.join(30)

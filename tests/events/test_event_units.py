@@ -170,3 +170,18 @@ def test_watch_with_events_runs_full_polls_on_the_safety_net_interval(tmp_path: 
         from driftdeck.core.events import live_source_from_spec
 
         live_source_from_spec("kafka:x", session=boto3.session.Session(region_name="us-east-1"))
+
+
+def test_a_ready_batch_wakes_the_scanner_once_not_on_every_receive() -> None:
+    # Found by bench/time_to_detect.py: a wake on every receive woke the loop again after it had
+    # taken the batch, and the empty batch that followed became a full poll (150 reads, seconds late).
+    source = ListSource([envelope(tagging_record("b1", {"Env": "x"}))])
+    wakes: list[int] = []
+    feed = EventFeed(source, log=Lines(), full_poll_seconds=3600, on_ready=lambda: wakes.append(1))
+    feed.scanned([_result("b1")], full=True)
+    assert feed.pump() == 1 and wakes == []  # more may follow in the burst
+    assert feed.pump() == 0 and wakes == [1]  # the queue ran dry: ready
+    assert feed.pump() == 0 and feed.pump() == 0
+    assert wakes == [1]
+    assert feed.take().keys == {"aws_s3_bucket.b1"}
+    assert feed.pump() == 0 and wakes == [1] and not feed.ready.is_set()
