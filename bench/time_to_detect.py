@@ -6,7 +6,8 @@ An estate of N S3 buckets (all in a state file, all in sync) is watched by the r
 `--changes` tag changes hit random buckets at random times within `--spread` seconds. With events,
 the bench writes each change's CloudTrail record to the queue in its EventBridge envelope right
 after the boto3 call returns (moto does not deliver rule targets: the delivery delay is ~0 here).
-Prints, per mode: p50/p95 seconds from the boto3 call returning to the `drift.new` verdict, missed
+`--lose N` drops N of the events (never sent) to show the safety-net full poll (`--full-poll`
+seconds, 900 by default) still catching them. Prints, per mode: p50/p95 seconds from the boto3 call returning to the `drift.new` verdict, missed
 changes, and live reads per detected change (GetBucketTagging requests: one per bucket read).
 """
 
@@ -119,7 +120,7 @@ def _run(mode: str, endpoint: str, args: argparse.Namespace, seed: int) -> dict[
         if event == "drift.new":
             detected.setdefault(str(fields["resource"]), time.monotonic())
 
-    interval = 900.0 if mode == "events" else args.poll_interval
+    interval = args.full_poll if mode == "events" else args.poll_interval
     loop = WatchLoop(scan=lambda: run_scan(options, ctx=ctx), config=Config(interval_seconds=interval),
                      dispatcher=Dispatcher([]), recorder=None, log=log, workspace=str(folder))
     if mode == "events":
@@ -133,24 +134,29 @@ def _run(mode: str, endpoint: str, args: argparse.Namespace, seed: int) -> dict[
     targets = rng.sample(names, args.changes)
     offsets = sorted(rng.uniform(0, args.spread) for _ in targets)
     changed: dict[str, float] = {}
+    lost = set(rng.sample(targets, args.lose)) if mode == "events" else set()
     start = time.monotonic()
     for bucket, offset in zip(targets, offsets, strict=True):
         time.sleep(max(0.0, start + offset - time.monotonic()))
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "Env", "Value": "changed"}]})
         changed[f"aws_s3_bucket.{bucket.replace('-', '_')}"] = time.monotonic()
-        if mode == "events":
+        if mode == "events" and bucket not in lost:
             sqs.send_message(QueueUrl=queue_url, MessageBody=_envelope(bucket, {"Env": "changed"}))
-    deadline = time.monotonic() + (30.0 if mode == "events" else 2 * args.poll_interval + 60.0)
+    deadline = time.monotonic() + (args.full_poll if lost else 30.0 if mode == "events" else 2 * args.poll_interval) + 60.0
     while time.monotonic() < deadline and not set(changed) <= set(detected):
         time.sleep(0.05)
     loop.stop.set()
     thread.join(30)
-    latencies = sorted(detected[k] - t for k, t in changed.items() if k in detected)
-    found = len(latencies)
+    lost_keys = {f"aws_s3_bucket.{b.replace('-', '_')}" for b in lost}
+    latencies = sorted(detected[k] - t for k, t in changed.items() if k in detected and k not in lost_keys)
+    late = sorted(detected[k] - t for k, t in changed.items() if k in detected and k in lost_keys)
+    found = len(latencies) + len(late)
     return {
         "mode": mode,
         "changes": len(changed),
         "missed": len(changed) - found,
+        "lost": len(lost),
+        "lost_found_after": max(late) if late else None,
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p95": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))] if latencies else float("nan"),
         "reads_per_change": (reads["tagging"] - reads_before) / found if found else float("nan"),
@@ -164,6 +170,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--spread", type=float, default=60.0, help="changes happen at random times within this many seconds")
     parser.add_argument("--poll-interval", type=float, default=60.0, help="the polling baseline's interval (watch's default)")
+    parser.add_argument("--full-poll", type=float, default=900.0, help="safety-net full poll interval with events")
+    parser.add_argument("--lose", type=int, default=0, help="events never delivered (the safety net must catch them)")
     parser.add_argument("--mode", choices=("both", "events", "poll"), default="both")
     parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args()
@@ -181,6 +189,9 @@ def main() -> None:
             label = "events (SQS)" if mode == "events" else f"polling every {args.poll_interval:g}s"
             print(f"{label:>22}: p50 {r['p50']:.2f}s  p95 {r['p95']:.2f}s  missed {r['missed']}/{r['changes']}  "
                   f"live reads per change {r['reads_per_change']:.2f}  (polls {r['polls']})")
+            if r["lost"]:
+                print(f"{'':>22}  {r['lost']} event(s) lost: found by the safety-net poll, the last after "
+                      f"{r['lost_found_after'] or float('nan'):.1f}s (p50/p95 above: delivered events only)")
     finally:
         server.stop()
 
