@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import boto3
 from event_support import QUEUE, Estate, Lines, envelope, iso, now, tagging_record, until
 
 from driftdeck.core.alerts import Dispatcher
@@ -210,3 +211,27 @@ def test_a_bucket_created_outside_any_state_becomes_unmanaged_from_its_event_and
     report = driven.scan()
     assert "aws_s3_bucket:dd-rogue" not in {r.key for r in report.resources}
     assert sum(1 for r in report.resources if r.address is not None) == len(estate.buckets)
+
+
+def test_records_routed_by_the_documented_eventbridge_rule_reach_the_feed_and_read_only_calls_do_not(
+        estate: Estate) -> None:
+    # moto's EventBridge delivers rule targets for PutEvents: the envelope here is moto's, not ours.
+    events = boto3.client("events", endpoint_url=estate.s3.meta.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    arn = estate.sqs.get_queue_attributes(QueueUrl=estate.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="driftdeck-api-calls", EventPattern=json.dumps(
+        {"detail-type": ["AWS API Call via CloudTrail"], "detail": {"readOnly": [False]}}))  # as in docs/events.md
+    events.put_targets(Rule="driftdeck-api-calls", Targets=[{"Id": "queue", "Arn": arn}])
+    driven = _driven(estate)
+    driven.scan()
+    target = estate.buckets[1]
+    change = estate.change_tags(target, {"Env": "routed"})
+    read = dict(tagging_record(target, {}), eventName="GetBucketTagging", readOnly=True)
+    answer = events.put_events(Entries=[
+        {"Source": "aws.s3", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(record)}
+        for record in (read, change)])
+    assert answer["FailedEntryCount"] == 0
+    _pump_until_ready(driven.feed)
+    batch_keys = {r.key for r in driven.scan().resources if r.status.value == "changed"}
+    assert batch_keys == {f"aws_s3_bucket.{target.replace('-', '_')}"}
+    assert driven.feed.counts["received"] == 1 and driven.scan.rechecks == 1
