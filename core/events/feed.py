@@ -22,7 +22,7 @@ from typing import Any
 from driftdeck.core.attribution.events import CloudTrailEvent
 from driftdeck.core.events.sources import LiveSource, Received
 from driftdeck.core.events.touched import TouchIndex
-from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.text import printable
 
 DEFAULT_FULL_POLL_SECONDS = 900.0  # with events on, full polls are only the safety net
@@ -42,6 +42,8 @@ class Batch:
     events: list[CloudTrailEvent] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     full: str | None = None  # why a full poll is needed instead (None: a targeted re-check)
+    touched_by: dict[str, set[str]] = field(default_factory=dict)  # eventID -> the keys it touched
+    unread: set[str] = field(default_factory=set)  # keys whose re-read came back unknown
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class EventFeed:
         if touched is None:
             batch.full = batch.full or "events arrived before the first full poll"
         elif batch.full is None:
+            batch.touched_by[event.event_id] = set(touched.keys)
             batch.keys |= touched.keys
             batch.rediscover |= touched.rediscover
             if len(batch.keys) > self.max_pending:
@@ -234,6 +237,7 @@ class EventFeed:
             pending.events[:0] = batch.events
             pending.received[:0] = batch.received
             pending.full = pending.full or batch.full
+            pending.touched_by.update(batch.touched_by)
             self._pending_ids |= {e.event_id for e in batch.events}
             if self._first_pending is None and (batch.events or batch.received):
                 self._first_pending = time.monotonic()
@@ -246,12 +250,25 @@ class EventFeed:
                 self._last_full = datetime.now(UTC)
 
     def done(self, batch: Batch) -> None:
-        """The scan covering `batch` was recorded: forget its events and acknowledge its deliveries."""
+        """The scan covering `batch` was recorded: forget its events and acknowledge its deliveries,
+        except those whose resources could not be read (`unread`): the queue delivers them again
+        until their `max_receives`-th delivery, after which the safety-net poll is their retry."""
+        retry: set[str] = set()
+        for item in batch.received:
+            if item.event is None or not batch.touched_by.get(item.event.event_id, set()) & batch.unread:
+                continue
+            if item.receipt and item.receive_count < self.max_receives:
+                retry.add(item.event.event_id)
+        if batch.unread:
+            self.log("events.recheck_unknown", level="warning", resources=sorted(batch.unread)[:20],
+                     action="redelivery" if retry else "left to the next full poll")
         with self._lock:
             for event in batch.events:
-                self._remember(event.event_id)
-        if batch.received:
-            self.source.acknowledge(batch.received)
+                if event.event_id not in retry:
+                    self._remember(event.event_id)
+        acknowledged = [r for r in batch.received if r.event is None or r.event.event_id not in retry]
+        if acknowledged:
+            self.source.acknowledge(acknowledged)
 
     def status(self) -> FeedStatus:
         with self._lock:
@@ -306,6 +323,7 @@ class EventDrivenScan:
                 self.feed.log("events.recheck", resources=len(batch.keys), rediscover=sorted(batch.rediscover),
                               events=len(batch.events))
                 report = self.recheck(self.previous, frozenset(batch.keys), frozenset(batch.rediscover))
+                batch.unread = {r.key for r in report.resources if r.key in batch.keys and r.status is Status.UNKNOWN}
                 attach_events(report, batch)
                 self.rechecks += 1
         except BaseException:

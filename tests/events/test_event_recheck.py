@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+from aws_test_support import s3_error
 from event_support import QUEUE, Estate, Lines, envelope, iso, now, tagging_record, until
 
 from driftdeck.core.alerts import Dispatcher
@@ -235,3 +236,26 @@ def test_records_routed_by_the_documented_eventbridge_rule_reach_the_feed_and_re
     batch_keys = {r.key for r in driven.scan().resources if r.status.value == "changed"}
     assert batch_keys == {f"aws_s3_bucket.{target.replace('-', '_')}"}
     assert driven.feed.counts["received"] == 1 and driven.scan.rechecks == 1
+
+
+def test_an_event_whose_resource_could_not_be_read_is_delivered_again_not_dropped(estate: Estate) -> None:
+    url = estate.sqs.create_queue(QueueName="driftdeck-retry", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    driven = _driven(estate, source=SqsSource(url, estate.sqs))
+    driven.scan()
+    target = estate.buckets[0]
+    key = f"aws_s3_bucket.{target.replace('-', '_')}"
+    estate.proxy.add(lambda r: r.method == "GET" and r.path.strip("/") == target and "tagging" in r.query,
+                     **s3_error("AccessDenied", 403))
+    change = estate.change_tags(target, {"Env": "unread"})
+    estate.sqs.send_message(QueueUrl=url, MessageBody=envelope(change))
+    _pump_until_ready(driven.feed)
+    assert next(r for r in driven.scan().resources if r.key == key).status.value == "unknown"
+    driven.scan.recorded()
+    assert driven.log.events("events.recheck_unknown")[0]["action"] == "redelivery"
+    estate.proxy.faults.clear()  # the permission is back
+    _pump_until_ready(driven.feed)  # the same message, delivered again
+    result = next(r for r in driven.scan().resources if r.key == key)
+    assert result.status.value == "changed" and result.attribution[0].event_id == change["eventID"]
+    driven.scan.recorded()
+    attrs = estate.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
