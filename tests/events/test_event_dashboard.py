@@ -48,3 +48,25 @@ async def test_dashboard_shows_an_event_driven_change_with_one_read(estate: Esta
             assert until(estate.queue_empty)
     finally:
         events.stop.set()
+
+
+@run_async
+async def test_dashboard_says_when_the_queue_is_unreachable_and_keeps_scanning(estate: Estate) -> None:
+    options = ScanOptions(path=estate.workspace, unmanaged_types=("aws_s3_bucket",), evaluate_code=False, reader="native")
+    audit = MemoryFeed()
+    events = LiveEvents("sqs:no-such-queue", options, estate.ctx, lambda: run_scan(options, ctx=estate.ctx), audit,
+                        recording=True)
+    app = DriftdeckApp(estate.workspace, scanner=events.scanner, feed=audit, poll_interval=0, watch=False,
+                       events_status=events.status_text)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(app, pilot)
+            events.start(app)
+            bar = app.query_one(PollBar)
+            await wait_for(pilot, lambda: "events sqs:no-such-queue · unreachable" in bar._last, rounds=1200)
+            assert "polling continues" in bar._last
+            await pilot.press("r")
+            await settle(app, pilot)
+            assert app.scans_applied == 2 and app.poll.error is None
+    finally:
+        events.stop.set()
