@@ -303,7 +303,7 @@ def _run_scan(
         ctx.workspaces = {s.origin: s.config_dir for s in desired.states if s.config_dir}
     events_before = len(session.events) if session is not None else 0
     results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims,
-                             claimed_by=every_desired)
+                             claimed_by=every_desired if options.recheck is not None else None)
     results.extend(desired.decided)
     _raise_if_aws_unreachable(results)
     _raise_if_provider_unusable(results)
