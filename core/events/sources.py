@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -119,12 +120,17 @@ class LookupPollingSource:
         self._now = now or (lambda: datetime.now(UTC))
         self._stop = stop or threading.Event()
         self._last_end: datetime | None = None
-        self._polled = False
+        self._next_sweep = 0.0  # monotonic time of the next sweep
 
     def receive(self, wait_seconds: float) -> list[Received]:
-        if self._polled:
-            self._stop.wait(min(wait_seconds, self.every_seconds))
-        self._polled = True
+        """One sweep when it is due; before that, wait up to `wait_seconds` and answer nothing (each
+        sweep re-reads the whole overlap, so a quick look for more events must not cost one)."""
+        remaining = self._next_sweep - time.monotonic()
+        if remaining > 0:
+            self._stop.wait(min(wait_seconds, remaining))
+            if time.monotonic() < self._next_sweep:
+                return []
+        self._next_sweep = time.monotonic() + self.every_seconds
         end = self._now()
         start = (self._last_end or end) - self.overlap
         events = self.lookup.sweep(start, end)

@@ -149,6 +149,17 @@ def test_lookup_polling_overlaps_its_windows_and_the_feed_drops_what_it_saw_alre
         stub.assert_no_pending_responses()
 
 
+def test_lookup_polling_answers_a_quick_look_before_the_next_sweep_without_a_call() -> None:
+    client = boto3.client("cloudtrail", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    with Stubber(client) as stub:
+        stub.add_response("lookup_events", {"Events": []})
+        lookup = LookupEventsSource(["us-east-1"], client_factory=lambda _region: client, rate_per_region=1000)
+        source = LookupPollingSource(lookup, every_seconds=3600)
+        assert source.receive(0) == []  # the sweep
+        assert source.receive(0) == []  # not due: no call (the Stubber has no response left to give)
+        stub.assert_no_pending_responses()
+
+
 def test_events_configuration_is_checked_with_file_and_line(tmp_path: Path) -> None:
     config = parse_config('[events]\nsource = "sqs:drift-events"\nfull_poll_seconds = 600\n', tmp_path / "c.toml")
     assert (config.events_source, config.events_full_poll_seconds) == ("sqs:drift-events", 600.0)
