@@ -60,10 +60,15 @@ class Config:
     # extra folders holding provider binaries (as --reader and --provider-dir).
     reader: str | None = None
     provider_dirs: tuple[str, ...] = ()
+    # [events]: a live CloudTrail feed ("sqs:QUEUE" or "lookup[:regions]", as --events) and the
+    # safety-net full-poll interval while it is on (interval_seconds applies without events).
+    events_source: str | None = None
+    events_full_poll_seconds: float = 900.0
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-_TOP_KEYS = {"watch", "alert", "alerting", "auto_remediation", "audit", "cloudformation", "scan"}
+_TOP_KEYS = {"watch", "alert", "alerting", "auto_remediation", "audit", "cloudformation", "scan", "events"}
+_EVENTS_KEYS = {"source", "full_poll_seconds"}
 _WATCH_KEYS = {"interval_seconds", "stop_grace_seconds"}
 _ALERTING_KEYS = {"rate_limit_seconds"}
 _SINK_KEYS = {"kind", "name", "url", "argv", "secret_env", "timeout_seconds", "retries"}
@@ -136,9 +141,20 @@ def parse_config(text: str, path: Path) -> Config:
     provider_dirs = scan.get("provider_dirs", [])
     if not isinstance(provider_dirs, list) or not all(isinstance(d, str) for d in provider_dirs):
         in_scan.fail("provider_dirs", "provider_dirs must be a list of folder paths")
+    events = _table(doc, "events", where)
+    in_events = where.within("events")
+    _known(events, _EVENTS_KEYS, "[events]", in_events)
+    source = _string(events, "source", in_events)
+    if source is not None and not (source.startswith("sqs:") and len(source) > 4
+                                   or source == "lookup" or source.startswith("lookup:")):
+        in_events.fail("source", "source must be \"sqs:QUEUE_NAME_OR_URL\" or \"lookup[:region,...]\"")
+    full_poll = _number(events, "full_poll_seconds", 900.0, in_events)
+    if full_poll < 1:
+        in_events.fail("full_poll_seconds", "full_poll_seconds must be at least 1")
     return Config(path=path, interval_seconds=interval, stop_grace_seconds=grace, sinks=sinks,
                   rate_limit_seconds=rate, auto_remediation=rules, reader=reader,
-                  provider_dirs=tuple(provider_dirs), raw=doc)
+                  provider_dirs=tuple(provider_dirs), events_source=source, events_full_poll_seconds=full_poll,
+                  raw=doc)
 
 
 _URL_VALUE = re.compile(r"""(?m)^([-+ ]?\s*url\s*=\s*)(["'])([a-zA-Z][a-zA-Z0-9+.-]*://[^/"'\s]*)([^"']*)(["'])""")

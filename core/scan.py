@@ -78,6 +78,10 @@ class ScanOptions:
     provider_debug: bool = False  # copy the provider's log lines to stderr
     # Attribution: consider CloudTrail events from this time on (default: the state's own history).
     attribution_since: datetime | None = None
+    # Targeted re-check (events): re-read only these resource keys (`ResourceResult.key`) and keep
+    # `previous`'s verdicts for the rest. Unmanaged discovery then covers `unmanaged_types` only.
+    recheck: frozenset[str] | None = None
+    previous: ScanReport | None = None
 
 
 @dataclass
@@ -295,6 +299,10 @@ def _run_scan(
     regions = list(options.regions) or [default_region]
     desired.states.extend(options.extra_states)
     desired.resources.extend(r for s in options.extra_states for r in s.resources)
+    every_desired = list(desired.resources)
+    if options.recheck is not None:
+        desired.resources = [r for r in desired.resources if r.address in options.recheck]
+        desired.decided = [r for r in desired.decided if r.key in options.recheck]
     if options.ignore_file is not None and not options.ignore_file.is_file():
         raise InputError("ignore file not found (a typo here would silently disable every rule)", file=str(options.ignore_file))
     ignore_path = options.ignore_file or (options.path / ".driftignore" if options.path.is_dir() else None)
@@ -305,7 +313,8 @@ def _run_scan(
         ctx.providers = session
         ctx.workspaces = {s.origin: s.config_dir for s in desired.states if s.config_dir}
     events_before = len(session.events) if session is not None else 0
-    results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims)
+    results = scan_resources(desired.resources, ctx, default_region, options, regions, note, desired.extra_claims,
+                             claimed_by=every_desired if options.recheck is not None else None)
     results.extend(desired.decided)
     _raise_if_scan_could_not_run(results)
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
@@ -326,6 +335,9 @@ def _run_scan(
     other = sum(s.other_provider_count for s in desired.states)
     if other:
         report.warnings.append(f"{other} resource(s) of non-AWS providers are out of scope and were not checked")
+    if options.recheck is not None and options.previous is not None:
+        report.resources = merge_rechecked(options.previous.resources, report.resources, options.recheck,
+                                           set(options.unmanaged_types) if options.detect_unmanaged else set())
     rules.apply(report)
     if options.cloudtrail:
         workspace = options.path if options.path.is_dir() else options.path.parent
@@ -333,6 +345,26 @@ def _run_scan(
                   workspace=workspace)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+def merge_rechecked(previous: Sequence[ResourceResult], fresh: Sequence[ResourceResult], rechecked: frozenset[str],
+                    rediscovered: set[str]) -> list[ResourceResult]:
+    """The full verdict list after a targeted re-check: `fresh` verdicts for the `rechecked` keys,
+    their sub-resource findings and the unmanaged objects of the `rediscovered` types; `previous`
+    verdicts for everything else (in their previous order, new findings last)."""
+    def replaced(r: ResourceResult) -> bool:
+        return (r.key in rechecked or (r.parent is not None and r.parent in rechecked)
+                or (r.address is None and r.parent is None and r.type in rediscovered))
+
+    by_key = {r.key: r for r in fresh}
+    out: list[ResourceResult] = []
+    for old in previous:
+        if not replaced(old):
+            out.append(old)
+        elif old.key in by_key:
+            out.append(by_key.pop(old.key))
+    out.extend(r for r in fresh if r.key in by_key)
+    return out
 
 
 class ProviderUnusableError(DriftdeckError):
@@ -432,12 +464,15 @@ def scan_resources(
     regions: Sequence[str],
     note: Progress,
     extra_claims: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    claimed_by: Sequence[DesiredResource] | None = None,
 ) -> list[ResourceResult]:
-    """Read and compare `resources`, then detect unmanaged objects, all AWS calls in one pool."""
+    """Read and compare `resources`, then detect unmanaged objects, all AWS calls in one pool.
+    `claimed_by` (default `resources`): every desired resource, whose ids are never unmanaged."""
     # Collectors read Terraform-named attributes; CloudFormation resources are shown to them through
     # a Terraform view of their template properties, and compared in CloudFormation terms afterwards.
     views = {id(r): _terraform_view(r) for r in resources}
-    ctx.desired = tuple(views[id(r)] for r in resources)
+    every = list(views.values()) if claimed_by is None else [_terraform_view(r) for r in claimed_by]
+    ctx.desired = tuple(every)
     groups: dict[tuple[str, str], list[DesiredResource]] = defaultdict(list)
     readers: dict[str, Collector] = {}
     results: list[ResourceResult] = []
@@ -481,7 +516,7 @@ def scan_resources(
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
         note(f"compared {len(results)} managed resources")
-        results.extend(_unmanaged(discoveries, collectors, list(views.values()), extra_claims))
+        results.extend(_unmanaged(discoveries, collectors, every, extra_claims))
         for job in sub_jobs:
             try:
                 results.extend(job.result())

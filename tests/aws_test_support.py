@@ -149,6 +149,7 @@ class FaultProxy:
         self.upstream_port = parsed.port or 80
         self.faults: list[Fault] = []
         self.seen: Counter[str] = Counter()
+        self.requests: list[Request] = []  # every request, in arrival order (for counting live reads)
         self.release = threading.Event()
         self._lock = threading.Lock()
         proxy = self
@@ -172,6 +173,7 @@ class FaultProxy:
                 )
                 with proxy._lock:
                     proxy.seen[req.operation] += 1
+                    proxy.requests.append(req)
                 fault = next((f for f in proxy.faults if f.match(req)), None)
                 if fault is not None and fault.hang:
                     proxy.release.wait(60)

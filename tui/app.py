@@ -118,11 +118,13 @@ class DriftdeckApp(App[int]):
         providers: Any = None,
         prepare: Prepare | None = None,
         on_first_scan: Callable[[], None] | None = None,
+        events_status: Callable[[], str] | None = None,  # a live event feed's status line (--events)
     ) -> None:
         super().__init__()
         self.prepare = prepare
         self.preparing = prepare is not None
         self.on_first_scan = on_first_scan
+        self.events_status = events_status
         self.workspace = workspace
         self.scanner = scanner
         self.providers = providers  # the session's ProviderSession: plans write import blocks with it
@@ -262,7 +264,15 @@ class DriftdeckApp(App[int]):
         self._flush_toasts()
         if self._ticks % AUDIT_REFRESH_TICKS == 0:
             self.load_audit(only_if_new=True)  # other processes may have appended (a CLI scan, another TUI)
+        if self.events_status is not None:
+            self.poll.events = self.events_status()
         self._render_poll()
+
+    def events_ready(self) -> None:
+        """A live event feed has re-checks waiting: scan now unless a scan runs or polling is paused
+        (the feed signals again until its batch is taken)."""
+        if not self.poll.scanning and not self.poll.paused:
+            self.scan_now()
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def scan_now(self) -> None:

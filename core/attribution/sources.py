@@ -353,6 +353,16 @@ class LookupEventsSource:
         )
         return self._run(self.regions, queries, start, end)
 
+    def sweep(self, start: datetime, end: datetime) -> list[CloudTrailEvent]:
+        """Every mutating event in [start, end], asked again (no cache, a region that failed before is
+        retried): the live-polling fallback of `driftdeck.core.events`. Failures land in `errors`."""
+        start, end = _utc(start), _utc(end)
+        found: list[CloudTrailEvent] = []
+        for region in self.regions:
+            self._failed_regions.discard(region)
+            found += self._fetch(region, "ReadOnly", "false", start, end)
+        return dedupe(e for e in found if _in_range(e, start, end))
+
     def session_events(
         self, access_key_ids: Collection[str], start: datetime, end: datetime
     ) -> list[CloudTrailEvent]:

@@ -28,10 +28,10 @@ def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @run_async
 async def test_the_tui_shows_that_aws_cannot_be_reached(closed_endpoint: str, tmp_path: Path) -> None:
-    from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_feed import MemoryFeed
     from textual.widgets import Static
 
+    from driftdeck.tui.app import DriftdeckApp
+    from driftdeck.tui.audit_feed import MemoryFeed
     from driftdeck.tui.widgets.bars import PollBar
 
     (tmp_path / "terraform.tfstate").write_text(json.dumps({

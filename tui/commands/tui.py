@@ -30,12 +30,15 @@ def register(sub: Any) -> None:
         "--cloudtrail", metavar="WHERE",
         help="attribute drift to CloudTrail events: s3://bucket[/prefix], lookup[:region,...], or a folder",
     )
+    parser.add_argument("--events", metavar="SOURCE",
+                        help="re-check resources as CloudTrail events arrive: sqs:QUEUE_NAME_OR_URL or lookup[:regions]")
     add_reader_options(parser)
     parser.set_defaults(func=run)
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls, 0 = manual only (default 60)")
+    parser.add_argument("--interval", type=float, default=None,
+                        help="seconds between polls, 0 = manual only (default 60; with --events, [events] full_poll_seconds)")
     parser.add_argument("--read-only", action="store_true", help="hide every action that could change anything")
     parser.add_argument("--no-audit", action="store_true", help="do not write to the audit log")
     parser.add_argument("--no-watch", action="store_true", help="do not watch the IaC files for changes")
@@ -76,7 +79,11 @@ def load_keymap(path: Path | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from collections.abc import Callable
+
     from driftdeck.core.aws import AwsContext
+    from driftdeck.core.config import load_config
+    from driftdeck.core.model import ScanReport
     from driftdeck.core.scan import ScanOptions, check_inputs, run_scan
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_feed import MemoryFeed, open_feed
@@ -99,11 +106,23 @@ def run(args: argparse.Namespace) -> int:
     )
     aws = AwsContext()  # clients kept across polls; each scan starts with a fresh memo
     feed = MemoryFeed() if args.no_audit else open_feed(workspace, read_only=args.read_only)
+    scanner: Callable[[], ScanReport] = lambda: run_scan(options, ctx=aws)  # noqa: E731
+    interval = args.interval if args.interval is not None else 60.0
+    events = None
+    config = load_config(workspace)
+    spec = args.events or config.events_source
+    if spec:
+        from driftdeck.tui.live_events import LiveEvents
+
+        events = LiveEvents(spec, options, aws, scanner, feed, recording=not args.no_audit and not args.read_only)
+        scanner = events.scanner
+        interval = args.interval if args.interval is not None else config.events_full_poll_seconds
     app = DriftdeckApp(
         workspace,
-        scanner=lambda: run_scan(options, ctx=aws),
+        scanner=scanner,
         feed=feed,
-        poll_interval=args.interval,
+        poll_interval=interval,
+        events_status=events.status_text if events is not None else None,
         read_only=args.read_only,
         watch=not args.no_watch,
         keymap=keymap,
@@ -112,8 +131,12 @@ def run(args: argparse.Namespace) -> int:
         providers=providers,
     )
     try:
+        if events is not None:
+            events.start(app)
         app.run()
     finally:
+        if events is not None:
+            events.stop.set()
         if providers is not None:
             providers.close()
     return 0

@@ -32,6 +32,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--cloudtrail", metavar="WHERE",
                         help="attribute drift to CloudTrail events (as for `scan`), so rules can match the actor")
     parser.add_argument("--no-unmanaged", action="store_true", help="skip unmanaged-resource detection")
+    parser.add_argument("--events", metavar="SOURCE",
+                        help="re-check resources as CloudTrail events arrive: sqs:QUEUE_NAME_OR_URL or lookup[:regions] "
+                        "(overrides [events] source); full polls then run every [events] full_poll_seconds")
     parser.add_argument("--once", action="store_true", help="poll once and exit (for cron and tests)")
     parser.add_argument("--dry-run", action="store_true", help="auto-remediation rules only report what would fire")
     parser.add_argument("--no-audit", action="store_true", help="do not append to the audit log")
@@ -44,6 +47,10 @@ def register(sub: Any) -> None:
 def _loader(workspace: Path, explicit: Path | None, args: argparse.Namespace) -> Config:
     """The configuration with the command line's overrides, read again on every reload."""
     config = load_config(workspace, explicit)
+    if getattr(args, "events", None):
+        config = replace(config, events_source=args.events)
+    if config.events_source:  # events find drift; full polls are the safety net
+        config = replace(config, interval_seconds=config.events_full_poll_seconds)
     if args.interval is not None:
         config = replace(config, interval_seconds=max(1.0, args.interval))
     if args.dry_run:
@@ -80,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
         config_loader=lambda: _loader(workspace, explicit, args),
         config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
     )
+    if config.events_source and not args.once:
+        from driftdeck.core.events import live_source_from_spec, start_events
+
+        source = live_source_from_spec(config.events_source, session=aws.session, regions=args.region, stop=loop.stop)
+        start_events(loop, source, options, aws)
     if recorder is not None:
         loop.seed(recorder.known_drift())  # drift alerted before a restart (or the last --once) stays quiet
     try:

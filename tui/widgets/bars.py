@@ -99,6 +99,7 @@ class PollInfo:
     # The newest notification, shown here on narrow terminals where toasts would cover the detail pane.
     notice: str | None = None
     notice_severity: str = "information"
+    events: str | None = None  # the live event feed: source, lag, last full poll (--events)
 
 
 class PollBar(Static):
@@ -127,6 +128,8 @@ class PollBar(Static):
             text.append(f"  · next {info.next:%H:%M:%S}")
         if info.providers:
             text.append(f"  · via {', '.join(info.providers)}", style="dim")
+        if info.events:
+            text.append(f"  · {info.events}", style="bold red" if "unreachable" in info.events else "")
         if info.error:
             # The whole message is in the scan-error box above the tree; this line only flags it.
             text.append(f"  · last scan failed (details above the tree; {info.keys['rescan']} retries)", style="bold red")
