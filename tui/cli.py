@@ -11,7 +11,7 @@ from driftdeck.core.errors import DriftdeckError
 
 # Each module in driftdeck.tui.commands exposes `register(subparsers)`; the parser it adds carries
 # `func=callable(args) -> int` as its default.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch", "history")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
