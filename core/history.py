@@ -115,11 +115,15 @@ class ResourceHistory:
     episodes: list[Episode] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     transitions: list[tuple[float, str]] = field(default_factory=list)  # (when, status from then on)
+    # Before its first transition: in sync when a previous scan of the workspace saw it so, else untracked.
+    initial: str = "untracked"
+    # Actors of changes logged before the drift they explain was detected: given to the next episode.
+    waiting_actors: list[str] = field(default_factory=list)
 
     def bands(self, start: float, end: float) -> list[tuple[float, float, str]]:
-        """(from, to, status) covering [start, end]; `untracked` before the first transition."""
+        """(from, to, status) covering [start, end]; `initial` before the first transition."""
         out: list[tuple[float, float, str]] = []
-        status, at = "untracked", start
+        status, at = self.initial, start
         for when, now in self.transitions:
             if when <= start:
                 status = now
@@ -219,6 +223,16 @@ class HistoryModel:
     def for_log_dir(cls, log_dir: Path, reader: AuditReader | None = None) -> HistoryModel:
         return cls(reader or AuditReader(log_dir))
 
+    @classmethod
+    def from_entries(cls, entries: Iterable[Entry], chain: VerificationState, reader: AuditReader) -> HistoryModel:
+        """A model of entries the caller has already verified (`chain` says how far), oldest first."""
+        model = cls(reader)
+        model.chain = chain
+        for entry in entries:
+            model._fold(entry)
+            model.last_seq = entry.seq
+        return model
+
     def refresh(self) -> bool:
         """Verify what was appended and fold it in; True when anything new was read."""
         self.chain = self.reader.state()
@@ -255,9 +269,12 @@ class HistoryModel:
             self._by_drift_seq[entry.seq] = resource
             to = str(entry.data.get("to"))
             open_episode = resource.episodes[-1] if resource.episodes and resource.episodes[-1].end is None else None
+            if not resource.transitions and entry.data.get("from") == IN_SYNC:
+                resource.initial = IN_SYNC
             if kind == "drift.detected":
                 if open_episode is None:
-                    resource.episodes.append(Episode(at, [to], seqs=[entry.seq]))
+                    resource.episodes.append(Episode(at, [to], actors=resource.waiting_actors, seqs=[entry.seq]))
+                    resource.waiting_actors = []
                 else:
                     open_episode.statuses.append(to)
                     open_episode.seqs.append(entry.seq)
@@ -296,9 +313,11 @@ class HistoryModel:
         actor = str(data.get("actor") or _actor_name(entry.actor))
         self.attributed.append((at, actor))
         resource: ResourceHistory | None = None
-        link = data.get("drift_event")
+        linked: int | None = None
+        link = data.get("drift_event")  # "seq:hash" of the drift event this change explains
         if isinstance(link, str) and link.split(":", 1)[0].isdigit():
-            resource = self._by_drift_seq.get(int(link.split(":", 1)[0]))
+            linked = int(link.split(":", 1)[0])
+            resource = self._by_drift_seq.get(linked)
         if resource is None:
             described = data.get("resource") if isinstance(data.get("resource"), dict) else {}
             key = described.get("address") or (
@@ -310,12 +329,10 @@ class HistoryModel:
         if data.get("attribute"):
             label += f" → {data['attribute']}"
         resource.markers.append(Marker(entry.seq, at, entry.kind, actor, label))
-        # The episode the change explains: the one open at the time of the change, else the latest.
-        for episode in reversed(resource.episodes):
-            if episode.start <= at + 1 and (episode.end is None or episode.end >= at):
-                if actor not in episode.actors:
-                    episode.actors.append(actor)
-                break
+        episode = _explained_episode(resource.episodes, linked, at)
+        actors = episode.actors if episode is not None else resource.waiting_actors
+        if actor not in actors:
+            actors.append(actor)
 
     # ------------------------------------------------------------------ answering
     def require_verified(self) -> None:
@@ -367,6 +384,19 @@ class HistoryModel:
             mean_time_to_resolution=sum(resolved) / len(resolved) if resolved else None,
             resolved_episodes=len(resolved), open_episodes=open_count,
             iac_edits=[m for m in self.iac_edits if m.at >= start])
+
+
+def _explained_episode(episodes: list[Episode], linked: int | None, at: float) -> Episode | None:
+    """The episode an attributed change explains: the one holding its linked drift event; unlinked,
+    the one open at the change, else the first that began after it (a change precedes its detection)."""
+    if linked is not None:
+        for episode in reversed(episodes):
+            if linked in episode.seqs:
+                return episode
+    for episode in episodes:
+        if episode.start <= at and (episode.end is None or at <= episode.end):
+            return episode
+    return next((e for e in episodes if e.start >= at), None)
 
 
 def bucket_series(points: Iterable[EstatePoint], start: float, end: float, buckets: int,

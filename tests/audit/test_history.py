@@ -178,3 +178,25 @@ def test_bucket_series_carries_the_last_count_forward(kit: LogKit) -> None:
     end = _seconds(e["scan2"].ts) + 1
     values = bucket_series(model.series, start, end, 4)
     assert values[0] in (0.0, 1.0) and values[-1] == 4.0 and values == sorted(values)
+
+
+def test_a_change_logged_before_its_drift_is_given_to_the_episode_it_explains(kit: LogKit) -> None:
+    from driftdeck.core.audit import VerificationState
+
+    def entry(seq: int, second: int, kind: str, data: dict[str, Any]) -> Entry:
+        return Entry(seq, f"2026-01-01T00:00:{second:02d}.000Z", kind, {}, {"workspace": "/ws"}, data, "0" * 64,
+                     f"{seq:064x}")
+
+    key = "aws_s3_bucket.a"
+    entries = [
+        entry(1, 1, "cloud.change.attributed", {"actor": "alice", "resource": {"address": key}}),
+        entry(2, 5, "drift.detected", {"key": key, "from": "in_sync", "to": "changed"}),
+        entry(3, 9, "drift.resolved", {"key": key, "from": "changed", "to": "in_sync"}),
+        entry(4, 20, "cloud.change.attributed", {"actor": "bob", "resource": {"address": key}}),  # unlinked, between
+        entry(5, 30, "drift.detected", {"key": key, "from": "in_sync", "to": "missing"}),
+    ]
+    model = HistoryModel.from_entries(entries, VerificationState("verified", 5, 5), AuditReader(kit.log_dir))
+    history = model.resource(key)
+    assert history is not None
+    assert [(e.actors, e.resolution_seconds) for e in history.episodes] == [(["alice"], 4.0), (["bob"], None)]
+    assert history.initial == "in_sync"
