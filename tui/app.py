@@ -30,6 +30,7 @@ from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
+from driftdeck.tui.screens.history import HistorySource
 from driftdeck.tui.view_model import Transition, index_report, parse_filter, transitions
 from driftdeck.tui.watch import CodeSnapshot, WatchSource, is_watched, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
@@ -102,6 +103,7 @@ class DriftdeckApp(App[int]):
         Binding("l", "toggle_audit_panel", "Audit panel", id="audit_panel"),
         Binding("p", "plan", "Plan", id="plan"),
         Binding("n", "note", "Note", id="note"),
+        Binding("h", "history", "History", id="history", show=False),
         Binding("escape", "leave", "Back", id="back", show=False),
     ]
 
@@ -146,6 +148,8 @@ class DriftdeckApp(App[int]):
         self.audit_debounce = AUDIT_DEBOUNCE
         self.audit_absent = False  # read-only with no log on disk (see AuditAbsent)
         self._deferred_toasts: list[tuple[str, dict[str, Any]]] = []
+        # Drift history from the real log (an in-memory feed has none to draw from).
+        self.history: HistorySource | None = HistorySource(workspace) if hasattr(self.feed, "workspace") else None
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -595,6 +599,12 @@ class DriftdeckApp(App[int]):
             return
         self.query_one(AuditPanel).set_chain(ChainState("unverified", detail="verifying…"))
         self.check_chain(explicit=True)
+
+    def action_history(self) -> None:
+        from driftdeck.tui.screens.history import HistoryScreen
+
+        self.clear_notifications()
+        self.push_screen(HistoryScreen(self.history or HistorySource(None)))
 
     def action_help(self) -> None:
         from driftdeck.tui.screens.help import HelpScreen

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.tui.screens.history import TimelineSection
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -63,6 +64,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static("", id="detail-identity")
         yield Static("", id="detail-attribution")
         yield Static("", id="detail-diffs")
+        yield TimelineSection(id="detail-history")
         with Horizontal(id="detail-raw"):
             yield Static("", id="raw-state", classes="raw")
             yield Static("", id="raw-live", classes="raw")
@@ -87,6 +89,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         identity = self.query_one("#detail-identity", Static)
         attribution = self.query_one("#detail-attribution", Static)
         table = self.query_one("#detail-diffs", Static)
+        self.query_one(TimelineSection).show(result.key if result is not None else None)
         if result is None:
             head.update("Select a resource in the tree.")
             identity.update("")
