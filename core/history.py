@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +119,28 @@ class ResourceHistory:
     initial: str = "untracked"
     # Actors of changes logged before the drift they explain was detected: given to the next episode.
     waiting_actors: list[str] = field(default_factory=list)
+    # Closed episodes are the first len(closed_ends) (only the last can be open); their ends ascend, so a
+    # window is found by bisection, and `closed_prefix[k]` (sum of the first k durations) sums it in O(1).
+    closed_ends: list[float] = field(default_factory=list)
+    closed_prefix: list[float] = field(default_factory=lambda: [0.0])
+
+    def close(self, episode: Episode, at: float, to: str) -> None:
+        episode.end, episode.resolved_to = at, to
+        self.closed_ends.append(at)
+        self.closed_prefix.append(self.closed_prefix[-1] + (at - episode.start))
+
+    def window(self, start: float, now: float) -> tuple[int, float, float, int]:
+        """For [start, now]: index of the first episode in it, seconds drifted in it, summed
+        durations of the closed episodes ending in it, and how many those are."""
+        closed = len(self.closed_ends)
+        first = bisect.bisect_left(self.closed_ends, start)
+        resolved_sum = self.closed_prefix[closed] - self.closed_prefix[first]
+        drifted = resolved_sum
+        if first < closed and self.episodes[first].start < start:
+            drifted -= start - self.episodes[first].start  # only the part inside the window
+        if len(self.episodes) > closed:
+            drifted += max(now - max(self.episodes[-1].start, start), 0.0)
+        return first, drifted, resolved_sum, closed - first
 
     def bands(self, start: float, end: float) -> list[tuple[float, float, str]]:
         """(from, to, status) covering [start, end]; `initial` before the first transition."""
@@ -136,11 +158,6 @@ class ResourceHistory:
         out.append((at, end, status))
         return out
 
-    def episodes_in(self, start: float | None) -> list[Episode]:
-        """Episodes that overlap [start, now] (all when start is None)."""
-        if start is None:
-            return list(self.episodes)
-        return [e for e in self.episodes if e.end is None or e.end >= start]
 
 
 @dataclass(frozen=True)
@@ -214,7 +231,9 @@ class HistoryModel:
         self.resources: dict[tuple[str, str], ResourceHistory] = {}
         self.series: list[EstatePoint] = []
         self._series_at: list[float] = []
-        self.attributed: list[tuple[float, str]] = []  # (when, actor) of every out-of-band change
+        # When and by whom every out-of-band change was made, in log order (times ascend).
+        self._attributed_at: list[float] = []
+        self._attributed_actor: list[str] = []
         self.iac_edits: list[Marker] = []
         self._latest_scan: dict[str, dict[str, int]] = {}  # workspace -> its latest summary
         self._by_drift_seq: dict[int, ResourceHistory] = {}  # drift event seq -> its resource
@@ -280,7 +299,7 @@ class HistoryModel:
                     open_episode.seqs.append(entry.seq)
                 resource.transitions.append((at, to))
             elif open_episode is not None:
-                open_episode.end, open_episode.resolved_to = at, to
+                resource.close(open_episode, at, to)
                 open_episode.seqs.append(entry.seq)
                 resource.transitions.append((at, IN_SYNC if to == IN_SYNC else "absent"))
         elif kind == "scan.completed":
@@ -311,7 +330,8 @@ class HistoryModel:
     def _fold_attributed(self, entry: Entry, at: float, workspace: str) -> None:
         data = entry.data
         actor = str(data.get("actor") or _actor_name(entry.actor))
-        self.attributed.append((at, actor))
+        self._attributed_at.append(at)
+        self._attributed_actor.append(actor)
         resource: ResourceHistory | None = None
         linked: int | None = None
         link = data.get("drift_event")  # "seq:hash" of the drift event this change explains
@@ -359,30 +379,29 @@ class HistoryModel:
         start = since if since is not None else float("-inf")
         resources: list[tuple[ResourceHistory, list[Episode]]] = []
         drifting: list[tuple[str, int, float]] = []
-        resolved: list[float] = []
         open_count = 0
+        resolved_sum, resolved_count = 0.0, 0
         for resource in sorted(self.resources.values(), key=lambda r: (r.key, r.workspace)):
-            episodes = resource.episodes_in(since)
+            first, seconds, closed_sum, closed_count = resource.window(start, now)
+            episodes = resource.episodes[first:]
             if not episodes and not resource.markers:
                 continue
             resources.append((resource, episodes))
             if episodes:
-                seconds = sum(min(e.end if e.end is not None else now, now) - max(e.start, start) for e in episodes)
                 drifting.append((resource.key, len(episodes), seconds))
-            for e in episodes:
-                if e.end is None:
-                    open_count += 1
-                elif e.end >= start:
-                    resolved.append(e.end - e.start)
-        first = bisect.bisect_left(self._series_at, start)
-        actors = Counter(a for at, a in self.attributed if at >= start)
+                open_count += len(episodes) - closed_count
+            resolved_sum += closed_sum
+            resolved_count += closed_count
+        first_point = bisect.bisect_left(self._series_at, start)
+        first_change = bisect.bisect_left(self._attributed_at, start)
+        actors = Counter(self._attributed_actor[first_change:])
         drifting.sort(key=lambda t: (-t[1], -t[2], t[0]))
         return HistoryView(
-            chain=self.chain, since=since, now=now, resources=resources, series=self.series[first:],
+            chain=self.chain, since=since, now=now, resources=resources, series=self.series[first_point:],
             top_actors=sorted(actors.items(), key=lambda t: (-t[1], t[0]))[:top],
             most_drifting=drifting[:top],
-            mean_time_to_resolution=sum(resolved) / len(resolved) if resolved else None,
-            resolved_episodes=len(resolved), open_episodes=open_count,
+            mean_time_to_resolution=resolved_sum / resolved_count if resolved_count else None,
+            resolved_episodes=resolved_count, open_episodes=open_count,
             iac_edits=[m for m in self.iac_edits if m.at >= start])
 
 
@@ -399,23 +418,35 @@ def _explained_episode(episodes: list[Episode], linked: int | None, at: float) -
     return next((e for e in episodes if e.start >= at), None)
 
 
-def bucket_series(points: Iterable[EstatePoint], start: float, end: float, buckets: int,
+def bucket_series(points: Sequence[EstatePoint], start: float, end: float, buckets: int,
                   field_name: str = "drifted") -> list[float]:
-    """`buckets` values for a sparkline: the last count in each time slot, carried forward."""
+    """`buckets` values for a sparkline: the last count at or before the end of each time slot.
+
+    `points` are in time order (as `HistoryView.series`); each slot is found by bisection, so a
+    frame costs O(buckets · log points), not a walk over every scan.
+    """
     values = [0.0] * buckets
-    if end <= start or buckets <= 0:
+    if end <= start or buckets <= 0 or not points:
         return values
     width = (end - start) / buckets
-    last = 0.0
-    ordered = list(points)
-    i = 0
+    times = _Times(points)
     for b in range(buckets):
-        limit = start + (b + 1) * width
-        while i < len(ordered) and ordered[i].at <= limit:
-            last = float(getattr(ordered[i], field_name))
-            i += 1
-        values[b] = last
+        i = bisect.bisect_right(times, start + (b + 1) * width) - 1
+        values[b] = float(getattr(points[i], field_name)) if i >= 0 else 0.0
     return values
+
+
+class _Times(Sequence[float]):
+    """The `at` of each point, viewed without copying (bisect needs only len and indexing)."""
+
+    def __init__(self, points: Sequence[EstatePoint]) -> None:
+        self.points = points
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.points[index].at
 
 
 def humanize_seconds(seconds: float | None) -> str:
