@@ -38,6 +38,7 @@ HISTORY_KINDS = (
     "remediation.failed",
 )
 IN_SYNC = "in_sync"
+FOLD_CHUNK = 5_000  # entries parsed and held at once on a refresh
 DRIFTED_STATUSES = ("changed", "missing", "pending")  # managed drift; unmanaged is its own series
 
 
@@ -260,10 +261,18 @@ class HistoryModel:
         through = self.chain.verified_through
         if through <= self.last_seq:
             return False
-        for entry in self.reader.entries_since(self.last_seq, kinds=HISTORY_KINDS):
-            if entry.seq > through:
-                break  # appended after the chain check: the next refresh verifies it first
-            self._fold(entry)
+        after = self.last_seq
+        while after < through:
+            # In chunks: `entries_since` returns a list, and each call bisects straight to `after`,
+            # so memory stays bounded by the chunk however long the log is.
+            chunk = self.reader.entries_since(after, FOLD_CHUNK, kinds=HISTORY_KINDS)
+            for entry in chunk:
+                if entry.seq > through:
+                    break  # appended after the chain check: the next refresh verifies it first
+                self._fold(entry)
+            if len(chunk) < FOLD_CHUNK or chunk[-1].seq >= through:
+                break
+            after = chunk[-1].seq
         self.last_seq = through
         return True
 

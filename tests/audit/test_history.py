@@ -200,3 +200,15 @@ def test_a_change_logged_before_its_drift_is_given_to_the_episode_it_explains(ki
     assert history is not None
     assert [(e.actors, e.resolution_seconds) for e in history.episodes] == [(["alice"], 4.0), (["bob"], None)]
     assert history.initial == "in_sync"
+
+
+def test_folding_in_small_chunks_gives_the_same_history(kit: LogKit, monkeypatch: pytest.MonkeyPatch) -> None:
+    _build(kit)
+    whole = HistoryModel(AuditReader(kit.log_dir))
+    whole.refresh()
+    monkeypatch.setattr("driftdeck.core.history.FOLD_CHUNK", 3)  # chunk edges fall inside episodes
+    chunked = HistoryModel(AuditReader(kit.log_dir))
+    chunked.refresh()
+    assert chunked.last_seq == whole.last_seq
+    assert chunked.view(now=2e9).to_json() == whole.view(now=2e9).to_json()
+    assert len(chunked.view(now=2e9).resources) == 2
