@@ -168,6 +168,9 @@ async def test_timeline_section_and_estate_view_draw_the_scanned_log(story: Stor
         actors = str(screen.query_one("#history-actors", Static).render())
         assert "alice" in actors and "bob" in actors
         assert ADDRESS in str(screen.query_one("#history-drifting", Static).render())
+        await pilot.press("w")  # the last 7 days: everything here happened within them
+        await wait_for(pilot, lambda: "window: 7 days" in str(screen.query_one("#history-chain", Static).render()))
+        assert max(screen.query_one("#spark-drifted", Sparkline).data or [0]) == 1
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HistoryScreen))
 
