@@ -141,7 +141,7 @@ def resource_section(source: HistorySource, key: str | None, styles: dict[str, S
     if model is None:
         text.append("\n  reading the audit log…", style="dim")
         return text
-    text.append(f"   chain {model.chain.summary()}", style="dim")
+    text.append(f" · chain {model.chain.summary()}", style="dim")
     history = model.resource(key) if key else None
     if history is None or not (history.episodes or history.markers):
         text.append("\n  no drift recorded for this resource", style="dim")
@@ -184,6 +184,7 @@ class TimelineSection(Static):
 
     def on_mount(self) -> None:
         self.display = False
+        self.styles.margin = (1, 0, 0, 0)  # apart from the differences table above
         self.set_interval(self.REFRESH_SECONDS, self.reload)
 
     def show(self, key: str | None) -> None:
