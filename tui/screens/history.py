@@ -65,17 +65,22 @@ class HistorySource:
         from driftdeck.core.audit import AuditReader
         from driftdeck.core.history import HistoryModel
 
-        with self._lock:
-            try:
-                if self.model is None:
-                    self.model = HistoryModel(AuditReader.for_workspace(self.workspace))
-                changed = self.model.refresh()
-                self.model.require_verified()
-            except DriftdeckError as exc:
-                was, self.problem = self.problem, printable(str(exc))
-                return was != self.problem
-            was, self.problem = self.problem, None
-            return changed or was is not None
+        # A first load of a long log takes a while; periodic refreshes meanwhile return at once
+        # instead of queueing a thread each behind it.
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self.model is None:
+                self.model = HistoryModel(AuditReader.for_workspace(self.workspace))
+            changed = self.model.refresh()
+            self.model.require_verified()
+        except DriftdeckError as exc:
+            was, self.problem = self.problem, printable(str(exc))
+            return was != self.problem
+        finally:
+            self._lock.release()
+        was, self.problem = self.problem, None
+        return changed or was is not None
 
     def view(self, since: float | None = None) -> HistoryView | None:
         if self.model is None or self.problem is not None:
@@ -258,8 +263,10 @@ class HistoryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._drawn = False
         self._draw()
         self._load()
+        self.set_interval(TimelineSection.REFRESH_SECONDS, self._load)
 
     def action_window(self) -> None:
         self.window = (self.window + 1) % len(self.WINDOWS)
@@ -267,8 +274,8 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history-estate", exit_on_error=False)
     def _load(self) -> None:
-        self.source.refresh()
-        self.app.call_from_thread(self._draw)
+        if self.source.refresh() or not self._drawn:
+            self.app.call_from_thread(self._draw)
 
     def _draw(self) -> None:
         from driftdeck.core.history import bucket_series, format_ts, humanize_seconds
@@ -283,7 +290,9 @@ class HistoryScreen(Screen[None]):
                               style="bold"))
             for name in ("drifted", "unknown", "unmanaged"):
                 self.query_one(f"#spark-{name}", Sparkline).data = []
+            self._drawn = False
             return
+        self._drawn = True
         chain.update(Text(f" audit chain: {view.chain.summary()}  ·  window: {label}  ·  "
                           f"{len(view.series)} scans", style="bold"))
         start = since if since is not None else (view.series[0].at if view.series else now)
