@@ -212,3 +212,10 @@ def test_folding_in_small_chunks_gives_the_same_history(kit: LogKit, monkeypatch
     assert chunked.last_seq == whole.last_seq
     assert chunked.view(now=2e9).to_json() == whole.view(now=2e9).to_json()
     assert len(chunked.view(now=2e9).resources) == 2
+
+
+def test_a_since_that_is_neither_a_duration_nor_a_time_is_exit_2(kit: LogKit, capsys: pytest.CaptureFixture[str]) -> None:
+    _build(kit)
+    assert main(["history", str(kit.workspace), "--since", "last tuesday"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--since 'last tuesday'" in err
