@@ -168,7 +168,8 @@ def resource_section(source: HistorySource, key: str | None, styles: dict[str, S
         text.append(f" {format_ts(episode.start)[:19].replace('T', ' ')}  {'/'.join(episode.statuses)}  {took}  ")
         text.append(who, style="bold")
     for marker in history.markers[-MAX_MARKERS_SHOWN:]:
-        text.append(f"\n  {MARKER_GLYPHS.get(marker.kind, '•')} {format_ts(marker.at)[:19].replace('T', ' ')}  "
+        # The seq finds the event in the audit panel, which shows its before/after diff.
+        text.append(f"\n  {MARKER_GLYPHS.get(marker.kind, '•')} #{marker.seq} {format_ts(marker.at)[:19].replace('T', ' ')}  "
                     f"{printable(marker.label)}  ", style="dim")
         text.append(printable(marker.actor))
     return text
