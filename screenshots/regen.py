@@ -98,6 +98,12 @@ async def shoot(workspace: Path, out: Path) -> list[Path]:
         await pilot.press("a")
         await settle(app, pilot)
 
+        await pilot.press("h")  # the estate over time, from the verified log
+        await settle(app, pilot)
+        save("history-estate")
+        await pilot.press("escape")
+        await settle(app, pilot)
+
         tree.select_key(SG)
         await settle(app, pilot)
         if app.check_action("plan", ()):

@@ -35,6 +35,7 @@ from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
+from driftdeck.tui.screens.history import HistorySource
 from driftdeck.tui.view_model import index_report, parse_filter
 from driftdeck.tui.watch import WatchSource, is_watched, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
@@ -154,6 +155,8 @@ class DriftdeckApp(App[int]):
         self.audit_debounce = AUDIT_DEBOUNCE
         self.audit_absent = False  # read-only with no log on disk (see AuditAbsent)
         self._deferred_toasts: list[tuple[str, dict[str, Any]]] = []
+        # Drift history from the real log (an in-memory feed has none to draw from).
+        self.history: HistorySource | None = HistorySource(workspace) if hasattr(self.feed, "workspace") else None
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -746,6 +749,12 @@ class DriftdeckApp(App[int]):
             return
         self.query_one(AuditPanel).set_chain(ChainState("unverified", detail="verifying…"))
         self.check_chain(explicit=True)
+
+    def action_history(self) -> None:
+        from driftdeck.tui.screens.history import HistoryScreen
+
+        self.clear_notifications()
+        self.push_screen(HistoryScreen(self.history or HistorySource(None)))
 
     def action_help(self) -> None:
         from driftdeck.tui.screens.help import HelpScreen

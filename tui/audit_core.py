@@ -132,10 +132,11 @@ class CoreFeed:
     def record_scan(self, report: Any) -> None:
         if not self.writable:
             return
-        from driftdeck.core.audit.scan_events import record_scan
+        # As `driftdeck scan` records it: transitions, then the attributed changes behind new drift.
+        from driftdeck.core.evidence import record_scan_evidence
 
         with self._lock:
-            record_scan(self._get_log(), report, workspace=self.workspace)
+            record_scan_evidence(self._get_log(), report, workspace=self.workspace)
 
     def close(self) -> None:
         with self._lock:

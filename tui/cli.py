@@ -12,7 +12,7 @@ from driftdeck.core.text import printable
 
 # Each module in driftdeck.tui.commands exposes `register(subparsers)`; the parser it adds carries
 # `func=callable(args) -> int` as its default.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch", "check_config")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "watch", "check_config", "history")
 COMMANDS: dict[str, str] = {name.replace("_", "-"): name for name in COMMAND_MODULES}  # command -> module
 
 

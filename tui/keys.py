@@ -53,6 +53,7 @@ KEYS: tuple[Key, ...] = (
     Key("zoom", "z", "toggle_zoom", "Zoom: detail pane only / all panes", show=False),
     Key("plan", "p", "plan", "Plan"),
     Key("note", "n", "note", "Note"),
+    Key("history", "h", "history", "History: the estate over time", show=False),
     Key("quit", "q", "quit", "Quit"),
     Key("back", "escape", "leave", "Back to the tree; clear the filter", show=False),
     Key("focus_next", "tab", "app.focus_next", "Next pane", show=False, remappable=False),

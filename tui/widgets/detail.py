@@ -22,6 +22,7 @@ from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.core.report import desired_side
 from driftdeck.core.text import printable
 from driftdeck.tui.keys import BY_ID
+from driftdeck.tui.screens.history import TimelineSection
 from driftdeck.tui.widgets.navigation import NAV_BINDINGS, ScrollNavigation
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
@@ -68,6 +69,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         yield Static("", id="detail-identity")
         yield Static("", id="detail-attribution")
         yield Static("", id="detail-diffs")
+        yield TimelineSection(id="detail-history")
         yield Static("", id="detail-raw")
 
     def on_mount(self) -> None:
@@ -90,6 +92,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         identity = self.query_one("#detail-identity", Static)
         attribution = self.query_one("#detail-attribution", Static)
         table = self.query_one("#detail-diffs", Static)
+        self.query_one(TimelineSection).show(result.key if result is not None else None)
         if result is None:
             head.update("Select a resource in the tree.")
             identity.update("")
