@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from driftdeck.tui.commands.tui import add_common_options, load_keymap
+from driftdeck.tui.commands.tui import add_common_options, exit_code_of, load_keymap
 
 
 def register(sub: Any) -> None:
@@ -92,4 +92,4 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(workspace, ignore_errors=True)
         elif args.keep:
             print(f"demo workspace kept at {workspace}")
-    return 0
+    return exit_code_of(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -139,4 +140,13 @@ def run(args: argparse.Namespace) -> int:
             events.stop.set()
         if providers is not None:
             providers.close()
+    return exit_code_of(app)
+
+
+def exit_code_of(app: Any) -> int:
+    """The command's exit code once the dashboard has closed: 0, or 2 when Textual stopped it on an
+    unexpected error (it printed the traceback; its own code 1 would read as "drift")."""
+    if app.return_code:
+        print("driftdeck: error: the dashboard stopped on an unexpected error (traceback above)", file=sys.stderr)
+        return 2
     return 0
