@@ -121,6 +121,19 @@ def region_of(resource: DesiredResource, default: str) -> str:
     return default
 
 
+def partition_for(region: str) -> str:
+    """The ARN partition of a region ("aws", "aws-cn", "aws-us-gov"...)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
 @dataclass(frozen=True)
 class LiveResource:
     """What AWS says now, in Terraform attribute names."""
@@ -227,6 +240,9 @@ class ResourceResult:
     # object (a revert of the drift). Set when the provider planned it; None otherwise.
     code_plan: PlannedChange | None = None
     revert_plan: PlannedChange | None = None
+    # What a person calls the object (queue name, group name, function name...): set on every
+    # unmanaged finding, whose id alone can be a URL or an opaque id.
+    name: str | None = None
 
     @property
     def key(self) -> str:
@@ -243,6 +259,8 @@ class ResourceResult:
             "differences": [d.to_json() for d in self.differences],
             "reason": self.reason,
         }
+        if self.name:
+            out["name"] = self.name
         if self.arn:
             out["arn"] = self.arn
         if self.region:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
+from driftdeck.core.discovery.children import CHILD_CHECKS, child_findings
+from driftdeck.core.discovery.listing import UNMANAGED_REASON, discover_unmanaged, human_name
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.model import (
@@ -417,6 +419,13 @@ def scan_resources(
         discoveries: dict[tuple[str, str], Future[list[LiveResource]]] = {
             (t, region): pool.submit(collectors[t].discover, ctx, region) for t in discover_types for region in regions
         }
+        # Every other type of the discovery table, by ARN (the native types are discovered above).
+        table_jobs = [
+            pool.submit(discover_unmanaged, ctx, region, first_region=region == regions[0],
+                        skip_types=_natively_discovered(collectors), extra_claims=extra_claims,
+                        wanted=options.unmanaged_types)
+            for region in regions
+        ] if options.detect_unmanaged else []
         sub_jobs: list[Future[list[ResourceResult]]] = []
         for (reader_key, region), future in reads.items():
             collector = readers[reader_key]
@@ -428,14 +437,25 @@ def scan_resources(
                 results.append(result)
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
+                if outcome.live is not None and options.detect_unmanaged and res.type in CHILD_CHECKS:
+                    sub_jobs.append(pool.submit(child_findings, ctx, region, views[id(res)]))
         note(f"compared {len(results)} managed resources")
         results.extend(_unmanaged(discoveries, collectors, list(views.values()), extra_claims))
+        for table_job in table_jobs:
+            results.extend(table_job.result())  # listing failures come back as `unknown` findings
         for job in sub_jobs:
             try:
                 results.extend(job.result())
             except Exception as exc:  # noqa: BLE001 - a failed extra check must not hide the main verdicts
                 note(f"sub-resource check failed: {describe_failure(exc)}")
+    for result in results:
+        if result.status is Status.UNMANAGED and not result.name:
+            result.name = human_name(result.live, result.id)  # a queue URL or sg-... id alone names nothing
     return results
+
+
+def _natively_discovered(collectors: dict[str, Collector]) -> frozenset[str]:
+    return frozenset(t for t, c in collectors.items() if c.discoverable)
 
 
 def choose_reader(resource: DesiredResource, mode: str, provider_reads: bool) -> Collector | None:
@@ -509,7 +529,7 @@ def _unmanaged(
                 ResourceResult(
                     address=None, type=rtype, id=live.id, status=Status.UNMANAGED, source=None,
                     live=live.attributes, arn=live.arn, region=live.region or region,
-                    reason="exists in AWS but in no scanned state or stack",
+                    reason=UNMANAGED_REASON,
                 )
             )
     return out
