@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.text import printable
 
 UNMANAGED_GROUP = "unmanaged"
 ROOT_MODULE = "(root module)"
@@ -60,9 +61,9 @@ def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
 
 def resource_label(result: ResourceResult) -> str:
     """The leaf label: the address without the module prefix (a stack resource's logical id), or the
-    id of an unmanaged object."""
+    name of an unmanaged object (its id when it has none)."""
     if result.address is None:
-        return result.id
+        return printable(result.name or result.id)  # names come from AWS (tags): never raw control characters
     if is_stack_resource(result):
         assert result.source is not None
         if result.source.logical_id:
@@ -110,7 +111,7 @@ class Term:
             if key.lower() not in tags:
                 return False
             return not want or tags[key.lower()] == want.lower()
-        text = " ".join(x for x in (r.address, r.id, r.arn) if x).lower()
+        text = " ".join(x for x in (r.address, r.name, r.id, r.arn) if x).lower()
         return v in text
 
 

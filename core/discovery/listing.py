@@ -151,7 +151,8 @@ def _api_gateway(ctx: AwsContext, region: str) -> list[Listed]:
 
 def _event_rules(ctx: AwsContext, region: str) -> list[Listed]:
     events = ctx.client("events", region)
-    buses, token = [], None
+    buses: list[str] = []
+    token: str | None = None
     while True:  # ListEventBuses has no paginator in botocore
         page = events.list_event_buses(**({"NextToken": token} if token else {}))
         buses.extend(b["Name"] for b in page.get("EventBuses") or [])
@@ -329,21 +330,22 @@ def _provider_reads(ctx: AwsContext, region: str, items: Sequence[Discovered]) -
         return {}  # the workspace's provider reads another region: the listing's answer stands
 
     def one(item: Discovered) -> ReadResult:
-        return _import_and_read(provider, item)
+        return _import_and_read(session, provider, item)
 
     answers = map_concurrently(list(items), one, max_workers=8)
     return {(i.terraform_type, i.import_id): a for i, a in zip(items, answers, strict=True)}
 
 
-def _import_and_read(provider: Any, item: Discovered) -> ReadResult:
+def _import_and_read(session: Any, provider: Any, item: Discovered) -> ReadResult:
     from driftdeck.core.collectors.provider_backed import READER, diagnostic_reason
-    from driftdeck.core.provider.client import ProviderDiagnostic, ProviderError
+    from driftdeck.core.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
     from driftdeck.core.provider.cty import CtyError, decode
     from driftdeck.core.tfstate import redact
 
     schema = provider.client.schema
     if item.terraform_type not in schema.resource_types:
         return None, None, None, f"{provider.label} has no resource type {item.terraform_type}"
+    generation = provider.generation
     try:
         imported = provider.client.import_resource(item.terraform_type, item.import_id)
         state, private = next(((s, p) for t, s, p in imported if t == item.terraform_type), (b"", b""))
@@ -355,6 +357,9 @@ def _import_and_read(provider: Any, item: Discovered) -> ReadResult:
         live = decode(answer.state, schema.type_of(item.terraform_type))
     except ProviderDiagnostic as exc:
         return None, None, None, f"not read through the provider: {diagnostic_reason(exc)}"
+    except ProviderCrashed as exc:
+        session.recover(provider, generation)  # restarted (once) for the reads after this one
+        return None, None, None, f"not read through the provider: {exc}"
     except (ProviderError, CtyError) as exc:
         return None, None, None, f"not read through the provider: {exc}"
     sensitive = frozenset(schema.resource(item.terraform_type).block.sensitive_paths())

@@ -6,7 +6,6 @@ objects Terraform cannot see under managed buckets and topics are findings with 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,12 @@ from typing import Any
 import boto3
 import pytest
 from aws_test_support import FaultProxy, operation, write_state
+from out_of_band_objects import HELPER, create_every_type
 
-sys.path.insert(0, str(Path(__file__).parent))
-from out_of_band_objects import HELPER, create_every_type  # noqa: E402
-
-from driftdeck.core.aws import AwsContext  # noqa: E402
-from driftdeck.core.discovery.table import DISCOVERABLE_TYPES  # noqa: E402
-from driftdeck.core.model import ResourceResult, ScanReport, Status  # noqa: E402
-from driftdeck.core.scan import ScanOptions, run_scan  # noqa: E402
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.discovery.table import DISCOVERABLE_TYPES
+from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.scan import ScanOptions, run_scan
 
 MotoServer = Any
 

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from driftdeck.core.hcl import locate_resources, strip_instance_keys
 from driftdeck.core.model import Difference, ResourceResult, Status
+from driftdeck.core.text import printable
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
@@ -143,7 +144,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         badge = self.get_component_rich_style(f"status--{status.value}", partial=True) + Style(reverse=True, bold=True)
         text.append(f" {GLYPHS[status]} {status.value.replace('_', ' ').upper()} ", style=badge)
         text.append("  ")
-        text.append(r.address or f"{r.type} {r.id}", style="bold")
+        text.append(r.address or f"{r.type} {r.name or r.id}", style="bold")
         if r.reason and status is not Status.IN_SYNC:
             text.append(f"\n{r.reason}", style="italic")
         if r.differences:
@@ -153,6 +154,8 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def _identity(self, r: ResourceResult) -> Text:
         rows: list[tuple[str, str]] = [("type", r.type), ("id", r.id or "—")]
+        if r.name:
+            rows.insert(0, ("name", printable(r.name)))
         if r.address:
             rows.insert(0, ("address", r.address))
         if r.arn:
