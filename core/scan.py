@@ -185,6 +185,7 @@ def _add_cloudformation(
     desired: DesiredState, path: Path, ctx: AwsContext, region: str | None, mode: str, stacks: Sequence[str]
 ) -> None:
     from driftdeck.core.cfn import find_double_ownership, load_cloudformation_state
+    from driftdeck.core.cfn.ownership import stack_service_claims
 
     region = region or ctx.default_region
     try:
@@ -210,6 +211,7 @@ def _add_cloudformation(
     chosen = [r for r in cfn.resources if compared(r)]
     desired.resources.extend(chosen)
     desired.extra_claims = set(cfn.claims())  # normalised identities (ownership.identity)
+    desired.extra_claims |= stack_service_claims(cfn.stacks)  # every other type, for discovery/
     for finding in find_double_ownership(desired.resources, cfn.stacks):
         desired.warnings.append(
             f"double ownership: {finding.type} {finding.id} is managed by {finding.terraform_address} "

@@ -281,7 +281,7 @@ def discover_unmanaged(
 ) -> list[ResourceResult]:
     """Unmanaged objects of every table type except `skip_types` (those a native collector
     discovers), each with its name and ARN; plus `unknown` findings for listings that failed."""
-    from driftdeck.core.cfn.ownership import identity
+    from driftdeck.core.cfn.ownership import identity, service_claim
 
     if wanted and not (DISCOVERABLE_TYPES & set(wanted)) - set(skip_types):
         return []  # only natively discovered types asked for: no listing needed
@@ -291,6 +291,7 @@ def discover_unmanaged(
         i for i in items
         if i.terraform_type not in skip_types and not i.aws_default and not claims.claim(i)
         and identity(i.terraform_type, i.import_id) not in extra_claims
+        and not any(service_claim(i.arn.split(":")[2], x) in extra_claims for x in (i.import_id, i.name, i.arn))
     ]
     reads = _provider_reads(ctx, region, fresh)
     for item in sorted(fresh, key=lambda i: (i.terraform_type, i.name)):

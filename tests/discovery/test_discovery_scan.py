@@ -174,3 +174,25 @@ def test_a_bucket_with_more_objects_than_one_page_is_listed_once(
     assert objects.live["first_keys"] == ["k0000", "k0001", "k0002", "k0003", "k0004"]
     assert objects.name == "1000+ object(s) in big"
     assert {op: n for op, n in proxy.seen.items() if "list-type" in op} == {"S3 GET bucket?encoding-type,list-type": 1}
+
+
+def test_objects_a_cloudformation_stack_owns_are_not_unmanaged(aws_env: MotoServer, tmp_path: Path) -> None:
+    """Types without a CloudFormation → Terraform mapping too: the stack's physical ids claim them."""
+    template = {"Resources": {
+        "Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": "stack-table", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": "/stack/logs", "Tags": [{"Key": "Team", "Value": "a"}]}},
+    }}
+    boto3.client("cloudformation").create_stack(StackName="app", TemplateBody=json.dumps(template))
+    boto3.client("dynamodb").create_table(
+        TableName="loose-table", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    boto3.client("logs").create_log_group(logGroupName="/loose/logs", tags={"Team": "a"})
+    write_state(tmp_path / "terraform.tfstate", [])
+    report = _scan(tmp_path)
+    assert {(r.type, r.name) for r in _unmanaged(report)} == {
+        ("aws_dynamodb_table", "loose-table"), ("aws_cloudwatch_log_group", "/loose/logs")}
