@@ -19,7 +19,7 @@ from driftdeck.core.aws import UNREACHABLE, AwsContext, describe_failure
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
 from driftdeck.core.discovery.children import CHILD_CHECKS, child_findings
-from driftdeck.core.discovery.listing import UNMANAGED_REASON, discover_unmanaged, human_name
+from driftdeck.core.discovery.listing import UNMANAGED_REASON, discover_unmanaged, human_name, read_unmanaged
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.model import (
@@ -444,7 +444,9 @@ def scan_resources(
         note(f"compared {len(results)} managed resources")
         results.extend(_unmanaged(discoveries, collectors, list(views.values()), extra_claims))
         for table_job in table_jobs:
-            results.extend(table_job.result())  # listing failures come back as `unknown` findings
+            found = table_job.result()  # listing failures come back as `unknown` findings
+            read_unmanaged(ctx, found)  # after the managed reads: see read_unmanaged
+            results.extend(found)
         for job in sub_jobs:
             try:
                 results.extend(job.result())

@@ -293,14 +293,11 @@ def discover_unmanaged(
         and identity(i.terraform_type, i.import_id) not in extra_claims
         and not any(service_claim(i.arn.split(":")[2], x) in extra_claims for x in (i.import_id, i.name, i.arn))
     ]
-    reads = _provider_reads(ctx, region, fresh)
     for item in sorted(fresh, key=lambda i: (i.terraform_type, i.name)):
-        live, reader, provider, note = reads.get((item.terraform_type, item.import_id), (None, None, None, None))
         out.append(ResourceResult(
             address=None, type=item.terraform_type, id=item.import_id, status=Status.UNMANAGED, source=None,
-            live=live if live is not None else {"name": item.name, "arn": item.arn},
-            arn=item.arn, region=item.region or region, name=item.name,
-            reason=UNMANAGED_REASON + (f" ({note})" if note else ""), reader=reader, provider=provider,
+            live={"name": item.name, "arn": item.arn}, arn=item.arn, region=item.region or region, name=item.name,
+            reason=UNMANAGED_REASON,
         ))
     return out
 
@@ -309,53 +306,67 @@ def discover_unmanaged(
 
 ReadResult = tuple[dict[str, Any] | None, str | None, str | None, str | None]  # live, reader, provider, note
 
+# An unmanaged object's detail is worth a bounded wait, not a stuck scan: a provider that retries
+# an error (a throttled or unimplemented API) for minutes gives up on that object after this long.
+UNMANAGED_READ_TIMEOUT = 60.0
 
-def _provider_reads(ctx: AwsContext, region: str, items: Sequence[Discovered]) -> dict[tuple[str, str], ReadResult]:
-    """ImportResourceState + ReadResource per object — what `terraform import` reads — with the
-    provider configuration of a workspace in the scan whose region is this one."""
+
+def read_unmanaged(ctx: AwsContext, results: Sequence[ResourceResult]) -> None:
+    """Fill in each unmanaged finding of a table type from the provider: ImportResourceState +
+    ReadResource, what `terraform import` reads, so its detail is the whole object. Uses the
+    provider configuration of a Terraform workspace in the scan, for the findings in that
+    configuration's region; a failure keeps the listing's name and ARN and says why in the reason.
+    Called once the managed resources are judged, so a provider upset by an odd object cannot
+    touch their verdicts."""
     session = ctx.providers
     anchor = next((r for r in ctx.desired if r.source.kind == "terraform" and r.source.state and r.provider
                    and "hashicorp/aws" in r.provider), None)
-    if session is None or anchor is None or not items:
-        return {}
+    pending = [r for r in results if r.status is Status.UNMANAGED and r.type in DISCOVERABLE_TYPES and r.region]
+    if session is None or anchor is None or not pending:
+        return
     from driftdeck.core.collectors.fanout import map_concurrently
     from driftdeck.core.collectors.provider_backed import provider_for
     from driftdeck.core.provider.session import ProviderUnavailable
 
-    try:
-        provider = provider_for(ctx, session, anchor, region)
-    except ProviderUnavailable as exc:
-        return {(i.terraform_type, i.import_id): (None, None, None, f"not read through the provider: {exc}")
-                for i in items}
-    if str(provider.config.get("region") or region) != region:
-        return {}  # the workspace's provider reads another region: the listing's answer stands
+    by_region: dict[str, list[ResourceResult]] = {}
+    for r in pending:
+        by_region.setdefault(str(r.region), []).append(r)
+    for region, group in by_region.items():
+        try:
+            provider = provider_for(ctx, session, anchor, region)
+        except ProviderUnavailable as exc:
+            for r in group:
+                r.reason = f"{UNMANAGED_REASON} (not read through the provider: {exc})"
+            continue
+        if str(provider.config.get("region") or region) != region:
+            continue  # the workspace's provider reads another region: the listing's answer stands
+        answers = map_concurrently(group, lambda r, p=provider: _import_and_read(session, p, r.type, r.id), max_workers=4)
+        for r, (live, reader, label, note) in zip(group, answers, strict=True):
+            if live is not None:
+                r.live, r.reader, r.provider = live, reader, label
+            if note:
+                r.reason = f"{UNMANAGED_REASON} ({note})"
 
-    def one(item: Discovered) -> ReadResult:
-        return _import_and_read(session, provider, item)
 
-    answers = map_concurrently(list(items), one, max_workers=8)
-    return {(i.terraform_type, i.import_id): a for i, a in zip(items, answers, strict=True)}
-
-
-def _import_and_read(session: Any, provider: Any, item: Discovered) -> ReadResult:
+def _import_and_read(session: Any, provider: Any, rtype: str, import_id: str) -> ReadResult:
     from driftdeck.core.collectors.provider_backed import READER, diagnostic_reason
     from driftdeck.core.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
     from driftdeck.core.provider.cty import CtyError, decode
     from driftdeck.core.tfstate import redact
 
     schema = provider.client.schema
-    if item.terraform_type not in schema.resource_types:
-        return None, None, None, f"{provider.label} has no resource type {item.terraform_type}"
+    if rtype not in schema.resource_types:
+        return None, None, None, f"{provider.label} has no resource type {rtype}"
     generation = provider.generation
     try:
-        imported = provider.client.import_resource(item.terraform_type, item.import_id)
-        state, private = next(((s, p) for t, s, p in imported if t == item.terraform_type), (b"", b""))
+        imported = provider.client.import_resource(rtype, import_id, timeout=UNMANAGED_READ_TIMEOUT)
+        state, private = next(((s, p) for t, s, p in imported if t == rtype), (b"", b""))
         if not state:
             return None, None, None, "the provider imported nothing for this id"
-        answer = provider.client.read_resource(item.terraform_type, state, private)
+        answer = provider.client.read_resource(rtype, state, private, timeout=UNMANAGED_READ_TIMEOUT)
         if answer.state is None:
             return None, None, None, "the provider found nothing under this id"
-        live = decode(answer.state, schema.type_of(item.terraform_type))
+        live = decode(answer.state, schema.type_of(rtype))
     except ProviderDiagnostic as exc:
         return None, None, None, f"not read through the provider: {diagnostic_reason(exc)}"
     except ProviderCrashed as exc:
@@ -363,5 +374,5 @@ def _import_and_read(session: Any, provider: Any, item: Discovered) -> ReadResul
         return None, None, None, f"not read through the provider: {exc}"
     except (ProviderError, CtyError) as exc:
         return None, None, None, f"not read through the provider: {exc}"
-    sensitive = frozenset(schema.resource(item.terraform_type).block.sensitive_paths())
+    sensitive = frozenset(schema.resource(rtype).block.sensitive_paths())
     return redact(live, sensitive), READER, provider.label, None

@@ -22,7 +22,14 @@ from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.provider.session import ProviderSession
 from driftdeck.core.scan import ScanOptions, run_scan
 
-pytestmark = [pytest.mark.terraform, pytest.mark.slow]
+# The estate build (shared, once per session) plus two scans, fifty objects and their removal.
+pytestmark = [pytest.mark.terraform, pytest.mark.slow, pytest.mark.timeout(1200)]
+
+# Types the provider cannot read from moto (measured with moto 5.2.6 and hashicorp/aws 5.100.0):
+# CloudTrail's DescribeTrails answers the provider's request with 404; the provider panics on moto's
+# DescribeServices answer; moto has no ListStateMachineVersions (the read gives up after
+# UNMANAGED_READ_TIMEOUT). Each keeps the listing's name and ARN and says why in its reason.
+MOTO_GAPS = {"aws_cloudtrail", "aws_ecs_service", "aws_sfn_state_machine"}
 
 
 def _scan(estate: WideEstate, providers: ProviderSession) -> ScanReport:
@@ -103,7 +110,8 @@ def test_unmanaged_objects_of_every_table_type_are_found_named_and_read_through_
     table_only = {t: rs[0] for t, rs in found.items() if t not in native}
     read = {t for t, r in table_only.items() if r.reader == "provider" and r.live and len(r.live) > 3}
     not_read = {t: r.reason for t, r in table_only.items() if t not in read}
-    assert len(read) >= 25, not_read
+    assert set(not_read) <= MOTO_GAPS, not_read
+    assert all("not read through the provider" in (reason or "") for reason in not_read.values()), not_read
     lam = found["aws_lambda_function"][0]
     assert lam.live is not None and lam.live["function_name"] == "oob-fn" and lam.live["runtime"] == "python3.12"
     assert lam.provider == "registry.terraform.io/hashicorp/aws 5.100.0"
