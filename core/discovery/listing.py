@@ -248,6 +248,27 @@ def list_objects(ctx: AwsContext, region: str, *, first_region: bool,
     return list(found.values()), failures
 
 
+# Objects AWS makes together with a managed resource, which state records inside it: they belong to
+# that resource, not to nobody. (type, list attribute or "", id attribute) -> the object's type.
+EMBEDDED: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "aws_instance": (("root_block_device", "volume_id", "aws_ebs_volume"),
+                     ("ebs_block_device", "volume_id", "aws_ebs_volume")),
+    "aws_vpc": (("", "default_route_table_id", "aws_route_table"),
+                ("", "default_network_acl_id", "aws_network_acl")),
+}
+
+
+def _embedded(res: DesiredResource) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for block, key, rtype in EMBEDDED.get(res.type, ()):
+        holders = res.attributes.get(block) if block else [res.attributes]
+        for holder in holders if isinstance(holders, list) else []:
+            value = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(value, str) and value:
+                out.add((rtype, value))
+    return out
+
+
 @dataclass(frozen=True)
 class Claims:
     """What the scan's states and stacks manage, as the table would name it."""
@@ -261,6 +282,7 @@ class Claims:
         arns: set[str] = set()
         for res in resources:
             ids.add((res.type, res.id))
+            ids |= _embedded(res)
             for key in ("arn", "name"):
                 value = res.attributes.get(key)
                 if isinstance(value, str) and value:

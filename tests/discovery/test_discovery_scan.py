@@ -196,3 +196,20 @@ def test_objects_a_cloudformation_stack_owns_are_not_unmanaged(aws_env: MotoServ
     report = _scan(tmp_path)
     assert {(r.type, r.name) for r in _unmanaged(report)} == {
         ("aws_dynamodb_table", "loose-table"), ("aws_cloudwatch_log_group", "/loose/logs")}
+
+
+def test_objects_aws_made_with_a_managed_resource_belong_to_it(aws_env: MotoServer, tmp_path: Path) -> None:
+    """A managed instance's root volume (tagged, so GetResources returns it) is the instance's."""
+    ec2 = boto3.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"], MaxResults=5)["Images"][0]["ImageId"]
+    tags = [{"Key": "Team", "Value": "web"}]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", TagSpecifications=[
+        {"ResourceType": "instance", "Tags": tags}, {"ResourceType": "volume", "Tags": tags}])["Instances"][0]
+    volume = instance["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    loose = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1, TagSpecifications=[
+        {"ResourceType": "volume", "Tags": tags}])["VolumeId"]
+    write_state(tmp_path / "terraform.tfstate", [
+        ("aws_instance", "web", {"id": instance["InstanceId"], "root_block_device": [{"volume_id": volume}]}),
+    ])
+    report = _scan(tmp_path)
+    assert [(r.type, r.id) for r in _unmanaged(report)] == [("aws_ebs_volume", loose)]
