@@ -346,7 +346,6 @@ def read_unmanaged(ctx: AwsContext, results: Sequence[ResourceResult]) -> None:
     pending = [r for r in results if r.status is Status.UNMANAGED and r.type in DISCOVERABLE_TYPES and r.region]
     if session is None or anchor is None or not pending:
         return
-    from driftdeck.core.collectors.fanout import map_concurrently
     from driftdeck.core.collectors.provider_backed import provider_for
     from driftdeck.core.provider.session import ProviderUnavailable
 
@@ -362,7 +361,9 @@ def read_unmanaged(ctx: AwsContext, results: Sequence[ResourceResult]) -> None:
             continue
         if str(provider.config.get("region") or region) != region:
             continue  # the workspace's provider reads another region: the listing's answer stands
-        answers = map_concurrently(group, lambda r, p=provider: _import_and_read(session, p, r.type, r.id), max_workers=4)
+        # One at a time: a provider that panics on one object (it happens) then loses that read
+        # only, and is restarted once for the next; in parallel, every read in flight would go too.
+        answers = [_import_and_read(session, provider, r.type, r.id) for r in group]
         for r, (live, reader, label, note) in zip(group, answers, strict=True):
             if live is not None:
                 r.live, r.reader, r.provider = live, reader, label
