@@ -133,6 +133,19 @@ def region_of(resource: DesiredResource, default: str) -> str:
     return default
 
 
+def partition_for(region: str) -> str:
+    """The ARN partition of a region ("aws", "aws-cn", "aws-us-gov"...)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
 @dataclass(frozen=True)
 class LiveResource:
     """What AWS says now, in Terraform attribute names."""
@@ -245,6 +258,9 @@ class ResourceResult:
     revert_plan: PlannedChange | None = None
     # For `unknown` verdicts whose kind of failure matters to the scan as a whole (not serialised).
     cause: UnknownCause | None = field(default=None, compare=False)
+    # What a person calls the object (queue name, group name, function name...): set on every
+    # unmanaged finding, whose id alone can be a URL or an opaque id.
+    name: str | None = None
 
     @property
     def key(self) -> str:
@@ -261,6 +277,8 @@ class ResourceResult:
             "differences": [d.to_json() for d in self.differences],
             "reason": self.reason,
         }
+        if self.name:
+            out["name"] = self.name
         if self.arn:
             out["arn"] = self.arn
         if self.region:

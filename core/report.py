@@ -95,7 +95,12 @@ def render_text(report: ScanReport, *, color: bool = False, show_in_sync: bool =
             continue
         lines.append(paint(status, f"{status.value.upper()} ({len(items)})"))
         for res in items:
-            name = res.address or f"{res.type} {res.id}"
+            if res.address:
+                name = res.address
+            elif res.name and res.name != res.id:
+                name = f"{res.type} {res.name}  id={res.id}"  # what a person calls it, then its id
+            else:
+                name = f"{res.type} {res.id}"
             where = ""
             if res.source and res.source.file:
                 where = f"  [{res.source.file}:{res.source.line}]" if res.source.line else f"  [{res.source.file}]"

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from driftdeck.core.aws import AwsContext, AwsUnreachableError, describe_failure, failure_cause
 from driftdeck.core.collectors import Collector, all_collectors, collector_for
 from driftdeck.core.collectors.base import ReadOutcome
+from driftdeck.core.discovery.children import CHILD_CHECKS, child_findings
+from driftdeck.core.discovery.listing import UNMANAGED_REASON, discover_unmanaged, human_name, read_unmanaged
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.model import (
@@ -196,6 +198,7 @@ def _add_cloudformation(
     desired: DesiredState, path: Path, ctx: AwsContext, region: str | None, mode: str, stacks: Sequence[str]
 ) -> None:
     from driftdeck.core.cfn import find_double_ownership, load_cloudformation_state
+    from driftdeck.core.cfn.ownership import stack_service_claims
 
     region = region or ctx.default_region
     try:
@@ -221,6 +224,7 @@ def _add_cloudformation(
     chosen = [r for r in cfn.resources if compared(r)]
     desired.resources.extend(chosen)
     desired.extra_claims = set(cfn.claims())  # normalised identities (ownership.identity)
+    desired.extra_claims |= stack_service_claims(cfn.stacks)  # every other type, for discovery/
     for finding in find_double_ownership(desired.resources, cfn.stacks):
         desired.warnings.append(
             f"double ownership: {finding.type} {finding.id} is managed by {finding.terraform_address} "
@@ -507,6 +511,13 @@ def scan_resources(
         discoveries: dict[tuple[str, str], Future[list[LiveResource]]] = {
             (t, region): pool.submit(collectors[t].discover, ctx, region) for t in discover_types for region in regions
         }
+        # Every other type of the discovery table, by ARN (the native types are discovered above).
+        table_jobs = [
+            pool.submit(discover_unmanaged, ctx, region, first_region=region == regions[0],
+                        skip_types=_natively_discovered(collectors), extra_claims=extra_claims,
+                        wanted=options.unmanaged_types)
+            for region in regions
+        ] if options.detect_unmanaged else []
         sub_jobs: list[Future[list[ResourceResult]]] = []
         for (reader_key, region), future in reads.items():
             collector = readers[reader_key]
@@ -515,14 +526,27 @@ def scan_resources(
                 results.append(compare_resource(collector, res, outcome))
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
+                if outcome.live is not None and options.detect_unmanaged and res.type in CHILD_CHECKS:
+                    sub_jobs.append(pool.submit(child_findings, ctx, region, views[id(res)]))
         note(f"compared {len(results)} managed resources")
         results.extend(_unmanaged(discoveries, collectors, every, extra_claims))
+        for table_job in table_jobs:
+            found = table_job.result()  # listing failures come back as `unknown` findings
+            read_unmanaged(ctx, found)  # after the managed reads: see read_unmanaged
+            results.extend(found)
         for job in sub_jobs:
             try:
                 results.extend(job.result())
             except Exception as exc:  # noqa: BLE001 - a failed extra check must not hide the main verdicts
                 note(f"sub-resource check failed: {describe_failure(exc)}")
+    for result in results:
+        if result.status is Status.UNMANAGED and not result.name:
+            result.name = human_name(result.live, result.id)  # a queue URL or sg-... id alone names nothing
     return results
+
+
+def _natively_discovered(collectors: dict[str, Collector]) -> frozenset[str]:
+    return frozenset(t for t, c in collectors.items() if c.discoverable)
 
 
 def choose_reader(resource: DesiredResource, mode: str, provider_reads: bool) -> Collector | None:
@@ -595,7 +619,7 @@ def _unmanaged(
                 ResourceResult(
                     address=None, type=rtype, id=live.id, status=Status.UNMANAGED, source=None,
                     live=live.attributes, arn=live.arn, region=live.region or region,
-                    reason="exists in AWS but in no scanned state or stack",
+                    reason=UNMANAGED_REASON,
                 )
             )
     return out

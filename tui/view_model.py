@@ -61,13 +61,13 @@ def group_path(result: ResourceResult, workspace: Path | None) -> GroupPath:
 
 def resource_label(result: ResourceResult) -> str:
     """The leaf label, made printable: the address without the module prefix (a stack resource's
-    logical id), or the id of an unmanaged object."""
+    logical id), or the name of an unmanaged object (its id when it has none)."""
     return printable(_label(result))
 
 
 def _label(result: ResourceResult) -> str:
     if result.address is None:
-        return result.id
+        return result.name or result.id
     if is_stack_resource(result):
         assert result.source is not None
         if result.source.logical_id:
@@ -115,7 +115,7 @@ class Term:
             if key.lower() not in tags:
                 return False
             return not want or tags[key.lower()] == want.lower()
-        text = " ".join(x for x in (r.address, r.id, r.arn) if x).lower()
+        text = " ".join(x for x in (r.address, r.name, r.id, r.arn) if x).lower()
         return v in text
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from driftdeck.core.cfn.parse import Node
 from driftdeck.core.cfn.values import NO_VALUE, Unknown, first_unknown
+from driftdeck.core.model import partition_for
 
 PSEUDO_PARAMETERS = (
     "AWS::AccountId",
@@ -27,18 +28,6 @@ PSEUDO_PARAMETERS = (
     "AWS::StackName",
     "AWS::URLSuffix",
 )
-
-
-def partition_for(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    return "aws"
 
 
 def normalize_pseudo(pseudo: dict[str, Any] | None) -> dict[str, Any]:

@@ -47,6 +47,30 @@ def stack_claims(stacks: Iterable[DeployedStack]) -> dict[Claim, StackClaim]:
     return out
 
 
+# CloudFormation namespaces whose ARN service is spelt differently (the rest: the namespace lowercased).
+_ARN_SERVICE = {"elasticloadbalancingv2": "elasticloadbalancing", "apigatewayv2": "apigateway",
+                "stepfunctions": "states", "efs": "elasticfilesystem", "certificatemanager": "acm"}
+
+
+def service_claim(arn_service: str, physical_id: str) -> Claim:
+    """A claim for a stack resource of any type, by ARN service and physical id (a name, an id or an
+    ARN, as CloudFormation reports it): what lets discovery of types without a Terraform mapping
+    here leave stack-owned objects alone."""
+    return f"cfn-service:{arn_service}", physical_id
+
+
+def stack_service_claims(stacks: Iterable[DeployedStack]) -> set[Claim]:
+    """`service_claim` of every resource of every stack (nested stacks included)."""
+    out: set[Claim] = set()
+    for stack in stacks:
+        for res in stack.resources:
+            parts = res.type.split("::")
+            if len(parts) == 3 and parts[0] == "AWS" and res.physical_id:
+                namespace = parts[1].lower()
+                out.add(service_claim(_ARN_SERVICE.get(namespace, namespace), res.physical_id))
+    return out
+
+
 def claimed_ids(resources: Iterable[DesiredResource]) -> set[Claim]:
     """Identities of desired resources (any source), for marking live resources managed."""
     return {identity(r.type, r.id) for r in resources}

@@ -23,7 +23,7 @@ from driftdeck.core.aws import AwsContext, is_not_found, paginate
 from driftdeck.core.collectors import register
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.common import parallel, tags_of
-from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, Status
+from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, Status, partition_for
 
 SG_TYPE = "aws_security_group"
 INGRESS_RULE_TYPE = "aws_vpc_security_group_ingress_rule"
@@ -59,6 +59,11 @@ def security_group_rules(ctx: AwsContext, region: str) -> dict[str, dict[str, An
     return ctx.memo(("ec2", region, "security_group_rules"), load)
 
 
+def ec2_arn(region: str, owner: str | None, kind: str, object_id: str) -> str | None:
+    """arn:PARTITION:ec2:REGION:OWNER:KIND/ID (DescribeVpcs and DescribeInstances give no ARN)."""
+    return f"arn:{partition_for(region)}:ec2:{region}:{owner}:{kind}/{object_id}" if owner else None
+
+
 def vpcs(ctx: AwsContext, region: str) -> dict[str, dict[str, Any]]:
     def load() -> dict[str, dict[str, Any]]:
         return {v["VpcId"]: v for v in paginate(ctx.client("ec2", region), "describe_vpcs", "Vpcs")}
@@ -81,7 +86,8 @@ def instances(ctx: AwsContext, region: str) -> dict[str, dict[str, Any]]:
         for reservation in paginate(ctx.client("ec2", region), "describe_instances", "Reservations"):
             for inst in reservation.get("Instances") or []:
                 if inst.get("State", {}).get("Name") not in ("terminated", "shutting-down"):
-                    out[inst["InstanceId"]] = inst
+                    # The owner is the reservation's: kept with the instance for its ARN.
+                    out[inst["InstanceId"]] = {**inst, "OwnerId": reservation.get("OwnerId")}
         return out
 
     return ctx.memo(("ec2", region, "instances"), load)
@@ -451,7 +457,8 @@ class VpcCollector(Collector):
 
     def discover(self, ctx: AwsContext, region: str) -> list[LiveResource]:
         return [
-            LiveResource(type=self.resource_type, id=vid, attributes=_vpc_base_attributes(v), region=region)
+            LiveResource(type=self.resource_type, id=vid, attributes=_vpc_base_attributes(v), region=region,
+                         arn=ec2_arn(region, v.get("OwnerId"), "vpc", vid))
             for vid, v in vpcs(ctx, region).items()
             if not v.get("IsDefault")
         ]
@@ -553,6 +560,6 @@ class InstanceCollector(Collector):
         return [self._live(i, region) for i in instances(ctx, region).values()]
 
     def _live(self, inst: dict[str, Any], region: str, res: DesiredResource | None = None) -> LiveResource:
-        arn = res.attributes.get("arn") if res is not None else None
+        arn = res.attributes.get("arn") if res is not None else ec2_arn(region, inst.get("OwnerId"), "instance", inst["InstanceId"])
         return LiveResource(type=self.resource_type, id=inst["InstanceId"], attributes=_instance_attributes(inst), region=region, arn=arn)
 

@@ -11,7 +11,7 @@ from driftdeck.core.aws import AwsContext, paginate
 from driftdeck.core.collectors import register
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.fanout import read_each
-from driftdeck.core.model import DesiredResource, LiveResource
+from driftdeck.core.model import DesiredResource, LiveResource, partition_for
 
 # The query protocol's code and the JSON protocol's code for the same answer.
 QUEUE_NOT_FOUND = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
@@ -115,6 +115,15 @@ class SqsQueueCollector(Collector):
         # Without MaxResults SQS returns at most 1000 queues and no NextToken: ask for pages.
         urls = paginate(ctx.client("sqs", region), "list_queues", "QueueUrls", PaginationConfig={"PageSize": 1000})
         return [
-            LiveResource(type=self.resource_type, id=url, attributes={"url": url, "name": url.rsplit("/", 1)[-1]}, region=region)
+            LiveResource(type=self.resource_type, id=url, attributes={"url": url, "name": url.rsplit("/", 1)[-1]},
+                         region=region, arn=queue_arn(url, region))
             for url in urls
         ]
+
+
+def queue_arn(url: str, region: str) -> str | None:
+    """A queue's ARN from its URL (.../ACCOUNT/NAME): ListQueues gives URLs only."""
+    parts = url.rstrip("/").rsplit("/", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    return f"arn:{partition_for(region)}:sqs:{region}:{parts[1]}:{parts[2]}"

@@ -256,13 +256,14 @@ class ProviderClient:
                           private=bytes(response.planned_private), warnings=warnings,
                           legacy_type_system=bool(response.legacy_type_system))
 
-    def import_resource(self, resource_type: str, resource_id: str) -> list[tuple[str, bytes, bytes]]:
+    def import_resource(self, resource_type: str, resource_id: str,
+                        timeout: float = 600) -> list[tuple[str, bytes, bytes]]:
         """ImportResourceState: (type, state msgpack, private) per object the id stands for — what
         `terraform import` starts from; a ReadResource afterwards fills in the attributes."""
         request = pb.ImportResourceState.Request(
             type_name=resource_type, id=resource_id, client_capabilities=pb.ClientCapabilities(deferral_allowed=False)
         )
-        response = self._call("ImportResourceState", request, pb.ImportResourceState.Response, 600)
+        response = self._call("ImportResourceState", request, pb.ImportResourceState.Response, timeout)
         check_diagnostics(response.diagnostics)
         return [(r.type_name, bytes(r.state.msgpack), bytes(r.private)) for r in response.imported_resources]
 

@@ -150,7 +150,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         badge = self.get_component_rich_style(f"status--{status.value}", partial=True) + Style(reverse=True, bold=True)
         text.append(f" {GLYPHS[status]} {status.value.replace('_', ' ').upper()} ", style=badge)
         text.append("  ")
-        text.append(printable(r.address or f"{r.type} {r.id}"), style="bold")
+        text.append(printable(r.address or f"{r.type} {r.name or r.id}"), style="bold")
         if r.reason and status is not Status.IN_SYNC:
             text.append(f"\n{printable(r.reason)}", style="italic")
         if r.differences:
@@ -160,6 +160,8 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
 
     def _identity(self, r: ResourceResult) -> Text:
         rows: list[tuple[str, str]] = [("type", r.type), ("id", r.id or "—")]
+        if r.name:
+            rows.insert(0, ("name", printable(r.name)))
         if r.address:
             rows.insert(0, ("address", r.address))
         if r.arn:
