@@ -261,6 +261,9 @@ class ResourceResult:
     # What a person calls the object (queue name, group name, function name...): set on every
     # unmanaged finding, whose id alone can be a URL or an opaque id.
     name: str | None = None
+    # A finding that stands for many objects (the unmanaged objects of a managed bucket, counted):
+    # listed so the operator sees them, never planned as if it were one object.
+    aggregate: bool = False
 
     @property
     def key(self) -> str:
@@ -287,6 +290,8 @@ class ResourceResult:
             out["attribution"] = [a.to_json() for a in self.attribution]
         if self.parent:
             out["parent"] = self.parent
+        if self.aggregate:
+            out["aggregate"] = True
         if self.reader:
             out["reader"] = self.reader
         if self.provider:

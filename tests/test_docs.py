@@ -42,7 +42,7 @@ def test_contract_names_every_field_a_scan_writes() -> None:
     # Fields that only some results carry: a provider-read result with plans, a sub-resource finding.
     extra = ResourceResult(address="aws_sqs_queue.jobs", type="aws_sqs_queue", id="q", status=Status.PENDING, source=None,
                            reader="provider", provider="registry.terraform.io/hashicorp/aws 5.100.0",
-                           arn="arn:aws:sqs:us-east-1:1:q", parent="aws_iam_user.ci",
+                           arn="arn:aws:sqs:us-east-1:1:q", parent="aws_iam_user.ci", name="jobs", aggregate=True,
                            code_plan=PlannedChange(action="update"), revert_plan=PlannedChange(action="no-op"))
     reports[0].resources.append(extra)
     reports[0].warnings.append("a warning")

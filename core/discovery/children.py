@@ -29,10 +29,10 @@ def _desired(ctx: AwsContext, *types: str) -> list[DesiredResource]:
 
 
 def _piece(rtype: str, rid: str, parent: DesiredResource, live: dict[str, Any], *, name: str, region: str | None,
-           arn: str | None = None, what: str) -> ResourceResult:
+           arn: str | None = None, what: str, aggregate: bool = False) -> ResourceResult:
     return ResourceResult(
         address=None, type=rtype, id=rid, status=Status.UNMANAGED, source=None, live=live, arn=arn, region=region,
-        name=name, parent=parent.address,
+        name=name, parent=parent.address, aggregate=aggregate,
         reason=f"{what} on managed {parent.type} {parent.id} that nothing in the scanned state manages",
     )
 
@@ -53,7 +53,7 @@ def bucket_objects(ctx: AwsContext, region: str, bucket: DesiredResource) -> lis
     return [_piece(
         "aws_s3_object", f"{name}/*", bucket, live, name=f"{count} object(s) in {name}", region=region,
         arn=f"arn:{partition_for(region)}:s3:::{name}/*",
-        what=f"{count} object(s) (first: {', '.join(first)})",
+        what=f"{count} object(s) (first: {', '.join(first)})", aggregate=True,
     )]
 
 

@@ -119,7 +119,10 @@ def _without_mirrored(result: ResourceResult, owner: ResourceResult) -> tuple[Re
 def plan_resource(
     result: ResourceResult, options: PlanOptions, *, ctx: AwsContext | None = None, taken_names: set[str] | None = None
 ) -> ResourcePlan | None:
-    """Every wanted direction for one resource, or None when none applies (in sync, unknown...)."""
+    """Every wanted direction for one resource, or None when none applies (in sync, unknown, a
+    finding that stands for many objects...)."""
+    if result.aggregate:
+        return None  # objects counted together: import or remove them one by one, by their own ids
     wanted = [d for d in DIRECTIONS_BY_STATUS.get(result.status, ()) if options.wants(d)]
     directions: list[DirectionPlan] = []
     if cloudformation.is_cloudformation(result):

@@ -18,6 +18,7 @@ from out_of_band_objects import HELPER, create_every_type
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.discovery.table import DISCOVERABLE_TYPES
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.remediation import PlanOptions, plan_resource
 from driftdeck.core.scan import ScanOptions, run_scan
 
 MotoServer = Any
@@ -153,7 +154,11 @@ def test_objects_and_subscriptions_terraform_cannot_see_have_their_parent(aws_en
     assert objects.parent == "aws_s3_bucket.data" and objects.name == "3 object(s) in data"
     assert objects.live == {"bucket": "data", "object_count": 3, "count_is_lower_bound": False,
                             "first_keys": ["a/1.csv", "a/2.csv", "b.bin"]}
+    # The objects are counted together: listed, but never planned as if they were one object.
+    assert objects.aggregate and objects.to_json()["aggregate"] is True
+    assert plan_resource(objects, PlanOptions(workspace=tmp_path)) is None
     sub = children["aws_sns_topic_subscription"]
+    assert not sub.aggregate and plan_resource(sub, PlanOptions(workspace=tmp_path)) is not None
     assert (sub.parent, sub.id, sub.arn, sub.name) == ("aws_sns_topic.alerts", extra_sub, extra_sub, f"sqs:{queue_arn}extra-q")
     assert set(children) == {"aws_s3_object", "aws_sns_topic_subscription"}
 
