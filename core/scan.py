@@ -58,6 +58,10 @@ class ScanOptions:
     regions: Sequence[str] = ()  # empty: the region boto3's configuration selects
     ignore_file: Path | None = None  # default: PATH/.driftignore when it exists
     detect_unmanaged: bool = True
+    # Unmanaged pieces inside managed resources (objects in a bucket, extra subscriptions...);
+    # None: with `detect_unmanaged`. A targeted re-check keeps them on while discovering nothing
+    # else, so a re-checked parent's findings are re-read rather than dropped.
+    child_checks: bool | None = None
     max_workers: int = 16
     # Resource types to discover for unmanaged detection; empty = every discoverable collector.
     unmanaged_types: Sequence[str] = ()
@@ -503,6 +507,7 @@ def scan_resources(
         if c.discoverable and (not options.unmanaged_types or t in options.unmanaged_types)
     ] if options.detect_unmanaged else []
 
+    children = options.detect_unmanaged if options.child_checks is None else options.child_checks
     with ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="driftdeck-scan") as pool:
         reads: dict[tuple[str, str], Future[list[ReadOutcome]]] = {
             key: pool.submit(_read_group, readers[key[0]], ctx, key[1], [views[id(r)] for r in group])
@@ -526,7 +531,7 @@ def scan_resources(
                 results.append(compare_resource(collector, res, outcome))
                 if outcome.live is not None and outcome.reader != "provider":
                     sub_jobs.append(pool.submit(collector.sub_resource_findings, ctx, region, views[id(res)], outcome.live))
-                if outcome.live is not None and options.detect_unmanaged and res.type in CHILD_CHECKS:
+                if outcome.live is not None and children and res.type in CHILD_CHECKS:
                     sub_jobs.append(pool.submit(child_findings, ctx, region, views[id(res)]))
         note(f"compared {len(results)} managed resources")
         results.extend(_unmanaged(discoveries, collectors, every, extra_claims))

@@ -67,7 +67,8 @@ def targeted_recheck(options: ScanOptions, ctx: AwsContext) -> Recheck:
     def recheck(previous: ScanReport, keys: frozenset[str], rediscover: frozenset[str]) -> ScanReport:
         types = tuple(sorted(t for t in rediscover if not options.unmanaged_types or t in options.unmanaged_types))
         targeted = replace(options, recheck=keys, previous=previous, cloudtrail=None,
-                           detect_unmanaged=options.detect_unmanaged and bool(types), unmanaged_types=types)
+                           detect_unmanaged=options.detect_unmanaged and bool(types), unmanaged_types=types,
+                           child_checks=options.detect_unmanaged)
         return run_scan(targeted, ctx=ctx)
 
     return recheck

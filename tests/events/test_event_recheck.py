@@ -259,3 +259,21 @@ def test_an_event_whose_resource_could_not_be_read_is_delivered_again_not_droppe
     driven.scan.recorded()
     attrs = estate.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_rechecked_bucket_keeps_the_unmanaged_objects_found_in_it(estate: Estate) -> None:
+    """A tag event re-reads the bucket; the objects counted in it are re-read with it, never dropped
+    from the report as if they had gone (that would read as a resolution until the next full poll)."""
+    target = estate.buckets[0]
+    estate.s3.put_object(Bucket=target, Key="loose.csv", Body=b"x")
+    driven = _driven(estate)
+    first = driven.scan()
+    objects = [r for r in first.resources if r.parent == f"aws_s3_bucket.{target.replace('-', '_')}" and r.aggregate]
+    assert [r.name for r in objects] == [f"1 object(s) in {target}"]
+    estate.s3.put_object(Bucket=target, Key="second.csv", Body=b"y")
+    estate.send([envelope(estate.change_tags(target, {"Env": "dev"}))])
+    _pump_until_ready(driven.feed)
+    report = driven.scan()
+    assert driven.scan.rechecks == 1
+    after = [r for r in report.resources if r.parent == objects[0].parent and r.aggregate]
+    assert [r.name for r in after] == [f"2 object(s) in {target}"]  # re-read with its bucket, not kept stale
