@@ -7,6 +7,7 @@ an async worker. Workers hand results to the app only through messages (driftdec
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import importlib
 import time
@@ -652,7 +653,17 @@ class DriftdeckApp(App[int]):
         if not self.poll.paused:
             self._schedule_next()
         self._render_poll()
+        self._relabel("pause", on=self.poll.paused)
         self.notify("polling paused" if self.poll.paused else "polling resumed", timeout=2)
+
+    def _relabel(self, binding_id: str, *, on: bool) -> None:
+        """Give a binding its footer label for the state (keys.STATE_LABELS), whatever key the keymap
+        gave it: Textual's labels are fixed, so the app's binding is replaced by a relabelled copy."""
+        label = keys.STATE_LABELS[binding_id] if on else keys.BY_ID[binding_id].description
+        table = self._bindings.key_to_bindings
+        for key, bound in table.items():
+            table[key] = [dataclasses.replace(b, description=label) if b.id == binding_id else b for b in bound]
+        self.refresh_bindings()
 
     def action_toggle_drifted(self) -> None:
         tree = self.query_one(ResourceTree)
@@ -804,15 +815,13 @@ class DriftdeckApp(App[int]):
     def action_plan(self) -> None:
         """Open the remediation plan for the selected resource (screen provided by the plans feature)."""
         module = self._plan_module()
-        key = self.selected_key
-        if module is None or key is None:
-            self.notify("select a resource first" if module else "plans are not available", timeout=3)
-            return
-        factory = getattr(module, "open_plan_screen", None) or getattr(module, "PlanScreen", None)
+        factory = getattr(module, "open_plan_screen", None) if module is not None else None
         if factory is None:
             self.notify("plans are not available", timeout=3)
             return
-        result = self.results[key]
+        result = self._plan_subject()
+        if result is None:
+            return
         extra = {"providers": self.providers} if self.providers is not None else {}
         screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed, **extra)
 
@@ -822,6 +831,23 @@ class DriftdeckApp(App[int]):
                 self.post_message(msg.AuditChanged())
 
         self.push_screen(screen, after)
+
+    def _plan_subject(self) -> ResourceResult | list[ResourceResult] | None:
+        """What `p` plans: the selected resource, or on a group node the group's drifted resources
+        (as the tree shows them). None, with a toast saying why, when there is nothing to plan."""
+        tree = self.query_one(ResourceTree)
+        key = tree.selected_key
+        if key is not None:
+            return self.results[key]
+        group = tree.selected_group
+        if group is None:
+            self.notify("select a resource to plan", timeout=3)
+            return None
+        drifted = [self.results[k] for k in tree.keys_under(group) if self.results[k].status.is_drift]
+        if not drifted:
+            self.notify(printable(f"no drifted resource in {'/'.join(group)}: select a resource to plan"), timeout=4)
+            return None
+        return drifted
 
     # ----- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -838,4 +864,4 @@ class DriftdeckApp(App[int]):
         yield SystemCommand("Audit: show / hide checkpoints", "Routine checkpoint and heartbeat entries",
                             self.action_toggle_audit_checkpoints)
         if self._plan_module() is not None:
-            yield SystemCommand("Remediation plan", "Plan for the selected resource", self.action_plan)
+            yield SystemCommand("Remediation plan", "Plan for the selected resource, or the drifted resources of a group", self.action_plan)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from driftdeck.core.errors import DriftdeckError
 from driftdeck.core.text import printable
@@ -16,14 +19,39 @@ COMMAND_MODULES: tuple[str, ...] = ("scan", "plan", "tui", "demo", "audit", "wat
 COMMANDS: dict[str, str] = {name.replace("_", "-"): name for name in COMMAND_MODULES}  # command -> module
 
 
+USAGE = "driftdeck [PATH] [options]     open the live dashboard on PATH (default: .; options: driftdeck tui --help)\n" \
+        "       driftdeck COMMAND [options]    (driftdeck COMMAND --help)"
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse with usage errors as one line naming the command (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("driftdeck")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (for a known subcommand) one that imports just that command's module:
     every command pulls in its own engine parts, and a CI scan should not pay for the TUI's."""
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="driftdeck",
-        description="Where the cloud no longer matches the code, who made it so, and what to do about it.",
+        usage=USAGE,
+        description="Where the cloud no longer matches the code, who made it so, and what to do about it. "
+        "With no COMMAND, `driftdeck [PATH]` opens the live dashboard on the IaC under PATH (default: the "
+        "current folder); it is `driftdeck tui [PATH]`.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"driftdeck {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="driftdeck")
     for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(f"driftdeck.tui.commands.{name}").register(sub)
     return parser
@@ -35,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list[0] = "check-config"
     # `driftdeck [PATH]` (no subcommand) opens the TUI on PATH.
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+        unknown = unknown_command(args_list[0]) if args_list else None
+        if unknown:
+            print(f"driftdeck: error: {unknown}", file=sys.stderr)
+            return 2
         args_list = ["tui", *args_list]
     parser = build_parser(COMMANDS.get(args_list[0]))
     args = parser.parse_args(args_list)
@@ -58,6 +90,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - a crash must never exit 1 (drift) or dump a bare traceback
         return _report_crash(args, exc)
+
+
+def unknown_command(word: str) -> str | None:
+    """Why `driftdeck WORD` is neither a command nor a path, or None when it may be a PATH.
+
+    An existing path always wins (a folder may be named like a command); a word that does not exist
+    and has no path separator or dot is taken for a mistyped command, not reported as a missing path.
+    """
+    if Path(word).exists() or any(c in word for c in "/\\.~") or not word:
+        return None
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    hint = f"did you mean {close[0]}?" if close else f"commands: {', '.join(COMMANDS)}; or an existing PATH"
+    return f"unknown command '{printable(word)}' ({hint})"
 
 
 def _report_crash(args: argparse.Namespace, exc: Exception) -> int:

@@ -73,6 +73,8 @@ KEYS: tuple[Key, ...] = (
     Key("plan_apply", "a", "apply", "Apply revert…", PLAN),
 )
 BY_ID: dict[str, Key] = {k.id: k for k in KEYS}
+# Footer labels that follow the app's state: binding id -> the label while the state is on.
+STATE_LABELS = {"pause": "Resume polling"}  # while polling is paused, `s` resumes it
 # Keys Textual itself binds on every screen: remapping one of ours onto them would silently lose it.
 # Key -> (Textual's action, what it does).
 TEXTUAL_KEYS = {

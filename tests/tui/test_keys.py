@@ -113,12 +113,12 @@ def test_vim_keys_move_in_the_audit_list_and_scroll_the_detail(tmp_path: Path, s
 def test_footer_and_help_follow_remaps(tmp_path: Path, size: tuple[int, int]) -> None:
     @run_async
     async def body() -> None:
-        keymap = {"help": "h", "rescan": "ctrl+r", "nav_down": "ctrl+n"}
+        keymap = {"help": "f1", "rescan": "ctrl+r", "nav_down": "ctrl+n"}
         app = make_app(tmp_path, [drifted_estate()], keymap=keymap)
         async with app.run_test(size=size) as pilot:
             await settle(app, pilot)
             footer = _footer(app)
-            assert footer["Help"] == "h" and footer["Rescan"] == "ctrl+r"
+            assert footer["Help"] == "f1" and footer["Rescan"] == "ctrl+r"
             assert not [n for n in app._notifications if n.title == "keymap.toml"]  # a clean keymap: no warning
             tree = app.query_one(ResourceTree)
             line = tree.cursor_line
@@ -130,10 +130,10 @@ def test_footer_and_help_follow_remaps(tmp_path: Path, size: tuple[int, int]) ->
             await pilot.press("question_mark")  # remapped away: no help
             await pilot.pause()
             assert not isinstance(app.screen, HelpScreen)
-            await pilot.press("h")
+            await pilot.press("f1")
             await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
             rows = {ident: shown for _, ident, shown, _ in app.screen.rows}  # type: ignore[attr-defined]
-            assert rows["help"] == "h" and rows["rescan"] == "ctrl+r" and rows["nav_down"] == "ctrl+n"
+            assert rows["help"] == "f1" and rows["rescan"] == "ctrl+r" and rows["nav_down"] == "ctrl+n"
             assert rows["filter"] == "/" and rows["nav_up"] == "k"
             text = str(app.screen.query_one("#help-box Static").render())
             assert "ctrl+r" in text and "keymap.toml:" not in text

@@ -32,7 +32,7 @@ def _shown_bindings(app: App[Any]) -> dict[str, str]:
     return {
         b.binding.id or b.binding.action: b.binding.description
         for b in app.screen.active_bindings.values()
-        if b.enabled and b.binding.show and b.binding.description
+        if b.binding.show and b.binding.description  # dimmed (disabled) ones are in the footer too
     }
 
 

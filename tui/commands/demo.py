@@ -12,6 +12,8 @@ from typing import Any
 
 from driftdeck.tui.commands.tui import add_common_options, exit_code_of, load_keymap
 
+DEMO_INTERVAL = 4.0  # seconds: the actors' changes show up quickly
+
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -22,8 +24,7 @@ def register(sub: Any) -> None:
             "and state in a temporary folder, opens the dashboard, and has named actors change things out of band."
         ),
     )
-    add_common_options(parser)
-    parser.set_defaults(interval=4.0)
+    add_common_options(parser, interval=DEMO_INTERVAL)
     parser.add_argument("--start-after", type=float, default=2.0,
                         help="seconds after the first scan before the first actor acts (default 2)")
     parser.add_argument("--step", type=float, default=6.0, help="seconds between actors (default 6)")

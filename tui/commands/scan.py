@@ -15,6 +15,7 @@ from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.report import dumps_json, render_text
 from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 
 
@@ -55,7 +56,7 @@ def register(sub: Any) -> None:
         help="with --cloudtrail: attribute events from TIME on (RFC 3339 or YYYY-MM-DD, UTC); default: the "
         "state's history in the audit log, else when the state was last written",
     )
-    parser.add_argument("--workers", type=int, default=16, help="concurrent AWS calls (default 16)")
+    parser.add_argument("--workers", type=values.workers, default=16, help="concurrent AWS calls, at least 1 (default 16)")
     add_reader_options(parser)
     parser.set_defaults(func=run)
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         regions=tuple(args.region),
         ignore_file=Path(args.ignore_file) if args.ignore_file else None,
         detect_unmanaged=not args.no_unmanaged,
-        max_workers=max(1, args.workers),
+        max_workers=args.workers,
         cloudtrail=args.cloudtrail,
         attribution_since=parse_since(args.since) if args.since else None,
         cloudformation=args.cloudformation,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.errors import InputError
+from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
@@ -37,9 +38,12 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--interval", type=float, default=None,
-                        help="seconds between polls, 0 = manual only (default 60; with --events, [events] full_poll_seconds)")
+def add_common_options(parser: argparse.ArgumentParser, *, interval: float | None = None) -> None:
+    """Options of every dashboard command; `interval`: the command's default seconds between polls
+    (None: 60, or [events] full_poll_seconds with --events)."""
+    default = f"default {interval:g}" if interval is not None else "default 60; with --events, [events] full_poll_seconds"
+    parser.add_argument("--interval", type=values.dashboard_interval, default=interval, metavar="SECONDS",
+                        help=f"seconds between polls; 0 = manual polling, only r rescans ({default})")
     parser.add_argument("--read-only", action="store_true", help="hide every action that could change anything")
     parser.add_argument("--no-audit", action="store_true", help="do not write to the audit log")
     parser.add_argument("--no-watch", action="store_true", help="do not watch the IaC files for changes")

@@ -15,6 +15,7 @@ from driftdeck.core.config import Config, config_paths, load_config
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.core.watch import StructuredLog, WatchLoop
 from driftdeck.core.watch_plans import plan_writer
+from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
@@ -27,7 +28,9 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("path", nargs="?", default=".", help="IaC folder (default: .)")
     parser.add_argument("--config", help="configuration file (default: PATH/.driftdeck/config.toml, then the user's)")
-    parser.add_argument("--interval", type=float, help="seconds between polls (overrides the config)")
+    parser.add_argument("--interval", type=values.watch_interval, metavar="SECONDS",
+                        help="seconds between polls, at least 1 (overrides the config; watch has no manual "
+                        "polling, the dashboard's --interval 0; for one poll use --once)")
     parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")
     parser.add_argument("--cloudtrail", metavar="WHERE",
                         help="attribute drift to CloudTrail events (as for `scan`), so rules can match the actor")
@@ -52,7 +55,7 @@ def _loader(workspace: Path, explicit: Path | None, args: argparse.Namespace) ->
     if config.events_source:  # events find drift; full polls are the safety net
         config = replace(config, interval_seconds=config.events_full_poll_seconds)
     if args.interval is not None:
-        config = replace(config, interval_seconds=max(1.0, args.interval))
+        config = replace(config, interval_seconds=args.interval)
     if args.dry_run:
         config = replace(config, auto_remediation=tuple(replace(r, dry_run=True) for r in config.auto_remediation))
     return config

@@ -14,8 +14,10 @@ Public API (used by the app's `p` binding):
 Keys inside the screen: left/right (or tab) switch direction, `c` copies the tab's commands and patch, `s` saves
 the plan under `.driftdeck/plans/` (and records `remediation.planned`), `a` asks to apply the
 revert, `escape` closes. A plan never applies itself: `a` opens a confirmation that lists exactly
-the AWS calls; only `y` there runs them (pressing `a` again does not). In read-only mode, or when
-driftdeck has no tested boto3 revert for the drift, `a` only explains why it is unavailable.
+the AWS calls; only `y` there runs them (pressing `a` again does not). In read-only mode, in a plan
+with no revert (an in-sync resource...) and after a successful apply, `a` is not bound at all and the
+footer does not offer it; the status line says why. When the revert exists but driftdeck has no tested
+boto3 call for it, `a` explains why it is unavailable.
 """
 
 from __future__ import annotations
@@ -285,10 +287,10 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         self.query_one(f"#tab-{target.value} VerticalScroll").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "apply" and self.applied:
-            return False  # done: the footer stops offering it
-        if action == "apply" and self.apply_target() is None:
-            return None  # shown dimmed: this plan has no revert to run
+        if action == "apply" and (self.read_only or self.applied or self.apply_target() is None):
+            # Hidden, not dimmed: read-only never applies, a plan without a revert has nothing to
+            # run, and a done revert is not offered twice. The status line says which.
+            return False
         if action == "switch_direction" and len(self._directions()) < 2:
             return False
         return True

@@ -127,6 +127,19 @@ class ResourceTree(TreeNavigation, Tree[NodeData]):
             return node.data.key
         return None
 
+    @property
+    def selected_group(self) -> GroupPath | None:
+        """The group under the cursor (None on a resource or with nothing shown)."""
+        node = self.cursor_node
+        if node is not None and isinstance(node.data, GroupData):
+            return node.data.path
+        return None
+
+    def keys_under(self, path: GroupPath) -> list[str]:
+        """The resources this group shows (filter and drifted-only applied), in tree order."""
+        return [key for group, keys in sorted(self._members.items(), key=lambda item: _sort_key(item[0]))
+                if group[:len(path)] == path for key in keys]
+
     def show(
         self,
         results: Mapping[str, ResourceResult],
