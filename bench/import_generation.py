@@ -31,9 +31,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "provider")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "provider"), str(REPO / "bench")]
 
 from out_of_band import REGION, OutOfBand, make_objects  # noqa: E402
+from provider_reads import terraform_env  # noqa: E402
 from provider_workspace import write_workspace  # noqa: E402
 
 from driftdeck.core.aws import AwsContext  # noqa: E402
@@ -41,14 +42,6 @@ from driftdeck.core.model import ResourceResult, Status  # noqa: E402
 from driftdeck.core.provider.session import ProviderSession  # noqa: E402
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans  # noqa: E402
 from driftdeck.core.remediation.model import ResourcePlan  # noqa: E402
-
-
-def terraform_env(folder: Path) -> dict[str, str]:
-    proc = subprocess.run(["sh", str(REPO.parent / "shared" / "terraform" / "terraformrc.sh")],
-                          capture_output=True, text=True, check=True)
-    rc = folder / "terraformrc"
-    rc.write_text(proc.stdout)
-    return {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
 
 
 def free_port() -> int:

@@ -115,8 +115,8 @@ def log_origin(log_dir: Path) -> str | None:
     return _read_genesis_origin(log_dir)
 
 
-def log_key(log_dir: Path) -> str | None:
-    """The verifier key the log's genesis entry names (a hint for the operator, never trusted)."""
+def _first_line(log_dir: Path) -> Any:
+    """The log's first entry, parsed (None when there is none or it cannot be read)."""
     segs = layout.segments(log_dir)
     if not segs:
         return None
@@ -125,19 +125,18 @@ def log_key(log_dir: Path) -> str | None:
             value, _ = parse_canonical(f.readline().rstrip(b"\n"))
     except OSError:
         return None
+    return value
+
+
+def log_key(log_dir: Path) -> str | None:
+    """The verifier key the log's genesis entry names (a hint for the operator, never trusted)."""
+    value = _first_line(log_dir)
     key = value.get("data", {}).get("key") if isinstance(value, dict) and isinstance(value.get("data"), dict) else None
     return printable(key) if isinstance(key, str) else None
 
 
 def _read_genesis_origin(log_dir: Path) -> str | None:
-    segs = layout.segments(log_dir)
-    if not segs:
-        return None
-    try:
-        with layout.open_lines(segs[0][1]) as f:
-            value, _ = parse_canonical(f.readline().rstrip(b"\n"))
-    except OSError:
-        return None
+    value = _first_line(log_dir)
     if isinstance(value, dict) and value.get("kind") == "audit.genesis" and value.get("seq") == 0:
         origin = value.get("data", {}).get("origin")
         return origin if isinstance(origin, str) else None

@@ -49,17 +49,6 @@ def tagging_record(bucket: str, tags: dict[str, str], *, who: str = "gus", when:
     return record("PutBucketTagging", "s3", iam_user(who), when=when or now(), params=params)
 
 
-class Lines:
-    """The structured log, kept in memory."""
-
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def __call__(self, event: str, level: str = "info", **fields: Any) -> None:
-        self.lines.append({"event": event, "level": level, **fields})
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in list(self.lines) if line["event"] == name]
 
 
 @dataclass

@@ -13,7 +13,8 @@ from typing import Any
 
 import boto3
 from aws_test_support import s3_error
-from event_support import QUEUE, Estate, Lines, envelope, iso, now, tagging_record, until
+from event_support import QUEUE, Estate, envelope, iso, now, tagging_record, until
+from log_lines import Lines
 
 from driftdeck.core.alerts import Dispatcher
 from driftdeck.core.audit import AuditReader

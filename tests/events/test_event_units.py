@@ -12,7 +12,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from event_support import Lines, envelope, tagging_record
+from event_support import envelope, tagging_record
+from log_lines import Lines
 
 from driftdeck.core.attribution import LookupEventsSource, parse_record
 from driftdeck.core.config import parse_config

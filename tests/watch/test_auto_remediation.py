@@ -10,6 +10,8 @@ import subprocess
 import sys
 from typing import Any
 
+from log_lines import Lines
+
 from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.auto_remediation import revert_remediator
@@ -24,15 +26,6 @@ OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::dd-data/*"}]})
 
 
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def __call__(self, event: str, level: str = "info", **fields: Any) -> None:
-        self.lines.append({"event": event, **fields})
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in self.lines if line["event"] == name]
 
 
 def _loop(estate: Any, receiver: Any, rules: tuple[AutoRemediationRule, ...], log: Lines) -> WatchLoop:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from log_lines import Lines
 
 from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.config import load_config, parse_config
@@ -60,15 +61,6 @@ class Recorder:
         self.closed = True
 
 
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def __call__(self, event: str, level: str = "info", **fields: Any) -> None:
-        self.lines.append({"event": event, **fields})
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in list(self.lines) if line["event"] == name]
 
 
 def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from log_lines import Lines
+
 from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.aws import AwsContext
@@ -23,17 +25,6 @@ UNMANAGED = ("aws_s3_bucket", "aws_sqs_queue")  # discovery of every type would 
 WAIT = 30.0  # a bound on waiting for the loop, never a timing assertion
 
 
-class Lines:
-    """The structured log, kept in memory."""
-
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def __call__(self, event: str, level: str = "info", **fields: Any) -> None:
-        self.lines.append({"event": event, "level": level, **fields})
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in list(self.lines) if line["event"] == name]
 
 
 def _loop(workspace: Path, receiver_url: str, interval: float, log: Lines) -> WatchLoop:
