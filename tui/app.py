@@ -767,6 +767,16 @@ class DriftdeckApp(App[int]):
         self.clear_notifications()
         self.push_screen(HistoryScreen(self.history or HistorySource(None)))
 
+    def action_timeline(self) -> None:
+        from driftdeck.tui.screens.history import ResourceTimelineScreen
+
+        key = self.selected_key
+        if key is None:
+            self.notify("select a resource first", title="timeline", timeout=3)
+            return
+        self.clear_notifications()
+        self.push_screen(ResourceTimelineScreen(self.history or HistorySource(None), key))
+
     def action_help(self) -> None:
         from driftdeck.tui.screens.help import HelpScreen
 

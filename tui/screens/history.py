@@ -1,4 +1,5 @@
-"""Drift history in the dashboard: a timeline section for the detail pane and the estate view (`h`).
+"""Drift history in the dashboard: a timeline section for the detail pane, the estate view (`h`) and
+one resource's full-screen timeline (`t`: bands, its markers in a list, the selected marker's diff).
 
 Both read one `HistorySource` per app: the engine's `HistoryModel` refreshed from a worker thread
 (only new, verified entries are read), drawn from memory on the UI thread. A log that does not
@@ -20,10 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from driftdeck.core.errors import DriftdeckError
 from driftdeck.core.text import printable
+from driftdeck.tui.audit_feed import AuditEvent
+from driftdeck.tui.widgets.audit_panel import event_text
+from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TableNavigation
 
 if TYPE_CHECKING:
     from driftdeck.core.history import HistoryModel, HistoryView, ResourceHistory
@@ -81,6 +85,18 @@ class HistorySource:
             self._lock.release()
         was, self.problem = self.problem, None
         return changed or was is not None
+
+    def event(self, seq: int) -> AuditEvent | None:
+        """One verified entry with its before/after, read by seq through the model's `AuditReader`
+        (worker threads only; waits for a refresh in progress, which reads through the same reader)."""
+        from driftdeck.tui.audit_core import to_event
+
+        model = self.model
+        if model is None or model.chain.verified_through is None or seq > model.chain.verified_through:
+            return None
+        with self._lock:
+            entry = model.reader.get(seq)
+        return to_event(entry, with_payload=True) if entry is not None else None
 
     def view(self, since: float | None = None) -> HistoryView | None:
         if self.model is None or self.problem is not None:
@@ -328,3 +344,156 @@ class HistoryScreen(Screen[None]):
         if not view.most_drifting:
             drifting.append("no drift in this window\n", style="dim")
         self.query_one("#history-drifting", Static).update(drifting)
+
+
+class MarkerList(TableNavigation, DataTable[Text]):
+    """A resource's markers, oldest first, with the list movement keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = NAV_BINDINGS
+
+
+class ResourceTimelineScreen(Screen[None]):
+    """One resource over time: its status bands, its markers (attributed changes with their actor,
+    plans, remediations) in a list, and the selected marker's audit event with its before/after diff.
+
+    The event is read by seq in a worker (`HistorySource.event`), never on the UI thread.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,t", "app.pop_screen", "Back", id="timeline_close"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *(f"status--{s}" for s in ("in_sync", "changed", "missing", "pending", "unmanaged", "unknown")),
+        "audit--diff-add", "audit--diff-del", "audit--diff-hunk",
+    }
+    DEFAULT_CSS = """
+    ResourceTimelineScreen #timeline-chain { height: 1; background: $panel; }
+    ResourceTimelineScreen #timeline-bands { height: auto; padding: 0 1; margin: 1 0; }
+    ResourceTimelineScreen #timeline-markers { height: 1fr; min-height: 4; }
+    ResourceTimelineScreen #timeline-event-scroll { height: 2fr; overflow-x: auto; border-top: hkey $panel-lighten-2; }
+    ResourceTimelineScreen #timeline-event { padding: 0 1; }
+    ResourceTimelineScreen #timeline-event-diff { width: auto; padding: 0 1; }
+    """
+
+    def __init__(self, source: HistorySource, key: str) -> None:
+        super().__init__()
+        self.source = source
+        self.key = key
+        self.markers: list[int] = []  # the seqs listed, in row order
+        self.shown_seq: int | None = None  # the event whose diff is drawn
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-chain")
+        yield Static("", id="timeline-bands")
+        yield MarkerList(id="timeline-markers", cursor_type="row", zebra_stripes=False)
+        with VerticalScroll(id="timeline-event-scroll"):
+            yield Static("", id="timeline-event")
+            # Diffs are never wrapped (a wrapped line loses its indentation); they scroll sideways.
+            yield Static("", id="timeline-event-diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(MarkerList).add_columns("#", "time", "kind", "actor", "what")
+        self._draw()
+        self._load()
+        self.set_interval(TimelineSection.REFRESH_SECONDS, self._load)
+        self.query_one(MarkerList).focus()
+
+    def on_resize(self) -> None:
+        self._draw_bands()
+
+    @work(thread=True, exclusive=True, group="timeline-history", exit_on_error=False)
+    def _load(self) -> None:
+        if self.source.refresh() or not self.markers:
+            self.app.call_from_thread(self._draw)
+
+    def _history(self) -> ResourceHistory | None:
+        model = self.source.model
+        if model is None or self.source.problem is not None:
+            return None
+        return model.resource(self.key)
+
+    def _draw_bands(self) -> None:
+        history = self._history()
+        bands = self.query_one("#timeline-bands", Static)
+        if history is None or not (history.episodes or history.markers):
+            bands.update(Text("no drift recorded for this resource", style="dim") if history is not None or
+                         self.source.model is not None else "")
+            return
+        now = self.source.clock()
+        first = min([e.start for e in history.episodes] + [m.at for m in history.markers])
+        width = max(self.size.width - 2, 20)
+        bands.update(timeline_text(history, first, now, _styles(self), width=width))
+
+    def _draw(self) -> None:
+        from driftdeck.core.history import format_ts, humanize_seconds
+
+        chain = self.query_one("#timeline-chain", Static)
+        model = self.source.model
+        if self.source.problem is not None or model is None:
+            state = self.source.problem or "reading the audit log…"
+            chain.update(Text(f" {printable(self.key)} · audit chain: {state} — nothing drawn", style="bold"))
+            self._draw_bands()
+            return
+        history = self._history()
+        episodes = history.episodes if history is not None else []
+        resolved = [e.resolution_seconds for e in episodes if e.resolution_seconds is not None]
+        mean = sum(resolved) / len(resolved) if resolved else None
+        chain.update(Text(f" {printable(self.key)} · {len(episodes)} drift episode{'s' if len(episodes) != 1 else ''}"
+                          f" · mean time to resolution {humanize_seconds(mean)} · chain {model.chain.summary()}",
+                          style="bold"))
+        self._draw_bands()
+        markers = history.markers if history is not None else []
+        seqs = [m.seq for m in markers]
+        if seqs == self.markers:
+            return
+        table = self.query_one(MarkerList)
+        keep = table.cursor_row if self.markers else 0
+        table.clear()
+        for m in markers:
+            table.add_row(Text(str(m.seq)), Text(format_ts(m.at)[:19].replace("T", " ")),
+                          Text(f"{MARKER_GLYPHS.get(m.kind, '•')} {printable(m.kind)}"),
+                          Text(printable(m.actor), style="bold"), Text(printable(m.label)), key=str(m.seq))
+        self.markers = seqs
+        if markers:
+            table.move_cursor(row=min(keep, len(markers) - 1), animate=False)
+        else:
+            self.query_one("#timeline-event", Static).update(Text("no markers for this resource", style="dim"))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "timeline-markers" or event.row_key.value is None:
+            return
+        event.stop()
+        seq = int(event.row_key.value)
+        self.query_one("#timeline-event", Static).update(Text(f"#{seq} reading…", style="dim"))
+        self.query_one("#timeline-event-diff", Static).update("")
+        self._read_event(seq)
+
+    @work(thread=True, exclusive=True, group="timeline-event", exit_on_error=False)
+    def _read_event(self, seq: int) -> None:
+        try:
+            event = self.source.event(seq)
+        except Exception as exc:  # noqa: BLE001 - a broken log must not take the screen down
+            self.app.call_from_thread(self._show_problem, seq, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._show_event, seq, event)
+
+    def _show_problem(self, seq: int, problem: str) -> None:
+        self.query_one("#timeline-event", Static).update(Text(f"#{seq}: {printable(problem)}", style="italic"))
+
+    def _show_event(self, seq: int, event: AuditEvent | None) -> None:
+        table = self.query_one(MarkerList)
+        if not self.markers or self.markers[max(0, min(table.cursor_row, len(self.markers) - 1))] != seq:
+            return  # the cursor moved on while this was read
+        if event is None:
+            self._show_problem(seq, "not in the verified log")
+            return
+        fields, changes = event_text(event, self._diff_style)
+        self.query_one("#timeline-event", Static).update(fields)
+        self.query_one("#timeline-event-diff", Static).update(changes)
+        self.shown_seq = seq
+
+    def _diff_style(self, name: str | None) -> Style | str:
+        if name is None:
+            return ""
+        return self.get_component_rich_style(f"audit--{name}", partial=True)

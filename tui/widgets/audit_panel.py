@@ -5,6 +5,7 @@ before/after diff. Routine entries (checkpoints, heartbeats) are hidden unless a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -140,56 +141,62 @@ class AuditPanel(Vertical):
 
     def show_event(self, event: AuditEvent | None) -> None:
         """Render one event (before/after loaded): its fields, then its diff."""
-        fields = self.query_one("#audit-event", Static)
-        diff = self.query_one("#audit-event-diff", Static)
-        if event is None:
-            fields.update("")
-            diff.update("")
-            return
-        text = Text()
-        text.append(f"#{event.seq} {printable(event.kind)}\n", style="bold")
-        rows = [("actor", event.actor), ("time", _when(event.ts)), *_subject_fields(event.subject)]
-        rows += _data_fields({k: v for k, v in event.data.items() if k != "diff"})  # a config diff is below
-        for label, value in rows:
-            text.append(f"{printable(str(label)):>{LABEL_WIDTH}} ", style="dim")
-            text.append(f"{printable(str(value))}\n")
-        changes = Text(no_wrap=True, overflow="ignore")
-        diffs = event.after.get("differences") if isinstance(event.after, dict) and event.before is None else None
-        if isinstance(diffs, list) and diffs:
-            # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
-            status = event.after.get("status", "")
-            if "to" not in event.data:  # else the from → to row above says it
-                text.append(f"{'verdict':>{LABEL_WIDTH}} ", style="dim")
-                text.append(f"{printable(str(status))}\n", style="bold")
-            for d in diffs:
-                if not isinstance(d, dict):
-                    continue
-                old, new = d.get("expected"), d.get("actual")
-                if d.get("side") == "code":
-                    # A pending edit: `expected` is what the code says, `actual` what state holds.
-                    old, new = new, old
-                    changes.append(printable(f"{d.get('path')} (code edit, not applied)") + "\n", style="bold")
-                else:
-                    changes.append(printable(f"{d.get('path')} ({d.get('change', 'updated')})") + "\n", style="bold")
-                changes.append(f"- {_compact(old)}\n", style=self._diff_style("diff-del"))
-                changes.append(f"+ {_compact(new)}\n", style=self._diff_style("diff-add"))
-        elif event.before is not None or event.after is not None:
-            keys = changed_keys(event.before, event.after)
-            if keys:
-                text.append(f"{'changed':>{LABEL_WIDTH}} ", style="dim")
-                text.append(printable(", ".join(keys)) + "\n", style="bold")
-            for kind, line in diff_lines(event.before, event.after):
-                style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
-                changes.append(printable(line) + "\n", style=self._diff_style(style))
-        if event.hash:
-            text.append(f"{'hash':>{LABEL_WIDTH}} {_short_hash(event.hash)}  prev {_short_hash(event.prev)}\n", style="dim")
-        fields.update(text)
-        diff.update(changes)
+        fields, changes = event_text(event, self._diff_style)
+        self.query_one("#audit-event", Static).update(fields)
+        self.query_one("#audit-event-diff", Static).update(changes)
 
     def _diff_style(self, name: str | None) -> Style | str:
         if name is None:
             return ""
         return self.get_component_rich_style(f"audit--{name}", partial=True)
+
+
+def event_text(event: AuditEvent | None, diff_style: Callable[[str | None], Style | str]) -> tuple[Text, Text]:
+    """One event (before/after loaded) as (its fields, its before/after diff), every string made printable.
+
+    `diff_style` maps "diff-add" / "diff-del" / "diff-hunk" (or None) to a style; the audit panel and the
+    resource timeline screen both render events with it, each with its own stylesheet's colours.
+    """
+    if event is None:
+        return Text(""), Text("")
+    text = Text()
+    text.append(f"#{event.seq} {printable(event.kind)}\n", style="bold")
+    rows = [("actor", event.actor), ("time", _when(event.ts)), *_subject_fields(event.subject)]
+    rows += _data_fields({k: v for k, v in event.data.items() if k != "diff"})  # a config diff is below
+    for label, value in rows:
+        text.append(f"{printable(str(label)):>{LABEL_WIDTH}} ", style="dim")
+        text.append(f"{printable(str(value))}\n")
+    changes = Text(no_wrap=True, overflow="ignore")
+    diffs = event.after.get("differences") if isinstance(event.after, dict) and event.before is None else None
+    if isinstance(diffs, list) and diffs:
+        # A drift verdict carries its own before/after per attribute: show those, not a wall of "+".
+        status = event.after.get("status", "")
+        if "to" not in event.data:  # else the from → to row above says it
+            text.append(f"{'verdict':>{LABEL_WIDTH}} ", style="dim")
+            text.append(f"{printable(str(status))}\n", style="bold")
+        for d in diffs:
+            if not isinstance(d, dict):
+                continue
+            old, new = d.get("expected"), d.get("actual")
+            if d.get("side") == "code":
+                # A pending edit: `expected` is what the code says, `actual` what state holds.
+                old, new = new, old
+                changes.append(printable(f"{d.get('path')} (code edit, not applied)") + "\n", style="bold")
+            else:
+                changes.append(printable(f"{d.get('path')} ({d.get('change', 'updated')})") + "\n", style="bold")
+            changes.append(f"- {_compact(old)}\n", style=diff_style("diff-del"))
+            changes.append(f"+ {_compact(new)}\n", style=diff_style("diff-add"))
+    elif event.before is not None or event.after is not None:
+        keys = changed_keys(event.before, event.after)
+        if keys:
+            text.append(f"{'changed':>{LABEL_WIDTH}} ", style="dim")
+            text.append(printable(", ".join(keys)) + "\n", style="bold")
+        for kind, line in diff_lines(event.before, event.after):
+            style = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(kind)
+            changes.append(printable(line) + "\n", style=diff_style(style))
+    if event.hash:
+        text.append(f"{'hash':>{LABEL_WIDTH}} {_short_hash(event.hash)}  prev {_short_hash(event.prev)}\n", style="dim")
+    return text, changes
 
 
 ROUTINE_KINDS = frozenset({"audit.checkpoint", "audit.heartbeat"})
