@@ -54,7 +54,7 @@ KEYS: tuple[Key, ...] = (
     Key("plan", "p", "plan", "Plan"),
     Key("note", "n", "note", "Note"),
     Key("history", "h", "history", "History: the estate over time", show=False),
-    Key("timeline", "t", "timeline", "Timeline of the selected resource (markers with their diffs)", show=False),
+    Key("timeline", "t", "timeline", "Timeline: this resource over time", show=False),
     Key("quit", "q", "quit", "Quit"),
     Key("back", "escape", "leave", "Back to the tree; clear the filter", show=False),
     Key("focus_next", "tab", "app.focus_next", "Next pane", show=False, remappable=False),
