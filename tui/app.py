@@ -770,6 +770,8 @@ class DriftdeckApp(App[int]):
     def action_timeline(self) -> None:
         from driftdeck.tui.screens.history import ResourceTimelineScreen
 
+        if len(self.screen_stack) > 1:
+            return  # from the dashboard only: another screen (estate view, plan, help) has no selection
         key = self.selected_key
         if key is None:
             self.notify("select a resource first", title="timeline", timeout=3)

@@ -14,7 +14,7 @@ from driftdeck.core.audit import AuditLog
 from driftdeck.core.evidence import record_scan_evidence
 from driftdeck.tui.audit_feed import open_feed, subject_for
 from driftdeck.tui.sample import drifted_estate, small_estate
-from driftdeck.tui.screens.history import ResourceTimelineScreen
+from driftdeck.tui.screens.history import HistoryScreen, ResourceTimelineScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 SG = "module.network.aws_security_group.web"
@@ -109,3 +109,16 @@ async def test_timeline_without_a_log_names_the_problem_and_lists_nothing(tmp_pa
         assert screen.query_one("#timeline-markers", DataTable).row_count == 0
         await pilot.press("t")  # the same key closes it
         await wait_for(pilot, lambda: not isinstance(app.screen, ResourceTimelineScreen))
+
+
+@run_async
+async def test_timeline_key_on_the_estate_view_does_nothing(tmp_path: Path) -> None:
+    app = make_app(tmp_path, [drifted_estate()], record_audit=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one(ResourceTree).select_key(SG)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("t")  # the estate view has no resource selection to open
+        await settle(app, pilot)
+        assert isinstance(app.screen, HistoryScreen) and app.is_running

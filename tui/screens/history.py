@@ -379,7 +379,7 @@ class ResourceTimelineScreen(Screen[None]):
         super().__init__()
         self.source = source
         self.key = key
-        self.markers: list[int] = []  # the seqs listed, in row order
+        self.markers: list[int] | None = None  # the seqs listed, in row order (None: not drawn yet)
         self.shown_seq: int | None = None  # the event whose diff is drawn
 
     def compose(self) -> ComposeResult:
@@ -404,7 +404,7 @@ class ResourceTimelineScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="timeline-history", exit_on_error=False)
     def _load(self) -> None:
-        if self.source.refresh() or not self.markers:
+        if self.source.refresh() or self.markers is None:
             self.app.call_from_thread(self._draw)
 
     def _history(self) -> ResourceHistory | None:
@@ -448,7 +448,7 @@ class ResourceTimelineScreen(Screen[None]):
         if seqs == self.markers:
             return
         table = self.query_one(MarkerList)
-        keep = table.cursor_row if self.markers else 0
+        keep = table.cursor_row if self.markers else 0  # the marker being read stays selected
         table.clear()
         for m in markers:
             table.add_row(Text(str(m.seq)), Text(format_ts(m.at)[:19].replace("T", " ")),
