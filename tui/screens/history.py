@@ -368,9 +368,10 @@ class ResourceTimelineScreen(Screen[None]):
     }
     DEFAULT_CSS = """
     ResourceTimelineScreen #timeline-chain { height: 1; background: $panel; }
-    ResourceTimelineScreen #timeline-bands { height: auto; padding: 0 1; margin: 1 0; }
-    ResourceTimelineScreen #timeline-markers { height: 1fr; min-height: 4; }
-    ResourceTimelineScreen #timeline-event-scroll { height: 2fr; overflow-x: auto; border-top: hkey $panel-lighten-2; }
+    ResourceTimelineScreen #timeline-bands { height: auto; padding: 0 1; margin: 0 0 1 0; }
+    /* The list as tall as its markers (up to 40%): the rest shows the selected event and its diff. */
+    ResourceTimelineScreen #timeline-markers { height: auto; max-height: 40%; }
+    ResourceTimelineScreen #timeline-event-scroll { height: 1fr; overflow-x: auto; border-top: hkey $panel-lighten-2; }
     ResourceTimelineScreen #timeline-event { padding: 0 1; }
     ResourceTimelineScreen #timeline-event-diff { width: auto; padding: 0 1; }
     """
