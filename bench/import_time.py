@@ -1,0 +1,74 @@
+"""Start-up cost of the engine parts that are imported on first use rather than at module load.
+
+Run: .venv/bin/python bench/import_time.py [--runs 7]
+
+A few imports in the engine stay inside functions (each says so in a comment pointing here): the
+HCL evaluator, the CloudFormation loader, attribution, the provider session. This measures, in fresh
+interpreters, what each would add to every start-up if it were imported at the top:
+
+- baseline: `import driftdeck.core.scan` (what every scanning command pays, same run);
+- for each deferred part: the extra time to import it after the baseline (median of --runs).
+
+A part whose cost is a small fraction of the baseline has no reason to be deferred; the report says
+which are worth keeping deferred (more than 10 % of the baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+
+BASELINE = "driftdeck.core.scan"
+# The modules imported inside functions today, by the start-up path that would pay for them.
+DEFERRED = [
+    "driftdeck.core.code",
+    "driftdeck.core.hcl",
+    "driftdeck.core.cfn",
+    "driftdeck.core.attribution",
+    "driftdeck.core.audit",
+    "driftdeck.core.provider.session",
+    "driftdeck.core.collectors.provider_backed",
+    "driftdeck.core.remediation.planner",
+]
+
+PROBE = """
+import sys, time
+t0 = time.perf_counter()
+import {baseline}
+t1 = time.perf_counter()
+{extra}
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def measure(extra: str | None, runs: int) -> tuple[float, float]:
+    base, added = [], []
+    for _ in range(runs):
+        code = PROBE.format(baseline=BASELINE, extra=f"import {extra}" if extra else "pass")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        b, a = (float(x) for x in out.split())
+        base.append(b)
+        added.append(a)
+    return statistics.median(base), statistics.median(added)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}; median of {args.runs} fresh interpreters")
+    baseline, _ = measure(None, args.runs)
+    print(f"baseline  import {BASELINE}: {baseline * 1000:7.1f} ms")
+    for module in DEFERRED:
+        _, added = measure(module, args.runs)
+        ratio = added / baseline if baseline else 0.0
+        verdict = "keep deferred" if ratio > 0.10 else "import at top"
+        print(f"  + {module:45} {added * 1000:7.1f} ms  {ratio:5.2f}x baseline  -> {verdict}")
+
+
+if __name__ == "__main__":
+    main()
