@@ -29,10 +29,10 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from driftdeck.core.errors import DriftdeckError, InputError
-from driftdeck.core.iac_cache import IacContentCache
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.monitor.iac_files import IacContentCache
+from driftdeck.core.monitor.transitions import Transition, carry_forward, transitions
 from driftdeck.core.text import printable
-from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
@@ -139,7 +139,7 @@ class DriftdeckApp(App[int]):
         self.keymap_problems = keys.keymap_problems(self.keymap_overrides)
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
-        self._baseline: list[ResourceResult] = []  # last known verdicts (core.transitions.carry_forward)
+        self._baseline: list[ResourceResult] = []  # last known verdicts (core.monitor.transitions.carry_forward)
         self.report: ScanReport | None = None
         self.scans_applied = 0
         self.poll = PollInfo(interval=poll_interval, read_only=read_only)

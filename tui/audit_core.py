@@ -133,7 +133,7 @@ class CoreFeed:
         if not self.writable:
             return
         # As `driftdeck scan` records it: transitions, then the attributed changes behind new drift.
-        from driftdeck.core.evidence import record_scan_evidence
+        from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 
         with self._lock:
             record_scan_evidence(self._get_log(), report, workspace=self.workspace)

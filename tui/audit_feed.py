@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from driftdeck.core.transitions import TransitionKind, carry_forward, change_kind
+from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, change_kind
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class MemoryFeed:
 
     def record_scan(self, report: Any) -> None:
         """Like the real log: the summary, then one event per status transition since the last scan
-        (decided by core.transitions.change_kind, as the real recorder does)."""
+        (decided by core.monitor.transitions.change_kind, as the real recorder does)."""
         current = {r.key: r for r in report.resources}
         self.append("scan.completed", subject={"tool": "driftdeck"}, data={"summary": report.summary()})
         for key, r in current.items():

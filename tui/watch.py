@@ -1,5 +1,5 @@
 """Watching the IaC files: a debounced watchfiles source and a test source. What changed is recorded
-by `core.iac_cache.IacContentCache`, the recorder `watch` uses too."""
+by `core.monitor.iac_files.IacContentCache`, the recorder `watch` uses too."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
-from driftdeck.core.iac_cache import is_iac
+from driftdeck.core.monitor.iac_files import is_iac
 
 DEBOUNCE_MS = 700
 
@@ -18,7 +18,7 @@ WatchSource = Callable[[Path, asyncio.Event], AsyncIterator[set[Path]]]
 
 
 def is_watched(path: Path) -> bool:
-    """A file whose change matters to a scan: the same rule `watch` applies (`core.iac_cache.is_iac`)."""
+    """A file whose change matters to a scan: the same rule `watch` applies (`core.monitor.iac_files.is_iac`)."""
     return is_iac(path)
 
 

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.audit import AuditLog
-from driftdeck.core.evidence import record_scan_evidence
+from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.tui.audit_feed import open_feed, subject_for
 from driftdeck.tui.sample import drifted_estate, small_estate
 from driftdeck.tui.screens.history import HistoryScreen, ResourceTimelineScreen

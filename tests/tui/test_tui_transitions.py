@@ -1,4 +1,4 @@
-"""One transitions function (core.transitions) for the TUI, its audit feed, watch and the audit
+"""One transitions function (core.monitor.transitions) for the TUI, its audit feed, watch and the audit
 recorder: CHANGED -> UNKNOWN (an outage) is never "back in sync", and the drift seen again after
 the outage is never "new"."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.transitions import TransitionKind, carry_forward, change_kind, transitions
+from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, change_kind, transitions
 from driftdeck.tui.audit_feed import MemoryFeed
 from driftdeck.tui.sample import drifted_estate, small_estate
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from log_lines import Lines
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
-from driftdeck.core.auto_remediation import revert_remediator
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import revert_remediator
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
 
 PAB = "aws_s3_bucket_public_access_block.data"
 OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{

@@ -114,7 +114,7 @@ def _record(path: Path, report: Any) -> None:
     """Append the scan and its status transitions to the workspace's audit log."""
     workspace = path if path.is_dir() else path.parent
     from driftdeck.core.audit import AuditLog  # not loaded at all with --no-audit
-    from driftdeck.core.evidence import record_scan_evidence
+    from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 
     with AuditLog.open(workspace) as log:
         record_scan_evidence(log, report, workspace=workspace)

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.alerts import Dispatcher, Sink
-from driftdeck.core.auto_remediation import revert_remediator
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config, config_paths, load_config
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import revert_remediator
+from driftdeck.core.monitor.loop import StructuredLog, WatchLoop
+from driftdeck.core.monitor.plans import plan_writer
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import StructuredLog, WatchLoop
-from driftdeck.core.watch_plans import plan_writer
 from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     aws = AwsContext()  # clients kept across polls; each scan starts with a fresh memo
     recorder = None
     if not args.no_audit:
-        from driftdeck.core.watch_audit import AuditRecorder
+        from driftdeck.core.monitor.recorder import AuditRecorder
 
         recorder = AuditRecorder(workspace, heartbeat=not args.once)
     loop = WatchLoop(

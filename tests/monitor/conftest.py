@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +36,11 @@ class Receiver:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[tuple[str, str]]:
+        """(event, resource) of every alert received, in order."""
+        bodies = [json.loads(body) for _, body in self.requests]
+        return [(b["event"], b["resource"]) for b in bodies]
 
     def close(self) -> None:
         self.server.shutdown()

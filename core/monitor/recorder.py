@@ -23,7 +23,7 @@ _DURABLE = frozenset({"config.changed", "remediation.applied", "remediation.fail
 
 
 class AuditRecorder:
-    """Adapts `AuditLog` to `driftdeck.core.watch.Recorder`; safe to call from several threads."""
+    """Adapts `AuditLog` to `driftdeck.core.monitor.loop.Recorder`; safe to call from several threads."""
 
     def __init__(self, workspace: Path, *, log: AuditLog | None = None, heartbeat: bool = True) -> None:
         self.workspace = workspace.resolve()

@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from driftdeck.core.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
-from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
-from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport, Status
-from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
-from driftdeck.core.watch_plans import PlanWriter
+from driftdeck.core.monitor.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
+from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
+from driftdeck.core.monitor.iac_files import FileChange, IacContentCache, is_iac
+from driftdeck.core.monitor.plans import PlanWriter
+from driftdeck.core.monitor.transitions import Transition, TransitionKind, carry_forward, transitions
 
 
 class Recorder(Protocol):
