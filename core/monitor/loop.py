@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from driftdeck.core.audit.subject import subject_of
 from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport, Status
@@ -94,13 +95,6 @@ def rule_matches(rule: AutoRemediationRule, result: ResourceResult, tags: TagInd
     if rule.actor != "*" and not any(fnmatch.fnmatchcase(a, rule.actor) for a in actors):
         return []
     return [d.path for d in result.differences if fnmatch.fnmatchcase(d.path, rule.attribute)]
-
-
-def subject_of(key: str, result: ResourceResult | None) -> dict[str, Any]:
-    """Audit subject for a resource (the log adds tool and workspace)."""
-    if result is None:
-        return {"address": key}
-    return {"address": result.address, "resource_type": result.type, "provider_id": result.id}
 
 
 def redacted(change: FileChange) -> FileChange:
