@@ -5,6 +5,10 @@ read are `unknown`, which never reads as resolution), wakes early when an IaC fi
 its configuration when the file changes (keeping the previous one when the new one is invalid),
 and stops cleanly when `stop` is set (the command sets it on SIGTERM/SIGINT): an in-flight scan may
 finish within `stop_grace_seconds`, then the recorder is closed (the audit log's final checkpoint).
+
+Both front ends drive this one object: `driftdeck watch` calls `run` (headless, its own timing and
+file watcher); the TUI calls `poll_once` and `file_changed` from its workers (its own interval,
+pause and scan-now key) and turns the `on_scan` callback into a message.
 """
 
 from __future__ import annotations
@@ -108,6 +112,15 @@ def redacted(change: FileChange) -> FileChange:
 Remediate = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoRemediationOutcome]
 
 
+@dataclass(frozen=True)
+class PollResult:
+    """One poll as the loop saw it: the report, what changed since the previous one, how long the scan took."""
+
+    report: ScanReport
+    transitions: list[Transition]
+    scan_seconds: float
+
+
 @dataclass
 class WatchLoop:
     scan: Callable[[], ScanReport]
@@ -134,6 +147,8 @@ class WatchLoop:
     polls: int = 0
     reloads: int = 0
     cache: IacContentCache | None = None
+    # Told about every poll once it is recorded (before alerts go out); the TUI posts it as a message.
+    on_scan: Callable[[PollResult], None] | None = None
     _audit_broken: str | None = None
     _seeded: set[str] = field(default_factory=set)
 
@@ -143,6 +158,9 @@ class WatchLoop:
             self.cache = IacContentCache(Path(self.watch_paths[0]))
         self._close_lock = threading.Lock()
         self._closed = False
+        # One poll at a time: the baseline is read and replaced by each (the TUI may start a scan
+        # while an older one still runs).
+        self._poll_lock = threading.Lock()
 
     def seed(self, statuses: dict[str, str]) -> None:
         """Start from the drift statuses recorded earlier ({key: status}), e.g. by the audit log, so
@@ -153,10 +171,17 @@ class WatchLoop:
 
     # ------------------------------------------------------------------ one poll
     def poll_once(self) -> list[Transition]:
-        """One scan; alerts and records what changed since the previous one."""
+        """One scan; records it (with attribution evidence), then alerts on what changed since the
+        previous one. Scan errors propagate (`run` backs off; the TUI shows them)."""
+        with self._poll_lock:
+            return self._poll()
+
+    def _poll(self) -> list[Transition]:
         config = self.config  # one configuration for the whole poll, even if a reload lands meanwhile
         self.log("scan.started", poll=self.polls + 1)
+        started = time.monotonic()
         report = self.scan()
+        scan_seconds = time.monotonic() - started
         if self.stop.is_set() and self._closed:
             return []  # abandoned after the stop grace period: the log is already closed
         self.polls += 1
@@ -168,6 +193,8 @@ class WatchLoop:
             self._seeded -= {r.key for r in report.resources if r.status is not Status.UNKNOWN}
         self.baseline = carry_forward(self.baseline, report.resources)
         self._record(lambda r: r.scan(report))
+        if self.on_scan is not None:
+            self.on_scan(PollResult(report, found, scan_seconds))
         summary = report.summary()
         self.log("scan.completed", total=summary["total"], drifted=sum(summary[k] for k in ("changed", "missing", "unmanaged", "pending")),
                  unknown=summary["unknown"], transitions=len(found), duration_ms=report.duration_ms)
@@ -357,23 +384,27 @@ class WatchLoop:
                 self.file_changed(Path(path))
             self.wake.set()
 
-    def file_changed(self, path: Path) -> None:
-        """Record a changed IaC or configuration file; reload the configuration when it is that file."""
+    def file_changed(self, path: Path) -> FileChange | None:
+        """Record a changed IaC or configuration file (as recorded: a configuration file's webhook
+        URLs cut to their host); reload the configuration when it is that file. The change, or None
+        when the bytes are the same as before (an editor's rewrite, a touch)."""
         change = self.cache.update(path) if self.cache is not None else None
         if change is not None:
-            self._record_change(change)
+            change = self._record_change(change)
         elif self.cache is not None and path.resolve() not in self._config_keys:
-            return  # same bytes as before (an editor's rewrite, a touch): nothing happened
+            return None
         if path.resolve() in self._config_keys:
             self.reload_config(path)
+        return change
 
-    def _record_change(self, change: FileChange) -> None:
+    def _record_change(self, change: FileChange) -> FileChange:
         if change.path in self._config_keys:
             change = redacted(change)
         self.log("config.changed", file=change.file, change=change.change, added=change.counts[0],
                  removed=change.counts[1], content_recorded=change.content_recorded)
         recorded = change
         self._record(lambda r: r.event("config.changed", {}, recorded.audit_data(), recorded.before, recorded.after))
+        return recorded
 
     def reload_config(self, path: Path) -> bool:
         """Re-read the configuration; on any problem keep the running one and say where the problem is."""

@@ -21,7 +21,7 @@ from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.core.remediation.evidence import canonical_safe
 
 # Fsync'd and checkpointed at once: evidence of what changed and what driftdeck did about it.
-_DURABLE = frozenset({"config.changed", "remediation.applied", "remediation.failed"})
+DURABLE_KINDS = frozenset({"config.changed", "remediation.applied", "remediation.failed"})
 
 
 class AuditRecorder:
@@ -51,7 +51,7 @@ class AuditRecorder:
             if self._closed:
                 return
             try:
-                self.log.append(kind, subject=clean, data=payload, before=old, after=new, durable=kind in _DURABLE)
+                self.log.append(kind, subject=clean, data=payload, before=old, after=new, durable=kind in DURABLE_KINDS)
             except ValueError:
                 if kind != "remediation.failed":
                     raise

@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     from driftdeck.core.model import ScanReport
     from driftdeck.core.scan import ScanOptions, check_inputs, run_scan
     from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_feed import MemoryFeed, open_feed
+    from driftdeck.tui.audit_core import open_feed
+    from driftdeck.tui.audit_feed import MemoryFeed
 
     check_inputs(Path(args.path))  # fail fast, before the screen opens, naming the path as given
     path = Path(args.path).resolve()
