@@ -41,7 +41,7 @@ def test_tampered_log_is_alerted_once(tmp_path: Path, monkeypatch: pytest.Monkey
     loop.poll_once()
     loop.poll_once()
     assert receiver.events() == [("audit.chain_failed", "audit-log")]
-    body = receiver.requests[0][1]
+    body = receiver.bodies()[0]
     assert body["after"] == "tampered" and "tampered at seq" in body["detail"]
     assert [line["event"] for line in lines].count("audit.chain_failed") == 1
     loop.close()

@@ -80,7 +80,7 @@ def test_rule_reverts_the_public_access_block_and_nothing_else(estate: Any, rece
     assert sorted(d["path"] for d in entry.before["differences"]) == ["block_public_acls", "restrict_public_buckets"]
     assert entry.after["status"] == "in_sync"
     assert ("remediation.applied", PAB) in receiver.events()
-    alert = next(b for _, b in receiver.requests if b["event"] == "remediation.applied")
+    alert = next(b for b in receiver.bodies() if b["event"] == "remediation.applied")
     assert alert["rule"] == "pab-restricted" and alert["after"] == "in_sync"
     delivered = [e.data["alert"] for e in reader.iter_entries(kinds={"alert.delivery"})]
     assert "remediation.applied" in delivered

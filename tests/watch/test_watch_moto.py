@@ -75,7 +75,7 @@ def test_out_of_band_change_is_seen_by_the_next_poll_alerted_and_recorded(estate
     assert not thread.is_alive()
     assert log.events("drift.new")[0]["resource"] == "aws_sqs_queue.dlq"
     assert ("drift.new", "aws_sqs_queue.dlq") in receiver.events()
-    body = next(b for _, b in receiver.requests if b["event"] == "drift.new")
+    body = next(b for b in receiver.bodies() if b["event"] == "drift.new")
     assert [d["path"] for d in body["differences"]] == ["visibility_timeout_seconds"]
     assert body["differences"][0]["actual"] == 300
     assert body["plan"] == ".driftdeck/plans/plan-aws_sqs_queue.dlq.md"  # the alert links the plan it wrote
