@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if spec:
         from driftdeck.tui.live_events import LiveEvents
 
-        events = LiveEvents(spec, options, aws, scanner, feed, recording=not args.no_audit and not args.read_only)
+        events = LiveEvents(spec, options, aws, scanner)
         scanner = events.scanner
         interval = args.interval if args.interval is not None else config.events_full_poll_seconds
     app = DriftdeckApp(
