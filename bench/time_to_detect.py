@@ -29,12 +29,12 @@ import boto3
 import botocore.session
 from moto.server import ThreadedMotoServer
 
-from driftdeck.core.alerts import Dispatcher
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config
 from driftdeck.core.events import SqsSource, start_events
+from driftdeck.core.monitor.alerts import Dispatcher
+from driftdeck.core.monitor.loop import WatchLoop
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import WatchLoop
 
 REGION = "us-east-1"
 QUEUE = "driftdeck-events"

@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from driftdeck.core.alerts import Dispatcher
 from driftdeck.core.config import Config
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
-from driftdeck.core.watch import WatchLoop
+from driftdeck.core.monitor.alerts import Dispatcher
+from driftdeck.core.monitor.loop import WatchLoop
 
 
 def report(n: int, flip: bool = False) -> ScanReport:
@@ -51,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dd-watch-bench-"))
     os.environ["DRIFTDECK_CONFIG_DIR"] = str(tmp / "config")
-    from driftdeck.core.watch_audit import AuditRecorder  # after the config dir is set
+    from driftdeck.core.monitor.recorder import AuditRecorder  # after the config dir is set
 
     steady = report(args.resources)
     try:

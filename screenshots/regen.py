@@ -25,7 +25,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.scan import run_scan
 from driftdeck.tui import messages as msg
 from driftdeck.tui.app import DriftdeckApp
-from driftdeck.tui.audit_feed import open_feed
+from driftdeck.tui.audit_core import open_feed
 from driftdeck.tui.demo import Actors, build_workspace, demo_scan_options, local_aws
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

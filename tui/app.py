@@ -1,5 +1,8 @@
 """The driftdeck terminal app: resource tree, detail pane, audit panel, background polling and watching.
 
+Polls and IaC file changes go through the same monitor loop `driftdeck watch` runs
+(`core.monitor.loop.WatchLoop`: transitions, recording with attribution evidence, the IaC change
+recorder); the app drives it from thread workers with its own interval, pause and scan-now key.
 Blocking work (scans, audit reads and writes, file reads) runs in thread workers; the IaC watcher is
 an async worker. Workers hand results to the app only through messages (driftdeck.tui.messages).
 """
@@ -9,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import importlib
-import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,17 +29,24 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from driftdeck.core.audit.subject import subject_of
+from driftdeck.core.config import Config
 from driftdeck.core.errors import DriftdeckError, InputError
-from driftdeck.core.iac_cache import IacContentCache
 from driftdeck.core.model import ResourceResult, ScanReport
+from driftdeck.core.monitor.alerts import Dispatcher
+from driftdeck.core.monitor.iac_files import IacContentCache, is_iac
+from driftdeck.core.monitor.loop import PollResult, WatchLoop
+from driftdeck.core.monitor.transitions import Transition
 from driftdeck.core.text import printable
-from driftdeck.core.transitions import Transition, carry_forward, transitions
 from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
-from driftdeck.tui.audit_feed import AuditFeed, ChainState, MemoryFeed, subject_for
-from driftdeck.tui.screens.history import HistorySource
+from driftdeck.tui.audit_feed import AuditFeed, ChainState, FeedRecorder, MemoryFeed
+from driftdeck.tui.screens.help import HelpScreen
+from driftdeck.tui.screens.history import HistoryScreen, HistorySource, ResourceTimelineScreen
+from driftdeck.tui.screens.note import NoteScreen
+from driftdeck.tui.screens.plan import open_plan_screen
 from driftdeck.tui.view_model import index_report, parse_filter
-from driftdeck.tui.watch import WatchSource, is_watched, watchfiles_source
+from driftdeck.tui.watch import WatchSource, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.bars import PollBar, PollInfo, SummaryBar
 from driftdeck.tui.widgets.detail import DetailPane
@@ -50,7 +58,6 @@ Clock = Callable[[], datetime]
 # each step through the callback it is given.
 Prepare = Callable[[Callable[[str], None]], None]
 
-PLAN_MODULE = "driftdeck.tui.screens.plan"
 NOTIFY_LIMIT = 3
 AUDIT_EVENTS_SHOWN = 200
 AUDIT_REFRESH_TICKS = 3
@@ -139,13 +146,23 @@ class DriftdeckApp(App[int]):
         self.keymap_problems = keys.keymap_problems(self.keymap_overrides)
         self.record_audit = record_audit and self.feed.writable
         self.results: dict[str, ResourceResult] = {}
-        self._baseline: list[ResourceResult] = []  # last known verdicts (core.transitions.carry_forward)
         self.report: ScanReport | None = None
         self.scans_applied = 0
         self.poll = PollInfo(interval=poll_interval, read_only=read_only)
         self.audit_follow = True
         self.chain = ChainState("unverified")
-        self.snapshot = IacContentCache(workspace)  # the one IaC change recorder, shared with watch
+        # The loop `driftdeck watch` runs, without alert sinks or rules: the app polls it from its scan
+        # worker (its own interval and pause) and hands it the IaC files its watcher reports.
+        self.monitor = WatchLoop(
+            scan=lambda: self.scanner(),
+            config=Config(interval_seconds=poll_interval),
+            dispatcher=Dispatcher([]),
+            recorder=FeedRecorder(self.feed, workspace) if self.record_audit else None,
+            log=self._monitor_log,
+            workspace=str(workspace),
+            cache=IacContentCache(workspace),
+            on_scan=self._polled,
+        )
         self._watch_stop = asyncio.Event()
         self.iac_watching = False
         self._audit_head = -1
@@ -280,20 +297,27 @@ class DriftdeckApp(App[int]):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def scan_now(self) -> None:
-        """Run one scan in a thread; the report is delivered with ScanCompleted."""
-        worker = get_current_worker()
+        """One poll of the monitor loop in a thread; its report arrives with ScanCompleted (`_polled`)."""
         self.post_message(msg.ScanStarted())
-        started = time.monotonic()
         try:
-            report = self.scanner()
+            self.monitor.poll_once()
         except DriftdeckError as exc:
             self.post_message(msg.ScanFailed(str(exc)))
-            return
         except Exception as exc:  # noqa: BLE001 - shown to the operator, polling continues
             self.post_message(msg.ScanFailed(f"{type(exc).__name__}: {exc}"))
-            return
-        if not worker.is_cancelled:
-            self.post_message(msg.ScanCompleted(report, time.monotonic() - started))
+
+    def _polled(self, poll: PollResult) -> None:
+        """The loop's `on_scan`, on the scan worker's thread: the poll (already recorded) as a message.
+        A scan superseded by a newer one (scan-now while it ran) is not shown."""
+        if not get_current_worker().is_cancelled:
+            self.post_message(msg.ScanCompleted(poll.report, poll.scan_seconds, poll.transitions))
+        if self.record_audit:
+            self.post_message(msg.AuditChanged())
+
+    def _monitor_log(self, event: str, level: str = "info", **fields: Any) -> None:
+        """The loop's structured log: the dashboard has no stderr to write it to; a failed audit write is shown."""
+        if event == "audit.failed":
+            self.post_message(msg.AuditFailed(f"recording failed: {fields.get('error')}"))
 
     @while_mounted
     def on_scan_started(self, _message: msg.ScanStarted) -> None:
@@ -345,14 +369,14 @@ class DriftdeckApp(App[int]):
         self.poll.last_seconds = message.elapsed
         self.poll.providers = tuple(p.replace("registry.terraform.io/", "") for p in message.report.providers)
         self._schedule_next()
-        self.apply_report(message.report)
+        self.apply_report(message.report, message.transitions)
         self._render_poll()
 
-    def apply_report(self, report: ScanReport) -> list[Transition]:
-        """Show a new poll result in place and react to what changed."""
+    def apply_report(self, report: ScanReport, transitions: list[Transition] | None = None) -> list[Transition]:
+        """Show a new poll result in place and react to what changed (the monitor loop's transitions;
+        the first scan is summarised instead)."""
         new = index_report(report)
-        changes = transitions(self._baseline, report.resources) if self.scans_applied else []
-        self._baseline = carry_forward(self._baseline, report.resources)
+        changes = list(transitions or []) if self.scans_applied else []
         self.results = new
         self.report = report
         self.scans_applied += 1
@@ -367,8 +391,6 @@ class DriftdeckApp(App[int]):
         self._notify_drift(changes, first=self.scans_applied == 1, report=report)
         if self.scans_applied == 1 and self.on_first_scan is not None:
             self.on_first_scan()
-        if self.record_audit:
-            self.record_scan(report)
         return changes
 
     def _notify_drift(self, changes: list[Transition], *, first: bool, report: ScanReport) -> None:
@@ -574,26 +596,18 @@ class DriftdeckApp(App[int]):
             else:
                 self._toast(message.state.badge, title="audit chain")
 
-    @work(thread=True, group="audit-write", exit_on_error=False)
-    def record_scan(self, report: ScanReport) -> None:
-        try:
-            self.feed.record_scan(report)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(msg.AuditFailed(f"recording the scan failed: {type(exc).__name__}: {exc}"))
-            return
-        self.post_message(msg.AuditChanged())
-
     # ----- IaC watching --------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="snapshot", exit_on_error=False)
     def load_snapshot(self) -> None:
-        self.snapshot.load()
+        if self.monitor.cache is not None:
+            self.monitor.cache.load()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def watch_iac(self) -> None:
         """Endless: forward debounced IaC file changes as FilesChanged messages."""
         async for paths in self.watch_source(self.workspace, self._watch_stop):
             self.iac_watching = True  # the source yielded (changes or an idle tick): edits from now on are seen
-            relevant = {p for p in paths if is_watched(p)}
+            relevant = {p for p in paths if is_iac(p)}
             if relevant:
                 self.post_message(msg.FilesChanged(relevant))
 
@@ -602,27 +616,13 @@ class DriftdeckApp(App[int]):
 
     @work(thread=True, group="config", exit_on_error=False)
     def record_config_changes(self, paths: set[Path]) -> None:
-        """Record what changed in the IaC files as `config.changed` (watch's policy: code with its
-        diff, variable and state files as BLAKE3 digests only), then rescan."""
+        """Record what changed in the IaC files as `config.changed` through the monitor loop (watch's
+        policy: code with its diff, variable and state files as BLAKE3 digests only), then rescan."""
         recorded: dict[str, tuple[int, int]] = {}
         for path in sorted(paths):
-            change = self.snapshot.update(path)
-            if change is None:
-                continue  # same bytes as before (an editor's rewrite, a touch)
-            recorded[change.file] = change.counts
-            if not self.record_audit:
-                continue
-            try:
-                self.feed.append(
-                    "config.changed",
-                    subject={"tool": "driftdeck", "workspace": str(self.workspace)},
-                    data=change.audit_data(),
-                    before=change.before,
-                    after=change.after,
-                    durable=True,
-                )
-            except Exception as exc:  # noqa: BLE001
-                self.post_message(msg.AuditFailed(f"recording config change failed: {type(exc).__name__}"))
+            change = self.monitor.file_changed(path)
+            if change is not None:  # None: same bytes as before (an editor's rewrite, a touch)
+                recorded[change.file] = change.counts
         self.post_message(msg.ConfigRecorded(recorded))
 
     @while_mounted
@@ -640,8 +640,6 @@ class DriftdeckApp(App[int]):
             return False  # a modal's footer shows the modal's keys, not the dashboard's
         if action == "note":
             return not self.read_only and self.feed.writable
-        if action == "plan":
-            return self._plan_module() is not None
         return True
 
     def action_rescan(self) -> None:
@@ -762,14 +760,10 @@ class DriftdeckApp(App[int]):
         self.check_chain(explicit=True)
 
     def action_history(self) -> None:
-        from driftdeck.tui.screens.history import HistoryScreen
-
         self.clear_notifications()
         self.push_screen(HistoryScreen(self.history or HistorySource(None)))
 
     def action_timeline(self) -> None:
-        from driftdeck.tui.screens.history import ResourceTimelineScreen
-
         if len(self.screen_stack) > 1:
             return  # from the dashboard only: another screen (estate view, plan, help) has no selection
         key = self.selected_key
@@ -780,8 +774,6 @@ class DriftdeckApp(App[int]):
         self.push_screen(ResourceTimelineScreen(self.history or HistorySource(None), key))
 
     def action_help(self) -> None:
-        from driftdeck.tui.screens.help import HelpScreen
-
         self.clear_notifications()  # toasts must not sit over the help text
         self.push_screen(HelpScreen(self._binding_rows(), self.keymap_problems))
 
@@ -801,8 +793,6 @@ class DriftdeckApp(App[int]):
     def action_note(self) -> None:
         if self.read_only:
             return
-        from driftdeck.tui.screens.note import NoteScreen
-
         key = self.selected_key
 
         def save(text: str | None) -> None:
@@ -814,28 +804,17 @@ class DriftdeckApp(App[int]):
     @work(thread=True, group="audit-write", exit_on_error=False)
     def append_note(self, key: str | None, text: str) -> None:
         result = self.results.get(key) if key else None
-        subject = subject_for(key, result.type, result.id) if key and result else {"tool": "driftdeck"}
+        subject = subject_of(key, result) if key and result else {}
         self.feed.append("operator.note", subject=subject, data={"note": text}, durable=True)
         self.post_message(msg.AuditChanged())
 
-    def _plan_module(self) -> Any:
-        try:
-            return importlib.import_module(PLAN_MODULE)
-        except ImportError:
-            return None
-
     def action_plan(self) -> None:
-        """Open the remediation plan for the selected resource (screen provided by the plans feature)."""
-        module = self._plan_module()
-        factory = getattr(module, "open_plan_screen", None) if module is not None else None
-        if factory is None:
-            self.notify("plans are not available", timeout=3)
-            return
+        """Open the remediation plan for the selected resource, or the drifted resources of a group."""
         result = self._plan_subject()
         if result is None:
             return
         extra = {"providers": self.providers} if self.providers is not None else {}
-        screen = factory(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed, **extra)
+        screen = open_plan_screen(result, workspace=self.workspace, read_only=self.read_only, feed=self.feed, **extra)
 
         def after(outcome: object) -> None:
             if outcome is not None:  # a remediation was applied: show its effect now
@@ -875,5 +854,4 @@ class DriftdeckApp(App[int]):
                             self.action_toggle_zoom)
         yield SystemCommand("Audit: show / hide checkpoints", "Routine checkpoint and heartbeat entries",
                             self.action_toggle_audit_checkpoints)
-        if self._plan_module() is not None:
-            yield SystemCommand("Remediation plan", "Plan for the selected resource, or the drifted resources of a group", self.action_plan)
+        yield SystemCommand("Remediation plan", "Plan for the selected resource, or the drifted resources of a group", self.action_plan)

@@ -1,8 +1,4 @@
-"""The audit panel's feed over the real hash-chained log (`driftdeck.core.audit`).
-
-Importing this module fails with ImportError when the audit package (or its read API) is absent;
-`open_feed` then falls back to an in-memory feed and the badge says why.
-"""
+"""The audit panel's feed over the real hash-chained log (`driftdeck.core.audit`), and `open_feed`."""
 
 from __future__ import annotations
 
@@ -10,8 +6,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.audit import AuditLog, AuditReader  # noqa: F401 - ImportError here means "no audit"
-from driftdeck.tui.audit_feed import AuditEvent, ChainState
+from driftdeck.core.audit import AuditLog, AuditReader, verify_workspace
+from driftdeck.core.monitor.scan_evidence import record_scan_evidence
+from driftdeck.tui.audit_feed import AuditEvent, AuditFeed, ChainState
 
 
 def actor_text(actor: dict[str, Any] | str | None) -> str:
@@ -111,8 +108,6 @@ class CoreFeed:
 
     def verify(self) -> ChainState:
         """The full verdict, as `driftdeck audit verify` gives it (checkpoints and anchor too)."""
-        from driftdeck.core.audit import verify_workspace
-
         with self._lock:
             if self._log is not None:
                 self._log.flush()
@@ -133,8 +128,6 @@ class CoreFeed:
         if not self.writable:
             return
         # As `driftdeck scan` records it: transitions, then the attributed changes behind new drift.
-        from driftdeck.core.evidence import record_scan_evidence
-
         with self._lock:
             record_scan_evidence(self._get_log(), report, workspace=self.workspace)
 
@@ -143,3 +136,8 @@ class CoreFeed:
             if self._log is not None:
                 self._log.close()
                 self._log = None
+
+
+def open_feed(workspace: Path, *, read_only: bool = False) -> AuditFeed:
+    """The workspace's audit log as the panel reads it (opened lazily, from a worker)."""
+    return CoreFeed(workspace, read_only=read_only)

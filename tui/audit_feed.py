@@ -1,7 +1,8 @@
 """The audit side panel's view of the hash-chained log, behind one small interface.
 
-`open_feed(workspace)` returns a feed over `driftdeck.core.audit` when that package is installed;
+`driftdeck.tui.audit_core.open_feed(workspace)` returns the feed over the real log (`driftdeck.core.audit`);
 `MemoryFeed` holds events in memory (tests, snapshots, and workspaces opened with --no-audit).
+`FeedRecorder` lets the monitor loop (`core.monitor.loop`) record into either.
 Every method may block on disk: the app calls them from thread workers only.
 """
 
@@ -15,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from driftdeck.core.transitions import TransitionKind, carry_forward, change_kind
+from driftdeck.core.audit.subject import subject_of
+from driftdeck.core.model import ScanReport
+from driftdeck.core.monitor.recorder import DURABLE_KINDS
+from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, transitions
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,6 @@ class AuditFeed(Protocol):
         """Flush and release the log (end of the session)."""
 
 
-def _is_detection(kind: TransitionKind | None) -> bool:
-    return kind in (TransitionKind.NEW_DRIFT, TransitionKind.NEW_UNMANAGED, TransitionKind.DRIFT_CHANGED)
-
-
 class MemoryFeed:
     """An in-memory log with the same shape (no hashing): tests, snapshots, --no-audit."""
 
@@ -108,7 +108,7 @@ class MemoryFeed:
         self._state = state or ChainState("unverified", detail="in-memory log")
         self._lock = threading.Lock()
         self.clock = lambda: "2026-01-01T00:00:00Z"
-        self._recorded: dict[str, Any] = {}
+        self._recorded: list[Any] = []  # the last known verdicts (core.monitor.transitions.carry_forward)
 
     def events(self, *, resource: str | None = None, limit: int = 200) -> list[AuditEvent]:
         with self._lock:
@@ -138,26 +138,30 @@ class MemoryFeed:
     ) -> None:
         with self._lock:
             seq = (self._events[-1].seq if self._events else 0) + 1
-            self._events.append(
-                AuditEvent(seq, self.clock(), kind, "operator", dict(subject), dict(data), before, after)
+            self._events.append(  # the tool is named as the real log names it
+                AuditEvent(seq, self.clock(), kind, "operator", {"tool": "driftdeck", **subject}, dict(data), before,
+                           after)
             )
 
     def record_scan(self, report: Any) -> None:
         """Like the real log: the summary, then one event per status transition since the last scan
-        (decided by core.transitions.change_kind, as the real recorder does)."""
-        current = {r.key: r for r in report.resources}
-        self.append("scan.completed", subject={"tool": "driftdeck"}, data={"summary": report.summary()})
-        for key, r in current.items():
-            prev = self._recorded.get(key)
-            if _is_detection(change_kind(prev.status if prev else None, r.status)):
-                self.append("drift.detected", subject=subject_for(key, r.type, r.id),
-                            data={"to": r.status.value, "differences": len(r.differences)}, after=r.to_json())
-        for key, prev in self._recorded.items():
-            now = current.get(key)
-            if change_kind(prev.status, now.status if now else None) is TransitionKind.RESOLVED:
-                self.append("drift.resolved", subject=subject_for(key, prev.type, prev.id),
-                            data={"status": now.status.value if now else "gone"})
-        self._recorded = {r.key: r for r in carry_forward(self._recorded.values(), report.resources)}
+        (the monitor's `transitions`, as the real recorder decides them): detections, then resolutions."""
+        # Status changes only, as `core.audit.scan_events` records them (new differences under the
+        # same status are news for an alert, not a new detection in the log).
+        found = [t for t in transitions(self._recorded, report.resources)
+                 if not (t.kind is TransitionKind.DRIFT_CHANGED and t.before is t.after)]
+        previous = {r.key: r for r in self._recorded}
+        self.append("scan.completed", subject={}, data={"summary": report.summary()})
+        for change in found:
+            if change.result is not None and not change.is_resolved:
+                self.append("drift.detected", subject=subject_of(change.key, change.result),
+                            data={"to": change.result.status.value, "differences": len(change.result.differences)},
+                            after=change.result.to_json())
+        for change in found:
+            if change.is_resolved:
+                self.append("drift.resolved", subject=subject_of(change.key, previous[change.key]),
+                            data={"status": change.after.value if change.after else "gone"})
+        self._recorded = carry_forward(self._recorded, report.resources)
 
     def close(self) -> None:
         pass
@@ -191,31 +195,6 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
 
 
-def open_feed(workspace: Path, *, read_only: bool = False) -> AuditFeed:
-    """The workspace's audit log through `driftdeck.core.audit`, or an in-memory stand-in when absent."""
-    try:
-        from driftdeck.tui.audit_core import CoreFeed
-    except ImportError as exc:  # the audit package has not landed in this checkout
-        feed = MemoryFeed(state=ChainState("unavailable", detail=f"{exc.name or 'driftdeck.core.audit'} missing"))
-        feed.writable = not read_only
-        return feed
-    return CoreFeed(workspace, read_only=read_only)
-
-
-def subject_for(key: str, rtype: str | None = None, rid: str | None = None) -> dict[str, Any]:
-    """The log's subject for a resource (keys: tool, workspace, address, provider_id, resource_type)."""
-    out: dict[str, Any] = {"tool": "driftdeck"}
-    if ":" in key and rid is not None and key == f"{rtype}:{rid}":
-        out["provider_id"] = rid  # unmanaged: no address
-    else:
-        out["address"] = key
-        if rid:
-            out["provider_id"] = rid
-    if rtype:
-        out["resource_type"] = rtype
-    return out
-
-
 def format_ts(ts: str) -> str:
     """`2026-01-01T12:34:56.123Z` -> `01-01 12:34:56` for the narrow panel."""
     if "T" not in ts:
@@ -226,3 +205,26 @@ def format_ts(ts: str) -> str:
 
 def filter_kinds(events: Sequence[AuditEvent], kinds: set[str]) -> list[AuditEvent]:
     return [e for e in events if e.kind in kinds]
+
+
+class FeedRecorder:
+    """The monitor loop's `Recorder` over an audit feed: what the loop records in the TUI (scans with
+    their attribution evidence, IaC changes, alert deliveries) goes where the panel reads it."""
+
+    def __init__(self, feed: AuditFeed, workspace: Path) -> None:
+        self.feed = feed
+        self.workspace = str(workspace)
+
+    def scan(self, report: ScanReport) -> None:
+        self.feed.record_scan(report)  # looked up per call: `--events` wraps it to acknowledge events
+
+    def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any], before: Any = None,
+              after: Any = None) -> None:
+        self.feed.append(kind, subject={"tool": "driftdeck", "workspace": self.workspace, **subject}, data=data,
+                         before=before, after=after, durable=kind in DURABLE_KINDS)
+
+    def integrity(self) -> str | None:
+        return None  # the dashboard verifies the chain itself and shows it in the panel's badge
+
+    def close(self) -> None:
+        pass  # the app closes the feed when it quits

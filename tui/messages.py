@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.message import Message
 
 from driftdeck.core.model import ScanReport
+from driftdeck.core.monitor.transitions import Transition
 from driftdeck.tui.audit_feed import AuditEvent, ChainState
 
 
@@ -31,10 +32,13 @@ class Prepared(Message):
 
 
 class ScanCompleted(Message):
-    def __init__(self, report: ScanReport, elapsed: float) -> None:
+    """The monitor loop polled (and recorded the scan): its report and what changed since the previous poll."""
+
+    def __init__(self, report: ScanReport, elapsed: float, transitions: list[Transition]) -> None:
         super().__init__()
         self.report = report
         self.elapsed = elapsed
+        self.transitions = transitions
 
 
 class ScanFailed(Message):

@@ -1,5 +1,5 @@
-"""Watching the IaC files: a debounced watchfiles source and a test source. What changed is recorded
-by `core.iac_cache.IacContentCache`, the recorder `watch` uses too."""
+"""Watching the IaC files from the dashboard: a debounced watchfiles source (an async worker's) and a
+test source. What changed is recorded by the monitor loop (`WatchLoop.file_changed`), as in `watch`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
-from driftdeck.core.iac_cache import is_iac
+from driftdeck.core.monitor.iac_files import is_iac
 
 DEBOUNCE_MS = 700
 
@@ -17,17 +17,12 @@ DEBOUNCE_MS = 700
 WatchSource = Callable[[Path, asyncio.Event], AsyncIterator[set[Path]]]
 
 
-def is_watched(path: Path) -> bool:
-    """A file whose change matters to a scan: the same rule `watch` applies (`core.iac_cache.is_iac`)."""
-    return is_iac(path)
-
-
 async def watchfiles_source(root: Path, stop: asyncio.Event) -> AsyncIterator[set[Path]]:
     """watchfiles.awatch, debounced, filtered to IaC files. It also yields an empty set when idle
     for a while, so the consumer knows the watcher is running (no edit is missed from then on)."""
 
     def keep(_change: Change, path: str) -> bool:
-        return is_watched(Path(path))
+        return is_iac(Path(path))
 
     async for changes in awatch(root, watch_filter=keep, debounce=DEBOUNCE_MS, stop_event=stop,
                                 rust_timeout=500, yield_on_timeout=True):

@@ -15,8 +15,9 @@ from driftdeck.core.audit import layout
 from driftdeck.core.audit.entry import Entry
 from driftdeck.core.audit.log import AuditLog
 from driftdeck.core.audit.reader import AuditReader
+from driftdeck.core.audit.subject import subject_of
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.transitions import TransitionKind, change_kind
+from driftdeck.core.monitor.transitions import TransitionKind, change_kind
 
 INDEX_NAME = "drift-status.json"
 NOT_DRIFTING = "in_sync"
@@ -64,6 +65,14 @@ def _load_statuses(log: AuditLog) -> dict[str, dict[str, str]]:
     return statuses
 
 
+def known_drift(log: AuditLog, workspace: Path | str | None = None) -> dict[str, str]:
+    """The last known drift of `workspace` (default: the log's) as the log recorded it ({key: status}):
+    what `record_scan` compares the next scan against, and what a restarted watch starts from."""
+    ws = str(Path(workspace).resolve()) if workspace is not None else str(log.workspace)
+    log.flush()  # the replay reads the files: make this process's lines visible
+    return dict(_load_statuses(log).get(ws, {}))
+
+
 def _save_statuses(log: AuditLog, statuses: dict[str, dict[str, str]], last: Entry) -> None:
     path = _index_path(log)
     path.parent.mkdir(exist_ok=True)
@@ -102,8 +111,7 @@ def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | No
             # `None`: nothing was observed before this workspace's first scan.
             before = previous.get(key, None if first_scan else NOT_DRIFTING)
             now = result.status
-            subject = {"workspace": ws, "address": result.address, "provider_id": result.id,
-                       "resource_type": result.type}
+            subject = subject_of(key, result, workspace=ws)
             kind = change_kind(_status(before), now)
             if kind in (TransitionKind.NEW_DRIFT, TransitionKind.NEW_UNMANAGED, TransitionKind.DRIFT_CHANGED):
                 written.append(log.append("drift.detected", subject=subject, actor=actor,
@@ -118,7 +126,7 @@ def record_scan(log: AuditLog, report: ScanReport, *, workspace: Path | str | No
                 resolved += 1
         for key, before in sorted(previous.items()):
             if key not in seen and change_kind(_status(before), None) is TransitionKind.RESOLVED:
-                written.append(log.append("drift.resolved", subject={"workspace": ws, "address": key}, actor=actor,
+                written.append(log.append("drift.resolved", subject=subject_of(key, workspace=ws), actor=actor,
                                           data={"key": key, "from": before, "to": "absent"}))
                 resolved += 1
         written.append(log.append(

@@ -37,8 +37,8 @@ from driftdeck.core.events.touched import Touched, TouchIndex
 if TYPE_CHECKING:
     from driftdeck.core.aws import AwsContext
     from driftdeck.core.model import ScanReport
+    from driftdeck.core.monitor.loop import WatchLoop
     from driftdeck.core.scan import ScanOptions
-    from driftdeck.core.watch import WatchLoop
 
 __all__ = [
     "DEFAULT_FULL_POLL_SECONDS",

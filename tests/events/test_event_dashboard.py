@@ -23,8 +23,7 @@ from driftdeck.tui.widgets.bars import PollBar  # noqa: E402
 async def test_dashboard_shows_an_event_driven_change_with_one_read(estate: Estate) -> None:
     options = ScanOptions(path=estate.workspace, unmanaged_types=("aws_s3_bucket",), evaluate_code=False, reader="native")
     audit = MemoryFeed()
-    events = LiveEvents(f"sqs:{QUEUE}", options, estate.ctx, lambda: run_scan(options, ctx=estate.ctx), audit,
-                        recording=True)
+    events = LiveEvents(f"sqs:{QUEUE}", options, estate.ctx, lambda: run_scan(options, ctx=estate.ctx))
     app = DriftdeckApp(estate.workspace, scanner=events.scanner, feed=audit, poll_interval=0, watch=False,
                        events_status=events.status_text)
     target = estate.buckets[0]
@@ -54,8 +53,7 @@ async def test_dashboard_shows_an_event_driven_change_with_one_read(estate: Esta
 async def test_dashboard_says_when_the_queue_is_unreachable_and_keeps_scanning(estate: Estate) -> None:
     options = ScanOptions(path=estate.workspace, unmanaged_types=("aws_s3_bucket",), evaluate_code=False, reader="native")
     audit = MemoryFeed()
-    events = LiveEvents("sqs:no-such-queue", options, estate.ctx, lambda: run_scan(options, ctx=estate.ctx), audit,
-                        recording=True)
+    events = LiveEvents("sqs:no-such-queue", options, estate.ctx, lambda: run_scan(options, ctx=estate.ctx))
     app = DriftdeckApp(estate.workspace, scanner=events.scanner, feed=audit, poll_interval=0, watch=False,
                        events_status=events.status_text)
     try:

@@ -16,13 +16,13 @@ from aws_test_support import s3_error
 from event_support import QUEUE, Estate, envelope, iso, now, tagging_record, until
 from log_lines import Lines
 
-from driftdeck.core.alerts import Dispatcher
 from driftdeck.core.audit import AuditReader
 from driftdeck.core.config import Config
 from driftdeck.core.events import EventDrivenScan, EventFeed, SqsSource, start_events, targeted_recheck
+from driftdeck.core.monitor.alerts import Dispatcher
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
 
 UNMANAGED = ("aws_s3_bucket",)
 

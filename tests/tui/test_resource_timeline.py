@@ -11,8 +11,9 @@ from textual.widgets import DataTable, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.audit import AuditLog
-from driftdeck.core.evidence import record_scan_evidence
-from driftdeck.tui.audit_feed import open_feed, subject_for
+from driftdeck.core.audit.subject import resource_subject
+from driftdeck.core.monitor.scan_evidence import record_scan_evidence
+from driftdeck.tui.audit_core import open_feed
 from driftdeck.tui.sample import drifted_estate, small_estate
 from driftdeck.tui.screens.history import HistoryScreen, ResourceTimelineScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
@@ -26,7 +27,7 @@ REVERTED = {"ingress": ["tcp 443 0.0.0.0/0"], "tags": {"Env": "prod"}}
 
 def _write_log(workspace: Path) -> dict[str, int]:
     """In sync, an attributed change, the drift it made, a remediation with before/after, in sync again."""
-    subject = {**subject_for(SG, "aws_security_group", "sg-0a1b"), "workspace": str(workspace)}
+    subject = resource_subject(SG, resource_type="aws_security_group", provider_id="sg-0a1b", workspace=str(workspace))
     log = AuditLog.open(workspace)
     try:
         record_scan_evidence(log, small_estate(), workspace=workspace)

@@ -1,4 +1,4 @@
-"""The TUI records IaC changes with the same recorder and policy as `watch` (core.iac_cache):
+"""The TUI records IaC changes with the same recorder and policy as `watch` (core.monitor.iac_files):
 code with its diff, variable and state files by BLAKE3 digest only, so secrets in them never
 enter the append-only audit log."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import blake3
 from tui_helpers import make_app, run_async, settle
 
-from driftdeck.core.iac_cache import IacContentCache
+from driftdeck.core.monitor.iac_files import IacContentCache
 from driftdeck.tui.audit_feed import MemoryFeed
 from driftdeck.tui.sample import small_estate
 from driftdeck.tui.watch import QueueSource

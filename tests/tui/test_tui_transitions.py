@@ -1,4 +1,4 @@
-"""One transitions function (core.transitions) for the TUI, its audit feed, watch and the audit
+"""One transitions function (core.monitor.transitions) for the TUI, its audit feed, watch and the audit
 recorder: CHANGED -> UNKNOWN (an outage) is never "back in sync", and the drift seen again after
 the outage is never "new"."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.transitions import TransitionKind, carry_forward, change_kind, transitions
+from driftdeck.core.monitor.transitions import carry_forward, transitions
 from driftdeck.tui.audit_feed import MemoryFeed
 from driftdeck.tui.sample import drifted_estate, small_estate
 
@@ -23,31 +23,6 @@ def _outage(report: ScanReport) -> ScanReport:
         replace(r, status=Status.UNKNOWN, differences=[], reason="throttled past retries") if r.status.is_drift else r
         for r in report.resources
     ])
-
-
-def test_change_kind_never_reads_unknown_as_resolution_or_drift() -> None:
-    for before in (*Status, None):
-        assert change_kind(before, Status.UNKNOWN) is None
-    assert change_kind(Status.CHANGED, Status.IN_SYNC) is TransitionKind.RESOLVED
-    assert change_kind(Status.CHANGED, None) is TransitionKind.RESOLVED
-    assert change_kind(Status.IN_SYNC, Status.MISSING) is TransitionKind.NEW_DRIFT
-    assert change_kind(None, Status.UNMANAGED) is TransitionKind.NEW_UNMANAGED
-    assert change_kind(Status.CHANGED, Status.MISSING) is TransitionKind.DRIFT_CHANGED
-    assert change_kind(Status.CHANGED, Status.CHANGED) is None
-
-
-def test_new_drift_and_resolution_between_two_reports() -> None:
-    before, after = small_estate().resources, drifted_estate().resources
-    forward = {t.key: t for t in transitions(before, after)}
-    assert set(forward) == {
-        "aws_s3_bucket.assets", "module.network.aws_security_group.web",
-        "module.queues.aws_sqs_queue.orders_dlq", "aws_s3_bucket:acme-shadow-exports",
-    }
-    assert all(t.is_new_drift for t in forward.values())
-    back = {t.key: t for t in transitions(after, before)}
-    assert back["aws_s3_bucket:acme-shadow-exports"].after is None
-    assert all(t.is_resolved for t in back.values())
-    assert transitions(after, after) == []
 
 
 def test_an_outage_between_two_drifted_scans_reports_nothing() -> None:

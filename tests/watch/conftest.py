@@ -1,19 +1,17 @@
 """A small S3/SQS estate on the moto server (state from the committed reference, objects made with
-boto3), a real HTTP alert receiver, and an isolated driftdeck config dir (audit key, config)."""
+boto3), a real HTTP alert receiver (tests/alert_receiver.py), and an isolated driftdeck config dir (audit key, config)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from alert_receiver import receiver  # noqa: F401 - a fixture
 
 REFERENCE = Path(__file__).resolve().parent.parent / "fixtures" / "terraform" / "s3_sqs_sns" / "reference.tfstate"
 ESTATE = (
@@ -126,39 +124,3 @@ def estate(aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Est
     (workspace / "main.tf").write_text(MAIN_TF)
     _recreate({f"{r['type']}.{r['name']}": r["instances"][0]["attributes"] for r in doc["resources"]})
     return Estate(workspace, config_dir, aws_env.url)
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records every request and answers 200."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append((dict(self.headers), json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[tuple[str, str]]:
-        return [(body["event"], body["resource"]) for _, body in self.requests]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import layout
 from driftdeck.core.config import Config, SinkConfig
 from driftdeck.core.model import ResourceResult, ScanReport, Status
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 
 
 def _report() -> ScanReport:
@@ -41,7 +41,7 @@ def test_tampered_log_is_alerted_once(tmp_path: Path, monkeypatch: pytest.Monkey
     loop.poll_once()
     loop.poll_once()
     assert receiver.events() == [("audit.chain_failed", "audit-log")]
-    body = receiver.requests[0][1]
+    body = receiver.bodies()[0]
     assert body["after"] == "tampered" and "tampered at seq" in body["detail"]
     assert [line["event"] for line in lines].count("audit.chain_failed") == 1
     loop.close()

@@ -12,14 +12,14 @@ from typing import Any
 
 from log_lines import Lines
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
-from driftdeck.core.auto_remediation import revert_remediator
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import revert_remediator
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
 
 PAB = "aws_s3_bucket_public_access_block.data"
 OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -80,7 +80,7 @@ def test_rule_reverts_the_public_access_block_and_nothing_else(estate: Any, rece
     assert sorted(d["path"] for d in entry.before["differences"]) == ["block_public_acls", "restrict_public_buckets"]
     assert entry.after["status"] == "in_sync"
     assert ("remediation.applied", PAB) in receiver.events()
-    alert = next(b for _, b in receiver.requests if b["event"] == "remediation.applied")
+    alert = next(b for b in receiver.bodies() if b["event"] == "remediation.applied")
     assert alert["rule"] == "pab-restricted" and alert["after"] == "in_sync"
     delivered = [e.data["alert"] for e in reader.iter_entries(kinds={"alert.delivery"})]
     assert "remediation.applied" in delivered

@@ -9,7 +9,7 @@ from pathlib import Path
 from driftdeck.core import config as config_module
 from driftdeck.core.config import AutoRemediationRule, parse_config
 from driftdeck.core.model import Attribution, Difference, ResourceResult, Status
-from driftdeck.core.watch import TagIndex, rule_matches
+from driftdeck.core.monitor.loop import TagIndex, rule_matches
 
 EXAMPLE = Path(__file__).resolve().parent.parent.parent / "docs" / "config.example.toml"
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from log_lines import Lines
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.config import load_config, parse_config
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import ScanReport
-from driftdeck.core.watch import WatchLoop
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.loop import WatchLoop
 
 GOOD = """\
 [watch]

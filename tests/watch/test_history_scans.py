@@ -122,7 +122,7 @@ async def test_timeline_section_and_estate_view_draw_the_scanned_log(story: Stor
     from textual.widgets import Sparkline, Static
 
     from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_feed import open_feed
+    from driftdeck.tui.audit_core import open_feed
     from driftdeck.tui.screens.history import HistoryScreen, TimelineSection
     from driftdeck.tui.widgets.resource_tree import ResourceTree
 

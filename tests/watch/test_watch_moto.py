@@ -12,14 +12,14 @@ from typing import Any
 
 from log_lines import Lines
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config, SinkConfig
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.plans import plan_writer
+from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
-from driftdeck.core.watch_plans import plan_writer
 
 UNMANAGED = ("aws_s3_bucket", "aws_sqs_queue")  # discovery of every type would only slow the polls
 WAIT = 30.0  # a bound on waiting for the loop, never a timing assertion
@@ -75,7 +75,7 @@ def test_out_of_band_change_is_seen_by_the_next_poll_alerted_and_recorded(estate
     assert not thread.is_alive()
     assert log.events("drift.new")[0]["resource"] == "aws_sqs_queue.dlq"
     assert ("drift.new", "aws_sqs_queue.dlq") in receiver.events()
-    body = next(b for _, b in receiver.requests if b["event"] == "drift.new")
+    body = next(b for b in receiver.bodies() if b["event"] == "drift.new")
     assert [d["path"] for d in body["differences"]] == ["visibility_timeout_seconds"]
     assert body["differences"][0]["actual"] == 300
     assert body["plan"] == ".driftdeck/plans/plan-aws_sqs_queue.dlq.md"  # the alert links the plan it wrote

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.config import Config, SinkConfig
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 
 QUEUE = "aws_sqs_queue.q"
 

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from driftdeck.core.aws import AwsContext
     from driftdeck.core.scan import run_scan
     from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_feed import MemoryFeed, open_feed
+    from driftdeck.tui.audit_core import open_feed
+    from driftdeck.tui.audit_feed import MemoryFeed
     from driftdeck.tui.demo import Actors, build_workspace, demo_scan_options, local_aws, make_workspace
 
     # The emulator logs every request; on a full-screen terminal that would tear the display.

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.audit import AuditLog
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.errors import DriftdeckError, InputError
+from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.core.report import dumps_json, render_text
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.tui.commands import values
@@ -113,9 +115,6 @@ def run(args: argparse.Namespace) -> int:
 def _record(path: Path, report: Any) -> None:
     """Append the scan and its status transitions to the workspace's audit log."""
     workspace = path if path.is_dir() else path.parent
-    from driftdeck.core.audit import AuditLog  # not loaded at all with --no-audit
-    from driftdeck.core.evidence import record_scan_evidence
-
     with AuditLog.open(workspace) as log:
         record_scan_evidence(log, report, workspace=workspace)
 

@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     from driftdeck.core.model import ScanReport
     from driftdeck.core.scan import ScanOptions, check_inputs, run_scan
     from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_feed import MemoryFeed, open_feed
+    from driftdeck.tui.audit_core import open_feed
+    from driftdeck.tui.audit_feed import MemoryFeed
 
     check_inputs(Path(args.path))  # fail fast, before the screen opens, naming the path as given
     path = Path(args.path).resolve()
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if spec:
         from driftdeck.tui.live_events import LiveEvents
 
-        events = LiveEvents(spec, options, aws, scanner, feed, recording=not args.no_audit and not args.read_only)
+        events = LiveEvents(spec, options, aws, scanner)
         scanner = events.scanner
         interval = args.interval if args.interval is not None else config.events_full_poll_seconds
     app = DriftdeckApp(

@@ -1,4 +1,4 @@
-"""`driftdeck watch`: the TUI's background loop without the UI, for unattended hosts."""
+"""`driftdeck watch`: the monitor loop the dashboard drives (`core.monitor.loop`), headless, for unattended hosts."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.alerts import Dispatcher, Sink
-from driftdeck.core.auto_remediation import revert_remediator
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.config import Config, config_paths, load_config
+from driftdeck.core.events import live_source_from_spec, start_events
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import revert_remediator
+from driftdeck.core.monitor.loop import StructuredLog, WatchLoop
+from driftdeck.core.monitor.plans import plan_writer
+from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan import ScanOptions, run_scan
-from driftdeck.core.watch import StructuredLog, WatchLoop
-from driftdeck.core.watch_plans import plan_writer
 from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
@@ -74,8 +76,6 @@ def run(args: argparse.Namespace) -> int:
     aws = AwsContext()  # clients kept across polls; each scan starts with a fresh memo
     recorder = None
     if not args.no_audit:
-        from driftdeck.core.watch_audit import AuditRecorder
-
         recorder = AuditRecorder(workspace, heartbeat=not args.once)
     loop = WatchLoop(
         scan=lambda: run_scan(options, ctx=aws),
@@ -91,8 +91,6 @@ def run(args: argparse.Namespace) -> int:
         config_files=(explicit,) if explicit else tuple(config_paths(workspace)),
     )
     if config.events_source and not args.once:
-        from driftdeck.core.events import live_source_from_spec, start_events
-
         source = live_source_from_spec(config.events_source, session=aws.session, regions=args.region, stop=loop.stop)
         start_events(loop, source, options, aws)
     if recorder is not None:

@@ -16,6 +16,10 @@ from typing import Any
 from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.config import AutoRemediationRule
 from driftdeck.core.model import ResourceResult
+from driftdeck.core.remediation import ApplyRefused, applicable_revert, apply_revert
+from driftdeck.core.remediation.model import Direction
+from driftdeck.core.remediation.planner import PlanOptions, plan_resource
+from driftdeck.core.remediation.revert import revert_calls
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,6 @@ def revert_remediator(workspace: Path, ctx_factory: Callable[[], AwsContext] = A
 
 def revert_matched(result: ResourceResult, paths: list[str], workspace: Path, ctx: AwsContext) -> AutoRemediationOutcome:
     """Revert exactly `paths` of `result` through the planner's tested revert, re-read, and report."""
-    from driftdeck.core.remediation import ApplyRefused, applicable_revert, apply_revert
-    from driftdeck.core.remediation.model import Direction
-    from driftdeck.core.remediation.planner import PlanOptions, plan_resource
-    from driftdeck.core.remediation.revert import revert_calls
-
     wanted = set(paths)
     matched = [d for d in result.differences if d.path in wanted]
     others = [d for d in result.differences if d.path not in wanted and d.side == "live"]

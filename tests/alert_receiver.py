@@ -1,11 +1,13 @@
-"""A real HTTP receiver on 127.0.0.1 for alert-sink tests."""
+"""A real HTTP receiver on 127.0.0.1 for alert-sink tests (the `receiver` fixture of tests/monitor and tests/watch)."""
 
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -35,6 +37,14 @@ class Receiver:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[dict[str, Any]]:
+        """Every request's JSON body, in order."""
+        return [json.loads(body) for _, body in self.requests]
+
+    def events(self) -> list[tuple[str, str]]:
+        """(event, resource) of every alert received, in order."""
+        return [(b["event"], b["resource"]) for b in self.bodies()]
 
     def close(self) -> None:
         self.server.shutdown()

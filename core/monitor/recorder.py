@@ -1,8 +1,9 @@
 """The watch loop's recorder backed by the workspace's audit log.
 
-Scans go through `record_scan` (`scan.completed` plus `drift.detected` / `drift.resolved` per
-transition); alert deliveries, configuration changes (with the file's text before and after) and
-auto-remediation outcomes are appended as events. `close()` writes the session-end checkpoint;
+Scans go through `record_scan_evidence`, as `driftdeck scan` records them (`scan.completed`, one
+`drift.detected` / `drift.resolved` per transition, the attributed cloud changes behind new drift);
+alert deliveries, configuration changes (with the file's text before and after) and auto-remediation
+outcomes are appended as events. `close()` writes the session-end checkpoint;
 anything arriving after it (a scan abandoned at shutdown) is dropped, never written past the seal.
 """
 
@@ -14,16 +15,17 @@ from typing import Any
 
 from driftdeck.core.audit import AuditLog, AuditReader
 from driftdeck.core.audit.entry import SUBJECT_KEYS
-from driftdeck.core.audit.scan_events import record_scan
+from driftdeck.core.audit.scan_events import known_drift
 from driftdeck.core.model import ScanReport
+from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.core.remediation.evidence import canonical_safe
 
 # Fsync'd and checkpointed at once: evidence of what changed and what driftdeck did about it.
-_DURABLE = frozenset({"config.changed", "remediation.applied", "remediation.failed"})
+DURABLE_KINDS = frozenset({"config.changed", "remediation.applied", "remediation.failed"})
 
 
 class AuditRecorder:
-    """Adapts `AuditLog` to `driftdeck.core.watch.Recorder`; safe to call from several threads."""
+    """Adapts `AuditLog` to `driftdeck.core.monitor.loop.Recorder`; safe to call from several threads."""
 
     def __init__(self, workspace: Path, *, log: AuditLog | None = None, heartbeat: bool = True) -> None:
         self.workspace = workspace.resolve()
@@ -37,7 +39,7 @@ class AuditRecorder:
     def scan(self, report: ScanReport) -> None:
         with self._lock:
             if not self._closed:
-                record_scan(self.log, report, workspace=self.workspace)
+                record_scan_evidence(self.log, report, workspace=self.workspace)
 
     def event(self, kind: str, subject: dict[str, Any], data: dict[str, Any], before: Any = None,
               after: Any = None) -> None:
@@ -49,7 +51,7 @@ class AuditRecorder:
             if self._closed:
                 return
             try:
-                self.log.append(kind, subject=clean, data=payload, before=old, after=new, durable=kind in _DURABLE)
+                self.log.append(kind, subject=clean, data=payload, before=old, after=new, durable=kind in DURABLE_KINDS)
             except ValueError:
                 if kind != "remediation.failed":
                     raise
@@ -61,17 +63,7 @@ class AuditRecorder:
         """Drift statuses of this workspace as the log last recorded them ({key: status}), so a
         restarted watch (or the next `--once` run) alerts on transitions only, not on old drift."""
         with self._lock:
-            self.log.flush()
-        workspace = str(self.workspace)
-        seen: dict[str, str | None] = {}
-        reader = AuditReader(self.log.log_dir, self.log.config.pinned_keys())
-        for entry in reader.iter_entries(kinds={"drift.detected", "drift.resolved"}):  # newest first
-            key = entry.data.get("key")
-            if entry.subject.get("workspace") != workspace or not isinstance(key, str) or key in seen:
-                continue
-            to = entry.data.get("to")
-            seen[key] = to if entry.kind == "drift.detected" and isinstance(to, str) else None
-        return {key: status for key, status in seen.items() if status is not None}
+            return known_drift(self.log, self.workspace)
 
     def integrity(self) -> str | None:
         """None while the chain verifies (local evidence, checked incrementally); else what broke."""

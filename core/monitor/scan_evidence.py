@@ -8,6 +8,7 @@ from driftdeck.core.attribution.payloads import attributed_events
 from driftdeck.core.audit import AuditLog, cloud_actor
 from driftdeck.core.audit.entry import Entry
 from driftdeck.core.audit.scan_events import record_scan
+from driftdeck.core.audit.subject import resource_subject
 from driftdeck.core.model import ScanReport
 
 
@@ -24,10 +25,12 @@ def record_scan_evidence(log: AuditLog, report: ScanReport, *, workspace: Path) 
     matches = [m for m in report.attribution_matches if m.result.key in drift_events]
     for payload in attributed_events(matches, drift_events):
         attribution = payload["data"]
+        resource = attribution["resource"]
         written.append(
             log.append(
                 payload["kind"],
-                subject=_subject(attribution["resource"], workspace),
+                subject=resource_subject(resource.get("address") or None, resource_type=str(resource["type"]),
+                                         provider_id=str(resource["id"]), workspace=str(workspace)),
                 actor=cloud_actor(attribution["actor"], actor_type=attribution["actor_type"], via=attribution["via"]),
                 data=attribution,
                 after=payload["after"],
@@ -35,10 +38,3 @@ def record_scan_evidence(log: AuditLog, report: ScanReport, *, workspace: Path) 
         )
     return written
 
-
-def _subject(resource: dict[str, str | None], workspace: Path) -> dict[str, str]:
-    subject = {"tool": "driftdeck", "workspace": str(workspace), "resource_type": str(resource["type"]),
-               "provider_id": str(resource["id"])}
-    if resource.get("address"):
-        subject["address"] = str(resource["address"])
-    return subject

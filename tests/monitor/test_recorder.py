@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from driftdeck.core.alerts import Dispatcher, Sink
 from driftdeck.core.audit import AuditReader, verify_workspace
-from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
-from driftdeck.core.watch import WatchLoop
-from driftdeck.core.watch_audit import AuditRecorder
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
+from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.recorder import AuditRecorder
 
 PAB = "aws_s3_bucket_public_access_block.data"
 

@@ -5,6 +5,10 @@ read are `unknown`, which never reads as resolution), wakes early when an IaC fi
 its configuration when the file changes (keeping the previous one when the new one is invalid),
 and stops cleanly when `stop` is set (the command sets it on SIGTERM/SIGINT): an in-flight scan may
 finish within `stop_grace_seconds`, then the recorder is closed (the audit log's final checkpoint).
+
+Both front ends drive this one object: `driftdeck watch` calls `run` (headless, its own timing and
+file watcher); the TUI calls `poll_once` and `file_changed` from its workers (its own interval,
+pause and scan-now key) and turns the `on_scan` callback into a message.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from driftdeck.core.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
-from driftdeck.core.auto_remediation import AutoRemediationOutcome
+from driftdeck.core.audit.subject import subject_of
 from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
-from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport, Status
-from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
-from driftdeck.core.watch_plans import PlanWriter
+from driftdeck.core.monitor.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
+from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
+from driftdeck.core.monitor.iac_files import FileChange, IacContentCache, is_iac
+from driftdeck.core.monitor.plans import PlanWriter
+from driftdeck.core.monitor.transitions import Transition, TransitionKind, carry_forward, transitions
 
 
 class Recorder(Protocol):
@@ -96,13 +101,6 @@ def rule_matches(rule: AutoRemediationRule, result: ResourceResult, tags: TagInd
     return [d.path for d in result.differences if fnmatch.fnmatchcase(d.path, rule.attribute)]
 
 
-def subject_of(key: str, result: ResourceResult | None) -> dict[str, Any]:
-    """Audit subject for a resource (the log adds tool and workspace)."""
-    if result is None:
-        return {"address": key}
-    return {"address": result.address, "resource_type": result.type, "provider_id": result.id}
-
-
 def redacted(change: FileChange) -> FileChange:
     """A configuration file change with webhook URLs cut to their host (see `redact_urls`)."""
     def cut(text: str | None) -> str | None:
@@ -112,6 +110,15 @@ def redacted(change: FileChange) -> FileChange:
 
 
 Remediate = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoRemediationOutcome]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """One poll as the loop saw it: the report, what changed since the previous one, how long the scan took."""
+
+    report: ScanReport
+    transitions: list[Transition]
+    scan_seconds: float
 
 
 @dataclass
@@ -140,6 +147,8 @@ class WatchLoop:
     polls: int = 0
     reloads: int = 0
     cache: IacContentCache | None = None
+    # Told about every poll once it is recorded (before alerts go out); the TUI posts it as a message.
+    on_scan: Callable[[PollResult], None] | None = None
     _audit_broken: str | None = None
     _seeded: set[str] = field(default_factory=set)
 
@@ -149,6 +158,9 @@ class WatchLoop:
             self.cache = IacContentCache(Path(self.watch_paths[0]))
         self._close_lock = threading.Lock()
         self._closed = False
+        # One poll at a time: the baseline is read and replaced by each (the TUI may start a scan
+        # while an older one still runs).
+        self._poll_lock = threading.Lock()
 
     def seed(self, statuses: dict[str, str]) -> None:
         """Start from the drift statuses recorded earlier ({key: status}), e.g. by the audit log, so
@@ -159,10 +171,17 @@ class WatchLoop:
 
     # ------------------------------------------------------------------ one poll
     def poll_once(self) -> list[Transition]:
-        """One scan; alerts and records what changed since the previous one."""
+        """One scan; records it (with attribution evidence), then alerts on what changed since the
+        previous one. Scan errors propagate (`run` backs off; the TUI shows them)."""
+        with self._poll_lock:
+            return self._poll()
+
+    def _poll(self) -> list[Transition]:
         config = self.config  # one configuration for the whole poll, even if a reload lands meanwhile
         self.log("scan.started", poll=self.polls + 1)
+        started = time.monotonic()
         report = self.scan()
+        scan_seconds = time.monotonic() - started
         if self.stop.is_set() and self._closed:
             return []  # abandoned after the stop grace period: the log is already closed
         self.polls += 1
@@ -174,6 +193,8 @@ class WatchLoop:
             self._seeded -= {r.key for r in report.resources if r.status is not Status.UNKNOWN}
         self.baseline = carry_forward(self.baseline, report.resources)
         self._record(lambda r: r.scan(report))
+        if self.on_scan is not None:
+            self.on_scan(PollResult(report, found, scan_seconds))
         summary = report.summary()
         self.log("scan.completed", total=summary["total"], drifted=sum(summary[k] for k in ("changed", "missing", "unmanaged", "pending")),
                  unknown=summary["unknown"], transitions=len(found), duration_ms=report.duration_ms)
@@ -363,23 +384,27 @@ class WatchLoop:
                 self.file_changed(Path(path))
             self.wake.set()
 
-    def file_changed(self, path: Path) -> None:
-        """Record a changed IaC or configuration file; reload the configuration when it is that file."""
+    def file_changed(self, path: Path) -> FileChange | None:
+        """Record a changed IaC or configuration file (as recorded: a configuration file's webhook
+        URLs cut to their host); reload the configuration when it is that file. The change, or None
+        when the bytes are the same as before (an editor's rewrite, a touch)."""
         change = self.cache.update(path) if self.cache is not None else None
         if change is not None:
-            self._record_change(change)
+            change = self._record_change(change)
         elif self.cache is not None and path.resolve() not in self._config_keys:
-            return  # same bytes as before (an editor's rewrite, a touch): nothing happened
+            return None
         if path.resolve() in self._config_keys:
             self.reload_config(path)
+        return change
 
-    def _record_change(self, change: FileChange) -> None:
+    def _record_change(self, change: FileChange) -> FileChange:
         if change.path in self._config_keys:
             change = redacted(change)
         self.log("config.changed", file=change.file, change=change.change, added=change.counts[0],
                  removed=change.counts[1], content_recorded=change.content_recorded)
         recorded = change
         self._record(lambda r: r.event("config.changed", {}, recorded.audit_data(), recorded.before, recorded.after))
+        return recorded
 
     def reload_config(self, path: Path) -> bool:
         """Re-read the configuration; on any problem keep the running one and say where the problem is."""

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.alerts import Dispatcher, Sink
-from driftdeck.core.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Attribution, Difference, ResourceResult, ScanReport, Status
-from driftdeck.core.watch import WatchLoop, rule_matches
+from driftdeck.core.monitor.alerts import Dispatcher, Sink
+from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
+from driftdeck.core.monitor.loop import WatchLoop, rule_matches
 
 
 class ListRecorder:
@@ -130,3 +130,33 @@ def test_outage_backs_off_keeps_running_and_stops_cleanly(receiver: Any, tmp_pat
         loop.stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive() and recorder.closed
+
+
+def test_each_poll_is_handed_to_on_scan_after_it_is_recorded(receiver: Any) -> None:
+    recorder = ListRecorder()
+    seen: list[tuple[int, list[str], int]] = []
+    loop = _loop([_report(_pab(Status.IN_SYNC)), _report(_pab(Status.CHANGED))], receiver.url, recorder,
+                 on_scan=lambda poll: seen.append((len(recorder.scans), [t.kind.value for t in poll.transitions],
+                                                   len(poll.report.resources))))
+    loop.poll_once()
+    loop.poll_once()
+    assert seen == [(1, [], 1), (2, ["drift.new"], 1)]  # recorded first: a front end reading the log finds the scan
+
+
+def test_file_changed_returns_the_change_as_recorded(tmp_path: Path, receiver: Any) -> None:
+    code, secrets = tmp_path / "main.tf", tmp_path / "prod.tfvars"
+    code.write_text('resource "aws_s3_bucket" "a" {}\n')
+    secrets.write_text('password = "old"\n')
+    recorder = ListRecorder()
+    loop = _loop([], receiver.url, recorder, watch_paths=(tmp_path,))
+    assert loop.cache is not None
+    loop.cache.load()
+    code.write_text('resource "aws_s3_bucket" "b" {}\n')
+    secrets.write_text('password = "new-secret"\n')
+    changed = loop.file_changed(code)
+    withheld = loop.file_changed(secrets)
+    assert changed is not None and changed.content_recorded and changed.counts == (1, 1)
+    assert withheld is not None and not withheld.content_recorded and withheld.after is None
+    assert loop.file_changed(code) is None  # the same bytes again: nothing happened
+    assert [kind for kind, _, _ in recorder.events] == ["config.changed", "config.changed"]
+    assert "new-secret" not in repr(recorder.events)

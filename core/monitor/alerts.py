@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.config import SinkConfig
-from driftdeck.core.transitions import Transition
+from driftdeck.core.monitor.transitions import Transition
 
 SIGNATURE_HEADER = "X-Driftdeck-Signature"
 TIMESTAMP_HEADER = "X-Driftdeck-Timestamp"

@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.model import ResourceResult, Status
+from driftdeck.core.remediation import (
+    PlanOptions,
+    build_plans,
+    default_output_dir,
+    render_document,
+    save_document,
+)
+from driftdeck.core.remediation.evidence import planned_event
 
 PLANNED_STATUSES = frozenset({Status.CHANGED, Status.MISSING})
 
@@ -30,15 +38,6 @@ def plan_writer(workspace: Path) -> PlanWriter:
     """Writes the plan for one drifted resource; None when no direction applies."""
 
     def write(result: ResourceResult) -> WrittenPlan | None:
-        from driftdeck.core.remediation import (
-            PlanOptions,
-            build_plans,
-            default_output_dir,
-            render_document,
-            save_document,
-        )
-        from driftdeck.core.remediation.evidence import planned_event
-
         if result.status not in PLANNED_STATUSES:
             return None
         plans = build_plans([result], PlanOptions(workspace=workspace))

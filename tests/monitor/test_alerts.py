@@ -9,11 +9,18 @@ from typing import Any
 
 import pytest
 
-from driftdeck.core.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, Dispatcher, Sink, alert_payload, sign
 from driftdeck.core.config import SinkConfig, parse_config
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Difference, ResourceResult, Status
-from driftdeck.core.transitions import TransitionKind, carry_forward, transitions
+from driftdeck.core.monitor.alerts import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Dispatcher,
+    Sink,
+    alert_payload,
+    sign,
+)
+from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, transitions
 
 
 def _changed(owner: str = "mallory") -> ResourceResult:
@@ -90,7 +97,7 @@ def test_slack_message_has_blocks(receiver: Any) -> None:
 
 
 def test_slack_message_for_an_auto_remediation_names_the_rule(receiver: Any) -> None:
-    from driftdeck.core.alerts import event_payload
+    from driftdeck.core.monitor.alerts import event_payload
 
     payload = event_payload("remediation.applied", "aws_s3_bucket_public_access_block.data", workspace="infra",
                             before="changed", after="in_sync", rule="restore-pab",
