@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate
 from textual.app import App
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.plan import PlanScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate, small_estate
 from textual.widgets import DataTable, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.audit import AuditLog
 from driftdeck.core.evidence import record_scan_evidence
 from driftdeck.tui.audit_feed import open_feed, subject_for
-from driftdeck.tui.sample import drifted_estate, small_estate
 from driftdeck.tui.screens.history import HistoryScreen, ResourceTimelineScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

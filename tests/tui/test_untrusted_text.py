@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from sample_reports import small_estate
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.model import Attribution, ChangeKind, Difference, ScanReport, Status
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import small_estate
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 OSC_TITLE = "\x1b]0;PWNED\x07"

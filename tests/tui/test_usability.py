@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate
 from textual.app import App
 from textual.widgets import DataTable, Input, TabbedContent
 from tui_helpers import make_app, render_plain, run_async, settle, wait_for
@@ -16,7 +17,6 @@ from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, Res
 from driftdeck.tui.app import NARROW_BELOW, NO_LOG_YET
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.screens.plan import ConfirmApplyScreen, PlanScreen
 from driftdeck.tui.widgets.audit_panel import AuditPanel
