@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-after_ref=${2:-HEAD}
-before_ref=${1:-$(git log --format=%H -S'demo = [' -- pyproject.toml | tail -1)^}
+# Resolved now: the labels printed at the end name what was installed even if HEAD moves meanwhile.
+after_ref=$(git rev-parse --short "${2:-HEAD}")
+before_ref=$(git rev-parse --short "${1:-$(git log --format=%H -S'demo = [' -- pyproject.toml | tail -1)^}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -29,6 +30,6 @@ echo "load before: $(uptime)"
 read -r before before_packages < <(install_seconds "$before_ref" before)
 read -r after after_packages < <(install_seconds "$after_ref" after)
 echo "load after:  $(uptime)"
-echo "before ($(git rev-parse --short "$before_ref")): ${before} s, ${before_packages} packages"
-echo "after  ($(git rev-parse --short "$after_ref")): ${after} s, ${after_packages} packages"
+echo "before ($before_ref): ${before} s, ${before_packages} packages"
+echo "after  ($after_ref): ${after} s, ${after_packages} packages"
 python3 -c "print(f'ratio after/before: {$after / $before:.2f}')"

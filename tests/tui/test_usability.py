@@ -310,7 +310,7 @@ async def test_p_opens_a_plan_whose_footer_does_not_offer_a_revert_it_cannot_run
         app.query_one(ResourceTree).select_key("module.queues.aws_sqs_queue.orders_dlq")  # missing: no revert
         await settle(app, pilot)
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plans_shown)
         await pilot.pause()
         shown = _shown_bindings(app)
         assert {"plan_close", "plan_copy", "plan_save", "plan_next_direction"} <= set(shown)
