@@ -4,15 +4,17 @@ key that opened the confirmation, and is refused in read-only mode."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import blake3
 import boto3
 import pytest
+from pilot_wait import wait_for
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
@@ -46,15 +48,6 @@ class Feed:
     def append(self, kind: str, *, subject: dict[str, Any], data: dict[str, Any], before: Any = None,
                after: Any = None, durable: bool = False) -> None:
         self.events.append((kind, data))
-
-
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 600) -> None:
-    """Let the app run until `predicate()` holds (a state to reach, not a time limit to assert)."""
-    for _ in range(rounds):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
 
 
 class Host(App[None]):
@@ -162,7 +155,8 @@ async def _test_unmanaged_resource_is_read_fully_in_the_background(tmp_path: Pat
     screen = open_plan_screen(stray, workspace=tmp_path, read_only=True)
     app = Host(screen)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: bool(screen.plans) and "delay_seconds" in screen.plans[0].directions[0].patch_text)
+        await wait_for(pilot, lambda: bool(screen.plans) and "delay_seconds" in screen.plans[0].directions[0].patch_text,
+                       rounds=600)
         await pilot.press("c")
         await pilot.pause()
         assert re.search(r"delay_seconds +=  ?7", app.clipboard)
@@ -189,8 +183,10 @@ async def _test_a_marked_set_gets_one_screen_and_one_document(tmp_path: Path) ->
     assert "## `aws_sqs_queue.jobs`" in text and "## `aws_sqs_queue.old`" in text
 
 
-def _blocked_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """The plan build waits for the returned event (and checks it runs off the UI thread)."""
+@contextlib.asynccontextmanager
+async def _while_planning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
+        tuple[PlanScreen, Host, Pilot[None], threading.Event]]:
+    """The plan screen up, its build blocked (off the UI thread) until the yielded event is set."""
     release = threading.Event()
     real = plan_screen.build_plans
 
@@ -200,7 +196,14 @@ def _blocked_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
         return real(results, options, **kwargs)
 
     monkeypatch.setattr(plan_screen, "build_plans", build)
-    return release
+    screen = open_plan_screen(_drifted_queue(tmp_path), workspace=tmp_path, read_only=False)
+    app = Host(screen)
+    try:
+        async with app.run_test() as pilot:
+            await wait_for(pilot, lambda: app.screen is screen)
+            yield screen, app, pilot, release
+    finally:
+        release.set()
 
 
 def test_the_plan_is_built_in_a_worker_while_the_screen_answers_keys(tmp_path: Path,
@@ -211,24 +214,17 @@ def test_the_plan_is_built_in_a_worker_while_the_screen_answers_keys(tmp_path: P
 async def _test_the_plan_is_built_in_a_worker_while_the_screen_answers_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = _blocked_build(monkeypatch)
-    screen = open_plan_screen(_drifted_queue(tmp_path), workspace=tmp_path, read_only=False)
-    app = Host(screen)
-    try:
-        async with app.run_test() as pilot:
-            await wait_for(pilot, lambda: app.screen is screen)
-            assert PLANNING in str(screen.query_one("#plan-planning", Static).render())
-            assert PLANNING in str(screen.query_one("#plan-status", Static).render())
-            await pilot.press("s")  # nothing to save yet: the key is handled and does nothing
-            await pilot.pause()
-            assert screen.planning and screen.saved_path is None and not list(tmp_path.glob(".driftdeck/plans/*"))
-            release.set()
-            await wait_for(pilot, lambda: any(t.active == "tab-revert" for t in screen.query("#plan-tabs").results(TabbedContent)))
-            assert not screen.query("#plan-planning")
-            await wait_for(pilot, lambda: app.focused is screen.query_one("#tab-revert VerticalScroll"))
-            assert screen.apply_target() is not None and "plan_apply" in {b.binding.id for b in screen.active_bindings.values()}
-    finally:
+    async with _while_planning(tmp_path, monkeypatch) as (screen, app, pilot, release):
+        assert PLANNING in str(screen.query_one("#plan-planning", Static).render())
+        assert PLANNING in str(screen.query_one("#plan-status", Static).render())
+        await pilot.press("s")  # nothing to save yet: the key is handled and does nothing
+        await pilot.pause()
+        assert screen.planning and screen.saved_path is None and not list(tmp_path.glob(".driftdeck/plans/*"))
         release.set()
+        await wait_for(pilot, lambda: any(t.active == "tab-revert" for t in screen.query("#plan-tabs").results(TabbedContent)))
+        assert not screen.query("#plan-planning")
+        await wait_for(pilot, lambda: app.focused is screen.query_one("#tab-revert VerticalScroll"))
+        assert screen.apply_target() is not None and "plan_apply" in {b.binding.id for b in screen.active_bindings.values()}
 
 
 def test_the_plan_screen_closes_while_the_build_is_still_running(tmp_path: Path,
@@ -239,17 +235,10 @@ def test_the_plan_screen_closes_while_the_build_is_still_running(tmp_path: Path,
 async def _test_the_plan_screen_closes_while_the_build_is_still_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = _blocked_build(monkeypatch)
-    screen = open_plan_screen(_drifted_queue(tmp_path), workspace=tmp_path, read_only=False)
-    app = Host(screen)
-    try:
-        async with app.run_test() as pilot:
-            await wait_for(pilot, lambda: app.screen is screen)
-            await pilot.press("escape")  # the UI thread is free: the key closes the screen at once
-            await wait_for(pilot, lambda: app.screen is not screen)
-            assert screen.planning
-    finally:
-        release.set()
+    async with _while_planning(tmp_path, monkeypatch) as (screen, app, pilot, _release):
+        await pilot.press("escape")  # the UI thread is free: the key closes the screen at once
+        await wait_for(pilot, lambda: app.screen is not screen)
+        assert screen.planning
 
 
 def test_a_failing_plan_build_is_shown_in_the_outcome_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
