@@ -14,15 +14,20 @@ import asyncio
 import copy
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.model import Difference, ScanReport, Status
-from driftdeck.tui.app import DriftdeckApp
-from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import scale_estate
-from driftdeck.tui.widgets.resource_tree import ResourceTree
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "tests")]  # the synthetic estates are test data, kept beside the tests
+
+from sample_reports import scale_estate  # noqa: E402
+
+from driftdeck.core.model import Difference, ScanReport, Status  # noqa: E402
+from driftdeck.tui.app import DriftdeckApp  # noqa: E402
+from driftdeck.tui.audit_feed import MemoryFeed  # noqa: E402
+from driftdeck.tui.widgets.resource_tree import ResourceTree  # noqa: E402
 
 TYPES = 50
 RECOLOUR = 1000

@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 from repo_paths import REPO
+from sample_reports import drifted_estate, mixed_sources_estate
 
 from driftdeck.core.model import PlannedChange, ResourceResult, Status
 from driftdeck.core.report import report_to_json
-from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 
 CONTRACT = REPO / "docs" / "drift-contract.md"
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from moto.server import ThreadedMotoServer  # the demo extra; `driftdeck demo` checks it is installed
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors import collector_for
@@ -49,8 +50,6 @@ def free_port() -> int:
 @contextmanager
 def local_aws() -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port, with boto3's standard chain pointed at it."""
-    from moto.server import ThreadedMotoServer
-
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sample_reports import mixed_sources_estate
+
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.report import render_text
 
@@ -27,8 +29,6 @@ def test_sensitive_values_are_never_printed_and_sides_are_labelled() -> None:
 
 
 def test_cloudformation_differences_name_the_template_side() -> None:
-    from driftdeck.tui.sample import mixed_sources_estate
-
     text = render_text(mixed_sources_estate())
     assert "/Properties/Tags/0/Value: template 'prod', live 'dev' (updated)" in text
     assert "tags.Env: state 'prod', live 'staging' (updated)" in text  # Terraform keeps `state`

@@ -4,9 +4,10 @@ that is never "back in sync" nor, after it, "new"."""
 
 from __future__ import annotations
 
+from sample_reports import drifted_estate, small_estate
+
 from driftdeck.core.model import Status
 from driftdeck.core.monitor.transitions import TransitionKind, change_kind, transitions
-from driftdeck.tui.sample import drifted_estate, small_estate
 
 
 def test_change_kind_never_reads_unknown_as_resolution_or_drift() -> None:

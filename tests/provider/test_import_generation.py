@@ -202,20 +202,25 @@ def test_the_plan_screen_writes_the_import_block_with_the_apps_provider(
     logs.put_retention_policy(logGroupName="/stray/app", retentionInDays=30)
     stray = ResourceResult(address=None, type="aws_cloudwatch_log_group", id="/stray/app", status=Status.UNMANAGED,
                            source=None, region=REGION)
+    # First the plan from the import tables (built in a worker, the UI never waits); the provider's block follows.
+    first = build_plans([stray], PlanOptions(workspace=ws))
+    assert any("import tables" in n for n in first[0].directions[0].notes)
     screen = open_plan_screen(stray, workspace=ws, read_only=True, providers=session)
-    # Built at once from the import tables (the UI never waits); the provider's block follows.
-    assert any("import tables" in n for n in screen.plans[0].directions[0].notes)
 
     class Host(App[None]):
         def on_mount(self) -> None:
             self.push_screen(screen)
 
+    def provider_block_shown() -> bool:
+        return any(f"resource block written by {PROVIDER}" in n for p in screen.plans for n in p.directions[0].notes)
+
     async def run() -> None:
         app = Host()
         async with app.run_test() as pilot:
-            await pilot.pause()
-            await screen.workers.wait_for_complete()
-            await pilot.pause()
+            for _ in range(1200):  # a state to reach (the live read's plan), not a time to assert
+                if provider_block_shown():
+                    break
+                await pilot.pause(0.05)
 
     asyncio.run(run())
     direction = screen.plans[0].directions[0]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sample_reports import drifted_estate, scale_estate, small_estate
 from textual.widgets import DataTable, Input, Static
 from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import Status
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
-from driftdeck.tui.sample import drifted_estate, scale_estate, small_estate
 from driftdeck.tui.watch import QueueSource
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.detail import DetailPane

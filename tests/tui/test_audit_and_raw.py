@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sample_reports import drifted_estate, mixed_sources_estate
 from textual.widgets import DataTable, Static
 from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed, diff_lines
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.detail import DetailPane
 from driftdeck.tui.widgets.resource_tree import ResourceTree
@@ -170,7 +170,6 @@ def test_raw_view_aligns_state_and_live_key_by_key(tmp_path: Path, size: tuple[i
 
 @run_async
 async def test_cloudformation_drift_names_the_template_side(tmp_path: Path) -> None:
-    from driftdeck.tui.sample import mixed_sources_estate
 
     report = mixed_sources_estate()
     (stack,) = [r for r in report.resources if r.source and r.source.kind == "cloudformation" and r.differences]

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sample_reports import drifted_estate, small_estate
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.tui.audit_core import CoreFeed, open_feed
-from driftdeck.tui.sample import drifted_estate, small_estate
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

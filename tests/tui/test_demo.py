@@ -145,3 +145,30 @@ def test_driftdeck_demo_in_a_real_terminal(tmp_path: Path) -> None:
         assert done.read_text().strip() == "0"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+# A plain install has no moto: `driftdeck demo` then says which extra to install (exit 2), before it
+# creates anything. The child process hides moto from the import system to stand for that install.
+HIDE_MOTO_AND_RUN_DEMO = """
+import sys
+
+class HideMoto:
+    def find_spec(self, name, path=None, target=None):
+        if name == "moto" or name.startswith("moto."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, HideMoto())
+from driftdeck.tui.cli import main
+sys.exit(main(["demo", "--no-audit", "--workspace", sys.argv[1]]))
+"""
+
+
+def test_demo_without_the_demo_extra_names_the_extra_and_exits_2(tmp_path: Path) -> None:
+    workspace = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-c", HIDE_MOTO_AND_RUN_DEMO, str(workspace)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == ["driftdeck demo needs the demo extra: pip install 'driftdeck[demo]'"]
+    assert done.stdout == ""
+    assert not workspace.exists()

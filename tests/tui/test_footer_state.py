@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate
 from textual.app import App
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.plan import PlanScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
@@ -34,7 +34,7 @@ async def _open_plan(app: App[Any], pilot: Any, key: str) -> PlanScreen:
     app.query_one(ResourceTree).select_key(key)
     await settle(app, pilot)  # type: ignore[arg-type]
     await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plans_shown)  # built in a worker
     await pilot.pause()
     assert isinstance(app.screen, PlanScreen)
     return app.screen
@@ -105,7 +105,7 @@ async def test_p_on_a_group_plans_its_drifted_resources(tmp_path: Path) -> None:
         await _cursor_on_group(app, pilot, ("terraform.tfstate", "(root module)"))
         assert app.selected_key is None
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plans_shown)
         screen = app.screen
         assert isinstance(screen, PlanScreen)
         # The group shows five resources; only the changed bucket is drifted.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sample_reports import drifted_estate
 from textual.widgets import Sparkline, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.history import HistoryScreen, TimelineSection
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

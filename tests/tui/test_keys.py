@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 from tui_helpers import make_app, run_async, settle, wait_for
@@ -14,7 +15,6 @@ from tui_helpers import make_app, run_async, settle, wait_for
 from driftdeck.tui import keys
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.cli import main
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.widgets.detail import DetailPane
 from driftdeck.tui.widgets.resource_tree import ResourceTree

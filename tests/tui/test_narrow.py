@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sample_reports import drifted_estate
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 from tui_helpers import make_app, run_async, settle, wait_for
@@ -16,7 +17,6 @@ from tui_helpers import make_app, run_async, settle, wait_for
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import ScanReport, Status
 from driftdeck.tui.app import DriftdeckApp
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.widgets.fit import elide_middle
 from driftdeck.tui.widgets.resource_tree import GLYPHS, ResourceTree
 

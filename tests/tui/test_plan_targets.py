@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sample_reports import drifted_estate
 
 from driftdeck.core.errors import InputError
 from driftdeck.tui.commands.plan import select, split_targets
-from driftdeck.tui.sample import drifted_estate
 
 
 def _keys(addresses: list[str]) -> tuple[list[str], list[str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate, small_estate
 from textual.widgets import DataTable, Static
 from tui_helpers import make_app, run_async, settle, wait_for
 
@@ -14,7 +15,6 @@ from driftdeck.core.audit import AuditLog
 from driftdeck.core.audit.subject import resource_subject
 from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.tui.audit_core import open_feed
-from driftdeck.tui.sample import drifted_estate, small_estate
 from driftdeck.tui.screens.history import HistoryScreen, ResourceTimelineScreen
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sample_reports import drifted_estate, mixed_sources_estate
 from tui_helpers import make_app, settle
 
 from driftdeck.tui.audit_feed import AuditEvent, ChainState, MemoryFeed
-from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 SIZE = (160, 46)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import blake3
+from sample_reports import small_estate
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.monitor.iac_files import IacContentCache
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import small_estate
 from driftdeck.tui.watch import QueueSource
 
 SECRET = "hunter2-db-password"

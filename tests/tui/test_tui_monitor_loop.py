@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate, small_estate
 from tui_helpers import ScriptedScanner, make_app, run_async, settle
 
 from driftdeck.core.attribution.engine import AttributionMatch
@@ -20,7 +21,6 @@ from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.loop import WatchLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.tui.audit_core import open_feed
-from driftdeck.tui.sample import drifted_estate, small_estate
 
 RECORDED_KINDS = {"scan.completed", "drift.detected", "drift.resolved", "cloud.change.attributed"}
 RECORD = {

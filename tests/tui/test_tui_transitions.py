@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from sample_reports import drifted_estate, small_estate
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.model import ScanReport, Status
 from driftdeck.core.monitor.transitions import carry_forward, transitions
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import drifted_estate, small_estate
 
 SIZE = (140, 44)
 

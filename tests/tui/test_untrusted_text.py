@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from tui_helpers import make_app, run_async, settle
+from sample_reports import small_estate
+from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.model import Attribution, ChangeKind, Difference, ScanReport, Status
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.sample import small_estate
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
 OSC_TITLE = "\x1b]0;PWNED\x07"
@@ -80,8 +80,8 @@ async def test_the_plan_screen_shows_hostile_text_escaped(tmp_path: Path) -> Non
         assert app.query_one(ResourceTree).select_key(f"aws_s3_bucket.assets{SGR}")
         await pilot.pause()
         await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plans_shown)  # built in a worker
         await settle(app, pilot)
-        assert isinstance(app.screen, PlanScreen)
         output = _terminal_output(app)
         _assert_clean(output)
         assert "PWNED" in output  # the tag value is there, escaped

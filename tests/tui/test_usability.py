@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_reports import drifted_estate
 from textual.app import App
 from textual.widgets import DataTable, Input, TabbedContent
 from tui_helpers import make_app, render_plain, run_async, settle, wait_for
@@ -16,7 +17,6 @@ from driftdeck.core.remediation import ApplyOutcome, Direction, PlanOptions, Res
 from driftdeck.tui.app import NARROW_BELOW, NO_LOG_YET
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.screens.plan import ConfirmApplyScreen, PlanScreen
 from driftdeck.tui.widgets.audit_panel import AuditPanel
@@ -310,7 +310,7 @@ async def test_p_opens_a_plan_whose_footer_does_not_offer_a_revert_it_cannot_run
         app.query_one(ResourceTree).select_key("module.queues.aws_sqs_queue.orders_dlq")  # missing: no revert
         await settle(app, pilot)
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plans_shown)
         await pilot.pause()
         shown = _shown_bindings(app)
         assert {"plan_close", "plan_copy", "plan_save", "plan_next_direction"} <= set(shown)

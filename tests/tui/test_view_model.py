@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sample_reports import drifted_estate
+
 from driftdeck.core.model import Status
-from driftdeck.tui.sample import drifted_estate
 from driftdeck.tui.view_model import (
     ROOT_MODULE,
     UNMANAGED_GROUP,

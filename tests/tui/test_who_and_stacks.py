@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 from rich.console import Console
+from sample_reports import drifted_estate, mixed_sources_estate
 from textual.color import Color
 from textual.widgets import Input, Static
 from tui_helpers import make_app, run_async, settle, wait_for
@@ -17,7 +18,6 @@ from driftdeck.core.model import ScanReport, Status
 from driftdeck.core.scan import ScanOptions, run_scan
 from driftdeck.tui.app import DriftdeckApp
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
-from driftdeck.tui.sample import drifted_estate, mixed_sources_estate
 from driftdeck.tui.view_model import STACK_RESOURCES, group_path, parse_filter, resource_label
 from driftdeck.tui.widgets.detail import DetailPane
 from driftdeck.tui.widgets.resource_tree import LeafData, ResourceTree

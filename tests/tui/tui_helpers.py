@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from pilot_wait import wait_for  # noqa: F401 - the tui tests import it from here
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
@@ -66,15 +67,6 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., Non
         asyncio.run(fn(*args, **kwargs))
 
     return wrapper
-
-
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 200) -> None:
-    """Let the app run until `predicate()` holds (a state to reach, not a time limit to assert)."""
-    for _ in range(rounds):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
 
 
 def render_plain(renderable: Any, width: int = 110) -> str:

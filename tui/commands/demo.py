@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from driftdeck.tui.commands.tui import add_common_options, exit_code_of, load_keymap
 
 DEMO_INTERVAL = 4.0  # seconds: the actors' changes show up quickly
+DEMO_EXTRA_MISSING = "driftdeck demo needs the demo extra: pip install 'driftdeck[demo]'"
 
 
 def register(sub: Any) -> None:
@@ -33,7 +35,19 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def emulator_installed() -> bool:
+    """The local AWS emulator (moto's server) comes with the `demo` extra, not with every install."""
+    try:
+        import moto.server  # noqa: F401 - a third-party package: present only with the demo extra
+    except ImportError:
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    if not emulator_installed():
+        print(DEMO_EXTRA_MISSING, file=sys.stderr)
+        return 2
     from driftdeck.core.aws import AwsContext
     from driftdeck.core.scan import run_scan
     from driftdeck.tui.app import DriftdeckApp

@@ -3,16 +3,17 @@
 Public API (used by the app's `p` binding):
 
     open_plan_screen(result_or_results, *, workspace, read_only, feed=None) -> PlanScreen
-        Builds the plan for one ResourceResult, or a marked list of them (code read from
-        `workspace`), and returns the screen.
-    PlanScreen(plans, *, workspace, read_only, on_apply=None, feed=None)
-        plans:    list[ResourcePlan] from driftdeck.core.remediation.build_plans
+        The screen for one ResourceResult, or a marked list of them, returned at once: it builds
+        their plans (code read from `workspace`) in a worker and says "planning…" meanwhile.
+    PlanScreen(plans, *, workspace, read_only, on_apply=None, feed=None, to_plan=())
+        plans:    list[ResourcePlan] from driftdeck.core.remediation.build_plans, or None to build
+                  the plans of `to_plan` in a worker
         on_apply: callable(ResourcePlan) -> ApplyOutcome, run in a worker thread after confirmation;
                   default: apply_revert with a fresh AwsContext, recording to `feed` when given.
         Dismisses with the last ApplyOutcome (or None).
 
 Keys inside the screen: left/right (or tab) switch direction, `c` copies the tab's commands and patch, `s` saves
-the plan under `.driftdeck/plans/` (and records `remediation.planned`), `a` asks to apply the
+the plan under `.driftdeck/plans/` (and records `remediation.planned`; both in a worker), `a` asks to apply the
 revert, `escape` closes. A plan never applies itself: `a` opens a confirmation that lists exactly
 the AWS calls; only `y` there runs them (pressing `a` again does not). In read-only mode, in a plan
 with no revert (an in-sync resource...) and after a successful apply, `a` is not bound at all and the
@@ -29,12 +30,14 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation import (
     ApplyOutcome,
@@ -44,38 +47,38 @@ from driftdeck.core.remediation import (
     PlanOptions,
     ResourcePlan,
     applicable_revert,
+    apply_revert,
     build_plans,
     default_output_dir,
     preview,
     render_document,
     save_document,
 )
-from driftdeck.core.remediation.document import PLANS_DIR, plan_name, shell_lines
+from driftdeck.core.remediation.document import PLANS_DIR, PlanDocument, plan_name, shell_lines
+from driftdeck.core.remediation.evidence import planned_event, subject_of
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
 from driftdeck.core.text import printable
 from driftdeck.tui.keys import PLAN, bindings
 
 ApplyFn = Callable[[ResourcePlan], ApplyOutcome]
+PLANNING = "planning…"  # shown while the plan build worker runs
 
 
 def open_plan_screen(
     result: ResourceResult | Sequence[ResourceResult], *, workspace: Path, read_only: bool, feed: Any = None,
     providers: Any = None,
 ) -> PlanScreen:
-    """The plan screen for one resource (the app's `p` key) or a marked set of resources.
-    `providers`: the session's ProviderSession, which writes import blocks for any type."""
+    """The plan screen for one resource (the app's `p` key) or a marked set of resources; it builds
+    the plans in a worker (reading the code can take seconds). `providers`: the session's
+    ProviderSession, which writes import blocks for any type."""
     results = [result] if isinstance(result, ResourceResult) else list(result)
-    plans = build_plans(results, PlanOptions(workspace=workspace))
     single = results[0] if len(results) == 1 else None
-    return PlanScreen(plans, workspace=workspace, read_only=read_only, feed=feed, subject=single,
+    return PlanScreen(None, to_plan=results, workspace=workspace, read_only=read_only, feed=feed, subject=single,
                       read_live=single is not None and single.status == Status.UNMANAGED, providers=providers)
 
 
 def default_apply(feed: Any, *, read_only: bool) -> ApplyFn:
     def run(plan: ResourcePlan) -> ApplyOutcome:
-        from driftdeck.core.aws import AwsContext
-        from driftdeck.core.remediation import apply_revert
-
         return apply_revert(plan, AwsContext(), read_only=read_only, audit_log=feed)
 
     return run
@@ -117,6 +120,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     DEFAULT_CSS = """
     PlanScreen { align: center middle; }
     #plan-box { width: 90%; height: 90%; border: thick $accent; background: $surface; }
+    #plan-planning { height: 1fr; padding: 1; }
     #plan-tabs { height: 1fr; }
     #plan-outcome { height: auto; padding: 0 1; display: none; }
     #plan-status { height: auto; padding: 0 1; }
@@ -126,7 +130,7 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
 
     def __init__(
         self,
-        plans: list[ResourcePlan],
+        plans: list[ResourcePlan] | None,
         *,
         workspace: Path,
         read_only: bool,
@@ -135,13 +139,18 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         subject: ResourceResult | None = None,
         read_live: bool = False,
         providers: Any = None,
+        to_plan: Sequence[ResourceResult] = (),
     ) -> None:
         super().__init__()
+        # None: the plans of `to_plan` are built in a worker once the screen is up ("planning…").
+        self.planning = plans is None
+        self.plans_shown = not self.planning  # the plans are on screen (tabs composed)
+        self.to_plan = list(to_plan)
         self.providers = providers  # the app's ProviderSession (thread-safe), None: import tables only
         # Unmanaged objects come from discovery with few attributes: read them fully in the
         # background and rebuild the import block, so the UI never waits on AWS.
         self.read_live = read_live and subject is not None
-        self.plans = plans
+        self.plans: list[ResourcePlan] = plans or []
         self.workspace = workspace
         self.read_only = read_only
         self.feed = feed
@@ -149,12 +158,15 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         self.subject = subject
         self.outcome: ApplyOutcome | None = None
         self.saved_path: Path | None = None
+        self.saving = False
 
     # ----- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="plan-box"):
             yield Static(self._title(), id="plan-title")
-            if not self.plans:
+            if self.planning:
+                yield Static(Text(PLANNING, style="bold"), id="plan-planning")
+            elif not self.plans:
                 yield Static("nothing to plan: the resource is in sync, unknown or pending", id="plan-empty")
             else:
                 with TabbedContent(id="plan-tabs"):
@@ -178,6 +190,8 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         return Text(f"plan for {count} resource{'' if count == 1 else 's'}", style="bold")
 
     def _footer(self) -> Text:
+        if self.planning:
+            return Text(f"{PLANNING} · esc close", style="dim")
         if self.read_only:
             apply_hint = " · apply unavailable (read-only)"
         elif self.applied:
@@ -246,12 +260,38 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         return text.replace(PATCH_PLACEHOLDER, f"{PLANS_DIR.as_posix()}/{plan_name(self.plans)}.patch")
 
     def on_mount(self) -> None:
+        if self.planning:
+            self._build_plans()
+        elif self.read_live:
+            self._start_read_live()
+
+    @work(thread=True, exclusive=True, group="plan-build", exit_on_error=False)
+    def _build_plans(self) -> list[ResourcePlan]:
+        """Reading and evaluating the code can take seconds: never on the UI thread."""
+        return build_plans(self.to_plan, PlanOptions(workspace=self.workspace))
+
+    async def _show_plans(self, plans: list[ResourcePlan]) -> None:
+        """The build worker's plans replace "planning…"; an unmanaged object's live read follows."""
+        self.planning = False
+        self.plans = plans
+        await self.recompose()
+        self.plans_shown = True
+        self.refresh_bindings()
+        self.call_after_refresh(self._focus_plan_text)
         if self.read_live:
-            self.run_worker(self._read_live, thread=True, name="plan-read-live", group="plan-read-live")
+            self._start_read_live()
+
+    def _focus_plan_text(self) -> None:
+        """What AUTO_FOCUS does for plans given up front: the active direction's text takes focus."""
+        for scroll in self.query(self.AUTO_FOCUS).results(VerticalScroll):
+            if scroll.focusable:  # the active tab's (the others are hidden)
+                scroll.focus()
+                return
+
+    def _start_read_live(self) -> None:
+        self.run_worker(self._read_live, thread=True, name="plan-read-live", group="plan-read-live")
 
     def _read_live(self) -> list[ResourcePlan]:
-        from driftdeck.core.aws import AwsContext
-
         assert self.subject is not None
         ctx = AwsContext(max_attempts=2, connect_timeout=2.0, read_timeout=5.0)
         ctx.providers = self.providers  # the import block comes from the provider when there is one
@@ -287,6 +327,8 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         self.query_one(f"#tab-{target.value} VerticalScroll").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.planning and action in ("apply", "copy", "save", "switch_direction"):
+            return False  # nothing to act on until the plans are built
         if action == "apply" and (self.read_only or self.applied or self.apply_target() is None):
             # Hidden, not dimmed: read-only never applies, a plan without a revert has nothing to
             # run, and a done revert is not offered twice. The status line says which.
@@ -316,18 +358,25 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
     def action_save(self) -> None:
         if not self.plans:
             return
-        doc = save_document(render_document(self.plans), default_output_dir(self.workspace))
-        self.saved_path = doc.markdown_path
+        if self.saving:
+            self.notify("saving the plan…", timeout=3)
+            return
+        self.saving = True
+        self.query_one("#plan-status", Static).update(Text("saving the plan…", style="bold"))
+        self._save_plans(list(self.plans))
+
+    @work(thread=True, exclusive=True, group="plan-save", exit_on_error=False)
+    def _save_plans(self, plans: list[ResourcePlan]) -> tuple[PlanDocument, str]:
+        """Writing the files and the durable audit event (an fsync) is disk work: never on the UI thread."""
+        doc = save_document(render_document(plans), default_output_dir(self.workspace))
         message = f"saved {doc.markdown_path} (blake3 {doc.blake3[:12]}…)"
         if self.feed is not None and getattr(self.feed, "writable", True) and not self.read_only:
             try:
-                from driftdeck.core.remediation.evidence import planned_event, subject_of
-
-                self.feed.append("remediation.planned", subject=subject_of(self.plans),
-                                 data=planned_event(doc, self.plans, self.workspace), durable=True)
+                self.feed.append("remediation.planned", subject=subject_of(plans),
+                                 data=planned_event(doc, plans, self.workspace), durable=True)
             except Exception as exc:  # noqa: BLE001 - the file is saved; say the event is missing
                 message += f"; audit event NOT recorded: {exc}"
-        self.notify(message, timeout=5)
+        return doc, message
 
     def apply_target(self) -> ResourcePlan | None:
         """The one plan `a` would apply: the only plan with a revert, or the first with a safe one."""
@@ -360,8 +409,26 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
 
         self.run_worker(work, thread=True, name="plan-apply", group="plan-apply", exclusive=True)
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    async def on_worker_state_changed(self, event: Any) -> None:
         worker = event.worker
+        if worker.group == "plan-build" and worker.is_finished:
+            if worker.error is not None:
+                self.planning = False
+                self.query_one("#plan-planning", Static).update(Text("no plan", style="dim"))
+                self._show_error(f"planning failed: {worker.error}")
+            elif worker.result is not None:
+                await self._show_plans(worker.result)
+            return
+        if worker.group == "plan-save" and worker.is_finished:
+            self.saving = False
+            self.query_one("#plan-status", Static).update(self._footer())
+            if worker.error is not None:
+                self.notify(f"plan NOT saved: {worker.error}", severity="error", timeout=8)
+            elif worker.result is not None:
+                doc, message = worker.result
+                self.saved_path = doc.markdown_path
+                self.notify(message, timeout=5)
+            return
         if worker.name == "plan-read-live" and worker.is_finished:
             if worker.error is None and worker.result:
                 self.plans = worker.result
@@ -370,12 +437,18 @@ class PlanScreen(ModalScreen[ApplyOutcome | None]):
         if worker.name != "plan-apply" or not worker.is_finished:
             return
         if worker.error is not None:
-            text = Text(f"apply failed: {worker.error}", style="bold red")
-        else:
-            self.outcome = worker.result
-            assert self.outcome is not None
-            text = outcome_text(self.outcome)
-            self._refresh_bodies()
+            self._show_error(f"apply failed: {worker.error}")
+            return
+        self.outcome = worker.result
+        assert self.outcome is not None
+        self._refresh_bodies()
+        self._show_outcome(outcome_text(self.outcome))
+
+    def _show_error(self, message: str) -> None:
+        self._show_outcome(Text(message, style="bold red"))
+
+    def _show_outcome(self, text: Text) -> None:
+        """The outcome box under the plan (an apply's result, or a worker's error), and the status line."""
         shown = self.query_one("#plan-outcome", Static)
         shown.update(text)
         shown.display = True

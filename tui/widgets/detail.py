@@ -11,6 +11,7 @@ from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -27,6 +28,7 @@ from driftdeck.tui.widgets.navigation import NAV_BINDINGS, ScrollNavigation
 from driftdeck.tui.widgets.resource_tree import GLYPHS
 
 MAX_LINES = 14
+LOCATING = "locating…"  # the source row while a worker finds the resource's block in the code
 
 
 def _cell(value: Any) -> str:
@@ -63,6 +65,9 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.workspace = workspace
         self.result: ResourceResult | None = None
+        # (address, "file:line" or None) last found by the locate worker: the source row of a
+        # resource whose position the scan did not give.
+        self.located: tuple[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Select a resource in the tree.", id="detail-head")
@@ -103,6 +108,8 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
             return
         head.update(self._headline(result))
         identity.update(self._identity(result))
+        if self._needs_locating(result):
+            self._locate(result.address)
         attribution.update(self._attribution(result))
         attribution.display = bool(result.attribution)  # no blank gap when nobody is named
         table.update(self._differences(result))
@@ -226,11 +233,28 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
         if src.file:
             return f"{self._relative(src.file)}:{src.line}" if src.line else self._relative(src.file)
         if r.address and self.workspace is not None:
-            # The engine gives positions when it evaluated the code; otherwise find the block (cached parse).
-            found = locate_resources(self.workspace).get(strip_instance_keys(r.address))
-            if found is not None:
-                return f"{found[0]}:{found[1]}"
+            # The engine gives positions when it evaluated the code; otherwise the locate worker
+            # finds the block, which `show` starts.
+            if self.located is not None and self.located[0] == r.address:
+                return self.located[1]
+            return LOCATING
         return None
+
+    def _needs_locating(self, r: ResourceResult) -> bool:
+        return r.source is not None and not r.source.file and bool(r.address) and self.workspace is not None
+
+    @work(thread=True, exclusive=True, group="detail-locate", exit_on_error=False)
+    def _locate(self, address: str) -> None:
+        """Parsing the code can take seconds on a large workspace: never on the UI thread."""
+        assert self.workspace is not None
+        where = locate_source(self.workspace, address)
+        self.app.call_from_thread(self._show_location, address, where)
+
+    def _show_location(self, address: str, where: str | None) -> None:
+        """The locate worker's answer, shown if that resource is still the one on display."""
+        self.located = (address, where)
+        if self.result is not None and self.result.address == address and self.is_mounted:
+            self.query_one("#detail-identity", Static).update(self._identity(self.result))
 
     def _relative(self, path: str) -> str:
         if self.workspace is None or path.startswith("s3://"):
@@ -271,6 +295,12 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
             ]
             table.add_row(Text(mark, style=changed), Text(printable(key), style=changed if mark else ""), *cells)
         return table
+
+
+def locate_source(workspace: Path, address: str) -> str | None:
+    """`file:line` of the block declaring `address` in the code under `workspace` (cached parse), or None."""
+    found = locate_resources(workspace).get(strip_instance_keys(address))
+    return f"{found[0]}:{found[1]}" if found is not None else None
 
 
 def _raw_value(value: Any, *, sensitive: bool) -> Text:

@@ -1,4 +1,4 @@
-"""Deterministic scan reports for tests, snapshots and the scale benchmark (no AWS involved)."""
+"""Deterministic scan reports for tests, snapshots and the scale benchmark (bench/tui_scale.py); no AWS involved."""
 
 from __future__ import annotations
 
