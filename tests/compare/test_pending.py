@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftdeck.core.hcl import UNKNOWN, CodeInstance, compare_code_to_state
+from driftdeck.core.compare.code_rules import diff_attributes
+from driftdeck.core.compare.pending import compare_code_to_state, match_code_to_live
+from driftdeck.core.hcl import UNKNOWN, CodeInstance
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 
 
@@ -81,7 +83,6 @@ def test_block_written_as_object_matches_state_list() -> None:
 
 
 def test_code_to_live_by_natural_names() -> None:
-    from driftdeck.core.hcl import diff_attributes, match_code_to_live
     from driftdeck.core.model import LiveResource
 
     bucket = CodeInstance("aws_s3_bucket.b", "managed", "aws_s3_bucket", "b", "", None,
