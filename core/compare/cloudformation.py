@@ -125,6 +125,8 @@ def _base(row: PropertyMap) -> str:
 
 
 def _scalar(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, unset: bool) -> list[Difference]:
+    if is_empty(expected) and is_empty(live):
+        return []  # a property unset in the template and an empty collection live are the same
     if isinstance(expected, (dict, list)) or isinstance(live, (dict, list)):
         if contains_unknown(expected) or _normalized(expected) == _normalized(live):
             return []
@@ -334,6 +336,8 @@ def compare_code(desired: DesiredResource) -> list[Difference]:
 def _diff_tree(path: str, deployed: Any, code: Any, out: list[Difference]) -> None:
     if is_unknown(deployed) or is_unknown(code):
         return
+    if is_empty(deployed) and is_empty(code):
+        return  # null, "", [] and {} all leave the property unset
     if isinstance(deployed, dict) and isinstance(code, dict):
         for key in sorted(set(deployed) | set(code)):
             _diff_tree(f"{path}/{key}", deployed.get(key), code.get(key), out)

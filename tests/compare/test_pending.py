@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from driftdeck.core.compare.code_rules import diff_attributes
@@ -120,3 +121,12 @@ def test_state_lookup_from_tfstate_keeps_data_sources_and_other_providers() -> N
         'module.net.aws_subnet.s["a"]': {"id": "subnet-1"},
         "module.net.aws_subnet.s[0]": {"id": "x"},
     }
+
+
+def test_a_bare_account_principal_in_code_is_not_pending_against_its_root_arn_in_state() -> None:
+    # Bug: pending used its own weaker copy of the policy rule, so a document IAM (and drift, via
+    # compare.policy) treats as the same stayed "pending" forever after apply.
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "%s"}}]}
+    c = code("aws_x.y", {"assume_role_policy": json.dumps(doc) % "123456789012"})
+    s = state("aws_x.y", {"assume_role_policy": json.dumps(doc) % "arn:aws:iam::123456789012:root"})
+    assert compare_code_to_state({"aws_x.y": c}, [s]) == {}
