@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from driftdeck.core.compare.code_rules import diff_attributes
 from driftdeck.core.compare.cloudformation import compare_cfn, compare_code
+from driftdeck.core.compare.code_rules import diff_attributes
 from driftdeck.core.compare.engine import change_kind, documents_equal, is_empty, pair_in_any_order, walk
 from driftdeck.core.compare.state_vs_live import compare_attributes
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
