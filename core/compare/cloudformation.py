@@ -270,11 +270,10 @@ def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource,
             undecidable = True
             continue
         for key, description in cfn_rule_atoms(rule, desired.id):
-            match = next((atom for atom in pool if atom[0] == key), None)
+            match = _take_atom(pool, key)
             if match is None:
                 out.append(Difference(f"{base}/{i}", rule, None, ChangeKind.REMOVED))
                 continue
-            pool.remove(match)
             if not same_scalar(description, match[1]):
                 out.append(Difference(f"{base}/{i}/Description", description, match[1], change_kind(description, match[1])))
     # Rules the stack defines as separate AWS::EC2::SecurityGroupIngress/Egress resources belong to
@@ -286,18 +285,23 @@ def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource,
             undecidable = True
             continue
         for key, _description in cfn_rule_atoms(rule, desired.id):
-            match = next((atom for atom in pool if atom[0] == key), None)
-            if match is None:
+            if _take_atom(pool, key) is None:
                 out.append(
                     Difference(f"{base}/{len(wanted) + k}", rule, None, ChangeKind.REMOVED, note=f"defined by {logical}")
                 )
-            else:
-                pool.remove(match)
     if not undecidable:
         offset = len(wanted) + len(standalone)
         for j, (key, description) in enumerate(sorted(pool, key=str)):
             out.append(Difference(f"{base}/{offset + j}", None, rule_as_cfn(key, description), ChangeKind.ADDED))
     return out
+
+
+def _take_atom(pool: list[tuple[RuleKey, Any]], key: RuleKey) -> tuple[RuleKey, Any] | None:
+    """The first live atom with this key, taken out of the pool (each live rule pairs once)."""
+    match = next((atom for atom in pool if atom[0] == key), None)
+    if match is not None:
+        pool.remove(match)
+    return match
 
 
 _COMPARERS: dict[str, Callable[[PropertyMap, Any, Any, DesiredResource, bool], list[Difference]]] = {

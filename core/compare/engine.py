@@ -45,15 +45,6 @@ def within(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
-def primitives_equal(a: Any, b: Any) -> bool:
-    """Equal, or two primitives with the same text (`5` and `"5"`, `True` and `"true"`)."""
-    if a == b:
-        return True
-    if isinstance(a, (int, float, str, bool)) and isinstance(b, (int, float, str, bool)):
-        return scalar_text(a) == scalar_text(b)
-    return False
-
-
 def documents_equal(expected: Any, actual: Any) -> bool:
     """Two (parsed) JSON documents that say the same: both empty, or the same IAM policy."""
     if is_empty(expected) and is_empty(actual):
@@ -112,12 +103,12 @@ def walk(path: str, expected: Any, actual: Any, set_patterns: frozenset[str], ou
             act = actual[i] if i < len(actual) else None
             walk(f"{path}[{i}]", exp, act, set_patterns, out, f"{pattern}[]")
         return
-    if _walk_primitives_equal(expected, actual):
+    if _primitives_equal(expected, actual):
         return
     out.append(Difference(path, expected, actual, change_kind(expected, actual)))
 
 
-def _walk_primitives_equal(expected: Any, actual: Any) -> bool:
+def _primitives_equal(expected: Any, actual: Any) -> bool:
     if expected == actual:
         return True
     # State stores some numbers as strings and vice versa (SQS attributes, ports); floats are
