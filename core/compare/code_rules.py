@@ -25,7 +25,7 @@ def code_matches_state(code_attributes: dict[str, Any], state_attributes: dict[s
     """True when every known value the code sets equals the state's (no pending edit)."""
     diffs: list[Difference] = []
     for name, value in code_attributes.items():
-        _diff(name, value, state_attributes.get(name), diffs, block_context=False)
+        _diff(name, value, state_attributes.get(name), diffs)
     return not diffs
 
 
@@ -34,13 +34,13 @@ def diff_attributes(code_attributes: dict[str, Any], actual: dict[str, Any], *, 
     same rules as `compare_code_to_state`; `side` is recorded on each Difference."""
     diffs: list[Difference] = []
     for name, value in code_attributes.items():
-        _diff(name, value, actual.get(name), diffs, block_context=False)
+        _diff(name, value, actual.get(name), diffs)
     if side != "code":
         diffs = [Difference(d.path, d.expected, d.actual, d.change, side=side) for d in diffs]
     return diffs
 
 
-def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_context: bool) -> None:
+def _diff(path: str, code: Any, state: Any, out: list[Difference]) -> None:
     if is_unknown(code):
         return
     if isinstance(code, dict) and isinstance(state, list) and len(state) == 1 and isinstance(state[0], dict):
@@ -62,7 +62,7 @@ def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_cont
         if state is None and not code:
             return  # `{}` in code and null in state are the same for the provider
         for key, value in code.items():
-            _diff(f"{path}.{key}", value, state_map.get(key), out, block_context=block_context)
+            _diff(f"{path}.{key}", value, state_map.get(key), out)
         for key in state_map:
             if key not in code:
                 out.append(Difference(f"{path}.{key}", None, state_map[key], ChangeKind.REMOVED, side="code"))
@@ -75,7 +75,7 @@ def _diff(path: str, code: Any, state: Any, out: list[Difference], *, block_cont
 
 def _diff_block(path: str, code: dict[str, Any], state: Any, out: list[Difference]) -> None:
     for key, value in code.items():
-        _diff(f"{path}.{key}", value, state.get(key) if isinstance(state, dict) else None, out, block_context=True)
+        _diff(f"{path}.{key}", value, state.get(key) if isinstance(state, dict) else None, out)
 
 
 def _matches_in_any_order(code: list[dict[str, Any]], state: list[Any]) -> bool:
