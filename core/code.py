@@ -17,13 +17,12 @@ from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.collectors import collector_for
 from driftdeck.core.collectors.fanout import map_concurrently
 from driftdeck.core.collectors.provider_backed import plan_code
+from driftdeck.core.compare.pending import compare_code_to_state, match_code_to_live
 from driftdeck.core.errors import InputError
 from driftdeck.core.hcl import (
     DEFAULT_CACHE,
-    compare_code_to_state,
     contains_unknown,
     load_configuration,
-    match_code_to_live,
     state_lookup_from_tfstate,
 )
 from driftdeck.core.hcl.results import CodeInstance, Configuration, apply_moves

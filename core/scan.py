@@ -267,7 +267,7 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
     result.region = live.region
     result.arn = result.arn or live.arn
     if resource.source.kind == "cloudformation":
-        from driftdeck.core.cfn import compare_cfn
+        from driftdeck.core.compare.cloudformation import compare_cfn
 
         result.differences = compare_cfn(resource, live.attributes)
         result.status = Status.CHANGED if result.differences else Status.IN_SYNC

@@ -24,8 +24,8 @@ Templates (`driftdeck.core.cfn.template`, `.parameters`):
         resources: dict[logical_id, TemplateResource], transforms, conditions, warnings
     TemplateResource: logical_id, type, file, line, properties (evaluated), condition,
         included (True/False/None=unknown), evaluated, not_evaluated_reason, secret_properties, raw
-    Unknown (a str subclass) marks values not knowable without deploying; `is_unknown(value)`.
-        Unknown values are never compared, so never drift.
+    DeployTimeUnknown (a str, and a `core.unknown.Unknown`) marks values not knowable without
+        deploying, with the reason; `core.unknown.is_unknown(value)`. Never compared, never drift.
 
 Stacks (`driftdeck.core.cfn.stacks`):
     discover_stacks(session_or_client_factory, region, *, names=None, max_workers=8)
@@ -54,14 +54,10 @@ Desired resources (`driftdeck.core.cfn.desired`):
         side="code" differences (expected = the file's value, actual = deployed), plus resources the
         file adds (path "", added) or drops (path "", removed).
 
-Comparison (`driftdeck.core.cfn.compare`, tables in `.mapping`):
-    compare_cfn(desired: DesiredResource, live_attributes: dict) -> list[Difference]
-        Paths in PropertyPath style (`/Properties/Tags/1/Value`); live attributes in Terraform names.
-        Unset properties whose live value differs from the service default carry
-        `note="not in template"`; stack tags and rules from separate AWS::EC2::SecurityGroupIngress/
-        Egress resources (reserved `driftdeck:` keys in `attributes`) are expected, not drift.
-    compare_code(desired) -> list[Difference]   (workspace template vs deployed, side="code")
-    unchecked_properties(desired) -> list[str]   (template properties no table row compares)
+Comparison lives in `driftdeck.core.compare.cloudformation` (`compare_cfn`, `compare_code`,
+`unchecked_properties`, `NOT_IN_TEMPLATE`); the tables it reads are in `.mapping`, the property
+paths, reserved `driftdeck:` keys and rule atoms it shares with `terraform_view` in `.properties`.
+Terraform view and tables (`driftdeck.core.cfn.tfview`, `.mapping`):
     terraform_view(desired) -> dict   (the template's known properties in Terraform attribute names,
         e.g. for collectors' sub-resource checks that read `inline_policy` / `managed_policy_arns`)
     TERRAFORM_TYPES, PROPERTY_MAPS, terraform_type(cfn_type), mapped_properties(tf_type)
@@ -81,7 +77,6 @@ Remediation (`driftdeck.core.cfn.remediation`), pure functions returning text:
 
 from __future__ import annotations
 
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn, compare_code, unchecked_properties
 from driftdeck.core.cfn.desired import address_for, desired_resources, pending_changes
 from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties, terraform_type
 from driftdeck.core.cfn.ownership import (
@@ -110,13 +105,12 @@ from driftdeck.core.cfn.template import (
     parse_template,
 )
 from driftdeck.core.cfn.tfview import terraform_view
-from driftdeck.core.cfn.values import Unknown, is_unknown
+from driftdeck.core.cfn.values import DeployTimeUnknown
 
 __all__ = [
     "CloudFormationState",
     "list_exports",
     "load_cloudformation_state",
-    "NOT_IN_TEMPLATE",
     "PROPERTY_MAPS",
     "TERRAFORM_TYPES",
     "DeployedStack",
@@ -126,18 +120,15 @@ __all__ = [
     "Template",
     "TemplateParameter",
     "TemplateResource",
-    "Unknown",
+    "DeployTimeUnknown",
     "address_for",
     "adopt_patch",
     "claimed_ids",
-    "compare_cfn",
-    "compare_code",
     "desired_resources",
     "discover_stacks",
     "find_double_ownership",
     "find_templates",
     "is_claimed",
-    "is_unknown",
     "load_parameters_file",
     "load_template",
     "mapped_properties",
@@ -150,5 +141,4 @@ __all__ = [
     "stack_claims",
     "terraform_type",
     "terraform_view",
-    "unchecked_properties",
 ]

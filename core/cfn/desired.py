@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.cfn.compare import STACK_TAGS_KEY, STANDALONE_RULES_KEY, compare_code
 from driftdeck.core.cfn.mapping import mapped_properties, terraform_type
+from driftdeck.core.cfn.properties import STACK_TAGS_KEY, STANDALONE_RULES_KEY
 from driftdeck.core.cfn.stacks import DeployedStack, StackResource
 from driftdeck.core.cfn.template import Template, TemplateResource, load_template
-from driftdeck.core.cfn.values import Unknown
+from driftdeck.core.cfn.values import DeployTimeUnknown
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
 
 SOURCE_KIND = "cloudformation"
@@ -107,6 +107,11 @@ def pending_changes(
             shown = {k: v for k, v in res.properties.items() if k not in res.secret_properties}
             out[address_for(stack_name, logical)] = [Difference("", shown, None, ChangeKind.ADDED, side="code")]
             continue
+        # Imported here, not at the top: the comparison reads `cfn.mapping`, and importing that
+        # runs this package's __init__, which imports this module (a cycle). It goes when the
+        # property tables leave the cfn package (or this function moves to core/compare).
+        from driftdeck.core.compare.cloudformation import compare_code  # noqa: PLC0415
+
         diffs = compare_code(desired)
         if diffs:
             out[desired.address] = diffs
@@ -144,7 +149,7 @@ def _standalone_rules(template: Template) -> dict[str, dict[str, list[dict[str, 
         if direction is None or not res.evaluated or res.included is False:
             continue
         group = res.properties.get("GroupId")
-        if not isinstance(group, str) or isinstance(group, Unknown):
+        if not isinstance(group, str) or isinstance(group, DeployTimeUnknown):
             continue
         rule = {k: v for k, v in res.properties.items() if k not in ("GroupId", "GroupName")}
         out.setdefault(group, {}).setdefault(direction, []).append({"LogicalId": res.logical_id, "Rule": rule})
@@ -212,6 +217,6 @@ def _from_template(template: Template) -> list[DesiredResource]:
 def _named_id(tf_type: str, res: TemplateResource) -> str | None:
     prop = _NAME_IDS.get(tf_type)
     value = res.properties.get(prop) if prop else None
-    if isinstance(value, str) and not isinstance(value, Unknown) and value:
+    if isinstance(value, str) and not isinstance(value, DeployTimeUnknown) and value:
         return value
     return None

@@ -1,7 +1,7 @@
 """Evaluate CloudFormation intrinsic functions where their inputs are known.
 
 Whatever depends on something only a deployment knows (an attribute of a resource not yet read, a
-parameter with no value, a macro) evaluates to an `Unknown`, which comparison never reports as drift.
+parameter with no value, a macro) evaluates to an `DeployTimeUnknown`, which comparison never reports as drift.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.cfn.parse import Node
-from driftdeck.core.cfn.values import NO_VALUE, Unknown, first_unknown
+from driftdeck.core.cfn.values import NO_VALUE, DeployTimeUnknown, first_unknown
 from driftdeck.core.model import partition_for
+from driftdeck.core.unknown import scalar_text
 
 PSEUDO_PARAMETERS = (
     "AWS::AccountId",
@@ -57,7 +58,7 @@ def _arn(service: str, fmt: str, regional: bool = True, account: bool = True) ->
         acct = ctx.pseudo.get("AWS::AccountId") if account else ""
         for needed in (part, region, acct):
             if needed is None:
-                return Unknown(f"{service} ARN needs the account and region")
+                return DeployTimeUnknown(f"{service} ARN needs the account and region")
         return f"arn:{part}:{service}:{region}:{acct}:" + fmt.format(id=pid, name=pid.rsplit("/", 1)[-1])
 
     return build
@@ -76,7 +77,7 @@ def _property(name: str) -> Callable[[str, EvalContext, Node], Any]:
         props = res.get("Properties")
         if isinstance(props, dict) and name in props:
             return ctx.evaluate(props[name])
-        return Unknown(f"{name} is set by the service")
+        return DeployTimeUnknown(f"{name} is set by the service")
 
     return read
 
@@ -84,10 +85,10 @@ def _property(name: str) -> Callable[[str, EvalContext, Node], Any]:
 def _role_arn(pid: str, ctx: EvalContext, res: Node) -> Any:
     acct = ctx.pseudo.get("AWS::AccountId")
     if acct is None:
-        return Unknown("role ARN needs the account id")
+        return DeployTimeUnknown("role ARN needs the account id")
     props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
     path = ctx.evaluate(props.get("Path", "/")) if props else "/"
-    if isinstance(path, Unknown):
+    if isinstance(path, DeployTimeUnknown):
         return path
     return f"arn:{ctx.pseudo.get('AWS::Partition', 'aws')}:iam::{acct}:role{path}{pid}"
 
@@ -136,7 +137,7 @@ class EvalContext:
     # ------------------------------------------------------------------ entry points
 
     def evaluate(self, value: Any) -> Any:
-        """The value with every intrinsic function resolved (or Unknown); NO_VALUE when removed."""
+        """The value with every intrinsic function resolved (or DeployTimeUnknown); NO_VALUE when removed."""
         if isinstance(value, dict):
             if len(value) == 1:
                 (key, arg), = value.items()
@@ -144,7 +145,7 @@ class EvalContext:
                 if handler is not None and not (key == "Condition" and not isinstance(arg, str)):
                     return handler(self, arg)
                 if key.startswith("Fn::") or ("::" in key and not key.startswith("AWS::")):
-                    return Unknown(f"{key} is not evaluated")
+                    return DeployTimeUnknown(f"{key} is not evaluated")
             out: dict[str, Any] = {}
             for key, item in value.items():
                 evaluated = self.evaluate(item)
@@ -156,15 +157,15 @@ class EvalContext:
         return value
 
     def condition(self, name: str) -> Any:
-        """True/False, or Unknown when the condition depends on something unknown."""
+        """True/False, or DeployTimeUnknown when the condition depends on something unknown."""
         if name in self._condition_values:
             return self._condition_values[name]
         if name not in self.conditions:
             self.warnings.append(f"{self.file}: condition {name!r} is not defined")
-            return Unknown(f"condition {name} is not defined")
+            return DeployTimeUnknown(f"condition {name} is not defined")
         if name in self._evaluating:
             self.warnings.append(f"{self.file}: condition {name!r} refers to itself")
-            return Unknown(f"condition {name} is circular")
+            return DeployTimeUnknown(f"condition {name} is circular")
         self._evaluating.add(name)
         try:
             result = _truth(self.evaluate(self.conditions[name]))
@@ -176,12 +177,12 @@ class EvalContext:
     # ------------------------------------------------------------------ helpers
 
     def ref(self, name: Any) -> Any:
-        if isinstance(name, Unknown):
+        if isinstance(name, DeployTimeUnknown):
             return name
         if not isinstance(name, str):
             name = self.evaluate(name)
-            if not isinstance(name, str) or isinstance(name, Unknown):
-                return Unknown("Ref to a computed name")
+            if not isinstance(name, str) or isinstance(name, DeployTimeUnknown):
+                return DeployTimeUnknown("Ref to a computed name")
         if name == "AWS::NoValue":
             return NO_VALUE
         if name in self.parameters:
@@ -193,13 +194,13 @@ class EvalContext:
                 return self.pseudo[name]
             if name not in PSEUDO_PARAMETERS:
                 self.warnings.append(f"{self.file}: Ref to unknown pseudo parameter {name}")
-            return Unknown(f"{name} is not known")
+            return DeployTimeUnknown(f"{name} is not known")
         if name in self.resources:
             if name in self.physical_ids:
                 return self.physical_ids[name]
-            return Unknown(f"physical id of {name}")
+            return DeployTimeUnknown(f"physical id of {name}")
         self.warnings.append(f"{self.file}: Ref to undefined name {name!r}")
-        return Unknown(f"{name} is not defined")
+        return DeployTimeUnknown(f"{name} is not defined")
 
     def get_att(self, logical: str, attribute: str) -> Any:
         if (logical, attribute) in self.attributes:
@@ -207,32 +208,24 @@ class EvalContext:
         resource = self.resources.get(logical)
         if not isinstance(resource, dict):
             self.warnings.append(f"{self.file}: GetAtt on undefined resource {logical!r}")
-            return Unknown(f"{logical} is not defined")
+            return DeployTimeUnknown(f"{logical} is not defined")
         pid = self.physical_ids.get(logical)
         rtype = resource.get("Type")
         if pid is not None and isinstance(rtype, str):
             derive = KNOWN_ATTRIBUTES.get(rtype, {}).get(attribute)
             if derive is not None:
                 return derive(pid, self, resource)  # type: ignore[arg-type]
-        return Unknown(f"{logical}.{attribute}")
+        return DeployTimeUnknown(f"{logical}.{attribute}")
 
 
 def _truth(value: Any) -> Any:
-    if isinstance(value, Unknown):
+    if isinstance(value, DeployTimeUnknown):
         return value
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    return Unknown(f"not a condition value: {value!r}")
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return DeployTimeUnknown(f"not a condition value: {value!r}")
 
 
 def _args(arg: Any, count: int, name: str) -> list[Any] | None:
@@ -258,12 +251,12 @@ def _fn_get_att(ctx: EvalContext, arg: Any) -> Any:
     elif isinstance(arg, list) and len(arg) == 2:
         logical = arg[0]
         attribute = ctx.evaluate(arg[1])
-        if isinstance(attribute, Unknown):
+        if isinstance(attribute, DeployTimeUnknown):
             return attribute
     else:
-        return Unknown("malformed Fn::GetAtt")
+        return DeployTimeUnknown("malformed Fn::GetAtt")
     if not isinstance(logical, str) or not isinstance(attribute, str):
-        return Unknown("malformed Fn::GetAtt")
+        return DeployTimeUnknown("malformed Fn::GetAtt")
     return ctx.get_att(logical, attribute)
 
 
@@ -277,8 +270,8 @@ def _fn_sub(ctx: EvalContext, arg: Any) -> Any:
         text = arg[0]
         variables = {k: ctx.evaluate(v) for k, v in arg[1].items()}
     else:
-        return Unknown("malformed Fn::Sub")
-    unknown: list[Unknown] = []
+        return DeployTimeUnknown("malformed Fn::Sub")
+    unknown: list[DeployTimeUnknown] = []
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -292,159 +285,159 @@ def _fn_sub(ctx: EvalContext, arg: Any) -> Any:
             value = ctx.get_att(logical, attribute)
         else:
             value = ctx.ref(name)
-        if isinstance(value, Unknown):
+        if isinstance(value, DeployTimeUnknown):
             unknown.append(value)
             return ""
         if isinstance(value, (list, dict)) or value is NO_VALUE:
-            unknown.append(Unknown(f"${{{name}}} is not a string"))
+            unknown.append(DeployTimeUnknown(f"${{{name}}} is not a string"))
             return ""
-        return _scalar_text(value)
+        return scalar_text(value)
 
     result = _SUB_VAR.sub(replace, text)
     if unknown:
         if len(unknown) == 1 and _SUB_VAR.fullmatch(text):
             return unknown[0]
-        return Unknown("Fn::Sub of " + ", ".join(u.reason for u in unknown))
+        return DeployTimeUnknown("Fn::Sub of " + ", ".join(u.reason for u in unknown))
     return result
 
 
 def _fn_join(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 2, "Fn::Join")
     if args is None:
-        return Unknown("malformed Fn::Join")
+        return DeployTimeUnknown("malformed Fn::Join")
     delimiter = ctx.evaluate(args[0])
     items = ctx.evaluate(args[1])
     blocker = first_unknown([delimiter, items])
     if blocker is not None:
-        return Unknown(f"Fn::Join of {blocker.reason}")
+        return DeployTimeUnknown(f"Fn::Join of {blocker.reason}")
     if not isinstance(items, list):
-        return Unknown("Fn::Join of a non-list")
-    return _scalar_text(delimiter).join(_scalar_text(i) for i in items)
+        return DeployTimeUnknown("Fn::Join of a non-list")
+    return scalar_text(delimiter).join(scalar_text(i) for i in items)
 
 
 def _fn_select(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 2, "Fn::Select")
     if args is None:
-        return Unknown("malformed Fn::Select")
+        return DeployTimeUnknown("malformed Fn::Select")
     index = ctx.evaluate(args[0])
     items = ctx.evaluate(args[1])
-    if isinstance(index, Unknown):
+    if isinstance(index, DeployTimeUnknown):
         return index
-    if isinstance(items, Unknown):
-        return Unknown(f"Fn::Select from {items.reason}")
+    if isinstance(items, DeployTimeUnknown):
+        return DeployTimeUnknown(f"Fn::Select from {items.reason}")
     try:
         return items[int(index)]
     except (ValueError, TypeError, IndexError):
-        return Unknown(f"Fn::Select index {index!r} out of range")
+        return DeployTimeUnknown(f"Fn::Select index {index!r} out of range")
 
 
 def _fn_split(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 2, "Fn::Split")
     if args is None:
-        return Unknown("malformed Fn::Split")
+        return DeployTimeUnknown("malformed Fn::Split")
     delimiter, source = ctx.evaluate(args[0]), ctx.evaluate(args[1])
     blocker = first_unknown([delimiter, source])
     if blocker is not None:
-        return Unknown(f"Fn::Split of {blocker.reason}")
-    return _scalar_text(source).split(_scalar_text(delimiter))
+        return DeployTimeUnknown(f"Fn::Split of {blocker.reason}")
+    return scalar_text(source).split(scalar_text(delimiter))
 
 
 def _fn_find_in_map(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 3, "Fn::FindInMap")
     if args is None:
-        return Unknown("malformed Fn::FindInMap")
+        return DeployTimeUnknown("malformed Fn::FindInMap")
     keys = [ctx.evaluate(a) for a in args[:3]]
     default = None
     if len(args) > 3 and isinstance(args[3], dict) and "DefaultValue" in args[3]:
         default = ctx.evaluate(args[3]["DefaultValue"])
     blocker = first_unknown(keys)
     if blocker is not None:
-        return Unknown(f"Fn::FindInMap key {blocker.reason}")
+        return DeployTimeUnknown(f"Fn::FindInMap key {blocker.reason}")
     try:
-        return ctx.evaluate(ctx.mappings[_scalar_text(keys[0])][_scalar_text(keys[1])][_scalar_text(keys[2])])
+        return ctx.evaluate(ctx.mappings[scalar_text(keys[0])][scalar_text(keys[1])][scalar_text(keys[2])])
     except (KeyError, TypeError):
         if default is not None:
             return default
         ctx.warnings.append(f"{ctx.file}: Fn::FindInMap {keys!r} has no entry")
-        return Unknown(f"no mapping entry {keys!r}")
+        return DeployTimeUnknown(f"no mapping entry {keys!r}")
 
 
 def _fn_base64(ctx: EvalContext, arg: Any) -> Any:
     value = ctx.evaluate(arg)
-    if isinstance(value, Unknown):
-        return Unknown(f"Fn::Base64 of {value.reason}")
-    return base64.b64encode(_scalar_text(value).encode()).decode()
+    if isinstance(value, DeployTimeUnknown):
+        return DeployTimeUnknown(f"Fn::Base64 of {value.reason}")
+    return base64.b64encode(scalar_text(value).encode()).decode()
 
 
 def _fn_cidr(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 3, "Fn::Cidr")
     if args is None:
-        return Unknown("malformed Fn::Cidr")
+        return DeployTimeUnknown("malformed Fn::Cidr")
     block, count, bits = (ctx.evaluate(a) for a in args[:3])
     blocker = first_unknown([block, count, bits])
     if blocker is not None:
-        return Unknown(f"Fn::Cidr of {blocker.reason}")
+        return DeployTimeUnknown(f"Fn::Cidr of {blocker.reason}")
     try:
-        network = ipaddress.ip_network(_scalar_text(block), strict=False)
+        network = ipaddress.ip_network(scalar_text(block), strict=False)
         prefix = network.max_prefixlen - int(bits)
         subnets = network.subnets(new_prefix=prefix)
         return [str(next(subnets)) for _ in range(int(count))]
     except (ValueError, StopIteration):
-        return Unknown(f"Fn::Cidr {block}/{count}/{bits} is not valid")
+        return DeployTimeUnknown(f"Fn::Cidr {block}/{count}/{bits} is not valid")
 
 
 def _fn_get_azs(ctx: EvalContext, arg: Any) -> Any:
     region = ctx.evaluate(arg)
     if ctx.availability_zones is not None and region in ("", ctx.pseudo.get("AWS::Region")):
         return list(ctx.availability_zones)
-    return Unknown("availability zones of the region")
+    return DeployTimeUnknown("availability zones of the region")
 
 
 def _fn_import_value(ctx: EvalContext, arg: Any) -> Any:
     name = ctx.evaluate(arg)
-    if isinstance(name, Unknown):
+    if isinstance(name, DeployTimeUnknown):
         return name
     if ctx.exports is not None and name in ctx.exports:
         return ctx.exports[name]
-    return Unknown(f"export {name}")
+    return DeployTimeUnknown(f"export {name}")
 
 
 def _fn_if(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 3, "Fn::If")
     if args is None or not isinstance(args[0], str):
-        return Unknown("malformed Fn::If")
+        return DeployTimeUnknown("malformed Fn::If")
     chosen = ctx.condition(args[0])
-    if isinstance(chosen, Unknown):
-        return Unknown(f"Fn::If on {chosen.reason}")
+    if isinstance(chosen, DeployTimeUnknown):
+        return DeployTimeUnknown(f"Fn::If on {chosen.reason}")
     return ctx.evaluate(args[1] if chosen else args[2])
 
 
 def _fn_equals(ctx: EvalContext, arg: Any) -> Any:
     args = _args(arg, 2, "Fn::Equals")
     if args is None:
-        return Unknown("malformed Fn::Equals")
+        return DeployTimeUnknown("malformed Fn::Equals")
     left, right = ctx.evaluate(args[0]), ctx.evaluate(args[1])
     blocker = first_unknown([left, right])
     if blocker is not None:
         return blocker
     if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
         return left == right
-    return _scalar_text(left) == _scalar_text(right)
+    return scalar_text(left) == scalar_text(right)
 
 
 def _logical(combine: Callable[[list[bool]], bool]) -> Callable[[EvalContext, Any], Any]:
     def run(ctx: EvalContext, arg: Any) -> Any:
         if not isinstance(arg, list):
-            return Unknown("malformed condition function")
+            return DeployTimeUnknown("malformed condition function")
         values = [_truth(ctx.evaluate(a)) for a in arg]
-        known = [v for v in values if not isinstance(v, Unknown)]
+        known = [v for v in values if not isinstance(v, DeployTimeUnknown)]
         # A known False decides an And, a known True decides an Or, even with unknowns around.
         if combine is all and False in known:
             return False
         if combine is any and True in known:
             return True
         if len(known) != len(values):
-            return next(v for v in values if isinstance(v, Unknown))
+            return next(v for v in values if isinstance(v, DeployTimeUnknown))
         return combine(known)
 
     return run
@@ -453,7 +446,7 @@ def _logical(combine: Callable[[list[bool]], bool]) -> Callable[[EvalContext, An
 def _fn_not(ctx: EvalContext, arg: Any) -> Any:
     inner = arg[0] if isinstance(arg, list) and len(arg) == 1 else arg
     value = _truth(ctx.evaluate(inner))
-    if isinstance(value, Unknown):
+    if isinstance(value, DeployTimeUnknown):
         return value
     return not value
 
@@ -462,20 +455,20 @@ def _fn_length(ctx: EvalContext, arg: Any) -> Any:
     value = ctx.evaluate(arg)
     if isinstance(value, list):
         return len(value)
-    return Unknown("Fn::Length of a non-list")
+    return DeployTimeUnknown("Fn::Length of a non-list")
 
 
 def _fn_to_json_string(ctx: EvalContext, arg: Any) -> Any:
     value = ctx.evaluate(arg)
     blocker = first_unknown(value)
     if blocker is not None:
-        return Unknown(f"Fn::ToJsonString of {blocker.reason}")
+        return DeployTimeUnknown(f"Fn::ToJsonString of {blocker.reason}")
     return json.dumps(value, separators=(",", ":"))
 
 
 def _fn_transform(ctx: EvalContext, arg: Any) -> Any:
     name = arg.get("Name") if isinstance(arg, dict) else None
-    return Unknown(f"macro {name or '?'} is not evaluated")
+    return DeployTimeUnknown(f"macro {name or '?'} is not evaluated")
 
 
 _FUNCTIONS: dict[str, Callable[[EvalContext, Any], Any]] = {

@@ -19,12 +19,12 @@ from typing import Any
 
 import yaml
 
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE
 from driftdeck.core.cfn.parse import Node, NodeList, looks_like_json, parse_template_text
+from driftdeck.core.cfn.properties import NOT_IN_TEMPLATE
 from driftdeck.core.cfn.template import Template
-from driftdeck.core.cfn.values import contains_unknown
 from driftdeck.core.model import ChangeKind, Difference
 from driftdeck.core.text import shell_quote
+from driftdeck.core.unknown import contains_unknown
 
 DEFAULT_CHANGE_SET = "driftdeck-revert-drift"
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")

@@ -11,7 +11,7 @@ from typing import Any
 from driftdeck.core.cfn.intrinsics import EvalContext, normalize_pseudo
 from driftdeck.core.cfn.parameters import load_parameters_file
 from driftdeck.core.cfn.parse import Node, looks_like_json, parse_template_text
-from driftdeck.core.cfn.values import NO_VALUE, Unknown
+from driftdeck.core.cfn.values import NO_VALUE, DeployTimeUnknown
 from driftdeck.core.errors import InputError
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -27,7 +27,7 @@ class TemplateParameter:
     type: str
     default: Any
     no_echo: bool
-    value: Any  # what Ref returns: given value, default, or Unknown
+    value: Any  # what Ref returns: given value, default, or DeployTimeUnknown
     line: int | None
 
 
@@ -171,16 +171,16 @@ def _parameters(
         elif name in overrides:
             value = overrides[name]
             if ptype.startswith("AWS::SSM::Parameter::Value<"):
-                value = Unknown(f"SSM parameter {value} (resolved at deploy time)")
+                value = DeployTimeUnknown(f"SSM parameter {value} (resolved at deploy time)")
         elif "Default" in spec:
             value = spec["Default"]
             if ptype.startswith("AWS::SSM::Parameter::Value<"):
-                value = Unknown(f"SSM parameter {value} (resolved at deploy time)")
+                value = DeployTimeUnknown(f"SSM parameter {value} (resolved at deploy time)")
         else:
-            value = Unknown(f"parameter {name} has no value")
+            value = DeployTimeUnknown(f"parameter {name} has no value")
         if value == _MASKED and no_echo:
-            value = Unknown(f"NoEcho parameter {name}")
-        if not isinstance(value, Unknown):
+            value = DeployTimeUnknown(f"NoEcho parameter {name}")
+        if not isinstance(value, DeployTimeUnknown):
             value = _typed(ptype, value)
         out[name] = TemplateParameter(name, ptype, spec.get("Default"), no_echo, value, line)
     for name in sorted(set(overrides) - set(section)):
@@ -256,7 +256,7 @@ def _expand_for_each(key: str, raw: Any, line: int | None, ctx: EvalContext) -> 
         return {}
     identifier, collection, fragment = raw
     values = ctx.evaluate(collection)
-    if isinstance(values, Unknown) or not isinstance(values, list) or any(isinstance(v, Unknown) for v in values):
+    if isinstance(values, DeployTimeUnknown) or not isinstance(values, list) or any(isinstance(v, DeployTimeUnknown) for v in values):
         ctx.warnings.append(f"{ctx.file}:{line}: {key} over an unknown collection is not expanded")
         return {}
     out: dict[str, Any] = {}
@@ -313,7 +313,7 @@ def _not_evaluated_reason(raw: Any, rtype: Any, transforms: list[str]) -> str | 
 def _find_directive(raw: Any) -> str | None:
     """A macro or preprocessor that rewrites the resource or its whole Properties block.
 
-    Deeper ones (`Fn::Transform` inside one property) only make that value Unknown.
+    Deeper ones (`Fn::Transform` inside one property) only make that value unknown.
     """
     props = raw.get("Properties") if isinstance(raw, dict) else None
     for level in (raw, props):
@@ -337,7 +337,7 @@ def _resource(
     included: bool | None = True
     if condition is not None:
         decided = ctx.condition(condition)
-        included = None if isinstance(decided, Unknown) else bool(decided)
+        included = None if isinstance(decided, DeployTimeUnknown) else bool(decided)
     reason = _not_evaluated_reason(raw, rtype, transforms)
     type_name = rtype if isinstance(rtype, str) else str(next(iter(rtype.values()), "?")) if isinstance(rtype, dict) else "?"
     if reason is not None:
@@ -363,7 +363,7 @@ def _resource(
     else:
         # The whole Properties block is one intrinsic (e.g. Fn::If over two property sets).
         whole = ctx.evaluate(raw_props)
-        if isinstance(whole, Unknown):
+        if isinstance(whole, DeployTimeUnknown):
             return TemplateResource(logical, type_name, file, line, {}, condition, included, False, whole.reason, raw=raw)
         if isinstance(whole, dict):
             properties = whole

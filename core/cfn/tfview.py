@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from driftdeck.core.cfn.compare import (
-    _MISSING,
+from driftdeck.core.cfn.mapping import property_maps
+from driftdeck.core.cfn.properties import (
+    MISSING,
     STACK_TAGS_KEY,
     STANDALONE_RULES_KEY,
-    _cfn_rule_atoms,
-    _tf_steps,
+    cfn_rule_atoms,
     template_value,
+    terraform_steps,
 )
-from driftdeck.core.cfn.mapping import property_maps
-from driftdeck.core.cfn.values import contains_unknown
 from driftdeck.core.model import DesiredResource
+from driftdeck.core.unknown import contains_unknown
 
 _TF_SOURCE_FIELD = {"cidr": "cidr_blocks", "cidr6": "ipv6_cidr_blocks", "sg": "security_groups", "pl": "prefix_list_ids"}
 
@@ -31,7 +31,7 @@ def terraform_view(desired: DesiredResource) -> dict[str, Any]:
     props = desired.attributes
     for row in property_maps(desired.type):
         value = template_value(props, row.cfn)
-        if value is _MISSING or contains_unknown(value):
+        if value is MISSING or contains_unknown(value):
             continue
         converted = _CONVERT.get(row.kind, _same)(value, desired)
         if row.live_to_cfn == "versioning_status":
@@ -75,7 +75,7 @@ def _rules(value: Any, desired: DesiredResource) -> Any:
     for rule in value or []:
         if not isinstance(rule, dict):
             continue
-        for (protocol, from_port, to_port, kind, source), description in _cfn_rule_atoms(rule, desired.id):
+        for (protocol, from_port, to_port, kind, source), description in cfn_rule_atoms(rule, desired.id):
             block: dict[str, Any] = {
                 "protocol": protocol,
                 "from_port": 0 if from_port is None else from_port,
@@ -96,7 +96,7 @@ _CONVERT = {"tags": _tags, "json": _json, "inline_policies": _inline, "rules": _
 
 
 def _set(out: dict[str, Any], path: str, value: Any) -> None:
-    steps = _tf_steps(path)
+    steps = terraform_steps(path)
     current: Any = out
     for step, following in zip(steps, steps[1:], strict=False):
         container: Any = [] if isinstance(following, int) else {}

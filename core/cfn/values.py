@@ -1,26 +1,36 @@
-"""Values that stand in for what a template cannot say on its own."""
+"""Values that stand in for what a template cannot say on its own.
+
+The generic helpers (`is_unknown`, `contains_unknown`) live with the one `Unknown`
+in `core.unknown`; they recognise `DeployTimeUnknown` as well.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from driftdeck.core.unknown import Unknown
 
-class Unknown(str):
+
+class DeployTimeUnknown(Unknown, str):
     """A value not known without deploying (a resource attribute, a parameter with no value, a macro).
 
-    It is a `str` so that reports and JSON output can show it, but comparisons must skip it:
-    an unknown value is never drift. Use `is_unknown()` rather than isinstance checks elsewhere.
+    A subtype of the one `Unknown` because it carries what `UNKNOWN` cannot: the reason, which
+    reports show. It is also a `str` so that reports and JSON output can print it, but comparisons
+    must skip it: an unknown value is never drift. Test with `is_unknown()`, not isinstance.
     """
 
     reason: str
 
-    def __new__(cls, reason: str) -> Unknown:
-        obj = super().__new__(cls, f"(known after deploy: {reason})")
+    def __new__(cls, reason: str) -> DeployTimeUnknown:
+        obj = str.__new__(cls, f"(known after deploy: {reason})")
         obj.reason = reason
         return obj
 
     def __repr__(self) -> str:
-        return f"Unknown({self.reason!r})"
+        return f"DeployTimeUnknown({self.reason!r})"
+
+    def __reduce__(self) -> Any:
+        return (DeployTimeUnknown, (self.reason,))
 
 
 class _NoValue:
@@ -40,29 +50,12 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
-def contains_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-def first_unknown(value: Any) -> Unknown | None:
-    if isinstance(value, Unknown):
+def first_unknown(value: Any) -> DeployTimeUnknown | None:
+    """The first template unknown inside the value (depth first), or None: its reason explains
+    why an expression over the value cannot be evaluated either."""
+    if isinstance(value, DeployTimeUnknown):
         return value
-    if isinstance(value, dict):
-        items: Any = value.values()
-    elif isinstance(value, list):
-        items = value
-    else:
-        return None
+    items: Any = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     for item in items:
         found = first_unknown(item)
         if found is not None:

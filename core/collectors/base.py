@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from driftdeck.core.aws import AwsContext, describe_failure, failure_cause
-from driftdeck.core.compare import compare_attributes
+from driftdeck.core.compare.state_vs_live import compare_attributes
 from driftdeck.core.model import DesiredResource, Difference, LiveResource, ResourceResult, UnknownCause
 from driftdeck.core.provider.cty import CtyType
 

@@ -24,8 +24,8 @@ from driftdeck.core.aws import AwsContext, describe_failure, is_not_found
 from driftdeck.core.collectors import register
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.common import parallel, tags_of
+from driftdeck.core.compare.policy import parse_policy
 from driftdeck.core.model import DesiredResource, LiveResource, ResourceResult, Status
-from driftdeck.core.policy import parse_policy
 
 ROLE_TYPE = "aws_iam_role"
 USER_TYPE = "aws_iam_user"

@@ -19,7 +19,7 @@ from typing import Any
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors.base import Collector, ReadOutcome
 from driftdeck.core.collectors.fanout import DEFAULT_WORKERS, map_concurrently
-from driftdeck.core.compare import compare_typed
+from driftdeck.core.compare.state_vs_live import compare_typed
 from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange, UnknownCause
 from driftdeck.core.provider.address import ProviderAddress, parse_provider_address
 from driftdeck.core.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError

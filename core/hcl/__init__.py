@@ -53,25 +53,14 @@ cache=None) -> Configuration``
     instance key), ``.knowledge`` ("known" | "partial" | "unknown"), ``.natural_name``
     (``("bucket", "acme-logs")`` or None, to match code to live when there is no state).
 
-``compare_code_to_state(code_instances, desired_resources, *, undecidable=None, moved=None,
-include_type=None) -> dict[str, list[Difference]]``
-    Code vs state per instance address: ``Difference(side="code")`` with expected = code value,
-    actual = state value; instances only in code give one ``added`` difference with path "",
-    instances only in state one ``removed`` (unless ``undecidable``). Unknowns, provider
-    defaults and computed attributes never differ; ``ignore_changes`` is honoured; JSON
-    documents compare semantically. Call it with ``undecidable=config.is_undecidable,
-    moved=config.moved`` and, when the desired resources are AWS-only (core.tfstate),
-    ``include_type=lambda t: t.startswith("aws_")``; an empty result means nothing is pending.
+Pending edits (code vs state) and code vs live by natural name are compared in
+``driftdeck.core.compare.pending`` (``compare_code_to_state``, ``match_code_to_live``) and
+``driftdeck.core.compare.code_rules`` (``diff_attributes``).
 
 ``state_lookup_from_tfstate(document) -> dict[str, dict]``
     Every resource *and data source* of a v4 state document (bytes, str or parsed), keyed by
     instance address: the best ``state_lookup`` (core.tfstate keeps managed AWS resources only,
     but code references data sources and e.g. ``random_pet`` names too).
-
-``match_code_to_live(code_instances, live_resources) -> dict[str, LiveResource | None]`` and
-``diff_attributes(code_attributes, actual, *, side="code") -> list[Difference]``
-    For configurations without state: pair code instances with live resources by natural name
-    (bucket, queue/topic/role name...), then diff what the code sets against live attributes.
 
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
     Resource address without instance key (``module.net.aws_subnet.private``,
@@ -90,13 +79,12 @@ include_type=None) -> dict[str, list[Difference]]``
 Typical engine use::
 
     config = load_configuration(root, state_lookup=state_lookup_from_tfstate(state_bytes))
-    pending = compare_code_to_state(config.instances, state_file.resources,
+    pending = compare_code_to_state(config.instances, state_file.resources,  # core.compare.pending
                                     undecidable=config.is_undecidable, moved=config.moved,
                                     include_type=lambda t: t.startswith("aws_"))
 """
 
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
-from driftdeck.core.hcl.compare import compare_code_to_state, diff_attributes, match_code_to_live
 from driftdeck.core.hcl.loader import load_configuration
 from driftdeck.core.hcl.locate import locate_resources
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration, Diagnostic, strip_instance_keys
@@ -106,9 +94,6 @@ from driftdeck.core.hcl.values import UNKNOWN, Unknown, contains_unknown, is_unk
 __all__ = [
     "DEFAULT_CACHE",
     "UNKNOWN",
-    "compare_code_to_state",
-    "diff_attributes",
-    "match_code_to_live",
     "Backend",
     "CodeInstance",
     "Configuration",

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.compare.code_rules import code_matches_state
 from driftdeck.core.hcl.cache import ParseCache
-from driftdeck.core.hcl.compare import code_matches_state
 from driftdeck.core.hcl.config import (
     ModuleCallDecl,
     ModuleConfig,

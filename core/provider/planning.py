@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from driftdeck.core.compare import compare_typed
+from driftdeck.core.compare.state_vs_live import compare_typed
 from driftdeck.core.model import Difference, PlannedChange
 from driftdeck.core.provider.client import PlanAnswer
 from driftdeck.core.provider.cty import CtyType, canonical, decode, encode, values_equal

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.compare import compare_attributes, is_empty
+from driftdeck.core.compare.engine import is_empty
+from driftdeck.core.compare.state_vs_live import compare_attributes
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
 from driftdeck.core.remediation import hcltext
 from driftdeck.core.remediation.hclalign import one_line, realign

@@ -37,9 +37,9 @@ def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
 
 
 def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
-    from driftdeck.core.cfn.compare import compare_cfn
     from driftdeck.core.cfn.remediation import patched_text
     from driftdeck.core.cfn.template import load_template, parse_template
+    from driftdeck.core.compare.cloudformation import compare_cfn
     from driftdeck.core.model import DesiredResource
 
     source = result.source

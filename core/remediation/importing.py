@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from driftdeck.core.compare import is_empty
+from driftdeck.core.compare.engine import is_empty
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.hclalign import realign
 from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value

@@ -462,7 +462,7 @@ def provider_import(
 
 
 def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:
-    from driftdeck.core.compare import compare_attributes
+    from driftdeck.core.compare.state_vs_live import compare_attributes
     from driftdeck.core.remediation.hclvalues import resource_body
 
     try:

@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftdeck.core.cfn.compare import compare_cfn
 from driftdeck.core.cfn.parse import Node, NodeList, parse_json
 from driftdeck.core.cfn.remediation import patched_text
 from driftdeck.core.cfn.template import parse_template
+from driftdeck.core.compare.cloudformation import compare_cfn
 from driftdeck.core.model import DesiredResource, SourceRef
 
 scalars = st.one_of(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn
 from driftdeck.core.cfn.remediation import adopt_patch, patched_text, revert_commands, revert_patch
 from driftdeck.core.cfn.template import Template, load_template, parse_template
+from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
 
 YAML = """\

@@ -10,8 +10,8 @@ import pytest
 from cfn_live import REGION, live_attributes
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.cfn.compare import compare_cfn
 from driftdeck.core.cfn.source import load_cloudformation_state
+from driftdeck.core.compare.cloudformation import compare_cfn
 from driftdeck.core.errors import InputError
 
 EXPORTER = """\

@@ -11,10 +11,15 @@ import pytest
 from cfn_live import READERS, REGION, live_attributes
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, STANDALONE_RULES_KEY, compare_cfn, compare_code
 from driftdeck.core.cfn.desired import desired_resources
 from driftdeck.core.cfn.ownership import claimed_ids, find_double_ownership, is_claimed, stack_claims
 from driftdeck.core.cfn.stacks import DeployedStack, discover_stacks, match_templates
+from driftdeck.core.compare.cloudformation import (
+    NOT_IN_TEMPLATE,
+    STANDALONE_RULES_KEY,
+    compare_cfn,
+    compare_code,
+)
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
 
 TEMPLATE = """\

@@ -11,8 +11,9 @@ from repo_paths import CORPORA
 
 from driftdeck.core.cfn.parameters import load_parameters_file
 from driftdeck.core.cfn.template import load_template, parse_template
-from driftdeck.core.cfn.values import Unknown, is_unknown
+from driftdeck.core.cfn.values import DeployTimeUnknown
 from driftdeck.core.errors import InputError
+from driftdeck.core.unknown import is_unknown
 
 CFN_CORPUS = CORPORA / "cloudformation"
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -268,7 +269,7 @@ def test_yaml_and_json_twins_in_corpus_evaluate_alike() -> None:
 
 def _plain(t: object) -> object:
     def norm(v: object) -> object:
-        if isinstance(v, Unknown):
+        if isinstance(v, DeployTimeUnknown):
             return ("unknown", v.reason)
         if isinstance(v, dict):
             return {k: norm(x) for k, x in v.items()}
@@ -305,7 +306,7 @@ def test_template_alone_yields_resources_whose_id_it_names(tmp_path: Path) -> No
 
 def test_yaml_11_booleans_follow_cloudformation(tmp_path: Path) -> None:
     # CloudFormation's YAML is 1.1: an unquoted YES becomes boolean true, and the tag reads "true".
-    from driftdeck.core.cfn.compare import compare_cfn
+    from driftdeck.core.compare.cloudformation import compare_cfn
     from driftdeck.core.model import DesiredResource, SourceRef
 
     path = _write(tmp_path, "b.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"

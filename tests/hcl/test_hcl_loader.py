@@ -530,7 +530,7 @@ def test_providers_aliases_and_module_provider_mapping(tmp_path: Path) -> None:
 
 
 def test_ignore_changes_hides_pending_differences(tmp_path: Path) -> None:
-    from driftdeck.core.hcl import compare_code_to_state
+    from driftdeck.core.compare.pending import compare_code_to_state
     from driftdeck.core.model import DesiredResource, SourceRef
 
     write_tree(tmp_path, {"main.tf": """
@@ -560,7 +560,7 @@ def test_ignore_changes_hides_pending_differences(tmp_path: Path) -> None:
 
 
 def test_moved_blocks_match_old_state_addresses(tmp_path: Path) -> None:
-    from driftdeck.core.hcl import compare_code_to_state
+    from driftdeck.core.compare.pending import compare_code_to_state
     from driftdeck.core.model import DesiredResource, SourceRef
 
     write_tree(tmp_path, {

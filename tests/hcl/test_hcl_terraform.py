@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from hcl_helpers import write_tree
 
+from driftdeck.core.compare.pending import compare_code_to_state
 from driftdeck.core.hcl import (
-    compare_code_to_state,
     contains_unknown,
     load_configuration,
     state_lookup_from_tfstate,

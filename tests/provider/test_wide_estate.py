@@ -15,7 +15,7 @@ from wide_estate import VOLATILE
 from wide_results import WideResults
 
 from driftdeck.core.collectors.provider_backed import VOLATILE_ATTRIBUTES
-from driftdeck.core.compare import compare_typed
+from driftdeck.core.compare.state_vs_live import compare_typed
 from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.provider.client import ProviderClient
 from driftdeck.core.provider.cty import canonical

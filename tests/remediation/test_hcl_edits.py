@@ -129,7 +129,7 @@ _TAG_VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blackl
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(code=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5), live=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5))
 def test_adopted_tags_reparse_to_exactly_the_live_tags(tmp_path: Path, code: dict[str, str], live: dict[str, str]) -> None:
-    from driftdeck.core.compare import compare_attributes
+    from driftdeck.core.compare.state_vs_live import compare_attributes
     from driftdeck.core.remediation.hclrender import hcl_value
 
     text = f'# tags under test\nresource "aws_s3_bucket" "t" {{\n  bucket = "t" # keep me\n  tags = {hcl_value(code, "  ")}\n}}\n'

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from driftdeck.core.hcl import UNKNOWN, CodeInstance, compare_code_to_state
+from driftdeck.core.compare.code_rules import diff_attributes
+from driftdeck.core.compare.pending import compare_code_to_state, match_code_to_live
+from driftdeck.core.hcl import UNKNOWN, CodeInstance
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 
 
@@ -81,7 +84,6 @@ def test_block_written_as_object_matches_state_list() -> None:
 
 
 def test_code_to_live_by_natural_names() -> None:
-    from driftdeck.core.hcl import diff_attributes, match_code_to_live
     from driftdeck.core.model import LiveResource
 
     bucket = CodeInstance("aws_s3_bucket.b", "managed", "aws_s3_bucket", "b", "", None,
@@ -119,3 +121,12 @@ def test_state_lookup_from_tfstate_keeps_data_sources_and_other_providers() -> N
         'module.net.aws_subnet.s["a"]': {"id": "subnet-1"},
         "module.net.aws_subnet.s[0]": {"id": "x"},
     }
+
+
+def test_a_bare_account_principal_in_code_is_not_pending_against_its_root_arn_in_state() -> None:
+    # Bug: pending used its own weaker copy of the policy rule, so a document IAM (and drift, via
+    # compare.policy) treats as the same stayed "pending" forever after apply.
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "%s"}}]}
+    c = code("aws_x.y", {"assume_role_policy": json.dumps(doc) % "123456789012"})
+    s = state("aws_x.y", {"assume_role_policy": json.dumps(doc) % "arn:aws:iam::123456789012:root"})
+    assert compare_code_to_state({"aws_x.y": c}, [s]) == {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftdeck.core.policy import normalize_policy
+from driftdeck.core.compare.policy import normalize_policy
 
 
 def _trust(principal: object) -> dict[str, object]:

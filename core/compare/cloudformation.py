@@ -5,7 +5,11 @@ Properties and the live attributes a collector read (Terraform names), and retur
 paths in CloudFormation's PropertyPath style (`/Properties/Tags/1/Value`). Unknown template values
 are never compared. Properties the template leaves unset are compared against the service default
 and, when they differ, reported with `note="not in template"` (CloudFormation's own drift detection
-never looks at those).
+never looks at those). `compare_code` gives the pending edits: workspace template vs deployed.
+
+Emptiness, JSON policy documents and order-free matching are the engine's rules; what is
+CloudFormation's own is the spelling of scalars (templates write `true` and `5` where services
+echo "True" and "5"), the property rows and their paths.
 """
 
 from __future__ import annotations
@@ -14,18 +18,29 @@ from collections.abc import Callable
 from typing import Any
 
 from driftdeck.core.cfn.mapping import PropertyMap, mapped_properties, property_maps
-from driftdeck.core.cfn.values import Unknown, contains_unknown
+from driftdeck.core.cfn.properties import (
+    MISSING,
+    NOT_IN_TEMPLATE,
+    RESERVED_PREFIX,
+    STACK_TAGS_KEY,
+    STANDALONE_RULES_KEY,
+    RuleKey,
+    cfn_rule_atoms,
+    live_value,
+    rule_as_cfn,
+    template_value,
+    tf_rule_atoms,
+)
+from driftdeck.core.compare.engine import (
+    change_kind,
+    documents_equal,
+    is_empty,
+    pair_in_any_order,
+    without_empty_members,
+)
+from driftdeck.core.compare.policy import parse_policy
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference
-from driftdeck.core.policy import normalize_policy, parse_policy
-
-NOT_IN_TEMPLATE = "not in template"
-# Reserved key in a security group's desired attributes: rules the stack defines as separate
-# AWS::EC2::SecurityGroupIngress/Egress resources, {"SecurityGroupIngress": [{"LogicalId", "Rule"}], ...}.
-STANDALONE_RULES_KEY = "driftdeck:StandaloneRules"
-# Reserved key: the stack's own tags, which CloudFormation propagates to the resources it creates.
-STACK_TAGS_KEY = "driftdeck:StackTags"
-RESERVED_PREFIX = "driftdeck:"
-_MISSING = object()
+from driftdeck.core.unknown import contains_unknown, is_unknown, scalar_text
 
 
 def _versioning_status(value: Any) -> Any:
@@ -37,76 +52,24 @@ def _versioning_status(value: Any) -> Any:
 LIVE_CONVERTERS: dict[str, Callable[[Any], Any]] = {"versioning_status": _versioning_status}
 
 
-# ----------------------------------------------------------------------------------- paths
-
-
-def _tf_steps(path: str) -> list[str | int]:
-    steps: list[str | int] = []
-    for part in path.split("."):
-        name, _, rest = part.partition("[")
-        if name:
-            steps.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            steps.append(int(index))
-            rest = rest[1:] if rest.startswith("[") else rest
-    return steps
-
-
-def _walk(value: Any, steps: list[str | int]) -> Any:
-    for step in steps:
-        if isinstance(step, int):
-            if not isinstance(value, list) or step >= len(value):
-                return _MISSING
-            value = value[step]
-        else:
-            if not isinstance(value, dict) or step not in value:
-                return _MISSING
-            value = value[step]
-    return value
-
-
-def live_value(live: dict[str, Any], candidates: tuple[str, ...]) -> tuple[str | None, Any]:
-    """The first candidate Terraform path present in the live attributes (None, _MISSING when none)."""
-    for path in candidates:
-        value = _walk(live, _tf_steps(path))
-        if value is not _MISSING:
-            return path, value
-        # A nested block that is present but empty ([] / None) means "not configured".
-        top = _tf_steps(path)[0]
-        if len(_tf_steps(path)) > 1 and top in live and live[top] in (None, [], {}):
-            return path, None
-    return None, _MISSING
-
-
-def template_value(properties: dict[str, Any], cfn_path: str) -> Any:
-    steps: list[str | int] = [int(p) if p.isdigit() else p for p in cfn_path.split("/")]
-    return _walk(properties, steps)
-
-
 # ----------------------------------------------------------------------------------- scalars
 
 
 def _text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower()
+    """A scalar as the template would write it: booleans and whole numbers as text, "True" as
+    "true"; other values (fractions, null, collections) unchanged."""
+    if isinstance(value, str):
+        return value.lower() if value.lower() in ("true", "false") else value
+    if isinstance(value, (bool, int)) or (isinstance(value, float) and value.is_integer()):
+        return scalar_text(value)
     return value
 
 
 def same_scalar(expected: Any, actual: Any) -> bool:
-    if _empty(expected) and _empty(actual):
+    """Both empty, or the same once spelled as the template would."""
+    if is_empty(expected) and is_empty(actual):
         return True
     return bool(_text(expected) == _text(actual))
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -120,17 +83,17 @@ def compare_cfn(desired: DesiredResource, live_attributes: dict[str, Any]) -> li
     properties = desired.attributes
     for row in property_maps(desired.type):
         _, live = live_value(live_attributes, row.tf)
-        if live is _MISSING:
+        if live is MISSING:
             continue  # not read live: not checked
         if row.live_to_cfn:
             live = LIVE_CONVERTERS[row.live_to_cfn](live)
         expected = template_value(properties, row.cfn)
-        unset = expected is _MISSING
+        unset = expected is MISSING
         if unset:
             if row.defaults is None:
                 continue
             expected = row.defaults[0]
-        elif isinstance(expected, Unknown):
+        elif is_unknown(expected):
             continue
         found = _COMPARERS[row.kind](row, expected, live, desired, unset)
         top = row.cfn.split("/", 1)[0]
@@ -161,41 +124,29 @@ def _base(row: PropertyMap) -> str:
     return "/Properties/" + row.cfn
 
 
-def _change(expected: Any, actual: Any) -> ChangeKind:
-    if _empty(expected):
-        return ChangeKind.ADDED
-    if _empty(actual):
-        return ChangeKind.REMOVED
-    return ChangeKind.UPDATED
-
-
 def _scalar(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, unset: bool) -> list[Difference]:
+    if is_empty(expected) and is_empty(live):
+        return []  # a property unset in the template and an empty collection live are the same
     if isinstance(expected, (dict, list)) or isinstance(live, (dict, list)):
         if contains_unknown(expected) or _normalized(expected) == _normalized(live):
             return []
-        return [Difference(_base(row), expected, live, _change(expected, live))]
+        return [Difference(_base(row), expected, live, change_kind(expected, live))]
     if same_scalar(expected, live):
         return []
-    return [Difference(_base(row), expected, live, _change(expected, live))]
+    return [Difference(_base(row), expected, live, change_kind(expected, live))]
 
 
 def _normalized(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _normalized(v) for k, v in value.items() if not _empty(v)}
-    if isinstance(value, list):
-        return [_normalized(v) for v in value]
-    return _text(value)
+    return without_empty_members(value, _text)
 
 
 def _json(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, unset: bool) -> list[Difference]:
     if contains_unknown(expected):
         return []
     exp_doc, act_doc = parse_policy(expected), parse_policy(live)
-    if _empty(exp_doc) and _empty(act_doc):
+    if documents_equal(_numbers_as_text(exp_doc), _numbers_as_text(act_doc)):
         return []
-    if normalize_policy(_numbers_as_text(exp_doc)) == normalize_policy(_numbers_as_text(act_doc)):
-        return []
-    return [Difference(_base(row), exp_doc, act_doc, _change(exp_doc, act_doc))]
+    return [Difference(_base(row), exp_doc, act_doc, change_kind(exp_doc, act_doc))]
 
 
 def _numbers_as_text(doc: Any) -> Any:
@@ -216,14 +167,14 @@ def _tags(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, 
     base = _base(row)
     for i, tag in enumerate(template_tags):
         key = tag.get("Key") if isinstance(tag, dict) else None
-        if not isinstance(key, str) or isinstance(key, Unknown):
+        if not isinstance(key, str) or is_unknown(key):
             undecidable = True  # an unknown key could be any live tag
             continue
         seen.add(key)
         value = tag.get("Value", "")
         if key not in live_tags:
             out.append(Difference(f"{base}/{i}", {"Key": key, "Value": value}, None, ChangeKind.REMOVED))
-        elif not isinstance(value, Unknown) and not same_scalar(value, live_tags[key]):
+        elif not is_unknown(value) and not same_scalar(value, live_tags[key]):
             out.append(Difference(f"{base}/{i}/Value", value, live_tags[key], ChangeKind.UPDATED))
     # Stack-level tags reach most resource types (not all): present with another value is drift,
     # absent is not.
@@ -252,20 +203,12 @@ def _tags(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, 
 def _set(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, unset: bool) -> list[Difference]:
     wanted = expected if isinstance(expected, list) else [expected]
     have = list(live or []) if isinstance(live, (list, tuple, set)) else [live]
-    pool = [_text(v) for v in have]
-    out: list[Difference] = []
-    undecidable = False
+    known = [i for i, item in enumerate(wanted) if not contains_unknown(item)]
+    missing, surplus = pair_in_any_order([wanted[i] for i in known], have, lambda w, h: bool(_text(w) == _text(h)))
     base = _base(row)
-    for i, item in enumerate(wanted):
-        if contains_unknown(item):
-            undecidable = True
-            continue
-        if _text(item) in pool:
-            pool.remove(_text(item))
-        else:
-            out.append(Difference(f"{base}/{i}", item, None, ChangeKind.REMOVED))
-    if not undecidable:
-        leftovers = [v for v in have if _text(v) in pool]
+    out = [Difference(f"{base}/{known[k]}", wanted[known[k]], None, ChangeKind.REMOVED) for k in missing]
+    if len(known) == len(wanted):  # an unknown member could be any live one: no additions then
+        leftovers = [have[j] for j in surplus]
         for j, item in enumerate(sorted(leftovers, key=str)):
             out.append(Difference(f"{base}/{len(wanted) + j}", None, item, ChangeKind.ADDED))
     return out
@@ -284,7 +227,7 @@ def _inline_policies(row: PropertyMap, expected: Any, live: Any, desired: Desire
     seen: set[str] = set()
     for i, policy in enumerate(wanted):
         name = policy.get("PolicyName") if isinstance(policy, dict) else None
-        if not isinstance(name, str) or isinstance(name, Unknown):
+        if not isinstance(name, str) or is_unknown(name):
             undecidable = True
             continue
         seen.add(name)
@@ -295,7 +238,7 @@ def _inline_policies(row: PropertyMap, expected: Any, live: Any, desired: Desire
         if contains_unknown(doc):
             continue
         live_doc = parse_policy(have[name])
-        if normalize_policy(_numbers_as_text(parse_policy(doc))) != normalize_policy(_numbers_as_text(live_doc)):
+        if not documents_equal(_numbers_as_text(parse_policy(doc)), _numbers_as_text(live_doc)):
             out.append(Difference(f"{base}/{i}/PolicyDocument", parse_policy(doc), live_doc, ChangeKind.UPDATED))
     if not undecidable:
         for j, name in enumerate(sorted(str(n) for n in have if n not in seen)):
@@ -312,80 +255,13 @@ def _inline_policies(row: PropertyMap, expected: Any, live: Any, desired: Desire
 
 # ----------------------------------------------------------------------------------- security group rules
 
-_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
-_CFN_SOURCES = (
-    ("CidrIp", "cidr"),
-    ("CidrIpv6", "cidr6"),
-    ("SourceSecurityGroupId", "sg"),
-    ("DestinationSecurityGroupId", "sg"),
-    ("SourceSecurityGroupName", "sg"),
-    ("SourcePrefixListId", "pl"),
-    ("DestinationPrefixListId", "pl"),
-)
-_TF_SOURCES = (("cidr_blocks", "cidr"), ("ipv6_cidr_blocks", "cidr6"), ("security_groups", "sg"), ("prefix_list_ids", "pl"))
-_CFN_FIELD = {"cidr": "CidrIp", "cidr6": "CidrIpv6", "sg": "SourceSecurityGroupId", "pl": "SourcePrefixListId"}
-
-RuleKey = tuple[str, Any, Any, str, str]
-
-
-def _ports(protocol: str, from_port: Any, to_port: Any) -> tuple[Any, Any]:
-    if protocol == "-1":
-        return None, None
-    def as_int(v: Any) -> Any:
-        try:
-            return int(v)
-        except (TypeError, ValueError):
-            return None
-    return as_int(from_port), as_int(to_port)
-
-
-def _protocol(value: Any) -> str:
-    text = str(value).lower()
-    return _PROTOCOLS.get(text, text)
-
-
-def _cfn_rule_atoms(rule: dict[str, Any], own_id: str) -> list[tuple[RuleKey, Any]]:
-    protocol = _protocol(rule.get("IpProtocol", "-1"))
-    ports = _ports(protocol, rule.get("FromPort"), rule.get("ToPort"))
-    atoms = []
-    for field, kind in _CFN_SOURCES:
-        if field in rule:
-            atoms.append(((protocol, ports[0], ports[1], kind, str(rule[field])), rule.get("Description")))
-    return atoms
-
-
-def _tf_rule_atoms(rule: dict[str, Any], own_id: str) -> list[tuple[RuleKey, Any]]:
-    protocol = _protocol(rule.get("protocol", "-1"))
-    ports = _ports(protocol, rule.get("from_port"), rule.get("to_port"))
-    description = rule.get("description")
-    atoms = []
-    for field, kind in _TF_SOURCES:
-        for value in rule.get(field) or []:
-            atoms.append(((protocol, ports[0], ports[1], kind, str(value)), description))
-    if rule.get("self"):
-        atoms.append(((protocol, ports[0], ports[1], "sg", own_id), description))
-    return atoms
-
-
-def _rule_as_cfn(key: RuleKey, description: Any) -> dict[str, Any]:
-    protocol, from_port, to_port, kind, value = key
-    out: dict[str, Any] = {"IpProtocol": protocol}
-    if from_port is not None:
-        out["FromPort"] = from_port
-    if to_port is not None:
-        out["ToPort"] = to_port
-    out[_CFN_FIELD[kind]] = value
-    if description:
-        out["Description"] = description
-    return out
-
 
 def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource, unset: bool) -> list[Difference]:
     wanted = expected if isinstance(expected, list) else []
     pool: list[tuple[RuleKey, Any]] = []
     for rule in live or []:
         if isinstance(rule, dict):
-            pool.extend(_tf_rule_atoms(rule, desired.id))
+            pool.extend(tf_rule_atoms(rule, desired.id))
     out: list[Difference] = []
     undecidable = False
     base = _base(row)
@@ -393,14 +269,13 @@ def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource,
         if not isinstance(rule, dict) or contains_unknown(rule):
             undecidable = True
             continue
-        for key, description in _cfn_rule_atoms(rule, desired.id):
-            match = next((atom for atom in pool if atom[0] == key), None)
+        for key, description in cfn_rule_atoms(rule, desired.id):
+            match = _take_atom(pool, key)
             if match is None:
                 out.append(Difference(f"{base}/{i}", rule, None, ChangeKind.REMOVED))
                 continue
-            pool.remove(match)
             if not same_scalar(description, match[1]):
-                out.append(Difference(f"{base}/{i}/Description", description, match[1], _change(description, match[1])))
+                out.append(Difference(f"{base}/{i}/Description", description, match[1], change_kind(description, match[1])))
     # Rules the stack defines as separate AWS::EC2::SecurityGroupIngress/Egress resources belong to
     # this group too: without them every such rule would look like an out-of-band addition.
     standalone = (desired.attributes.get(STANDALONE_RULES_KEY) or {}).get(row.cfn) or []
@@ -409,19 +284,24 @@ def _rules(row: PropertyMap, expected: Any, live: Any, desired: DesiredResource,
         if not isinstance(rule, dict) or contains_unknown(rule):
             undecidable = True
             continue
-        for key, _description in _cfn_rule_atoms(rule, desired.id):
-            match = next((atom for atom in pool if atom[0] == key), None)
-            if match is None:
+        for key, _description in cfn_rule_atoms(rule, desired.id):
+            if _take_atom(pool, key) is None:
                 out.append(
                     Difference(f"{base}/{len(wanted) + k}", rule, None, ChangeKind.REMOVED, note=f"defined by {logical}")
                 )
-            else:
-                pool.remove(match)
     if not undecidable:
         offset = len(wanted) + len(standalone)
         for j, (key, description) in enumerate(sorted(pool, key=str)):
-            out.append(Difference(f"{base}/{offset + j}", None, _rule_as_cfn(key, description), ChangeKind.ADDED))
+            out.append(Difference(f"{base}/{offset + j}", None, rule_as_cfn(key, description), ChangeKind.ADDED))
     return out
+
+
+def _take_atom(pool: list[tuple[RuleKey, Any]], key: RuleKey) -> tuple[RuleKey, Any] | None:
+    """The first live atom with this key, taken out of the pool (each live rule pairs once)."""
+    match = next((atom for atom in pool if atom[0] == key), None)
+    if match is not None:
+        pool.remove(match)
+    return match
 
 
 _COMPARERS: dict[str, Callable[[PropertyMap, Any, Any, DesiredResource, bool], list[Difference]]] = {
@@ -458,8 +338,10 @@ def compare_code(desired: DesiredResource) -> list[Difference]:
 
 
 def _diff_tree(path: str, deployed: Any, code: Any, out: list[Difference]) -> None:
-    if isinstance(deployed, Unknown) or isinstance(code, Unknown):
+    if is_unknown(deployed) or is_unknown(code):
         return
+    if is_empty(deployed) and is_empty(code):
+        return  # null, "", [] and {} all leave the property unset
     if isinstance(deployed, dict) and isinstance(code, dict):
         for key in sorted(set(deployed) | set(code)):
             _diff_tree(f"{path}/{key}", deployed.get(key), code.get(key), out)
@@ -477,8 +359,5 @@ def _diff_tree(path: str, deployed: Any, code: Any, out: list[Difference]) -> No
 
 
 def _code_change(code: Any, deployed: Any) -> ChangeKind:
-    if _empty(deployed):
-        return ChangeKind.ADDED
-    if _empty(code):
-        return ChangeKind.REMOVED
-    return ChangeKind.UPDATED
+    # The code adds what is not deployed and removes what it no longer sets.
+    return change_kind(deployed, code)

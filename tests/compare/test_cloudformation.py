@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from driftdeck.core.cfn.compare import NOT_IN_TEMPLATE, compare_cfn
 from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
-from driftdeck.core.cfn.values import Unknown
+from driftdeck.core.cfn.values import DeployTimeUnknown
+from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 
 
@@ -27,15 +27,15 @@ def test_every_supported_type_has_a_mapping_table() -> None:
 def test_unknown_values_are_never_drift() -> None:
     desired = _desired(
         "aws_sqs_queue",
-        {"VisibilityTimeout": Unknown("parameter T"), "Tags": [{"Key": "Env", "Value": Unknown("x")}],
-         "RedrivePolicy": {"deadLetterTargetArn": Unknown("Dlq.Arn"), "maxReceiveCount": 3}},
+        {"VisibilityTimeout": DeployTimeUnknown("parameter T"), "Tags": [{"Key": "Env", "Value": DeployTimeUnknown("x")}],
+         "RedrivePolicy": {"deadLetterTargetArn": DeployTimeUnknown("Dlq.Arn"), "maxReceiveCount": 3}},
     )
     live = {"visibility_timeout_seconds": 99, "tags": {"Env": "prod"}, "redrive_policy": '{"maxReceiveCount": 1}'}
     assert compare_cfn(desired, live) == []
 
 
 def test_unknown_tag_key_suppresses_added_tags_but_known_ones_still_compare() -> None:
-    desired = _desired("aws_sqs_queue", {"Tags": [{"Key": Unknown("k"), "Value": "v"}, {"Key": "Env", "Value": "dev"}]})
+    desired = _desired("aws_sqs_queue", {"Tags": [{"Key": DeployTimeUnknown("k"), "Value": "v"}, {"Key": "Env", "Value": "dev"}]})
     [diff] = compare_cfn(desired, {"tags": {"Env": "prod", "Other": "1"}})
     assert (diff.path, diff.expected, diff.actual) == ("/Properties/Tags/1/Value", "dev", "prod")
 
@@ -184,14 +184,26 @@ def test_terraform_view_is_what_compare_cfn_expects() -> None:
     assert role_view["inline_policy"][0]["name"] == "p" and role_view["managed_policy_arns"] == ["arn:m"]
     assert terraform_view(cases[0])["tags"] == {"A": "1"}
     assert terraform_view(cases[1])["versioning"] == [{"enabled": True}]
-    assert terraform_view(_desired("aws_sqs_queue", {"VisibilityTimeout": Unknown("p")})) == {}
+    assert terraform_view(_desired("aws_sqs_queue", {"VisibilityTimeout": DeployTimeUnknown("p")})) == {}
 
 
 def test_properties_without_a_comparison_row_are_listed_as_unchecked() -> None:
-    from driftdeck.core.cfn.compare import STACK_TAGS_KEY, unchecked_properties
+    from driftdeck.core.cfn.properties import STACK_TAGS_KEY
+    from driftdeck.core.compare.cloudformation import unchecked_properties
 
     desired = _desired(
         "aws_s3_bucket",
         {"BucketName": "b", "LifecycleConfiguration": {"Rules": []}, "CorsConfiguration": {}, STACK_TAGS_KEY: {"a": "b"}},
     )
     assert unchecked_properties(desired) == ["CorsConfiguration", "LifecycleConfiguration"]
+
+
+def test_a_set_member_listed_twice_live_is_one_addition_not_two() -> None:
+    # Bug: leftovers were every live member whose text was still in the pool, so one surplus
+    # copy of a wanted member was reported as two additions.
+    desired = _desired("aws_iam_role", {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/A"]})
+    live = {"managed_policy_arns": ["arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/A"]}
+    diffs = compare_cfn(desired, live)
+    assert [(d.path, d.actual, d.change) for d in diffs] == [
+        ("/Properties/ManagedPolicyArns/1", "arn:aws:iam::aws:policy/A", ChangeKind.ADDED)
+    ]

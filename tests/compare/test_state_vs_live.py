@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from driftdeck.core.compare import compare_attributes
+from driftdeck.core.compare.state_vs_live import compare_attributes
 from driftdeck.core.model import ChangeKind
 
 
