@@ -12,12 +12,12 @@ from typing import Any
 import hcl2
 import pytest
 
+from driftdeck.core.hcl.fmt import one_line, realign
+from driftdeck.core.hcl.locate import locate_block
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, render_document
 from driftdeck.core.remediation.adopt import adopt_patch
-from driftdeck.core.remediation.hclalign import one_line, realign
 from driftdeck.core.remediation.importing import import_block, resource_block
-from driftdeck.core.remediation.locate import locate_block
 
 FMT_CLEAN_TF = """\
 resource "aws_s3_bucket" "data" {

@@ -10,11 +10,11 @@ import hcl2
 import pytest
 from repo_paths import CORPORA
 
+from driftdeck.core.hcl.literals import _key
+from driftdeck.core.hcl.locate import LocatedBlock
+from driftdeck.core.hcl.text_layout import is_literal, parse_structure
 from driftdeck.core.model import Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation.adopt import adopt_patch
-from driftdeck.core.remediation.hcltext import is_literal, parse_structure
-from driftdeck.core.remediation.hclvalues import _key
-from driftdeck.core.remediation.locate import LocatedBlock
 
 CORPUS = CORPORA / "terraform"
 # Every third file keeps the test quick; the full corpus (631 files) agreed when this was written.

@@ -13,13 +13,13 @@ import hcl2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from driftdeck.core.hcl.literals import resource_body
+from driftdeck.core.hcl.locate import locate_block
+from driftdeck.core.hcl.text_layout import parse_structure, tokenize
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, combined_patch
 from driftdeck.core.remediation.adopt import adopt_patch
-from driftdeck.core.remediation.hcltext import parse_structure, tokenize
-from driftdeck.core.remediation.hclvalues import resource_body
 from driftdeck.core.remediation.importing import resource_block, resource_name
-from driftdeck.core.remediation.locate import locate_block
 from driftdeck.core.remediation.revert import revert_calls
 
 TRICKY = r'''
@@ -130,7 +130,7 @@ _TAG_VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blackl
 @given(code=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5), live=st.dictionaries(_TAG_KEY, _TAG_VALUE, max_size=5))
 def test_adopted_tags_reparse_to_exactly_the_live_tags(tmp_path: Path, code: dict[str, str], live: dict[str, str]) -> None:
     from driftdeck.core.compare import compare_attributes
-    from driftdeck.core.remediation.hclrender import hcl_value
+    from driftdeck.core.hcl.render import hcl_value
 
     text = f'# tags under test\nresource "aws_s3_bucket" "t" {{\n  bucket = "t" # keep me\n  tags = {hcl_value(code, "  ")}\n}}\n'
     diffs = compare_attributes({"tags": code}, {"tags": live})

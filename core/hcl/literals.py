@@ -13,7 +13,7 @@ from typing import Any
 
 import hcl2
 
-from driftdeck.core.remediation.hcltext import unescape
+from driftdeck.core.hcl.text_layout import unescape
 
 # python-hcl2 hands heredocs back as `"<<EOT\n...EOT"`; a plain string "<<..." has no marker line.
 _HEREDOC_VALUE = re.compile(r'"<<-?[A-Za-z_][A-Za-z0-9_\-]*\n')

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from driftdeck.core.remediation.hcltext import Token, tokenize
+from driftdeck.core.hcl.text_layout import Token, tokenize
 
 _OPEN = "{[("
 _CLOSE = "}])"
