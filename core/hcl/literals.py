@@ -1,113 +1,107 @@
-"""python-hcl2 8.x output -> plain Python values, to check what a patched file now says.
+"""What a block of HCL text says, as plain Python values: how a plan checks its own patch.
 
-python-hcl2 keeps quotes on strings (`"\\"acme\\""`), wraps expressions as `${...}`, marks blocks with
-`__is_block__` and collects comments under `__comments__`. Literal values come back as plain Python;
-anything else becomes an `Expression` holding its source text.
+Read through `parse.parse_hcl`, the same parser (python-hcl2's Lark grammar -> `syntax` trees) the
+evaluator uses, so a patched file is judged by exactly the reading a scan will give it. Nothing is
+evaluated: literal values come back as plain Python (templates without interpolations as strings,
+`jsonencode({...})` of literals as the decoded document, nested blocks as lists of objects, the way
+Terraform's state holds them); anything else (a reference, a function call, an interpolation)
+becomes an `Expression`, which a plan must never claim equals a live value.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import hcl2
-
-from driftdeck.core.hcl.text_layout import unescape
-
-# python-hcl2 hands heredocs back as `"<<EOT\n...EOT"`; a plain string "<<..." has no marker line.
-_HEREDOC_VALUE = re.compile(r'"<<-?[A-Za-z_][A-Za-z0-9_\-]*\n')
-_META_KEYS = frozenset({"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"})
+from driftdeck.core.hcl.parse import parse_hcl
+from driftdeck.core.hcl.syntax import Body, Call, Expr, Literal, ObjectExpr, Template, TupleExpr, Unary
 
 
 @dataclass(frozen=True)
 class Expression:
-    """A value that is not a literal (a reference, a function call, a template)."""
+    """A value that is not a literal (a reference, a function call, a template); `syntax` is its tree."""
 
-    text: str
-
-
-def plain(value: Any) -> Any:
-    """A python-hcl2 value as plain Python (strings unquoted, `jsonencode({...})` of literals decoded)."""
-    if isinstance(value, dict):
-        return {_key(k): plain(v) for k, v in value.items() if k not in _META_KEYS}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, str):
-        return _string(value)
-    return value
+    syntax: Expr
 
 
-def _key(key: str) -> str:
-    return unescape(key[1:-1]) if len(key) >= 2 and key[0] == key[-1] == '"' else key
-
-
-def _string(text: str) -> Any:
-    if _HEREDOC_VALUE.match(text) and text.endswith('"'):
-        return _heredoc(text[1:-1])
-    if text.startswith("${") and text.endswith("}"):
-        inner = text[2:-1].strip()
-        if inner.startswith("jsonencode(") and inner.endswith(")"):
-            decoded = _literal_expression(inner[len("jsonencode(") : -1])
-            if decoded is not None and not _has_expression(decoded):
-                return decoded
-        return Expression(inner)
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        body = text[1:-1]
-        if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
-            return Expression(text)
-        return unescape(body)
-    return text
-
-
-def _heredoc(text: str) -> Any:
-    first_nl = text.find("\n")
-    header = text[:first_nl].strip()
-    marker = header.lstrip("<-")
-    body = text[first_nl + 1 :]
-    if body.rstrip().endswith(marker):
-        body = body.rstrip()[: -len(marker)]
-    if header.startswith("<<-"):
-        lines = body.split("\n")
-        indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
-        cut = min(indents, default=0)
-        body = "\n".join(ln[cut:] for ln in lines)
-    if "${" in body.replace("$${", ""):
-        return Expression(text)
-    return body
-
-
-def _literal_expression(source: str) -> Any | None:
-    try:
-        doc = hcl2.loads(f"v = {source}\n")
-    except Exception:  # noqa: BLE001 - anything unparsable is simply not a literal
-        return None
-    return plain(doc.get("v"))
-
-
-def _has_expression(value: Any) -> bool:
-    if isinstance(value, Expression):
-        return True
-    if isinstance(value, dict):
-        return any(_has_expression(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_expression(v) for v in value)
-    return False
+def plain(expr: Expr) -> Any:
+    """The value of a literal expression, or `Expression` where it is not one (nested values too)."""
+    if isinstance(expr, Literal):
+        return expr.value
+    if isinstance(expr, Template) and all(isinstance(part, str) for part in expr.parts):
+        return "".join(expr.parts)  # escaped `$${` or a heredoc's lines: text, no interpolation
+    if isinstance(expr, Unary) and expr.op == "-" and isinstance(expr.operand, Literal) \
+            and isinstance(expr.operand.value, (int, float)) and not isinstance(expr.operand.value, bool):
+        return -expr.operand.value
+    if isinstance(expr, TupleExpr):
+        return [plain(item) for item in expr.items]
+    if isinstance(expr, ObjectExpr):
+        keys = [plain(key) for key, _ in expr.items]
+        if not all(isinstance(k, str) for k in keys):
+            return Expression(expr)  # a computed key `(var.k) = v`: the object is not a literal
+        return {k: plain(value) for k, (_, value) in zip(keys, expr.items, strict=True)}
+    if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1 and not expr.expand_last:
+        document = plain(expr.args[0])
+        if not has_expression(document):
+            return document
+    return Expression(expr)
 
 
 def has_expression(value: Any) -> bool:
-    return _has_expression(value)
+    """Whether `value` (a `plain` result) holds an `Expression` anywhere."""
+    if isinstance(value, Expression):
+        return True
+    if isinstance(value, dict):
+        return any(has_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_expression(v) for v in value)
+    return False
 
 
-def resource_body(text: str, rtype: str, name: str) -> dict[str, Any] | None:
-    """The plain body of `resource "rtype" "name"` in HCL `text` (raises on a parse error)."""
-    doc = hcl2.loads(text)
-    for group in doc.get("resource", []) or []:
-        for tkey, named in group.items():
-            if _key(tkey) != rtype:
-                continue
-            for nkey, body in named.items():
-                if _key(nkey) == name:
-                    result = plain(body)
-                    return result if isinstance(result, dict) else None
+def as_terraform_holds(value: Any) -> Any:
+    """`value` with every string in Unicode NFC, as Terraform holds it (cty normalises every string
+    value, so a literal in code and a live value read through a provider are both NFC); compare a
+    value read here against a raw live value only after this."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {as_terraform_holds(k): as_terraform_holds(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_terraform_holds(v) for v in value]
+    return value
+
+
+def body_values(body: Body) -> dict[str, Any]:
+    """A block body as plain values: attributes, and nested blocks as lists of objects (a labelled
+    nested block, e.g. `dynamic "ingress"`, as one object per label level)."""
+    out: dict[str, Any] = {name: plain(attr.expr) for name, attr in body.attributes.items()}
+    for block in body.blocks:
+        value: Any = body_values(block.body)
+        for label in reversed(block.labels):
+            value = {label: value}
+        out.setdefault(block.type, []).append(value)
+    return out
+
+
+def first_block_values(text: str, path: str = "<hcl>") -> dict[str, Any] | None:
+    """The plain body of the first block in `text` (raises InputError when it does not parse)."""
+    blocks = parse_hcl(text, path).body.blocks
+    return body_values(blocks[0].body) if blocks else None
+
+
+def resource_body(text: str, rtype: str, name: str, path: str = "<hcl>") -> dict[str, Any] | None:
+    """The plain body of `resource "rtype" "name"` in HCL `text` (raises InputError on a parse error)."""
+    for block in parse_hcl(text, path).body.blocks:
+        if block.type == "resource" and block.labels == (rtype, name):
+            return body_values(block.body)
     return None
+
+
+def parses(text: str, path: str = "<hcl>") -> bool:
+    """Whether `text` reads as HCL the way a scan reads it."""
+    try:
+        parse_hcl(text, path)
+    except Exception:  # noqa: BLE001 - InputError, and anything the grammar trips over, is "does not parse"
+        return False
+    return True

@@ -9,8 +9,9 @@ It follows Terraform's module rules, without evaluating anything:
   names the base block: files are visited in `config.files_in_merge_order`, the order the evaluator
   (`config.load_module_config`) uses, so both name the same file and line.
 
-Two views of that one walk: `locate_resources` maps every resource address to (file, line);
-`locate_block` returns one block with its byte offsets (`text_layout.TextBlock`) for text edits.
+Three views of that one walk: `locate_resources` maps every resource address to (file, line);
+`locate_resource` answers the same for one address, reading only its module chain (the TUI's detail
+pane); `locate_block` returns one block with its byte offsets (`text_layout.TextBlock`) for edits.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from driftdeck.core.errors import InputError
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
 from driftdeck.core.hcl.config import files_in_merge_order, literal_string
 from driftdeck.core.hcl.module import Session
+from driftdeck.core.hcl.results import strip_instance_keys
 from driftdeck.core.hcl.text_layout import TextBlock, parse_structure
 
 _RESOURCE_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.M)
@@ -189,6 +191,28 @@ def _walk(
             child = _module_call_dir(session, directory, key_path, name, source)
             if child is not None:
                 _walk(session, child, f"{prefix}module.{name}.", (*key_path, name), out, chain)
+
+
+def locate_resource(root: Path | str, address: str, *, cache: ParseCache | None = None) -> tuple[str, int] | None:
+    """(file relative to root, line) of the block declaring `address` (instance keys ignored, `data.`
+    addresses too): what `locate_resources(root)` holds for it, reading only the module chain."""
+    root_path = Path(root).resolve()
+    session = Session(root_path, cache or DEFAULT_CACHE, None)
+    steps = strip_instance_keys(address).split(".")
+    modules: list[str] = []
+    while len(steps) > 2 and steps[0] == "module":
+        modules.append(steps[1])
+        steps = steps[2:]
+    wanted = ".".join(steps)
+    directory = _module_directory(session, root_path, tuple(modules))
+    if directory is None:
+        return None
+    for path in files_in_merge_order(directory):  # base blocks first, as in locate_resources
+        shown = session.display(path)
+        for key, line in _file_declarations(session, path, shown)[0]:
+            if key == wanted:
+                return shown, line
+    return None
 
 
 def locate_block(

@@ -3,7 +3,7 @@
 Edits are splices of the original text (comments and layout elsewhere untouched). Only literals are
 overwritten; an attribute set by an expression (`var.x`, `merge(...)`) is left alone and reported as
 manual work, because rewriting it would silently change what the code means. The patched file is
-re-parsed with python-hcl2 and the adopted attributes are compared with live again using the
+re-read with the scan's own HCL parser (`hcl.literals`) and the adopted attributes are compared with live again using the
 engine's own comparison.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.compare import compare_attributes, is_empty
-from driftdeck.core.hcl import text_layout
+from driftdeck.core.hcl import literals, text_layout
 from driftdeck.core.hcl.fmt import one_line, realign
-from driftdeck.core.hcl.literals import Expression, has_expression, plain, resource_body
+from driftdeck.core.hcl.literals import Expression, has_expression, resource_body
 from driftdeck.core.hcl.locate import LocatedBlock, parse_address
 from driftdeck.core.hcl.render import hcl_attributes, hcl_json_document, hcl_key, hcl_value
 from driftdeck.core.hcl.text_layout import ObjectItem, TextAttribute, TextBlock
@@ -158,16 +158,10 @@ _PARSES: dict[str, bool] = {}
 
 
 def parses(text: str) -> bool:
-    """Whether python-hcl2 accepts `text` (memoised: a plan asks once per file, not per resource)."""
-    import hcl2
-
+    """Whether the HCL parser accepts `text` (memoised: a plan asks once per file, not per resource)."""
     key = text
     if key not in _PARSES:
-        try:
-            hcl2.loads(text)
-            _PARSES[key] = True
-        except Exception:  # noqa: BLE001
-            _PARSES[key] = False
+        _PARSES[key] = literals.parses(text)
         if len(_PARSES) > 256:
             _PARSES.pop(next(iter(_PARSES)))
     return _PARSES[key]
@@ -426,16 +420,10 @@ def _block_keys(element: dict[str, Any]) -> frozenset[str]:
 
 
 def _block_values(text: str, cb: TextBlock) -> dict[str, Any] | None:
-    import hcl2
-
     try:
-        doc = hcl2.loads(text[cb.start : cb.close + 1] + "\n")
-    except Exception:  # noqa: BLE001
+        return literals.first_block_values(text[cb.start : cb.close + 1] + "\n")
+    except Exception:  # noqa: BLE001 - a block the parser rejects has no literal values to match
         return None
-    values = plain(doc).get(cb.type)
-    if isinstance(values, list) and values and isinstance(values[0], dict):
-        return dict(values[0])
-    return None
 
 
 def _element_matches(code: dict[str, Any], element: Any) -> bool:
@@ -565,7 +553,8 @@ def validate_adoption(
         return False, f"patched {path} does not parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if body is None:
         return False, f"resource {addr.type}.{addr.name} no longer found in the patched file"
-    live = live if live is not None else result.live or {}
+    # The parser reads string literals in NFC, as Terraform does; so must the live side be read.
+    live = literals.as_terraform_holds(live if live is not None else result.live or {})
     answered = set(ctx.answered) - set(ctx.computed)
     set_checked = {name for name, _, _ in ctx.set_checks}
     tops = {_split(p)[0] for p in answered} - set_checked
@@ -574,7 +563,7 @@ def validate_adoption(
     for k in list(tops):
         if k in ("tags",) and isinstance(live_view.get(k), dict) and isinstance(code_view.get(k), dict):
             # code need not repeat provider default_tags: compare only the keys that were adopted
-            keys = {p.split(".", 1)[1] for p in answered if p.startswith(f"{k}.")}
+            keys = {literals.as_terraform_holds(p.split(".", 1)[1]) for p in answered if p.startswith(f"{k}.")}
             code_view[k] = {x: code_view[k].get(x) for x in keys}  # type: ignore[union-attr]
             live_view[k] = {x: live_view[k].get(x) for x in keys}  # type: ignore[union-attr]
     remaining = [
@@ -587,14 +576,14 @@ def validate_adoption(
         return False, "still differs from live: " + ", ".join(d.path for d in remaining)
     for name, element, must_exist in ctx.set_checks:
         blocks = body.get(name) or []
-        present = any(isinstance(b, dict) and _element_matches(b, element) for b in blocks)
+        present = any(isinstance(b, dict) and _element_matches(b, literals.as_terraform_holds(element)) for b in blocks)
         if present != must_exist:
             return False, f"`{name}` element {'missing' if must_exist else 'still present'} after the patch"
     return True, None
 
 
 def _patched_block(patched: str, ctx: _Context) -> str:
-    """The text python-hcl2 must re-parse to know the patched file parses.
+    """The text the parser must re-read to know the patched file parses.
 
     Edits stay inside the resource block and HCL's top level is a plain sequence of blocks, so when
     the original file parsed, the patched file parses exactly when the patched block does; that keeps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from driftdeck.core.hcl import text_layout
+from driftdeck.core.hcl import literals, text_layout
 from driftdeck.core.hcl.locate import locate_block, parse_address
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
@@ -59,7 +59,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
     plan.commands.insert(0, Command(f"git apply {PATCH_PLACEHOLDER}",
                                     "replace the resource block with a `removed {}` block (Terraform >= 1.7)", "shell"))
     plan.commands.insert(1, Command(f"terraform {chdir}apply", "records that the resource is no longer managed; destroys nothing", "terraform"))
-    plan.validated = _parses(patched, str(located.path))
+    plan.validated = literals.parses(patched, str(located.path))
     return plan
 
 
@@ -83,16 +83,6 @@ def _chdir(root: Path, workspace: Path) -> str:
     from driftdeck.core.remediation.planner import chdir_flag
 
     return chdir_flag(root, workspace)
-
-
-def _parses(text: str, path: str) -> bool:
-    import hcl2
-
-    try:
-        hcl2.loads(text)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 def shown_path(path: Path, workspace: Path) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext
+from driftdeck.core.compare import compare_attributes
+from driftdeck.core.hcl.literals import resource_body
 from driftdeck.core.hcl.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import adopt as adopt_mod
@@ -455,9 +457,6 @@ def provider_import(
 
 
 def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:
-    from driftdeck.core.compare import compare_attributes
-    from driftdeck.core.hcl.literals import resource_body
-
     try:
         parsed = resource_body(body, rtype, name)
     except Exception:  # noqa: BLE001 - a generated block that does not parse fails validation

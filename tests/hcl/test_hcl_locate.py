@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from driftdeck.core.hcl import load_configuration, locate_resources
+from driftdeck.core.hcl import load_configuration, locate_resource, locate_resources
 from driftdeck.core.hcl.locate import locate_block, parse_address
 from driftdeck.core.model import Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans
@@ -82,3 +82,12 @@ def test_local_module_chains_resolve_relative_to_the_calling_module(tmp_path: Pa
 def test_parse_address(address: str, resource: str, index: str | None) -> None:
     parsed = parse_address(address)
     assert (parsed.resource, parsed.index) == (resource, index)
+
+
+def test_one_address_lookup_agrees_with_the_full_walk(tmp_path: Path) -> None:
+    _registry_module(tmp_path)
+    (tmp_path / "data.tf").write_text('data "aws_caller_identity" "me" {}\n')
+    for address, position in locate_resources(tmp_path).items():
+        assert locate_resource(tmp_path, address) == position
+    assert locate_resource(tmp_path, 'module.vpc["a"].aws_vpc.this[0]') == (".terraform/modules/vpc/main.tf", 2)
+    assert locate_resource(tmp_path, "aws_vpc.nowhere") is None

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from driftdeck.core.hcl import locate_resources, strip_instance_keys
+from driftdeck.core.hcl import locate_resource
 from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.core.report import desired_side
 from driftdeck.core.text import printable
@@ -227,7 +227,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
             return f"{self._relative(src.file)}:{src.line}" if src.line else self._relative(src.file)
         if r.address and self.workspace is not None:
             # The engine gives positions when it evaluated the code; otherwise find the block (cached parse).
-            found = locate_resources(self.workspace).get(strip_instance_keys(r.address))
+            found = locate_resource(self.workspace, r.address)
             if found is not None:
                 return f"{found[0]}:{found[1]}"
         return None
