@@ -25,7 +25,7 @@ from driftdeck.core.hcl.config import (
     traversal_path,
 )
 from driftdeck.core.hcl.datasources import LOCAL_DATA_SOURCES
-from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, render_parts
+from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, evaluate_body, render_parts
 from driftdeck.core.hcl.parse import parse_template
 from driftdeck.core.hcl.results import Diagnostic
 from driftdeck.core.hcl.syntax import (
@@ -107,8 +107,6 @@ class Session:
 
                 def on_error(name: str, line: int, exc: Exception) -> None:
                     self.diag(diagnostic_kind(exc), f"provider {address}.{name}: {exc}; value unknown", file, line)
-
-                from driftdeck.core.hcl.evaluator import evaluate_body
 
                 self._provider_configs[address] = evaluate_body(
                     block.body, Scope(root), on_error, frozenset({"alias"})
@@ -374,8 +372,6 @@ class ModuleInstance:
                 self.session.diag(
                     diagnostic_kind(exc), f"{decl.local_address}.{name}: {exc}; value unknown", decl.file, line
                 )
-
-            from driftdeck.core.hcl.evaluator import evaluate_body
 
             return evaluate_body(decl.block.body, scope, on_error, RESOURCE_META)
 
