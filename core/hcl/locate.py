@@ -90,10 +90,7 @@ class LocatedBlock:
 
 def _module_call_dir(session: Session, directory: Path, key_path: tuple[str, ...], name: str, source: str | None) -> Path | None:
     """Where the module call `name` in `directory` (call path `key_path`) has its files."""
-    if source and source.replace("\\", "/").startswith(("./", "../")):
-        child: Path | None = (directory / source).resolve()
-    else:
-        child = session.installed_modules().get(".".join((*key_path, name)))
+    child = session.call_dir(directory, name, source, key_path)
     return child if child is not None and child.is_dir() else None
 
 
