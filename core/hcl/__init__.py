@@ -67,6 +67,9 @@ Pending edits (code vs state) and code vs live by natural name are compared in
     ``data.aws_x.y``) -> (file relative to root, line), following local and installed modules. Never
     evaluates; never fails on bad syntax (a file that does not parse is pattern-scanned).
     ``strip_instance_keys(address)`` turns a state address into that form.
+    ``locate_resource(root, address)`` answers for one address (instance keys allowed) reading only
+    its module chain. ``hcl.locate.locate_block(root, address)`` is the same locator's view for
+    text edits (the plans): the block's byte offsets in its file.
 
 ``UNKNOWN`` / ``is_unknown(v)`` / ``contains_unknown(v)``
     The "not computable from code" sentinel: it propagates through operators and functions and
@@ -86,7 +89,7 @@ Typical engine use::
 
 from driftdeck.core.hcl.cache import DEFAULT_CACHE, ParseCache
 from driftdeck.core.hcl.loader import load_configuration
-from driftdeck.core.hcl.locate import locate_resources
+from driftdeck.core.hcl.locate import locate_resource, locate_resources
 from driftdeck.core.hcl.results import Backend, CodeInstance, Configuration, Diagnostic, strip_instance_keys
 from driftdeck.core.hcl.state import state_lookup_from_tfstate
 from driftdeck.core.hcl.values import UNKNOWN, Unknown, contains_unknown, is_unknown
@@ -103,6 +106,7 @@ __all__ = [
     "contains_unknown",
     "is_unknown",
     "load_configuration",
+    "locate_resource",
     "locate_resources",
     "state_lookup_from_tfstate",
     "strip_instance_keys",

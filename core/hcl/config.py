@@ -47,7 +47,12 @@ class ModuleCallDecl:
 
     @property
     def is_local(self) -> bool:
-        return self.source is not None and self.source.replace("\\", "/").startswith(("./", "../"))
+        return is_local_source(self.source)
+
+
+def is_local_source(source: str | None) -> bool:
+    """A module `source` that is a path (`./x`, `../x`), read in place rather than installed."""
+    return source is not None and source.replace("\\", "/").startswith(("./", "../"))
 
 
 @dataclass

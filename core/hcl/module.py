@@ -21,11 +21,12 @@ from driftdeck.core.hcl.config import (
     ModuleConfig,
     ResourceDecl,
     format_key,
+    is_local_source,
     load_module_config,
     traversal_path,
 )
 from driftdeck.core.hcl.datasources import LOCAL_DATA_SOURCES
-from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, render_parts
+from driftdeck.core.hcl.evaluator import Namespace, Scope, evaluate, evaluate_body, render_parts
 from driftdeck.core.hcl.parse import parse_template
 from driftdeck.core.hcl.results import Diagnostic
 from driftdeck.core.hcl.syntax import (
@@ -93,9 +94,14 @@ class Session:
 
     def module_dir(self, parent: ModuleConfig, call: ModuleCallDecl, key_path: tuple[str, ...]) -> Path | None:
         """Where a module call's source lives: a local path, or the copy `terraform init` made."""
-        if call.is_local:
-            return (parent.dir / str(call.source)).resolve()
-        return self.installed_modules().get(".".join((*key_path, call.name)))
+        return self.call_dir(parent.dir, call.name, call.source, key_path)
+
+    def call_dir(self, directory: Path, name: str, source: str | None, key_path: tuple[str, ...]) -> Path | None:
+        """`module_dir` for a call named `name` with `source` in `directory`, below the calls `key_path`
+        (also used by `locate`, which reads calls without evaluating)."""
+        if source is not None and is_local_source(source):
+            return (directory / source).resolve()
+        return self.installed_modules().get(".".join((*key_path, name)))
 
     def provider_config(self, address: str) -> dict[str, Any]:
         """A root-module provider configuration ("aws", "aws.west") evaluated; {} if not declared."""
@@ -107,8 +113,6 @@ class Session:
 
                 def on_error(name: str, line: int, exc: Exception) -> None:
                     self.diag(diagnostic_kind(exc), f"provider {address}.{name}: {exc}; value unknown", file, line)
-
-                from driftdeck.core.hcl.evaluator import evaluate_body
 
                 self._provider_configs[address] = evaluate_body(
                     block.body, Scope(root), on_error, frozenset({"alias"})
@@ -374,8 +378,6 @@ class ModuleInstance:
                 self.session.diag(
                     diagnostic_kind(exc), f"{decl.local_address}.{name}: {exc}; value unknown", decl.file, line
                 )
-
-            from driftdeck.core.hcl.evaluator import evaluate_body
 
             return evaluate_body(decl.block.body, scope, on_error, RESOURCE_META)
 

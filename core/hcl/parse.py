@@ -132,7 +132,9 @@ def _unicode_parser() -> Lark:
     grammar, count = re.subn(r"^NAME : .*$", r"NAME : /(?!\\d)\\w[\\w-]*/", grammar_file.read_text(), flags=re.M)
     if count != 1:
         raise RuntimeError("python-hcl2's grammar no longer defines NAME as expected")
-    from driftdeck.core.provider.session import default_cache_dir  # only on this rare path
+    # Imported here: provider.session pulls in gRPC (~0.5 s measured with -X importtime), and only
+    # files with non-ASCII identifiers ever reach this path.
+    from driftdeck.core.provider.session import default_cache_dir
 
     cache: str | bool = False
     try:

@@ -3,7 +3,7 @@
 Edits are splices of the original text (comments and layout elsewhere untouched). Only literals are
 overwritten; an attribute set by an expression (`var.x`, `merge(...)`) is left alone and reported as
 manual work, because rewriting it would silently change what the code means. The patched file is
-re-parsed with python-hcl2 and the adopted attributes are compared with live again using the
+re-read with the scan's own HCL parser (`hcl.literals`) and the adopted attributes are compared with live again using the
 engine's own comparison.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 
 from driftdeck.core.compare.engine import is_empty
 from driftdeck.core.compare.state_vs_live import compare_attributes
+from driftdeck.core.hcl import literals, text_layout
+from driftdeck.core.hcl.fmt import one_line, realign
+from driftdeck.core.hcl.literals import Expression, has_expression, resource_body
+from driftdeck.core.hcl.locate import LocatedBlock, parse_address
+from driftdeck.core.hcl.render import hcl_attributes, hcl_json_document, hcl_key, hcl_value
+from driftdeck.core.hcl.text_layout import ObjectItem, TextAttribute, TextBlock
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
-from driftdeck.core.remediation import hcltext
-from driftdeck.core.remediation.hclalign import one_line, realign
-from driftdeck.core.remediation.hclrender import hcl_attributes, hcl_json_document, hcl_key, hcl_value
-from driftdeck.core.remediation.hcltext import ObjectItem, TextAttribute, TextBlock
-from driftdeck.core.remediation.hclvalues import Expression, has_expression, plain, resource_body
-from driftdeck.core.remediation.locate import LocatedBlock, parse_address
 from driftdeck.core.remediation.model import FilePatch
 from driftdeck.core.remediation.sensitive import MARKER, sensitivity_of
 from driftdeck.core.remediation.textdiff import unified_diff
@@ -159,16 +159,10 @@ _PARSES: dict[str, bool] = {}
 
 
 def parses(text: str) -> bool:
-    """Whether python-hcl2 accepts `text` (memoised: a plan asks once per file, not per resource)."""
-    import hcl2
-
+    """Whether the HCL parser accepts `text` (memoised: a plan asks once per file, not per resource)."""
     key = text
     if key not in _PARSES:
-        try:
-            hcl2.loads(text)
-            _PARSES[key] = True
-        except Exception:  # noqa: BLE001
-            _PARSES[key] = False
+        _PARSES[key] = literals.parses(text)
         if len(_PARSES) > 256:
             _PARSES.pop(next(iter(_PARSES)))
     return _PARSES[key]
@@ -251,7 +245,7 @@ def _set_attribute(
     json_document: bool = False,
 ) -> None:
     replaceable_document = json_document and (_is_jsonencode(attr) or _is_plain_heredoc(attr)) if attr else False
-    if attr is not None and not (hcltext.is_literal(attr.value_tokens) or replaceable_document):
+    if attr is not None and not (text_layout.is_literal(attr.value_tokens) or replaceable_document):
         shown = ctx.text[attr.value_start : attr.value_end]
         ctx.manual(paths, f"`{name}` is set by the expression `{_short(shown)}`; change its source to the live value by hand")
         return
@@ -262,7 +256,7 @@ def _set_attribute(
         _delete_attribute(ctx, attr)
         ctx.answered.extend(paths)
         return
-    indent = hcltext.indent_at(ctx.text, attr.start) if attr is not None else _child_indent(ctx, block)
+    indent = text_layout.indent_at(ctx.text, attr.start) if attr is not None else _child_indent(ctx, block)
     rendered = _render(value, indent, json_document)
     if attr is not None:
         ctx.edits.append(_Edit(attr.value_start, attr.value_end, rendered))
@@ -291,7 +285,7 @@ def _is_jsonencode(attr: TextAttribute) -> bool:
 def _is_plain_heredoc(attr: TextAttribute) -> bool:
     """`<<EOF ... EOF` without interpolation: an older policy spelling, replaced by `jsonencode(...)`."""
     toks = attr.value_tokens
-    return len(toks) == 1 and toks[0].kind == "heredoc" and not hcltext.has_template(toks[0].text)
+    return len(toks) == 1 and toks[0].kind == "heredoc" and not text_layout.has_template(toks[0].text)
 
 
 def _short(text: str) -> str:
@@ -325,7 +319,7 @@ def _adopt_map(
             _insert_line(ctx, block, f"{indent}{name} = {hcl_value(adds, indent)}")
             ctx.answered.extend(d.path for key, d in keyed if key in adds)
         return
-    obj = hcltext.parse_object(ctx.text, attr)
+    obj = text_layout.parse_object(ctx.text, attr)
     if obj is None:
         shown = ctx.text[attr.value_start : attr.value_end]
         ctx.manual([d.path for _, d in keyed], f"`{name}` is built by the expression `{_short(shown)}`; add the live keys there by hand")
@@ -335,11 +329,11 @@ def _adopt_map(
     for key, d in keyed:
         item = by_key.get(key)
         live_has = key in live and live[key] is not None
-        if item is not None and not hcltext.is_literal(hcltext.tokenize(ctx.text[item.value_start : item.value_end])):
+        if item is not None and not text_layout.is_literal(text_layout.tokenize(ctx.text[item.value_start : item.value_end])):
             ctx.manual([d.path], f"`{name}.{key}` is set by an expression; change it by hand")
             continue
         if item is not None and live_has:
-            indent = hcltext.indent_at(ctx.text, item.start)
+            indent = text_layout.indent_at(ctx.text, item.start)
             ctx.edits.append(_Edit(item.value_start, item.value_end, hcl_value(live[key], indent)))
         elif item is not None:
             _delete_item(ctx, item)
@@ -427,16 +421,10 @@ def _block_keys(element: dict[str, Any]) -> frozenset[str]:
 
 
 def _block_values(text: str, cb: TextBlock) -> dict[str, Any] | None:
-    import hcl2
-
     try:
-        doc = hcl2.loads(text[cb.start : cb.close + 1] + "\n")
-    except Exception:  # noqa: BLE001
+        return literals.first_block_values(text[cb.start : cb.close + 1] + "\n")
+    except Exception:  # noqa: BLE001 - a block the parser rejects has no literal values to match
         return None
-    values = plain(doc).get(cb.type)
-    if isinstance(values, list) and values and isinstance(values[0], dict):
-        return dict(values[0])
-    return None
 
 
 def _element_matches(code: dict[str, Any], element: Any) -> bool:
@@ -456,18 +444,18 @@ def _element_matches(code: dict[str, Any], element: Any) -> bool:
 
 def _child_indent(ctx: _Context, block: TextBlock) -> str:
     for child_start in [a.start for a in block.attributes] + [b.start for b in block.blocks]:
-        if hcltext.only_whitespace_before(ctx.text, child_start):
-            return hcltext.indent_at(ctx.text, child_start)
-    return hcltext.indent_at(ctx.text, block.start) + "  "
+        if text_layout.only_whitespace_before(ctx.text, child_start):
+            return text_layout.indent_at(ctx.text, child_start)
+    return text_layout.indent_at(ctx.text, block.start) + "  "
 
 
 def _insert_line(ctx: _Context, block: TextBlock, line: str) -> None:
     """Insert `line` as the last item of `block`'s body."""
     close = block.close
-    if hcltext.only_whitespace_before(ctx.text, close):
-        ctx.edits.append(_Edit(hcltext.line_start(ctx.text, close), hcltext.line_start(ctx.text, close), line + "\n"))
+    if text_layout.only_whitespace_before(ctx.text, close):
+        ctx.edits.append(_Edit(text_layout.line_start(ctx.text, close), text_layout.line_start(ctx.text, close), line + "\n"))
     else:
-        outer = hcltext.indent_at(ctx.text, block.start)
+        outer = text_layout.indent_at(ctx.text, block.start)
         # one-line block `x { a = 1 }`: open it up so every line stands on its own (HCL rejects an
         # argument on the `{` line of a block that closes on a later line)
         trimmed = close
@@ -482,17 +470,17 @@ def _insert_line(ctx: _Context, block: TextBlock, line: str) -> None:
         ctx.edits.append(_Edit(trimmed, close, "\n" + line + "\n" + outer))
 
 
-def _insert_items(ctx: _Context, obj: hcltext.ObjectLiteral, additions: list[tuple[str, Any]]) -> None:
+def _insert_items(ctx: _Context, obj: text_layout.ObjectLiteral, additions: list[tuple[str, Any]]) -> None:
     multiline = "\n" in ctx.text[obj.open : obj.close]
-    if multiline and hcltext.only_whitespace_before(ctx.text, obj.close):
+    if multiline and text_layout.only_whitespace_before(ctx.text, obj.close):
         anchor = obj.items[0].start if obj.items else None
-        indent = hcltext.indent_at(ctx.text, anchor) if anchor is not None else hcltext.indent_at(ctx.text, obj.close) + "  "
+        indent = text_layout.indent_at(ctx.text, anchor) if anchor is not None else text_layout.indent_at(ctx.text, obj.close) + "  "
         width = _aligned_key_width(ctx, obj)
         lines = []
         for key, value in additions:
             k = hcl_key(key)
             lines.append(f"{indent}{k.ljust(width) if width >= len(k) else k} = {hcl_value(value, indent)}\n")
-        pos = hcltext.line_start(ctx.text, obj.close)
+        pos = text_layout.line_start(ctx.text, obj.close)
         ctx.edits.append(_Edit(pos, pos, "".join(lines)))
         return
     inner = ", ".join(f"{hcl_key(k)} = {hcl_value(v)}" for k, v in additions)
@@ -505,9 +493,9 @@ def _insert_items(ctx: _Context, obj: hcltext.ObjectLiteral, additions: list[tup
         ctx.edits.append(_Edit(end, end, f"{sep}{inner}"))
 
 
-def _aligned_key_width(ctx: _Context, obj: hcltext.ObjectLiteral) -> int:
+def _aligned_key_width(ctx: _Context, obj: text_layout.ObjectLiteral) -> int:
     """The padded key width when existing items align their `=` (terraform fmt style), else 0."""
-    widths = {item.value_start - item.start for item in obj.items if hcltext.only_whitespace_before(ctx.text, item.start)}
+    widths = {item.value_start - item.start for item in obj.items if text_layout.only_whitespace_before(ctx.text, item.start)}
     if len(widths) == 1 and obj.items:
         eq_col = widths.pop()  # key + padding + "= "
         return max(eq_col - 3, 0)
@@ -525,11 +513,11 @@ def _delete_attribute(ctx: _Context, attr: TextAttribute) -> None:
 def _delete_span(ctx: _Context, start: int, end: int) -> None:
     """Delete [start, end); whole lines when the span is alone on its lines (a trailing comment goes too)."""
     text = ctx.text
-    rest_of_line = text[end : hcltext.line_end(text, end)]
+    rest_of_line = text[end : text_layout.line_end(text, end)]
     alone_after = rest_of_line.strip() == "" or rest_of_line.strip().startswith(("#", "//"))
-    if hcltext.only_whitespace_before(text, start) and alone_after:
-        s = hcltext.line_start(text, start)
-        e = min(hcltext.line_end(text, end) + 1, len(text))
+    if text_layout.only_whitespace_before(text, start) and alone_after:
+        s = text_layout.line_start(text, start)
+        e = min(text_layout.line_end(text, end) + 1, len(text))
         ctx.edits.append(_Edit(s, e, ""))
         return
     while end < len(text) and text[end] in " \t":
@@ -566,7 +554,8 @@ def validate_adoption(
         return False, f"patched {path} does not parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if body is None:
         return False, f"resource {addr.type}.{addr.name} no longer found in the patched file"
-    live = live if live is not None else result.live or {}
+    # The parser reads string literals in NFC, as Terraform does; so must the live side be read.
+    live = literals.as_terraform_holds(live if live is not None else result.live or {})
     answered = set(ctx.answered) - set(ctx.computed)
     set_checked = {name for name, _, _ in ctx.set_checks}
     tops = {_split(p)[0] for p in answered} - set_checked
@@ -575,7 +564,7 @@ def validate_adoption(
     for k in list(tops):
         if k in ("tags",) and isinstance(live_view.get(k), dict) and isinstance(code_view.get(k), dict):
             # code need not repeat provider default_tags: compare only the keys that were adopted
-            keys = {p.split(".", 1)[1] for p in answered if p.startswith(f"{k}.")}
+            keys = {literals.as_terraform_holds(p.split(".", 1)[1]) for p in answered if p.startswith(f"{k}.")}
             code_view[k] = {x: code_view[k].get(x) for x in keys}  # type: ignore[union-attr]
             live_view[k] = {x: live_view[k].get(x) for x in keys}  # type: ignore[union-attr]
     remaining = [
@@ -588,14 +577,14 @@ def validate_adoption(
         return False, "still differs from live: " + ", ".join(d.path for d in remaining)
     for name, element, must_exist in ctx.set_checks:
         blocks = body.get(name) or []
-        present = any(isinstance(b, dict) and _element_matches(b, element) for b in blocks)
+        present = any(isinstance(b, dict) and _element_matches(b, literals.as_terraform_holds(element)) for b in blocks)
         if present != must_exist:
             return False, f"`{name}` element {'missing' if must_exist else 'still present'} after the patch"
     return True, None
 
 
 def _patched_block(patched: str, ctx: _Context) -> str:
-    """The text python-hcl2 must re-parse to know the patched file parses.
+    """The text the parser must re-read to know the patched file parses.
 
     Edits stay inside the resource block and HCL's top level is a plain sequence of blocks, so when
     the original file parsed, the patched file parses exactly when the patched block does; that keeps

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from driftdeck.core.hcl import literals, text_layout
+from driftdeck.core.hcl.locate import locate_block, parse_address
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation import hcltext
-from driftdeck.core.remediation.locate import locate_block, parse_address
 from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
 from driftdeck.core.remediation.textdiff import merge_texts, unified_diff
 from driftdeck.core.text import shell_quote
@@ -32,13 +32,18 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
     if located is None:
         plan.notes.append(f"no `resource` block for {result.address} under {root}: only `terraform state rm` is offered")
         return plan
+    if located.in_installed_module:
+        plan.notes.append(f"{result.address} is declared in {shown_path(located.path, workspace)}:{located.line}, a module "
+                          "copy `terraform init` installed: a `removed {}` block there would be undone by the next init, "
+                          "so only `terraform state rm` is offered")
+        return plan
     text = located.text
     block = located.block
-    start = hcltext.line_start(text, block.start)
-    end = min(hcltext.line_end(text, block.close) + 1, len(text))
+    start = text_layout.line_start(text, block.start)
+    end = min(text_layout.line_end(text, block.close) + 1, len(text))
     # Comment lines right above the block belong to it.
     while start > 0:
-        prev_start = hcltext.line_start(text, start - 1)
+        prev_start = text_layout.line_start(text, start - 1)
         line = text[prev_start:start - 1].strip()
         if not line.startswith(("#", "//")):
             break
@@ -54,7 +59,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
     plan.commands.insert(0, Command(f"git apply {PATCH_PLACEHOLDER}",
                                     "replace the resource block with a `removed {}` block (Terraform >= 1.7)", "shell"))
     plan.commands.insert(1, Command(f"terraform {chdir}apply", "records that the resource is no longer managed; destroys nothing", "terraform"))
-    plan.validated = _parses(patched, str(located.path))
+    plan.validated = literals.parses(patched, str(located.path))
     return plan
 
 
@@ -78,16 +83,6 @@ def _chdir(root: Path, workspace: Path) -> str:
     from driftdeck.core.remediation.planner import chdir_flag
 
     return chdir_flag(root, workspace)
-
-
-def _parses(text: str, path: str) -> bool:
-    import hcl2
-
-    try:
-        hcl2.loads(text)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 def shown_path(path: Path, workspace: Path) -> str:

@@ -14,9 +14,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from driftdeck.core.compare.engine import is_empty
+from driftdeck.core.hcl.fmt import realign
+from driftdeck.core.hcl.render import hcl_json_document, hcl_string, hcl_value
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.hclalign import realign
-from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
 
 if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
     from driftdeck.core.provider.cty import CtyType

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext
+from driftdeck.core.compare.state_vs_live import compare_attributes
+from driftdeck.core.hcl.literals import resource_body
+from driftdeck.core.hcl.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import adopt as adopt_mod
 from driftdeck.core.remediation import cloudformation, importing
 from driftdeck.core.remediation import forget as forget_mod
-from driftdeck.core.remediation.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.remediation.model import (
     PATCH_PLACEHOLDER,
     AwsCall,
@@ -212,6 +214,8 @@ def chdir_flag(root: Path, workspace: Path) -> str:
 
 
 def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
+    """The block declaring `result` (through local and installed modules; the base block when an
+    override file also names it), starting with the file the scan's evaluation named."""
     if not result.address:
         return None
     root = config_root(result, workspace)
@@ -221,24 +225,7 @@ def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
         hint = candidate if candidate.is_absolute() else root / candidate
         if not hint.exists():
             hint = (workspace if workspace.is_dir() else workspace.parent) / candidate
-    if hint is None:
-        hint = _hcl_location(root, result.address)
     return locate_block(root, result.address, hint)
-
-
-def _hcl_location(root: Path, address: str) -> Path | None:
-    """The file the HCL evaluator's locator names for `address` (instance keys dropped)."""
-    try:
-        from driftdeck.core.hcl import locate_resources
-        from driftdeck.core.remediation.locate import parse_address
-
-        found = locate_resources(root).get(parse_address(address).resource)
-    except Exception:  # noqa: BLE001 - the text scan below finds the block on its own
-        return None
-    if found is None:
-        return None
-    path = Path(found[0])
-    return path if path.is_absolute() else root / path
 
 
 def _tf(result: ResourceResult, options: PlanOptions, args: str) -> str:
@@ -323,6 +310,14 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
         return DirectionPlan(
             Direction.ADOPT, summary, unanswered=paths,
             notes=[f"no `resource` block for {result.address} found under {config_root(result, options.workspace)}"],
+            validated=False,
+        )
+    if located.in_installed_module:
+        where = forget_mod.shown_path(located.path, options.workspace)
+        return DirectionPlan(
+            Direction.ADOPT, f"{summary} ({where}:{located.line}; manual: in an installed module)", unanswered=paths,
+            notes=[f"{result.address} is declared in {where}:{located.line}, a module copy `terraform init` installed: "
+                   "a patch there would be undone by the next init; change the module's source or its inputs instead"],
             validated=False,
         )
     from driftdeck.core.collectors import collector_for
@@ -462,9 +457,6 @@ def provider_import(
 
 
 def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, object]) -> bool:
-    from driftdeck.core.compare.state_vs_live import compare_attributes
-    from driftdeck.core.remediation.hclvalues import resource_body
-
     try:
         parsed = resource_body(body, rtype, name)
     except Exception:  # noqa: BLE001 - a generated block that does not parse fails validation

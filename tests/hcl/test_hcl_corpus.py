@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from driftdeck.core.hcl import load_configuration, locate_resources, strip_instance_keys
+from driftdeck.core.hcl import load_configuration, locate_resource, locate_resources, strip_instance_keys
+from driftdeck.core.hcl.locate import locate_block
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "terraform"
 ROOTS = sorted({p.parent for p in CORPUS.rglob("*.tf")}) if CORPUS.is_dir() else []
@@ -31,6 +32,15 @@ def test_every_corpus_module_loads_and_evaluates() -> None:
         for inst in config.instances.values():
             if located.get(strip_instance_keys(inst.address)) != (inst.file, inst.line):
                 failures.append(f"{root.relative_to(CORPUS)}: locate_resources disagrees on {inst.address}")
+        # ... and so do its one-address view (TUI) and its block view (plans).
+        for address in sorted({strip_instance_keys(i.address) for i in config.instances.values()}):
+            inst = next(i for i in config.instances.values() if strip_instance_keys(i.address) == address)
+            if locate_resource(root, address) != (inst.file, inst.line):
+                failures.append(f"{root.relative_to(CORPUS)}: locate_resource disagrees on {address}")
+            if inst.mode == "managed" and inst.file.endswith(".tf"):
+                block = locate_block(root, address)
+                if block is None or (block.path.resolve(), block.line) != ((root / inst.file).resolve(), inst.line):
+                    failures.append(f"{root.relative_to(CORPUS)}: locate_block disagrees on {address}")
     assert failures == []
     assert len(ROOTS) > 100
     # Most instances carry some value computed from code; a collapse here means a regression.

@@ -12,12 +12,11 @@ from typing import Any
 import hcl2
 import pytest
 
+from driftdeck.core.hcl.locate import locate_block
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, render_document
 from driftdeck.core.remediation.adopt import adopt_patch
-from driftdeck.core.remediation.hclalign import one_line, realign
 from driftdeck.core.remediation.importing import import_block, resource_block
-from driftdeck.core.remediation.locate import locate_block
 
 FMT_CLEAN_TF = """\
 resource "aws_s3_bucket" "data" {
@@ -69,21 +68,6 @@ def test_inserted_key_realigns_its_group_like_terraform_fmt(tmp_path: Path) -> N
     # the other resource and the bucket's own group are untouched
     assert '  bucket = "dd-data"' in lines and '  delay_seconds = 0' in lines
     assert hcl2.loads(out.patch.patched)["resource"][0]['"aws_s3_bucket"']['"data"']["tags"]["DeployedBy"] == '"ci"'
-
-
-def test_realign_leaves_untouched_groups_and_heredocs_alone() -> None:
-    original = 'x {\n  a = 1\n  bb = 2\n\n  p = <<EOT\n  k = v\n  EOT\n  cc = 3\n}\n'
-    patched = original.replace("  cc = 3\n", "  cc = 3\n  dddd = 4\n")
-    out = realign(original, patched)
-    assert "  a = 1\n  bb = 2\n" in out  # not touched by the change: left as it was
-    assert "  k = v\n" in out  # heredoc content is text, not attributes
-    assert "  cc   = 3\n  dddd = 4\n" in out
-
-
-def test_one_line_renderings_keep_separators() -> None:
-    assert one_line('{\n  Env      = "staging"\n  ApiToken = var.api_token # secret\n}') == \
-        '{ Env = "staging", ApiToken = var.api_token }'
-    assert one_line('merge(\n  var.common,\n  {\n    Env = "x",\n  }\n)') == 'merge(var.common, { Env = "x" })'
 
 
 def test_expression_tags_are_manual_and_validation_claims_only_what_was_adopted(tmp_path: Path) -> None:

@@ -1,20 +1,20 @@
-"""Real-world HCL (the shared Terraform corpus): the text scan finds exactly the resource blocks
-python-hcl2 finds, and an adopt edit of a literal attribute in each block re-parses to the new value
+"""Real-world HCL (the shared Terraform corpus): the text layout finds exactly the resource blocks
+the scan's parser (`hcl/parse.py`) finds, and an adopt edit of a literal attribute in each block re-parses to the new value
 with the rest of the file untouched."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import hcl2
 import pytest
 from repo_paths import CORPORA
 
+from driftdeck.core.errors import InputError
+from driftdeck.core.hcl.locate import LocatedBlock
+from driftdeck.core.hcl.parse import parse_hcl
+from driftdeck.core.hcl.text_layout import is_literal, parse_structure
 from driftdeck.core.model import Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation.adopt import adopt_patch
-from driftdeck.core.remediation.hcltext import is_literal, parse_structure
-from driftdeck.core.remediation.hclvalues import _key
-from driftdeck.core.remediation.locate import LocatedBlock
 
 CORPUS = CORPORA / "terraform"
 # Every third file keeps the test quick; the full corpus (631 files) agreed when this was written.
@@ -27,12 +27,12 @@ def test_resource_blocks_and_literal_edits_across_the_corpus(tmp_path: Path) -> 
     for path in FILES:
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
-            doc = hcl2.loads(text)
-        except Exception:  # noqa: BLE001 - files python-hcl2 rejects are out of scope here
+            parsed = parse_hcl(text, str(path))
+        except InputError:  # files the scan's parser rejects are out of scope here
             continue
         structure = parse_structure(text, str(path))
         mine = sorted((b.labels[0], b.labels[1]) for b in structure.blocks_named("resource") if len(b.labels) == 2)
-        theirs = sorted((_key(t), _key(n)) for group in doc.get("resource", []) for t, named in group.items() for n in named)
+        theirs = sorted((b.labels[0], b.labels[1]) for b in parsed.body.blocks_of("resource") if len(b.labels) == 2)
         assert mine == theirs, path
         for block in structure.blocks_named("resource"):
             attr = next((a for a in block.attributes if a.name not in ("count", "for_each", "provider", "depends_on")

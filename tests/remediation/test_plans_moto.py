@@ -15,6 +15,7 @@ from remediation_support import bucket_tags, queue_attribute, queue_workspace, s
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.collectors import collector_for
+from driftdeck.core.hcl.literals import resource_body
 from driftdeck.core.model import Status
 from driftdeck.core.remediation import (
     ApplyRefused,
@@ -24,7 +25,6 @@ from driftdeck.core.remediation import (
     build_plans,
     plan_resource,
 )
-from driftdeck.core.remediation.hclvalues import resource_body
 
 BUCKET_TF = """\
 # Log bucket: owned by the platform team.

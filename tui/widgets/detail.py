@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from driftdeck.core.hcl import locate_resources, strip_instance_keys
+from driftdeck.core.hcl import locate_resource
 from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.core.report import desired_side
 from driftdeck.core.text import printable
@@ -299,7 +299,7 @@ class DetailPane(ScrollNavigation, VerticalScroll, can_focus=True):
 
 def locate_source(workspace: Path, address: str) -> str | None:
     """`file:line` of the block declaring `address` in the code under `workspace` (cached parse), or None."""
-    found = locate_resources(workspace).get(strip_instance_keys(address))
+    found = locate_resource(workspace, address)
     return f"{found[0]}:{found[1]}" if found is not None else None
 
 

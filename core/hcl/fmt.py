@@ -9,10 +9,11 @@ changed line are re-aligned, so a patch stays as small as the change.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass
 
-from driftdeck.core.remediation.hcltext import Token, tokenize
+from driftdeck.core.hcl.text_layout import Token, tokenize
 
 _OPEN = "{[("
 _CLOSE = "}])"
@@ -115,8 +116,6 @@ def _lines(text: str) -> list[_Line]:
             starts.append(i + 1)
     by_line: dict[int, list[Token]] = {}
     opaque: set[int] = set()  # lines inside a token that spans lines (heredocs, templates)
-    import bisect
-
     for tok in tokens:
         if tok.kind == "nl":
             continue
@@ -172,8 +171,6 @@ def one_line(text: str) -> str:
     pieces: list[str] = []
     line_starts = {0} | {i + 1 for i, ch in enumerate(text) if ch == "\n"}
     starts_sorted = sorted(line_starts)
-    import bisect
-
     current: list[Token] = []
     current_line = -1
     for tok in tokens:
