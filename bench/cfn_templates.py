@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from driftdeck.core.cfn import load_template, patched_text
 from driftdeck.core.compare.cloudformation import compare_cfn
+from driftdeck.core.inputs.cfn import load_template, patched_text
 from driftdeck.core.model import DesiredResource, SourceRef
 
 # CPU time of this process: the machine is shared, and wall time mostly measures the neighbours.

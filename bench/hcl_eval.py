@@ -18,8 +18,8 @@ from pathlib import Path
 
 import hcl2
 
-from driftdeck.core.hcl import ParseCache, load_configuration
-from driftdeck.core.hcl.parse import _body
+from driftdeck.core.inputs.hcl import ParseCache, load_configuration
+from driftdeck.core.inputs.hcl.parse import _body
 
 # CPU time of this process: the machine is shared, and wall time mostly measures the neighbours.
 clock = time.process_time

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.audit import AuditConfig, AuditLog, AuditReader
+from driftdeck.core.audit.history import HistoryModel, bucket_series
 from driftdeck.core.audit.layout import segments
-from driftdeck.core.history import HistoryModel, bucket_series
 
 
 def peak_rss_mib() -> float:

@@ -3,7 +3,7 @@
 
 Run: .venv/bin/python bench/import_generation.py [--sets 2] [--runs 3]
 
-A moto server of its own holds `--sets` copies of the objects of tests/provider/out_of_band.py
+A moto server of its own holds `--sets` copies of the objects of tests/live/provider/out_of_band.py
 (17 objects in 16 types per set). Measured, each `--runs` times, medians printed:
 - driftdeck: `build_plans` (import direction) for every object, through one ProviderSession that
   has already served a first pass (schema decoded, provider configured): ImportResourceState,
@@ -38,10 +38,10 @@ from provider_reads import terraform_env  # noqa: E402
 from provider_workspace import write_workspace  # noqa: E402
 
 from driftdeck.core.aws import AwsContext  # noqa: E402
+from driftdeck.core.live.provider.session import ProviderSession  # noqa: E402
 from driftdeck.core.model import ResourceResult, Status  # noqa: E402
-from driftdeck.core.provider.session import ProviderSession  # noqa: E402
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans  # noqa: E402
-from driftdeck.core.remediation.model import ResourcePlan  # noqa: E402
+from driftdeck.core.remediation.plan import ResourcePlan  # noqa: E402
 
 
 def free_port() -> int:

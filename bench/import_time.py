@@ -6,7 +6,7 @@ A few imports in the engine stay inside functions (each says so in a comment poi
 HCL evaluator, the CloudFormation loader, attribution, the provider session. This measures, in fresh
 interpreters, what each would add to every start-up if it were imported at the top:
 
-- baseline: `import driftdeck.core.scan` (what every scanning command pays, same run);
+- baseline: `import driftdeck.core.scan.run` (what every scanning command pays, same run);
 - for each deferred part: the extra time to import it after the baseline (median of --runs).
 
 A part whose cost is a small fraction of the baseline has no reason to be deferred; the report says
@@ -21,16 +21,16 @@ import statistics
 import subprocess
 import sys
 
-BASELINE = "driftdeck.core.scan"
+BASELINE = "driftdeck.core.scan.run"
 # The modules imported inside functions today, by the start-up path that would pay for them.
 DEFERRED = [
-    "driftdeck.core.code",
-    "driftdeck.core.hcl",
-    "driftdeck.core.cfn",
+    "driftdeck.core.scan.code_side",
+    "driftdeck.core.inputs.hcl",
+    "driftdeck.core.inputs.cfn",
     "driftdeck.core.attribution",
     "driftdeck.core.audit",
-    "driftdeck.core.provider.session",
-    "driftdeck.core.collectors.provider_backed",
+    "driftdeck.core.live.provider.session",
+    "driftdeck.core.live.collectors.provider_backed",
     "driftdeck.core.remediation.planner",
 ]
 

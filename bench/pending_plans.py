@@ -1,7 +1,7 @@
 """Pending plans through the provider vs `terraform plan -refresh=false`, same run, same edits.
 
 Builds the wide estate (38 types, real Terraform against a moto server of its own), copies it with
-the code edits of tests/provider/test_pending_wide.py (39 resources edited, replacements that reach
+the code edits of tests/live/provider/test_pending_wide.py (39 resources edited, replacements that reach
 other resources included), then measures, each `--runs` times, medians printed:
 
 - terraform: `terraform plan -refresh=false` (code against state: what "pending" means), the
@@ -37,8 +37,8 @@ from test_pending_wide import EDITS  # noqa: E402
 from wide_estate import build_wide_estate  # noqa: E402
 
 from driftdeck.core.aws import AwsContext  # noqa: E402
-from driftdeck.core.provider.session import ProviderSession  # noqa: E402
-from driftdeck.core.scan import ScanOptions, run_scan  # noqa: E402
+from driftdeck.core.live.provider.session import ProviderSession  # noqa: E402
+from driftdeck.core.scan.run import ScanOptions, run_scan  # noqa: E402
 
 
 def _action(actions: list[str]) -> str:

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from driftdeck.core.hcl import text_layout
-from driftdeck.core.hcl.parse import parse_hcl
+from driftdeck.core.inputs.hcl import text_layout
+from driftdeck.core.inputs.hcl.parse import parse_hcl
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import PlanOptions, adopt, build_plans, render_document
 

@@ -34,8 +34,8 @@ from aws_test_support import terraform  # noqa: E402
 from wide_estate import WideEstate, build_wide_estate  # noqa: E402
 
 from driftdeck.core.aws import AwsContext  # noqa: E402
-from driftdeck.core.provider.session import ProviderSession  # noqa: E402
-from driftdeck.core.scan import ScanOptions, run_scan  # noqa: E402
+from driftdeck.core.live.provider.session import ProviderSession  # noqa: E402
+from driftdeck.core.scan.run import ScanOptions, run_scan  # noqa: E402
 
 
 def terraform_env(folder: Path) -> dict[str, str]:

@@ -271,7 +271,7 @@ def bench_size(n: int, runs: int, root: Path) -> dict[str, float]:
             os.environ.update({k: v for k, v in scan_env.items() if k.startswith("AWS_")})
             try:
                 from driftdeck.core.aws import AwsContext
-                from driftdeck.core.scan import ScanOptions, run_scan
+                from driftdeck.core.scan.run import ScanOptions, run_scan
 
                 run_scan(ScanOptions(path=scan_dir), ctx=AwsContext())
             finally:

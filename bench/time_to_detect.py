@@ -30,11 +30,11 @@ import botocore.session
 from moto.server import ThreadedMotoServer
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.config import Config
-from driftdeck.core.events import SqsSource, start_events
 from driftdeck.core.monitor.alerts import Dispatcher
+from driftdeck.core.monitor.events import SqsSource, start_events
 from driftdeck.core.monitor.loop import WatchLoop
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
+from driftdeck.core.settings import Config
 
 REGION = "us-east-1"
 QUEUE = "driftdeck-events"

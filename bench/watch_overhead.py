@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from driftdeck.core.config import Config
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.settings import Config
 
 
 def report(n: int, flip: bool = False) -> ScanReport:

@@ -22,7 +22,7 @@ from typing import Any
 from textual.worker import WorkerState
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.scan import run_scan
+from driftdeck.core.scan.run import run_scan
 from driftdeck.tui import messages as msg
 from driftdeck.tui.app import DriftdeckApp
 from driftdeck.tui.audit_core import open_feed

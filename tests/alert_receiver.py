@@ -1,4 +1,4 @@
-"""A real HTTP receiver on 127.0.0.1 for alert-sink tests (the `receiver` fixture of tests/monitor and tests/watch)."""
+"""A real HTTP receiver on 127.0.0.1 for alert-sink tests (the `receiver` fixture of tests/monitor)."""
 
 from __future__ import annotations
 

@@ -7,3 +7,5 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPORA = SHARED / "corpora"
+TESTS = REPO / "tests"
+FIXTURES = TESTS / "fixtures"

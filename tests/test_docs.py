@@ -9,7 +9,7 @@ from repo_paths import REPO
 from sample_reports import drifted_estate, mixed_sources_estate
 
 from driftdeck.core.model import PlannedChange, ResourceResult, Status
-from driftdeck.core.report import report_to_json
+from driftdeck.core.outputs.report import report_to_json
 
 CONTRACT = REPO / "docs" / "drift-contract.md"
 

@@ -30,14 +30,14 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from driftdeck.core.audit.subject import subject_of
-from driftdeck.core.config import Config
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.iac_files import IacContentCache, is_iac
 from driftdeck.core.monitor.loop import PollResult, WatchLoop
-from driftdeck.core.monitor.transitions import Transition
+from driftdeck.core.settings import Config
 from driftdeck.core.text import printable
+from driftdeck.core.transitions import Transition
 from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, FeedRecorder, MemoryFeed

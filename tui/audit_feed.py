@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from driftdeck.core.audit.subject import subject_of
 from driftdeck.core.model import ScanReport
 from driftdeck.core.monitor.recorder import DURABLE_KINDS
-from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, transitions
+from driftdeck.core.transitions import TransitionKind, carry_forward, transitions
 
 
 @dataclass(frozen=True)

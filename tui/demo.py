@@ -28,9 +28,9 @@ import boto3
 from moto.server import ThreadedMotoServer  # the demo extra; `driftdeck demo` checks it is installed
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.collectors import collector_for
+from driftdeck.core.live.collectors import collector_for
 from driftdeck.core.model import DesiredResource, ScanReport, SourceRef, Status
-from driftdeck.core.scan import ScanOptions
+from driftdeck.core.scan.run import ScanOptions
 from driftdeck.tui import demo_trail as trail
 
 REGION = "us-east-1"

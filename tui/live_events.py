@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.events import EventDrivenScan, EventFeed, live_source_from_spec, targeted_recheck
-from driftdeck.core.events.feed import AcknowledgingRecorder
 from driftdeck.core.model import ScanReport
-from driftdeck.core.scan import ScanOptions
+from driftdeck.core.monitor.events import EventDrivenScan, EventFeed, live_source_from_spec, targeted_recheck
+from driftdeck.core.monitor.events.feed import AcknowledgingRecorder
+from driftdeck.core.scan.run import ScanOptions
 
 
 class LiveEvents:

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.message import Message
 
 from driftdeck.core.model import ScanReport
-from driftdeck.core.monitor.transitions import Transition
+from driftdeck.core.transitions import Transition
 from driftdeck.tui.audit_feed import AuditEvent, ChainState
 
 

@@ -355,7 +355,7 @@ class LookupEventsSource:
 
     def sweep(self, start: datetime, end: datetime) -> list[CloudTrailEvent]:
         """Every mutating event in [start, end], asked again (no cache, a region that failed before is
-        retried): the live-polling fallback of `driftdeck.core.events`. Failures land in `errors`."""
+        retried): the live-polling fallback of `driftdeck.core.monitor.events`. Failures land in `errors`."""
         start, end = _utc(start), _utc(end)
         found: list[CloudTrailEvent] = []
         for region in self.regions:

@@ -46,8 +46,8 @@ from driftdeck.core.audit.actor import cloud_actor, default_actor
 from driftdeck.core.audit.anchor import Anchor, AnchorError, S3ObjectLockAnchor
 from driftdeck.core.audit.canonical import NonCanonicalError, canonical_bytes
 from driftdeck.core.audit.chain import Finding
-from driftdeck.core.audit.config import AnchorConfig, AuditConfig
 from driftdeck.core.audit.entry import KINDS, Entry
+from driftdeck.core.audit.location import AnchorConfig, AuditConfig
 from driftdeck.core.audit.log import AuditLog, AuditWriteError
 from driftdeck.core.audit.reader import AuditReader, VerificationState
 from driftdeck.core.audit.verify import VerifyResult, verify

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from driftdeck.core.audit.config import AnchorConfig
 from driftdeck.core.audit.layout import NOTE_RE, note_name
+from driftdeck.core.audit.location import AnchorConfig
 
 
 class AnchorError(Exception):

@@ -39,7 +39,6 @@ from driftdeck.core.audit.canonical import (
     dumps_checked,
     parse_canonical,
 )
-from driftdeck.core.audit.config import AuditConfig
 from driftdeck.core.audit.entry import (
     DURABLE_KINDS,
     FORMAT_VERSION,
@@ -52,6 +51,7 @@ from driftdeck.core.audit.entry import (
 from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
 from driftdeck.core.audit.keys import create_signer, load_signer
 from driftdeck.core.audit.layout import peek
+from driftdeck.core.audit.location import AuditConfig
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
 from driftdeck.core.audit.witness import Witness

@@ -15,9 +15,9 @@ from typing import Any
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.canonical import parse_canonical
 from driftdeck.core.audit.chain import ChainChecker, Finding, Rec
-from driftdeck.core.audit.config import AuditConfig
 from driftdeck.core.audit.entry import Entry, schema_problem
 from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
+from driftdeck.core.audit.location import AuditConfig
 from driftdeck.core.audit.log import origin_line, require_log_dir
 from driftdeck.core.audit.merkle import MerkleFrontier
 from driftdeck.core.audit.note import NoteError, VerifierKey, parse_checkpoint

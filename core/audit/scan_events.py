@@ -17,7 +17,7 @@ from driftdeck.core.audit.log import AuditLog
 from driftdeck.core.audit.reader import AuditReader
 from driftdeck.core.audit.subject import subject_of
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.monitor.transitions import TransitionKind, change_kind
+from driftdeck.core.transitions import TransitionKind, change_kind
 
 INDEX_NAME = "drift-status.json"
 NOT_DRIFTING = "in_sync"

@@ -17,8 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from driftdeck.core.cfn.mapping import PropertyMap, mapped_properties, property_maps
-from driftdeck.core.cfn.properties import (
+from driftdeck.core.compare.engine import (
+    change_kind,
+    documents_equal,
+    is_empty,
+    pair_in_any_order,
+    without_empty_members,
+)
+from driftdeck.core.compare.policy import parse_policy
+from driftdeck.core.inputs.cfn.mapping import PropertyMap, mapped_properties, property_maps
+from driftdeck.core.inputs.cfn.properties import (
     MISSING,
     NOT_IN_TEMPLATE,
     RESERVED_PREFIX,
@@ -31,14 +39,6 @@ from driftdeck.core.cfn.properties import (
     template_value,
     tf_rule_atoms,
 )
-from driftdeck.core.compare.engine import (
-    change_kind,
-    documents_equal,
-    is_empty,
-    pair_in_any_order,
-    without_empty_members,
-)
-from driftdeck.core.compare.policy import parse_policy
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference
 from driftdeck.core.unknown import contains_unknown, is_unknown, scalar_text
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from driftdeck.core.compare.engine import change_kind, documents_equal, walk, within
+from driftdeck.core.cty import CtyType, canonical, values_equal
 from driftdeck.core.model import ChangeKind, Difference
-from driftdeck.core.provider.cty import CtyType, canonical, values_equal
 from driftdeck.core.unknown import is_unknown
 
 

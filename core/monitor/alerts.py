@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftdeck.core.config import SinkConfig
-from driftdeck.core.monitor.transitions import Transition
+from driftdeck.core.settings import SinkConfig
+from driftdeck.core.transitions import Transition
 
 SIGNATURE_HEADER = "X-Driftdeck-Signature"
 TIMESTAMP_HEADER = "X-Driftdeck-Timestamp"

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.aws import AwsContext, describe_failure
-from driftdeck.core.config import AutoRemediationRule
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation import ApplyRefused, applicable_revert, apply_revert
-from driftdeck.core.remediation.model import Direction
+from driftdeck.core.remediation.plan import Direction
 from driftdeck.core.remediation.planner import PlanOptions, plan_resource
 from driftdeck.core.remediation.revert import revert_calls
+from driftdeck.core.settings import AutoRemediationRule
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from driftdeck.core.audit.subject import subject_of
-from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import DeliveryAttempt, Dispatcher, Sink, alert_payload, event_payload
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.monitor.iac_files import FileChange, IacContentCache, is_iac
 from driftdeck.core.monitor.plans import PlanWriter
-from driftdeck.core.monitor.transitions import Transition, TransitionKind, carry_forward, transitions
+from driftdeck.core.settings import AutoRemediationRule, Config, redact_urls
+from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
 
 
 class Recorder(Protocol):

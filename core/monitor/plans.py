@@ -20,7 +20,7 @@ from driftdeck.core.remediation import (
     render_document,
     save_document,
 )
-from driftdeck.core.remediation.evidence import planned_event
+from driftdeck.core.remediation.audit_events import planned_event
 
 PLANNED_STATUSES = frozenset({Status.CHANGED, Status.MISSING})
 

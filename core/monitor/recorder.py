@@ -18,7 +18,7 @@ from driftdeck.core.audit.entry import SUBJECT_KEYS
 from driftdeck.core.audit.scan_events import known_drift
 from driftdeck.core.model import ScanReport
 from driftdeck.core.monitor.scan_evidence import record_scan_evidence
-from driftdeck.core.remediation.evidence import canonical_safe
+from driftdeck.core.remediation.audit_events import canonical_safe
 
 # Fsync'd and checkpointed at once: evidence of what changed and what driftdeck did about it.
 DURABLE_KINDS = frozenset({"config.changed", "remediation.applied", "remediation.failed"})

@@ -16,6 +16,7 @@ from driftdeck.core.remediation.apply import (
     preview,
     rescan_resource,
 )
+from driftdeck.core.remediation.audit_events import record_outcome, record_planned
 from driftdeck.core.remediation.document import (
     PlanDocument,
     default_output_dir,
@@ -23,8 +24,7 @@ from driftdeck.core.remediation.document import (
     render_document,
     save_document,
 )
-from driftdeck.core.remediation.evidence import record_outcome, record_planned
-from driftdeck.core.remediation.model import (
+from driftdeck.core.remediation.plan import (
     AwsCall,
     Command,
     Direction,

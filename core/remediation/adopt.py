@@ -17,14 +17,14 @@ from typing import Any
 
 from driftdeck.core.compare.engine import is_empty
 from driftdeck.core.compare.state_vs_live import compare_attributes
-from driftdeck.core.hcl import literals, text_layout
-from driftdeck.core.hcl.fmt import one_line, realign
-from driftdeck.core.hcl.literals import Expression, has_expression, resource_body
-from driftdeck.core.hcl.locate import LocatedBlock, parse_address
-from driftdeck.core.hcl.render import hcl_attributes, hcl_json_document, hcl_key, hcl_value
-from driftdeck.core.hcl.text_layout import ObjectItem, TextAttribute, TextBlock
+from driftdeck.core.inputs.hcl import literals, text_layout
+from driftdeck.core.inputs.hcl.fmt import one_line, realign
+from driftdeck.core.inputs.hcl.literals import Expression, has_expression, resource_body
+from driftdeck.core.inputs.hcl.locate import LocatedBlock, parse_address
+from driftdeck.core.inputs.hcl.render import hcl_attributes, hcl_json_document, hcl_key, hcl_value
+from driftdeck.core.inputs.hcl.text_layout import ObjectItem, TextAttribute, TextBlock
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
-from driftdeck.core.remediation.model import FilePatch
+from driftdeck.core.remediation.plan import FilePatch
 from driftdeck.core.remediation.sensitive import MARKER, sensitivity_of
 from driftdeck.core.remediation.textdiff import unified_diff
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.model import DesiredResource, ResourceResult, Status
-from driftdeck.core.remediation.model import AwsCall, Direction, DirectionPlan, ResourcePlan
+from driftdeck.core.remediation.plan import AwsCall, Direction, DirectionPlan, ResourcePlan
 
 
 class ApplyRefused(Exception):
@@ -130,9 +130,9 @@ def rescan_resource(
     result: ResourceResult, ctx: AwsContext, *, desired: Sequence[DesiredResource] = ()
 ) -> ResourceResult | None:
     """Read one resource again and compare it with its state; None when an unmanaged object is gone."""
-    from driftdeck.core.collectors import collector_for
+    from driftdeck.core.live.collectors import collector_for
     from driftdeck.core.model import SourceRef
-    from driftdeck.core.scan import compare_resource
+    from driftdeck.core.scan.run import compare_resource
 
     collector = collector_for(result.type)
     if collector is None:
@@ -168,7 +168,7 @@ def rescan_resource(
 
 
 def _record(log: Any, plan: ResourcePlan, revert: DirectionPlan, outcome: ApplyOutcome) -> int | None:
-    from driftdeck.core.remediation.evidence import record_outcome
+    from driftdeck.core.remediation.audit_events import record_outcome
 
     before = {"status": plan.resource.status.value, "differences": [d.to_json() for d in plan.resource.differences]}
     after: dict[str, Any] = {"status": outcome.after_status}

@@ -1,4 +1,4 @@
-"""Directions for drift in CloudFormation-managed resources, through `driftdeck.core.cfn.remediation`.
+"""Directions for drift in CloudFormation-managed resources, through `driftdeck.core.inputs.cfn.remediation`.
 
 Terraform commands and `.tf` patches mean nothing for a stack's resources: revert goes through a
 drift-aware change set, adopt patches the template file (text edits that keep comments and
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation.forget import file_patch
-from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan
+from driftdeck.core.remediation.plan import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan
 from driftdeck.core.text import shell_quote
 
 
@@ -20,7 +20,7 @@ def is_cloudformation(result: ResourceResult) -> bool:
 
 
 def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
-    from driftdeck.core.cfn.remediation import revert_commands
+    from driftdeck.core.inputs.cfn.remediation import revert_commands
 
     source = result.source
     if result.status != Status.CHANGED or source is None or not source.stack:
@@ -37,9 +37,9 @@ def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
 
 
 def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
-    from driftdeck.core.cfn.remediation import patched_text
-    from driftdeck.core.cfn.template import load_template, parse_template
     from driftdeck.core.compare.cloudformation import compare_cfn
+    from driftdeck.core.inputs.cfn.remediation import patched_text
+    from driftdeck.core.inputs.cfn.template import load_template, parse_template
     from driftdeck.core.model import DesiredResource
 
     source = result.source

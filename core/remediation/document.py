@@ -16,7 +16,7 @@ from typing import Any
 import blake3
 
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.model import (
+from driftdeck.core.remediation.plan import (
     PATCH_PLACEHOLDER,
     Command,
     Direction,

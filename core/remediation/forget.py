@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from driftdeck.core.hcl import literals, text_layout
-from driftdeck.core.hcl.locate import locate_block, parse_address
+from driftdeck.core.inputs.hcl import literals, text_layout
+from driftdeck.core.inputs.hcl.locate import locate_block, parse_address
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.remediation.model import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
+from driftdeck.core.remediation.plan import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
 from driftdeck.core.remediation.textdiff import merge_texts, unified_diff
 from driftdeck.core.text import shell_quote
 

@@ -14,14 +14,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from driftdeck.core.compare.engine import is_empty
-from driftdeck.core.hcl.fmt import realign
-from driftdeck.core.hcl.render import hcl_json_document, hcl_string, hcl_value
+from driftdeck.core.inputs.hcl.fmt import realign
+from driftdeck.core.inputs.hcl.render import hcl_json_document, hcl_string, hcl_value
 from driftdeck.core.model import ResourceResult
 
 if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
-    from driftdeck.core.provider.cty import CtyType
-    from driftdeck.core.provider.generate import GeneratedConfig
-    from driftdeck.core.provider.schema import BlockSchema
+    from driftdeck.core.cty import CtyType
+    from driftdeck.core.live.provider.generate import GeneratedConfig
+    from driftdeck.core.live.provider.schema import BlockSchema
 
 # Arguments written per type, in the order `terraform fmt`-style configs usually list them.
 ARGUMENTS: dict[str, tuple[str, ...]] = {
@@ -228,7 +228,7 @@ def generated_resource_text(name: str, generated: GeneratedConfig) -> tuple[str,
 
 def _generated_body(block: BlockSchema, arguments: dict[str, Any], indent: str, prefix: str,
                     variables: list[tuple[str, str]], *, top: bool = False, comments: list[str] | None = None) -> list[str]:
-    from driftdeck.core.provider.generate import JsonDocument, Sensitive
+    from driftdeck.core.live.provider.generate import JsonDocument, Sensitive
 
     lines: list[str] = []
     for key, value in arguments.items():

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.compare.state_vs_live import compare_attributes
-from driftdeck.core.hcl.literals import resource_body
-from driftdeck.core.hcl.locate import LocatedBlock, locate_block, parse_address
+from driftdeck.core.inputs.hcl.literals import resource_body
+from driftdeck.core.inputs.hcl.locate import LocatedBlock, locate_block, parse_address
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import adopt as adopt_mod
 from driftdeck.core.remediation import cloudformation, importing
 from driftdeck.core.remediation import forget as forget_mod
-from driftdeck.core.remediation.model import (
+from driftdeck.core.remediation.plan import (
     PATCH_PLACEHOLDER,
     AwsCall,
     Command,
@@ -36,7 +36,7 @@ from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sens
 from driftdeck.core.text import shell_quote
 
 if TYPE_CHECKING:
-    from driftdeck.core.provider.generate import GeneratedConfig
+    from driftdeck.core.live.provider.generate import GeneratedConfig
 
 DIRECTIONS_BY_STATUS: dict[Status, tuple[Direction, ...]] = {
     Status.CHANGED: (Direction.REVERT, Direction.ADOPT),
@@ -320,7 +320,7 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
                    "a patch there would be undone by the next init; change the module's source or its inputs instead"],
             validated=False,
         )
-    from driftdeck.core.collectors import collector_for
+    from driftdeck.core.live.collectors import collector_for
 
     collector = collector_for(result.type)
     adopted = adopt_mod.adopt_patch(
@@ -431,12 +431,12 @@ def provider_import(
     session = ctx.providers if ctx is not None else None
     if ctx is None or session is None:
         return None, "no provider session for this plan"
-    from driftdeck.core.collectors.provider_backed import import_provider
-    from driftdeck.core.provider.client import ProviderError
-    from driftdeck.core.provider.cty import CtyError
-    from driftdeck.core.provider.generate import generate_config
-    from driftdeck.core.provider.session import ProviderUnavailable
-    from driftdeck.core.provider.values import ShapeError
+    from driftdeck.core.cty import CtyError
+    from driftdeck.core.live.collectors.provider_backed import import_provider
+    from driftdeck.core.live.provider.client import ProviderError
+    from driftdeck.core.live.provider.generate import generate_config
+    from driftdeck.core.live.provider.session import ProviderUnavailable
+    from driftdeck.core.live.provider.shaping import ShapeError
 
     try:
         region = result.region or ctx.default_region
@@ -470,7 +470,7 @@ def enrich_live(result: ResourceResult, ctx: AwsContext) -> ResourceResult:
     """Discovery lists only a few attributes; read the object fully before writing code for it."""
     from dataclasses import replace
 
-    from driftdeck.core.collectors import collector_for
+    from driftdeck.core.live.collectors import collector_for
 
     collector = collector_for(result.type)
     if collector is None:

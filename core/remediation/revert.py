@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, Status
-from driftdeck.core.remediation.model import AwsCall
+from driftdeck.core.remediation.plan import AwsCall
 from driftdeck.core.remediation.sensitive import MARKER, Sensitivity, placeholder, sensitivity_of
 
 # Drift kinds whose boto3 revert is exercised against moto by the test suite.

@@ -9,7 +9,7 @@ attributes hashicorp/aws 5.x marks ForceNew for the types driftdeck reads native
 from __future__ import annotations
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
-from driftdeck.core.remediation.model import Direction, Risk
+from driftdeck.core.remediation.plan import Direction, Risk
 
 FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_s3_bucket": frozenset({"bucket", "bucket_prefix", "object_lock_enabled"}),

@@ -114,7 +114,7 @@ def _from_state(result: ResourceResult) -> tuple[dict[str, Any], set[str]]:
 def _state_index(path: str, _mtime_ns: int, _size: int) -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
     """Address -> (attributes, sensitive paths) of one state file; read once per version of the file."""
     try:
-        from driftdeck.core.tfstate import read_state_file
+        from driftdeck.core.inputs.tfstate import read_state_file
 
         state = read_state_file(Path(path))
     except Exception:  # noqa: BLE001 - without state, the differences and markers still say what is secret

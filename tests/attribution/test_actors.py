@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from ct_records import assumed, iam_user, record, sts_session_record
+from repo_paths import CORPORA
 
 from driftdeck.core.attribution import SessionIndex, parse_log, resolve_actor, via_of
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "cloudtrail"
+CORPUS = CORPORA / "cloudtrail"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="CloudTrail corpus not on this machine")
 
 

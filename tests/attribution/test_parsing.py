@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from repo_paths import CORPORA
 
 from driftdeck.core.attribution import LocalDirectorySource, load_files, parse_log
 from driftdeck.core.errors import InputError
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "cloudtrail"
+CORPUS = CORPORA / "cloudtrail"
 CORPUS_FILES = sorted(CORPUS.rglob("*.json"))
 ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ct_records import iam_user, record
+from repo_paths import CORPORA
 
 from driftdeck.core.attribution import parse_log
 from driftdeck.core.attribution.matching import touches
 from driftdeck.core.attribution.rules import COVERED_TYPES, RULES
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "cloudtrail"
+CORPUS = CORPORA / "cloudtrail"
 WHEN = datetime(2026, 5, 1, 9, tzinfo=UTC)
 
 

@@ -12,7 +12,7 @@ from audit_kit import LogKit
 
 from driftdeck.core.audit import AuditReader
 from driftdeck.core.audit.entry import Entry
-from driftdeck.core.history import HistoryModel, HistoryUnverifiable, bucket_series
+from driftdeck.core.audit.history import HistoryModel, HistoryUnverifiable, bucket_series
 from driftdeck.tui.cli import main
 
 
@@ -206,7 +206,7 @@ def test_folding_in_small_chunks_gives_the_same_history(kit: LogKit, monkeypatch
     _build(kit)
     whole = HistoryModel(AuditReader(kit.log_dir))
     whole.refresh()
-    monkeypatch.setattr("driftdeck.core.history.FOLD_CHUNK", 3)  # chunk edges fall inside episodes
+    monkeypatch.setattr("driftdeck.core.audit.history.FOLD_CHUNK", 3)  # chunk edges fall inside episodes
     chunked = HistoryModel(AuditReader(kit.log_dir))
     chunked.refresh()
     assert chunked.last_seq == whole.last_seq

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
-from driftdeck.core.cfn.values import DeployTimeUnknown
 from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
+from driftdeck.core.inputs.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
+from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 
 
@@ -161,7 +161,7 @@ def test_kms_key_ids_are_checked_unlike_cloudformation_drift_detection() -> None
 
 
 def test_terraform_view_is_what_compare_cfn_expects() -> None:
-    from driftdeck.core.cfn.tfview import terraform_view
+    from driftdeck.core.inputs.cfn.tfview import terraform_view
 
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}
     cases = [
@@ -188,8 +188,8 @@ def test_terraform_view_is_what_compare_cfn_expects() -> None:
 
 
 def test_properties_without_a_comparison_row_are_listed_as_unchecked() -> None:
-    from driftdeck.core.cfn.properties import STACK_TAGS_KEY
     from driftdeck.core.compare.cloudformation import unchecked_properties
+    from driftdeck.core.inputs.cfn.properties import STACK_TAGS_KEY
 
     desired = _desired(
         "aws_s3_bucket",

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from driftdeck.core.compare.code_rules import diff_attributes
-from driftdeck.core.compare.pending import compare_code_to_state, match_code_to_live
-from driftdeck.core.hcl import UNKNOWN, CodeInstance
+from driftdeck.core.inputs.hcl import UNKNOWN, CodeInstance
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
+from driftdeck.core.scan.pending import compare_code_to_state, match_code_to_live
 
 
 def code(address: str, attrs: dict[str, Any], mode: str = "managed") -> CodeInstance:
@@ -107,7 +107,7 @@ def test_include_type_limits_the_comparison_to_what_state_covers() -> None:
 
 
 def test_state_lookup_from_tfstate_keeps_data_sources_and_other_providers() -> None:
-    from driftdeck.core.hcl import state_lookup_from_tfstate
+    from driftdeck.core.inputs.hcl import state_lookup_from_tfstate
 
     doc = {"version": 4, "resources": [
         {"mode": "data", "type": "aws_region", "name": "current", "instances": [{"attributes": {"name": "eu-west-1"}}]},

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from driftdeck.core.config import SinkConfig, parse_config
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Difference, ResourceResult, Status
 from driftdeck.core.monitor.alerts import (
@@ -20,7 +19,8 @@ from driftdeck.core.monitor.alerts import (
     alert_payload,
     sign,
 )
-from driftdeck.core.monitor.transitions import TransitionKind, carry_forward, transitions
+from driftdeck.core.settings import SinkConfig, parse_config
+from driftdeck.core.transitions import TransitionKind, carry_forward, transitions
 
 
 def _changed(owner: str = "mallory") -> ResourceResult:

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import Attribution, Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.monitor.loop import WatchLoop, rule_matches
+from driftdeck.core.settings import AutoRemediationRule, Config, SinkConfig
 
 
 class ListRecorder:

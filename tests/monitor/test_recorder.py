@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from driftdeck.core.audit import AuditReader, verify_workspace
-from driftdeck.core.config import AutoRemediationRule, Config, SinkConfig
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.monitor.loop import WatchLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
+from driftdeck.core.settings import AutoRemediationRule, Config, SinkConfig
 
 PAB = "aws_s3_bucket_public_access_block.data"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sample_reports import drifted_estate, small_estate
 
 from driftdeck.core.model import Status
-from driftdeck.core.monitor.transitions import TransitionKind, change_kind, transitions
+from driftdeck.core.transitions import TransitionKind, change_kind, transitions
 
 
 def test_change_kind_never_reads_unknown_as_resolution_or_drift() -> None:

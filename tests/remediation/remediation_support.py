@@ -11,7 +11,7 @@ import boto3
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ResourceResult
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
 
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
 

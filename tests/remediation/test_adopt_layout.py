@@ -12,7 +12,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from driftdeck.core.hcl.locate import locate_block
+from driftdeck.core.inputs.hcl.locate import locate_block
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, render_document
 from driftdeck.core.remediation.adopt import adopt_patch

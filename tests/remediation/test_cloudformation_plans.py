@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from driftdeck.core.cfn.template import load_template
 from driftdeck.core.compare.cloudformation import compare_cfn
+from driftdeck.core.inputs.cfn.template import load_template
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, render_document
 

@@ -10,9 +10,9 @@ import pytest
 from repo_paths import CORPORA
 
 from driftdeck.core.errors import InputError
-from driftdeck.core.hcl.locate import LocatedBlock
-from driftdeck.core.hcl.parse import parse_hcl
-from driftdeck.core.hcl.text_layout import is_literal, parse_structure
+from driftdeck.core.inputs.hcl.locate import LocatedBlock
+from driftdeck.core.inputs.hcl.parse import parse_hcl
+from driftdeck.core.inputs.hcl.text_layout import is_literal, parse_structure
 from driftdeck.core.model import Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation.adopt import adopt_patch
 

@@ -1,13 +1,13 @@
 """The resource block written from a provider-generated configuration: attributes in name order
 aligned as terraform fmt does, nested blocks in block syntax (single, list, labelled map), JSON
 documents as jsonencode, sensitive values (nested ones too) as typed variables, refused live values
-as comments. Schemas are built by hand here; tests/provider/test_import_generation.py runs the same
+as comments. Schemas are built by hand here; tests/live/provider/test_import_generation.py runs the same
 code against the real provider and terraform."""
 
 from __future__ import annotations
 
-from driftdeck.core.provider.cty import BOOL, NUMBER, STRING, list_of, map_of, object_of
-from driftdeck.core.provider.generate import (
+from driftdeck.core.cty import BOOL, NUMBER, STRING, list_of, map_of, object_of
+from driftdeck.core.live.provider.generate import (
     GeneratedConfig,
     JsonDocument,
     Sensitive,
@@ -16,7 +16,7 @@ from driftdeck.core.provider.generate import (
     in_written_order,
     terraform_jsonencode,
 )
-from driftdeck.core.provider.schema import AttributeSchema, BlockSchema, NestedBlockSchema
+from driftdeck.core.live.provider.schema import AttributeSchema, BlockSchema, NestedBlockSchema
 from driftdeck.core.remediation.importing import generated_resource_text
 
 CREDENTIALS = BlockSchema(attributes={

@@ -14,8 +14,8 @@ from hcl_samples import TRICKY
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from driftdeck.core.hcl.literals import as_terraform_holds, resource_body
-from driftdeck.core.hcl.locate import locate_block
+from driftdeck.core.inputs.hcl.literals import as_terraform_holds, resource_body
+from driftdeck.core.inputs.hcl.locate import locate_block
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import Direction, PlanOptions, build_plans, combined_patch
 from driftdeck.core.remediation.adopt import adopt_patch
@@ -100,7 +100,7 @@ _TAG_VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blackl
 @example(code={}, live={"0": "\U0002f800"})  # a compatibility ideograph: NFC makes it U+4E3D, in code and in Terraform
 def test_adopted_tags_reparse_to_exactly_the_live_tags(tmp_path: Path, code: dict[str, str], live: dict[str, str]) -> None:
     from driftdeck.core.compare.state_vs_live import compare_attributes
-    from driftdeck.core.hcl.render import hcl_value
+    from driftdeck.core.inputs.hcl.render import hcl_value
 
     text = f'# tags under test\nresource "aws_s3_bucket" "t" {{\n  bucket = "t" # keep me\n  tags = {hcl_value(code, "  ")}\n}}\n'
     diffs = compare_attributes({"tags": code}, {"tags": live})

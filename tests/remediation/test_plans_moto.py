@@ -14,8 +14,8 @@ import pytest
 from remediation_support import bucket_tags, queue_attribute, queue_workspace, scan, write_state
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.collectors import collector_for
-from driftdeck.core.hcl.literals import resource_body
+from driftdeck.core.inputs.hcl.literals import resource_body
+from driftdeck.core.live.collectors import collector_for
 from driftdeck.core.model import Status
 from driftdeck.core.remediation import (
     ApplyRefused,

@@ -21,7 +21,7 @@ import boto3
 import pytest
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.collectors import collector_for
+from driftdeck.core.live.collectors import collector_for
 from driftdeck.core.model import ResourceResult, Status
 from driftdeck.core.remediation import (
     Direction,
@@ -30,7 +30,7 @@ from driftdeck.core.remediation import (
     build_plans,
     combined_patch,
 )
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 

@@ -15,10 +15,8 @@ import pytest
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import Status
-from driftdeck.core.scan import run_scan
+from driftdeck.core.scan.run import run_scan
 from driftdeck.tui.demo import STEPS, Actors, build_workspace, demo_scan_options
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _scan(ws: Path):  # type: ignore[no-untyped-def]

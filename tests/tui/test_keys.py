@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from repo_paths import REPO
 from sample_reports import drifted_estate
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
@@ -19,7 +20,7 @@ from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.widgets.detail import DetailPane
 from driftdeck.tui.widgets.resource_tree import ResourceTree
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = REPO / "README.md"
 SIZES = [(80, 24), (120, 35)]
 
 

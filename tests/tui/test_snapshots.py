@@ -92,7 +92,7 @@ def _history_app(tmp_path: Path) -> Any:
     a plan, three named actors) so the timeline and estate view render the same on every run."""
     from driftdeck.core.audit import AuditReader, VerificationState
     from driftdeck.core.audit.entry import Entry
-    from driftdeck.core.history import HistoryModel
+    from driftdeck.core.audit.history import HistoryModel
     from driftdeck.tui.screens.history import HistorySource
 
     day = 86400.0

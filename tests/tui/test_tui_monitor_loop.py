@@ -15,11 +15,11 @@ from tui_helpers import ScriptedScanner, make_app, run_async, settle
 from driftdeck.core.attribution.engine import AttributionMatch
 from driftdeck.core.attribution.events import parse_record
 from driftdeck.core.audit import AuditReader
-from driftdeck.core.config import Config
 from driftdeck.core.model import Attribution, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.loop import WatchLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
+from driftdeck.core.settings import Config
 from driftdeck.tui.audit_core import open_feed
 
 RECORDED_KINDS = {"scan.completed", "drift.detected", "drift.resolved", "cloud.change.attributed"}

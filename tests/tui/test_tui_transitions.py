@@ -11,7 +11,7 @@ from sample_reports import drifted_estate, small_estate
 from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.monitor.transitions import carry_forward, transitions
+from driftdeck.core.transitions import carry_forward, transitions
 from driftdeck.tui.audit_feed import MemoryFeed
 
 SIZE = (140, 44)

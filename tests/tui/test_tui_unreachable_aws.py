@@ -10,7 +10,7 @@ import pytest
 from tui_helpers import run_async, settle
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import boto3
+from repo_paths import REPO
 from rich.console import Console
 from sample_reports import drifted_estate, mixed_sources_estate
 from textual.color import Color
@@ -15,7 +16,7 @@ from tui_helpers import make_app, run_async, settle, wait_for
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ScanReport, Status
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.tui.app import DriftdeckApp
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
 from driftdeck.tui.view_model import STACK_RESOURCES, group_path, parse_filter, resource_label
@@ -37,7 +38,7 @@ def _plain(widget: Static, width: int = 120) -> str:
 
 def _tcss_colour(name: str) -> str:
     """A colour variable as the app's stylesheet defines it (the single place status colours live)."""
-    tcss = (Path(__file__).resolve().parents[2] / "tui" / "app.tcss").read_text()
+    tcss = (REPO / "tui" / "app.tcss").read_text()
     found = re.search(rf"^\${name}:\s*(#[0-9a-fA-F]{{6}});", tcss, re.MULTILINE)
     assert found, name
     return found.group(1).lower()

@@ -12,7 +12,7 @@ from typing import Any
 from driftdeck.core.audit import AuditConfig, AuditLog, AuditReader, verify_workspace
 from driftdeck.core.audit.anchor import anchor_from_config
 from driftdeck.core.audit.bundle import export_bundle, verify_bundle
-from driftdeck.core.audit.config import config_dir
+from driftdeck.core.audit.location import config_dir
 from driftdeck.core.audit.log import require_log_dir
 from driftdeck.core.audit.note import VerifierKey
 from driftdeck.core.audit.verify import VerifyResult, log_key, log_origin

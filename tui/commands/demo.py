@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(DEMO_EXTRA_MISSING, file=sys.stderr)
         return 2
     from driftdeck.core.aws import AwsContext
-    from driftdeck.core.scan import run_scan
+    from driftdeck.core.scan.run import run_scan
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_core import open_feed
     from driftdeck.tui.audit_feed import MemoryFeed

@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from driftdeck.core.audit import AuditReader
-    from driftdeck.core.history import HistoryModel, parse_since
+    from driftdeck.core.audit.history import HistoryModel, parse_since
 
     path = Path(args.path)
     workspace = path if path.is_dir() else path.parent
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
 def render_text(view: Any) -> list[str]:
     """The text report: chain badge, estate figures, then each resource's episodes."""
-    from driftdeck.core.history import format_ts, humanize_seconds
+    from driftdeck.core.audit.history import format_ts, humanize_seconds
 
     chain = view.chain
     lines = [f"audit chain: {chain.summary()}",

@@ -33,9 +33,9 @@ from driftdeck.core.remediation import (
     save_document,
 )
 from driftdeck.core.remediation.document import document_json
-from driftdeck.core.remediation.model import CLI_DIRECTIONS
+from driftdeck.core.remediation.plan import CLI_DIRECTIONS
 from driftdeck.core.remediation.planner import mirrored_drift
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.config import READERS, load_config
+from driftdeck.core.settings import READERS, load_config
 
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +37,6 @@ def provider_session(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """A ProviderSession kept for a whole TUI or watch session (None with --reader native)."""
     if settings["reader"] == "native":
         return None
-    from driftdeck.core.provider.session import ProviderSession
+    from driftdeck.core.live.provider.session import ProviderSession
 
     return ProviderSession(explicit_dirs=settings["provider_dirs"], debug=bool(getattr(args, "debug", False)))

@@ -12,11 +12,11 @@ from typing import Any
 
 from driftdeck.core.audit import AuditLog
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.monitor.scan_evidence import record_scan_evidence
-from driftdeck.core.report import dumps_json, render_text
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.outputs.ci_formats import parse_fail_on, to_junit, to_sarif
+from driftdeck.core.outputs.report import dumps_json, render_text
+from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 

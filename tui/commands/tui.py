@@ -87,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
     from collections.abc import Callable
 
     from driftdeck.core.aws import AwsContext
-    from driftdeck.core.config import load_config
     from driftdeck.core.model import ScanReport
-    from driftdeck.core.scan import ScanOptions, check_inputs, run_scan
+    from driftdeck.core.scan.run import ScanOptions, check_inputs, run_scan
+    from driftdeck.core.settings import load_config
     from driftdeck.tui.app import DriftdeckApp
     from driftdeck.tui.audit_core import open_feed
     from driftdeck.tui.audit_feed import MemoryFeed

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.aws import AwsContext
-from driftdeck.core.config import Config, config_paths, load_config
-from driftdeck.core.events import live_source_from_spec, start_events
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import revert_remediator
+from driftdeck.core.monitor.events import live_source_from_spec, start_events
 from driftdeck.core.monitor.loop import StructuredLog, WatchLoop
 from driftdeck.core.monitor.plans import plan_writer
 from driftdeck.core.monitor.recorder import AuditRecorder
-from driftdeck.core.scan import ScanOptions, run_scan
+from driftdeck.core.scan.run import ScanOptions, run_scan
+from driftdeck.core.settings import Config, config_paths, load_config
 from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 

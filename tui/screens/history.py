@@ -30,7 +30,7 @@ from driftdeck.tui.widgets.audit_panel import event_text
 from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TableNavigation
 
 if TYPE_CHECKING:
-    from driftdeck.core.history import HistoryModel, HistoryView, ResourceHistory
+    from driftdeck.core.audit.history import HistoryModel, HistoryView, ResourceHistory
 
 TIMELINE_WIDTH = 48
 SPARK_BUCKETS = 120
@@ -67,7 +67,7 @@ class HistorySource:
         if self._fixed or self.workspace is None:
             return False
         from driftdeck.core.audit import AuditReader
-        from driftdeck.core.history import HistoryModel
+        from driftdeck.core.audit.history import HistoryModel
 
         # A first load of a long log takes a while; periodic refreshes meanwhile return at once
         # instead of queueing a thread each behind it.
@@ -124,7 +124,7 @@ def _styles(widget: Any) -> dict[str, Style]:
 def timeline_text(history: ResourceHistory, start: float, end: float, styles: dict[str, Style],
                   width: int = TIMELINE_WIDTH) -> Text:
     """Status bands of one resource over [start, end] as one line of `width` cells, markers below."""
-    from driftdeck.core.history import format_ts
+    from driftdeck.core.audit.history import format_ts
 
     span = max(end - start, 1e-3)
     cells = ["untracked"] * width
@@ -151,7 +151,7 @@ def timeline_text(history: ResourceHistory, start: float, end: float, styles: di
 
 def resource_section(source: HistorySource, key: str | None, styles: dict[str, Style]) -> Text:
     """The detail pane's "history" section for one resource."""
-    from driftdeck.core.history import format_ts, humanize_seconds
+    from driftdeck.core.audit.history import format_ts, humanize_seconds
 
     text = Text()
     text.append("history", style="bold underline")
@@ -295,7 +295,7 @@ class HistoryScreen(Screen[None]):
             self.app.call_from_thread(self._draw)
 
     def _draw(self) -> None:
-        from driftdeck.core.history import bucket_series, format_ts, humanize_seconds
+        from driftdeck.core.audit.history import bucket_series, format_ts, humanize_seconds
 
         chain = self.query_one("#history-chain", Static)
         label, seconds = self.WINDOWS[self.window]
@@ -427,7 +427,7 @@ class ResourceTimelineScreen(Screen[None]):
         bands.update(timeline_text(history, first, now, _styles(self), width=width))
 
     def _draw(self) -> None:
-        from driftdeck.core.history import format_ts, humanize_seconds
+        from driftdeck.core.audit.history import format_ts, humanize_seconds
 
         chain = self.query_one("#timeline-chain", Static)
         model = self.source.model

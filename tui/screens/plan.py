@@ -54,9 +54,9 @@ from driftdeck.core.remediation import (
     render_document,
     save_document,
 )
+from driftdeck.core.remediation.audit_events import planned_event, subject_of
 from driftdeck.core.remediation.document import PLANS_DIR, PlanDocument, plan_name, shell_lines
-from driftdeck.core.remediation.evidence import planned_event, subject_of
-from driftdeck.core.remediation.model import PATCH_PLACEHOLDER
+from driftdeck.core.remediation.plan import PATCH_PLACEHOLDER
 from driftdeck.core.text import printable
 from driftdeck.tui.keys import PLAN, bindings
 

@@ -18,9 +18,9 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from driftdeck.core.hcl import locate_resource
+from driftdeck.core.inputs.hcl import locate_resource
 from driftdeck.core.model import Difference, ResourceResult, Status
-from driftdeck.core.report import desired_side
+from driftdeck.core.outputs.report import desired_side
 from driftdeck.core.text import printable
 from driftdeck.tui.keys import BY_ID
 from driftdeck.tui.screens.history import TimelineSection

@@ -1,0 +1,1 @@
+"""Desired state: Terraform state and code, CloudFormation templates and stacks, ignore rules."""
