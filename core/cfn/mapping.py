@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from driftdeck.core.resource_types.projections import cloudformation_types, physical_id_forms
+
 
 @dataclass(frozen=True)
 class PropertyMap:
@@ -38,35 +40,14 @@ def _p(cfn: str, *tf: str, kind: str = "scalar", defaults: tuple[Any, ...] | Non
 
 TAGS = _p("Tags", "tags", kind="tags", defaults=({},))
 
-# CloudFormation type -> Terraform type, for the types the engine's collectors read.
-TERRAFORM_TYPES: dict[str, str] = {
-    "AWS::S3::Bucket": "aws_s3_bucket",
-    "AWS::EC2::SecurityGroup": "aws_security_group",
-    "AWS::EC2::VPC": "aws_vpc",
-    "AWS::EC2::Subnet": "aws_subnet",
-    "AWS::IAM::Role": "aws_iam_role",
-    "AWS::IAM::ManagedPolicy": "aws_iam_policy",
-    "AWS::IAM::User": "aws_iam_user",
-    "AWS::SQS::Queue": "aws_sqs_queue",
-    "AWS::SNS::Topic": "aws_sns_topic",
-    "AWS::EC2::Instance": "aws_instance",
-}
+# CloudFormation type -> Terraform type, for the types the engine's collectors read
+# (`ResourceType.identity.cfn_type`).
+TERRAFORM_TYPES: dict[str, str] = cloudformation_types()
 
 CLOUDFORMATION_TYPES: dict[str, str] = {tf: cfn for cfn, tf in TERRAFORM_TYPES.items()}
 
 # What CloudFormation's physical id is, in the form the Terraform provider uses as the id.
-PHYSICAL_ID_FORM: dict[str, str] = {
-    "aws_s3_bucket": "bucket name",
-    "aws_security_group": "security group id (sg-...)",
-    "aws_vpc": "VPC id",
-    "aws_subnet": "subnet id",
-    "aws_iam_role": "role name",
-    "aws_iam_policy": "policy ARN",
-    "aws_iam_user": "user name",
-    "aws_sqs_queue": "queue URL",
-    "aws_sns_topic": "topic ARN",
-    "aws_instance": "instance id",
-}
+PHYSICAL_ID_FORM: dict[str, str] = physical_id_forms()
 
 _SSE = "server_side_encryption_configuration[0].rule[0]"
 

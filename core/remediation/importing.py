@@ -17,39 +17,16 @@ from driftdeck.core.compare import is_empty
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.hclalign import realign
 from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
+from driftdeck.core.resource_types.projections import import_arguments
 
 if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
     from driftdeck.core.provider.cty import CtyType
     from driftdeck.core.provider.generate import GeneratedConfig
     from driftdeck.core.provider.schema import BlockSchema
 
-# Arguments written per type, in the order `terraform fmt`-style configs usually list them.
-ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "aws_s3_bucket": ("bucket", "tags"),
-    "aws_s3_bucket_versioning": ("bucket", "versioning_configuration"),
-    "aws_s3_bucket_public_access_block": ("bucket", "block_public_acls", "block_public_policy", "ignore_public_acls",
-                                          "restrict_public_buckets"),
-    "aws_s3_bucket_policy": ("bucket", "policy"),
-    "aws_s3_bucket_server_side_encryption_configuration": ("bucket", "rule"),
-    "aws_sqs_queue": ("name", "fifo_queue", "content_based_deduplication", "delay_seconds", "max_message_size",
-                      "message_retention_seconds", "receive_wait_time_seconds", "visibility_timeout_seconds", "policy",
-                      "redrive_policy", "redrive_allow_policy", "kms_master_key_id", "sqs_managed_sse_enabled", "tags"),
-    "aws_sns_topic": ("name", "fifo_topic", "display_name", "policy", "delivery_policy", "kms_master_key_id", "tags"),
-    "aws_security_group": ("name", "description", "vpc_id", "ingress", "egress", "tags"),
-    "aws_vpc_security_group_ingress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
-                                            "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
-                                            "tags"),
-    "aws_vpc_security_group_egress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
-                                           "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
-                                           "tags"),
-    "aws_vpc": ("cidr_block", "instance_tenancy", "enable_dns_support", "enable_dns_hostnames", "tags"),
-    "aws_subnet": ("vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"),
-    "aws_iam_role": ("name", "path", "description", "assume_role_policy", "max_session_duration", "tags"),
-    "aws_iam_user": ("name", "path", "tags"),
-    "aws_iam_policy": ("name", "path", "description", "policy", "tags"),
-    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
-    "aws_instance": ("ami", "instance_type", "subnet_id", "vpc_security_group_ids", "key_name", "tags"),
-}
+# Arguments written per type, in the order `terraform fmt`-style configs usually list them
+# (`ResourceType.import_arguments`).
+ARGUMENTS: dict[str, tuple[str, ...]] = import_arguments()
 JSON_ARGUMENTS = frozenset({"policy", "assume_role_policy", "redrive_policy", "redrive_allow_policy", "delivery_policy"})
 # Nested blocks (lists of objects in state) rather than attributes.
 BLOCK_ARGUMENTS = frozenset({"ingress", "egress", "versioning_configuration", "rule",

@@ -1,0 +1,58 @@
+"""SQS: queues (Terraform's id is the queue URL)."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from driftdeck.core.resource_types.model import ArnRow, Identity, ResourceType, Risk, create, delete, row, target
+
+SOURCE = "sqs.amazonaws.com"
+_QUEUE = "requestParameters.queueUrl"
+_QUEUE_ATTRIBUTE_KEYS = MappingProxyType(
+    {
+        "DelaySeconds": "delay_seconds",
+        "MaximumMessageSize": "max_message_size",
+        "MessageRetentionPeriod": "message_retention_seconds",
+        "ReceiveMessageWaitTimeSeconds": "receive_wait_time_seconds",
+        "VisibilityTimeout": "visibility_timeout_seconds",
+        "Policy": "policy",
+        "RedrivePolicy": "redrive_policy",
+        "RedriveAllowPolicy": "redrive_allow_policy",
+        "KmsMasterKeyId": "kms_master_key_id",
+        "KmsDataKeyReusePeriodSeconds": "kms_data_key_reuse_period_seconds",
+        "SqsManagedSseEnabled": "sqs_managed_sse_enabled",
+        "ContentBasedDeduplication": "content_based_deduplication",
+        "DeduplicationScope": "deduplication_scope",
+        "FifoThroughputLimit": "fifo_throughput_limit",
+    }
+)
+
+QUEUE = ResourceType(
+    name="aws_sqs_queue", service="sqs",
+    identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path"),
+    event_source=SOURCE,
+    events=(
+        row("SetQueueAttributes", "aws_sqs_queue", _QUEUE, keyed=("requestParameters.attributes",),
+            key_map=_QUEUE_ATTRIBUTE_KEYS),
+        row("TagQueue", "aws_sqs_queue", _QUEUE, "tags"),
+        row("UntagQueue", "aws_sqs_queue", _QUEUE, "tags"),
+        row("AddPermission", "aws_sqs_queue", _QUEUE, "policy"),
+        row("RemovePermission", "aws_sqs_queue", _QUEUE, "policy"),
+        delete("DeleteQueue", "aws_sqs_queue", _QUEUE),
+        create("CreateQueue", "aws_sqs_queue", ("responseElements.queueUrl", "requestParameters.queueName")),
+    ),
+    fallback=(target("aws_sqs_queue", _QUEUE),),
+    collector="sqs",
+    force_new=frozenset({"name", "name_prefix", "fifo_queue"}),
+    replacement_cost=(Risk("data-loss", "replacing a queue drops every message in flight; producers see errors for "
+                                        "~60 s while the name cannot be re-created"),),
+    import_arguments=("name", "fifo_queue", "content_based_deduplication", "delay_seconds", "max_message_size",
+                      "message_retention_seconds", "receive_wait_time_seconds", "visibility_timeout_seconds", "policy",
+                      "redrive_policy", "redrive_allow_policy", "kms_master_key_id", "sqs_managed_sse_enabled", "tags"),
+    computed_when_unset=frozenset({"policy", "redrive_policy", "redrive_allow_policy", "sqs_managed_sse_enabled",
+                                   "kms_data_key_reuse_period_seconds", "deduplication_scope", "fifo_throughput_limit"}),
+    revert="sqs_queue", tag_revert="sqs",
+    arn=ArnRow("sqs", "", "sqs_queue"),
+)
+
+TYPES = (QUEUE,)
