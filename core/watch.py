@@ -26,6 +26,7 @@ from driftdeck.core.config import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.iac_cache import FileChange, IacContentCache, is_iac
 from driftdeck.core.model import ResourceResult, ScanReport, Status
+from driftdeck.core.resource_types.projections import parent_type
 from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
 from driftdeck.core.watch_plans import PlanWriter
 
@@ -74,7 +75,7 @@ class TagIndex:
 
     def tag_sets(self, result: ResourceResult) -> list[dict[str, str]]:
         owner = result
-        if result.type.startswith("aws_s3_bucket_"):
+        if parent_type(result.type) == "aws_s3_bucket":
             name = (result.expected or {}).get("bucket") or (result.live or {}).get("bucket") or result.id
             owner = self._buckets.get(str(name), result)
         return [t for t in (_tag_table(owner.expected), _tag_table(owner.live)) if t is not None]

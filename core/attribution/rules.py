@@ -17,7 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from driftdeck.core.resource_types.model import Target
-from driftdeck.core.resource_types.projections import attribution_fallback, attribution_rules, natively_collected
+from driftdeck.core.resource_types.projections import (
+    attribution_fallback,
+    attribution_rules,
+    natively_collected,
+)
 
 Table = Mapping[str, tuple[Target, ...]]
 

@@ -1,6 +1,7 @@
 """Every per-type fact in one declarative place: one `ResourceType` entry per Terraform type.
 
-Entries are declared per AWS service (`s3`, `ec2`, `iam`, `sqs`, `sns`); every table the engine
+Entries are declared per AWS service (`s3`, `ec2`, `iam`, `sqs`, `sns`; `provider_only` for the
+types known only by identity and read through the provider); every table the engine
 used to keep per type (attribution rows, ForceNew, replacement cost, import arguments, adopt's
 computed attributes, revert builders, collector modules, CloudFormation types and physical-id
 forms, discovery ARN rows) is computed from them in `projections`. Adding a type is adding one
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from driftdeck.core.resource_types import ec2, iam, s3, sns, sqs
+from driftdeck.core.resource_types import ec2, iam, provider_only, s3, sns, sqs
 from driftdeck.core.resource_types.model import (
     ArnRow,
     EventRow,
@@ -30,7 +31,7 @@ from driftdeck.core.resource_types.model import (
 # Declaration order is meaningful: where one CloudTrail call touches several types, its targets are
 # tried in this order (the bucket before its parts, the group before its rules).
 REGISTRY: Mapping[str, ResourceType] = MappingProxyType(
-    {entry.name: entry for module in (s3, ec2, iam, sqs, sns) for entry in module.TYPES}
+    {entry.name: entry for module in (s3, ec2, iam, sqs, sns, provider_only) for entry in module.TYPES}
 )
 
 

@@ -182,9 +182,11 @@ GROUP = ResourceType(
 )
 
 # The whole of what driftdeck needs to know about an inline group policy: the provider reads,
-# plans and writes it; these rows attribute its changes; children.py finds the unmanaged ones.
+# plans and writes it; these rows attribute its changes; discovery.children finds the unmanaged
+# ones under a managed group. A Put both rewrites a managed policy and creates an unmanaged one.
 GROUP_POLICY = _piece("aws_iam_group_policy", "aws_iam_group", "group name:policy name", (
     row("PutGroupPolicy", "aws_iam_group_policy", _GROUP_POLICY_ID, "policy"),
+    create("PutGroupPolicy", "aws_iam_group_policy", _GROUP_POLICY_ID),
     delete("DeleteGroupPolicy", "aws_iam_group_policy", _GROUP_POLICY_ID),
 ))
 

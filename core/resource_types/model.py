@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -26,7 +26,7 @@ class Unsupported:
 
 
 T = TypeVar("T")
-Fact = T | Unsupported  # a fact, or the reason the type has none
+Fact: TypeAlias = T | Unsupported  # a fact, or the reason the type has none
 
 
 def supported(value: T | Unsupported) -> T | None:
@@ -114,7 +114,7 @@ class ResourceType:
     service: str
     identity: Identity
     event_source: str
-    events: tuple[EventRow, ...]
+    events: Fact[tuple[EventRow, ...]]
     collector: Fact[str]
     force_new: Fact[frozenset[str]]
     replacement_cost: tuple[Risk, ...]

@@ -12,19 +12,12 @@ from driftdeck.core.resource_types.model import ArnRow, ResourceType, Risk, Targ
 AttributionTable = Mapping[str, Mapping[str, tuple[Target, ...]]]
 
 
-def _supported(entries: Mapping[str, ResourceType], fact: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name, entry in entries.items():
-        value = getattr(entry, fact)
-        if not isinstance(value, Unsupported):
-            out[name] = value
-    return out
-
-
 def attribution_rules(entries: Mapping[str, ResourceType] = REGISTRY) -> AttributionTable:
     """eventSource -> eventName -> the targets it changes: what `attribution.rules.RULES` holds."""
     grouped: dict[str, dict[str, list[Target]]] = {}
     for entry in entries.values():
+        if isinstance(entry.events, Unsupported):
+            continue
         table = grouped.setdefault(entry.event_source, {})
         for event in entry.events:
             table.setdefault(event.event_name, []).append(event.target)
@@ -50,12 +43,12 @@ def natively_collected(entries: Mapping[str, ResourceType] = REGISTRY) -> tuple[
 
 def collector_modules(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the `driftdeck.core.collectors` module that registers its collector."""
-    return {name: str(module) for name, module in _supported(entries, "collector").items()}
+    return {name: e.collector for name, e in entries.items() if not isinstance(e.collector, Unsupported)}
 
 
 def force_new(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, frozenset[str]]:
     """type -> attributes that force a replacement (hashicorp/aws 5.x), for natively read types."""
-    return {name: frozenset(value) for name, value in _supported(entries, "force_new").items()}  # type: ignore[call-overload]
+    return {name: e.force_new for name, e in entries.items() if not isinstance(e.force_new, Unsupported)}
 
 
 def replacement_cost(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, tuple[Risk, ...]]:
@@ -65,7 +58,7 @@ def replacement_cost(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str
 
 def import_arguments(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, tuple[str, ...]]:
     """type -> arguments an import block writes when no provider writes it."""
-    return {name: tuple(value) for name, value in _supported(entries, "import_arguments").items()}  # type: ignore[call-overload]
+    return {name: e.import_arguments for name, e in entries.items() if not isinstance(e.import_arguments, Unsupported)}
 
 
 def computed_when_unset(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, frozenset[str]]:
@@ -75,17 +68,17 @@ def computed_when_unset(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[
 
 def revert_builders(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the name of its boto3 revert builder in `remediation.revert`."""
-    return {name: str(value) for name, value in _supported(entries, "revert").items()}
+    return {name: e.revert for name, e in entries.items() if not isinstance(e.revert, Unsupported)}
 
 
 def tag_reverts(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the tagging family whose calls revert its tags."""
-    return {name: str(value) for name, value in _supported(entries, "tag_revert").items()}
+    return {name: e.tag_revert for name, e in entries.items() if not isinstance(e.tag_revert, Unsupported)}
 
 
 def cloudformation_types(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """CloudFormation type -> Terraform type, for the types read from stacks."""
-    return {str(entry.identity.cfn_type): name for name, entry in entries.items()
+    return {entry.identity.cfn_type: name for name, entry in entries.items()
             if not isinstance(entry.identity.cfn_type, Unsupported)}
 
 
@@ -120,3 +113,16 @@ def arn_rows(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, ArnRow
 def parents(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """sub-resource type -> the type it belongs to."""
     return {name: entry.parent for name, entry in entries.items() if entry.parent}
+
+
+# The AWS provider names every bucket-level resource `aws_s3_bucket_*` (also those read only through
+# the provider and not registered here), so the prefix alone says the bucket is the parent.
+_BUCKET_PART_PREFIX = "aws_s3_bucket_"
+
+
+def parent_type(rtype: str, entries: Mapping[str, ResourceType] = REGISTRY) -> str | None:
+    """The type `rtype` is a piece of (a registered parent, or the bucket for any bucket part)."""
+    entry = entries.get(rtype)
+    if entry is not None and entry.parent:
+        return entry.parent
+    return "aws_s3_bucket" if rtype.startswith(_BUCKET_PART_PREFIX) else None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from driftdeck.core.resource_types.model import ArnRow, Identity, ResourceType, Risk, create, delete, row, target
+from driftdeck.core.resource_types.model import (
+    ArnRow,
+    Identity,
+    ResourceType,
+    Risk,
+    create,
+    delete,
+    row,
+    target,
+)
 
 SOURCE = "sns.amazonaws.com"
 _TOPIC = ("requestParameters.topicArn", "requestParameters.resourceArn")
