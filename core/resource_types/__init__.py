@@ -25,7 +25,6 @@ from driftdeck.core.resource_types.model import (
     Risk,
     Target,
     Unsupported,
-    supported,
 )
 
 # Declaration order is meaningful: where one CloudTrail call touches several types, its targets are
@@ -50,5 +49,4 @@ __all__ = [
     "Target",
     "Unsupported",
     "resource_type",
-    "supported",
 ]

@@ -5,6 +5,11 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    NO_BOTO3_REVERT,
+    NO_CLOUDFORMATION,
+    PROVIDER_PLANS,
+    PROVIDER_READS,
+    PROVIDER_WRITES,
     ArnRow,
     EventRow,
     Identity,
@@ -28,21 +33,16 @@ _ROLE_POLICY_ID = "{requestParameters.roleName}:{requestParameters.policyName}"
 _USER_POLICY_ID = "{requestParameters.userName}:{requestParameters.policyName}"
 _GROUP_POLICY_ID = "{requestParameters.groupName}:{requestParameters.policyName}"
 
-_PROVIDER = Unsupported("no native collector: read through the provider")
-_PROVIDER_PLANS = Unsupported("no native collector: only the provider plans its replacement")
-_PROVIDER_WRITES = Unsupported("no native collector: only the provider writes its import block")
-_NO_BOTO3_REVERT = Unsupported("no boto3 revert written: the plan reverts it with terraform apply")
 _NO_TAGS = Unsupported("has no tags")
 _NO_ARN = Unsupported("has no ARN of its own: found under its parent")
-_NO_CFN = Unsupported("no CloudFormation mapping")
 
 
 def _piece(name: str, parent: str, import_id: str, events: tuple[EventRow, ...]) -> ResourceType:
     """A piece of a role, user or group that driftdeck reads only through the provider."""
     return ResourceType(
-        name=name, service="iam", parent=parent, identity=Identity(import_id, None, _NO_CFN),
-        event_source=SOURCE, events=events, collector=_PROVIDER, force_new=_PROVIDER_PLANS, replacement_cost=(),
-        import_arguments=_PROVIDER_WRITES, computed_when_unset=frozenset(), revert=_NO_BOTO3_REVERT,
+        name=name, service="iam", parent=parent, identity=Identity(import_id, None, NO_CLOUDFORMATION),
+        event_source=SOURCE, events=events, collector=PROVIDER_READS, force_new=PROVIDER_PLANS, replacement_cost=(),
+        import_arguments=PROVIDER_WRITES, computed_when_unset=frozenset(), revert=NO_BOTO3_REVERT,
         tag_revert=_NO_TAGS, arn=_NO_ARN,
     )
 
@@ -85,7 +85,7 @@ ROLE_POLICY = _piece("aws_iam_role_policy", "aws_iam_role", "role name:policy na
 
 ROLE_POLICY_ATTACHMENT = ResourceType(
     name="aws_iam_role_policy_attachment", service="iam", parent="aws_iam_role",
-    identity=Identity("role name/policy ARN", None, _NO_CFN),
+    identity=Identity("role name/policy ARN", None, NO_CLOUDFORMATION),
     event_source=SOURCE,
     events=(
         create("AttachRolePolicy", "aws_iam_role_policy_attachment",
@@ -98,7 +98,7 @@ ROLE_POLICY_ATTACHMENT = ResourceType(
     replacement_cost=(),
     import_arguments=("role", "policy_arn"),
     computed_when_unset=frozenset(),
-    revert=_NO_BOTO3_REVERT, tag_revert=_NO_TAGS, arn=_NO_ARN,
+    revert=NO_BOTO3_REVERT, tag_revert=_NO_TAGS, arn=_NO_ARN,
 )
 
 USER = ResourceType(
@@ -121,7 +121,7 @@ USER = ResourceType(
     replacement_cost=(Risk("access", "replacing a user invalidates their access keys and console password"),),
     import_arguments=("name", "path", "tags"),
     computed_when_unset=frozenset(),
-    revert=_NO_BOTO3_REVERT, tag_revert="iam_user",
+    revert=NO_BOTO3_REVERT, tag_revert="iam_user",
     arn=ArnRow("iam", "user", "path_last"),
 )
 
@@ -168,7 +168,7 @@ POLICY = ResourceType(
 
 GROUP = ResourceType(
     name="aws_iam_group", service="iam",
-    identity=Identity("group name", "name", _NO_CFN),
+    identity=Identity("group name", "name", NO_CLOUDFORMATION),
     event_source=SOURCE,
     events=(
         row("UpdateGroup", "aws_iam_group", _GROUP, keyed=("requestParameters",),
@@ -176,8 +176,8 @@ GROUP = ResourceType(
         delete("DeleteGroup", "aws_iam_group", _GROUP),
         create("CreateGroup", "aws_iam_group", ("responseElements.group.groupName", _GROUP)),
     ),
-    collector=_PROVIDER, force_new=_PROVIDER_PLANS, replacement_cost=(), import_arguments=_PROVIDER_WRITES,
-    computed_when_unset=frozenset(), revert=_NO_BOTO3_REVERT, tag_revert=Unsupported("IAM groups have no tags"),
+    collector=PROVIDER_READS, force_new=PROVIDER_PLANS, replacement_cost=(), import_arguments=PROVIDER_WRITES,
+    computed_when_unset=frozenset(), revert=NO_BOTO3_REVERT, tag_revert=Unsupported("IAM groups have no tags"),
     arn=ArnRow("iam", "group", "path_last"),
 )
 

@@ -29,9 +29,12 @@ T = TypeVar("T")
 Fact: TypeAlias = T | Unsupported  # a fact, or the reason the type has none
 
 
-def supported(value: T | Unsupported) -> T | None:
-    """The fact, or None when the type is marked unsupported for it."""
-    return None if isinstance(value, Unsupported) else value
+# The reasons shared by every type driftdeck reads only through the provider.
+PROVIDER_READS = Unsupported("no native collector: read through the provider")
+PROVIDER_PLANS = Unsupported("no native collector: only the provider plans its replacement")
+PROVIDER_WRITES = Unsupported("no native collector: only the provider writes its import block")
+NO_BOTO3_REVERT = Unsupported("no boto3 revert written: the plan reverts it with terraform apply")
+NO_CLOUDFORMATION = Unsupported("no CloudFormation mapping")
 
 
 @dataclass(frozen=True)

@@ -6,24 +6,29 @@ other fact is the provider's, so it is marked unsupported with that reason.
 
 from __future__ import annotations
 
-from driftdeck.core.resource_types.model import ArnRow, Identity, ResourceType, Unsupported
+from driftdeck.core.resource_types.model import (
+    NO_BOTO3_REVERT,
+    NO_CLOUDFORMATION,
+    PROVIDER_PLANS,
+    PROVIDER_READS,
+    PROVIDER_WRITES,
+    ArnRow,
+    Identity,
+    ResourceType,
+    Unsupported,
+)
 
-_PROVIDER = Unsupported("no native collector: read through the provider")
-_PROVIDER_PLANS = Unsupported("no native collector: only the provider plans its replacement")
-_PROVIDER_WRITES = Unsupported("no native collector: only the provider writes its import block")
 _NO_ROWS = Unsupported("no CloudTrail rows: an event naming its ARN or id still re-reads it")
-_NO_REVERT = Unsupported("no boto3 revert: the plan reverts it with terraform apply")
 _NO_TAG_REVERT = Unsupported("no boto3 tag revert: the plan reverts its tags with terraform apply")
-_NO_CFN = Unsupported("no CloudFormation mapping")
 
 
 def _by_arn(name: str, service: str, import_id: str, arn: ArnRow, natural_name: str | None = None,
             parent: str | None = None) -> ResourceType:
     return ResourceType(
-        name=name, service=service, parent=parent, identity=Identity(import_id, natural_name, _NO_CFN),
-        event_source=f"{arn.service}.amazonaws.com", events=_NO_ROWS, collector=_PROVIDER,
-        force_new=_PROVIDER_PLANS, replacement_cost=(), import_arguments=_PROVIDER_WRITES,
-        computed_when_unset=frozenset(), revert=_NO_REVERT, tag_revert=_NO_TAG_REVERT, arn=arn,
+        name=name, service=service, parent=parent, identity=Identity(import_id, natural_name, NO_CLOUDFORMATION),
+        event_source=f"{arn.service}.amazonaws.com", events=_NO_ROWS, collector=PROVIDER_READS,
+        force_new=PROVIDER_PLANS, replacement_cost=(), import_arguments=PROVIDER_WRITES,
+        computed_when_unset=frozenset(), revert=NO_BOTO3_REVERT, tag_revert=_NO_TAG_REVERT, arn=arn,
     )
 
 
