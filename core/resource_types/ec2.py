@@ -81,7 +81,8 @@ def _tag_rows(type_: str) -> tuple[EventRow, ...]:
 
 SECURITY_GROUP = ResourceType(
     name="aws_security_group", service="ec2",
-    identity=Identity("security group id (sg-...)", None, "AWS::EC2::SecurityGroup", physical_id="lowercase"),
+    identity=Identity("security group id (sg-...)", None, "AWS::EC2::SecurityGroup", physical_id="lowercase",
+                      cfn_attributes=MappingProxyType({"GroupId": "same", "VpcId": "property:VpcId"})),
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_security_group"),
@@ -140,7 +141,8 @@ EGRESS_RULE = _rule_type("egress")
 
 VPC = ResourceType(
     name="aws_vpc", service="ec2",
-    identity=Identity("VPC id", None, "AWS::EC2::VPC", physical_id="lowercase"),
+    identity=Identity("VPC id", None, "AWS::EC2::VPC", physical_id="lowercase",
+                      cfn_attributes=MappingProxyType({"VpcId": "same", "CidrBlock": "property:CidrBlock"})),
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_vpc"),
@@ -165,7 +167,8 @@ VPC = ResourceType(
 
 SUBNET = ResourceType(
     name="aws_subnet", service="ec2",
-    identity=Identity("subnet id", None, "AWS::EC2::Subnet", physical_id="lowercase"),
+    identity=Identity("subnet id", None, "AWS::EC2::Subnet", physical_id="lowercase", cfn_attributes=MappingProxyType(
+        {"SubnetId": "same", "VpcId": "property:VpcId", "CidrBlock": "property:CidrBlock"})),
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_subnet"),
@@ -187,7 +190,8 @@ SUBNET = ResourceType(
 
 INSTANCE = ResourceType(
     name="aws_instance", service="ec2",
-    identity=Identity("instance id", None, "AWS::EC2::Instance", physical_id="lowercase"),
+    identity=Identity("instance id", None, "AWS::EC2::Instance", physical_id="lowercase",
+                      cfn_attributes=MappingProxyType({"InstanceId": "same"})),
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_instance"),

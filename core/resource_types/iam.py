@@ -49,7 +49,8 @@ def _piece(name: str, parent: str, import_id: str, events: tuple[EventRow, ...])
 
 ROLE = ResourceType(
     name="aws_iam_role", service="iam",
-    identity=Identity("role name", "name", "AWS::IAM::Role", cfn_name_property="RoleName"),
+    identity=Identity("role name", "name", "AWS::IAM::Role", cfn_name_property="RoleName",
+                      cfn_attributes=MappingProxyType({"Arn": "role_arn"})),
     event_source=SOURCE,
     events=(
         row("UpdateAssumeRolePolicy", "aws_iam_role", _ROLE, "assume_role_policy"),
@@ -146,7 +147,7 @@ USER_POLICY_ATTACHMENT = _piece("aws_iam_user_policy_attachment", "aws_iam_user"
 
 POLICY = ResourceType(
     name="aws_iam_policy", service="iam",
-    identity=Identity("policy ARN", "name", "AWS::IAM::ManagedPolicy"),
+    identity=Identity("policy ARN", "name", "AWS::IAM::ManagedPolicy", cfn_attributes=MappingProxyType({"PolicyArn": "same"})),
     event_source=SOURCE,
     events=(
         row("CreatePolicyVersion", "aws_iam_policy", _POLICY, "policy"),

@@ -81,6 +81,9 @@ class Identity:
     cfn_type: Fact[str]
     cfn_name_property: str | None = None
     physical_id: str = "exact"
+    # Fn::GetAtt attributes a template can compute from the physical id alone: attribute -> the
+    # name of its derivation in `cfn.intrinsics` ("same", "property:VpcId", ...).
+    cfn_attributes: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,12 @@ def cfn_name_properties(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[
             if entry.identity.cfn_name_property}
 
 
+def cfn_attributes(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, Mapping[str, str]]:
+    """CloudFormation type -> Fn::GetAtt attribute -> the name of its derivation."""
+    return {entry.identity.cfn_type: entry.identity.cfn_attributes for entry in entries.values()
+            if not isinstance(entry.identity.cfn_type, Unsupported) and entry.identity.cfn_attributes}
+
+
 def natural_names(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the attribute a person names the object by."""
     return {name: entry.identity.natural_name for name, entry in entries.items() if entry.identity.natural_name}

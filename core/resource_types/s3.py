@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from driftdeck.core.resource_types.model import (
     ArnRow,
     Identity,
@@ -41,7 +43,8 @@ def _bucket_rows(event_name: str, attrs: str | tuple[str, ...]) -> tuple:
 
 BUCKET = ResourceType(
     name="aws_s3_bucket", service="s3",
-    identity=Identity("bucket name", "bucket", "AWS::S3::Bucket", cfn_name_property="BucketName"),
+    identity=Identity("bucket name", "bucket", "AWS::S3::Bucket", cfn_name_property="BucketName",
+                      cfn_attributes=MappingProxyType({"Arn": "s3_arn", "DomainName": "s3_domain_name"})),
     event_source=SOURCE,
     events=(
         *_bucket_rows("PutBucketTagging", "tags"),

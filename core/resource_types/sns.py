@@ -42,7 +42,8 @@ _TOPIC_ATTRIBUTE_KEYS = MappingProxyType(
 
 TOPIC = ResourceType(
     name="aws_sns_topic", service="sns",
-    identity=Identity("topic ARN", "name", "AWS::SNS::Topic"),
+    identity=Identity("topic ARN", "name", "AWS::SNS::Topic", cfn_attributes=MappingProxyType(
+        {"TopicArn": "same", "TopicName": "last_arn_segment"})),
     event_source=SOURCE,
     events=(
         row("SetTopicAttributes", "aws_sns_topic", _TOPIC, keyed=("requestParameters.attributeName",),

@@ -38,7 +38,8 @@ _QUEUE_ATTRIBUTE_KEYS = MappingProxyType(
 
 QUEUE = ResourceType(
     name="aws_sqs_queue", service="sqs",
-    identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path"),
+    identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path", cfn_attributes=MappingProxyType(
+        {"QueueUrl": "same", "QueueName": "last_path_segment", "Arn": "sqs_arn"})),
     event_source=SOURCE,
     events=(
         row("SetQueueAttributes", "aws_sqs_queue", _QUEUE, keyed=("requestParameters.attributes",),

@@ -14,6 +14,7 @@ import pytest
 
 from driftdeck.core import resource_types
 from driftdeck.core.attribution.rules import COVERED_TYPES, RULES
+from driftdeck.core.cfn.intrinsics import KNOWN_ATTRIBUTES
 from driftdeck.core.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES
 from driftdeck.core.collectors import all_collectors, collector_for
 from driftdeck.core.discovery.table import parse_arn, rule_for
@@ -83,6 +84,7 @@ def test_cloudformation_projection(entry: ResourceType) -> None:
         assert entry.name not in TERRAFORM_TYPES.values()
     else:
         assert TERRAFORM_TYPES[cfn_type] == entry.name and PROPERTY_MAPS.get(entry.name)
+        assert set(KNOWN_ATTRIBUTES.get(cfn_type, {})) == set(entry.identity.cfn_attributes)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=_ids)
