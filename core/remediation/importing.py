@@ -11,13 +11,14 @@ are left to the provider defaults, so that the plan after import shows no change
 from __future__ import annotations
 
 import re
+import string
 from typing import TYPE_CHECKING, Any
 
 from driftdeck.core.compare import is_empty
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.hclalign import realign
 from driftdeck.core.remediation.hclrender import hcl_json_document, hcl_string, hcl_value
-from driftdeck.core.resource_types.projections import import_arguments
+from driftdeck.core.resource_types.projections import import_arguments, import_id_formats, provider_ranges
 
 if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
     from driftdeck.core.provider.cty import CtyType
@@ -42,11 +43,8 @@ _DEFAULTS: dict[str, Any] = {
 
 # Live values the provider's own validation rejects (hashicorp/aws 5.x): written as a comment, since
 # writing them would fail `terraform plan` and leaving them out silently would hide the difference.
-PROVIDER_RANGES: dict[tuple[str, str], tuple[int, int]] = {
-    ("aws_sqs_queue", "max_message_size"): (1024, 262144),
-    ("aws_sqs_queue", "message_retention_seconds"): (60, 1209600),
-    ("aws_sqs_queue", "visibility_timeout_seconds"): (0, 43200),
-}
+PROVIDER_RANGES: dict[tuple[str, str], tuple[int, int]] = provider_ranges()  # `ResourceType.provider_ranges`
+_IMPORT_ID_FORMATS = import_id_formats()  # `Identity.import_id_from`
 
 
 def out_of_range(rtype: str, name: str, value: Any) -> tuple[int, int] | None:
@@ -78,10 +76,11 @@ def resource_name(resource_id: str, taken: set[str] | None = None) -> str:
 def import_id(result: ResourceResult) -> str:
     """The id `terraform import` expects for the type (most types: the provider id)."""
     live = result.live or {}
-    if result.type == "aws_iam_role_policy_attachment":
-        return f"{live.get('role')}/{live.get('policy_arn')}"
-    if result.type == "aws_sqs_queue" and live.get("url"):
-        return str(live["url"])
+    form = _IMPORT_ID_FORMATS.get(result.type)
+    if form is not None:
+        fields = [name for _, name, _, _ in string.Formatter().parse(form) if name]
+        if all(live.get(name) for name in fields):
+            return form.format(**{name: live[name] for name in fields})
     return result.id
 
 

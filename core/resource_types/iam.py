@@ -86,7 +86,7 @@ ROLE_POLICY = _piece("aws_iam_role_policy", "aws_iam_role", "role name:policy na
 
 ROLE_POLICY_ATTACHMENT = ResourceType(
     name="aws_iam_role_policy_attachment", service="iam", parent="aws_iam_role",
-    identity=Identity("role name/policy ARN", None, NO_CLOUDFORMATION),
+    identity=Identity("role name/policy ARN", None, NO_CLOUDFORMATION, import_id_from="{role}/{policy_arn}"),
     event_source=SOURCE,
     events=(
         create("AttachRolePolicy", "aws_iam_role_policy_attachment",

@@ -81,6 +81,9 @@ class Identity:
     cfn_type: Fact[str]
     cfn_name_property: str | None = None
     physical_id: str = "exact"
+    # The `terraform import` id as a format over live attributes ("{role}/{policy_arn}"), when it
+    # is not the provider's id; used only when every attribute it names was read.
+    import_id_from: str | None = None
     # Fn::GetAtt attributes a template can compute from the physical id alone: attribute -> the
     # name of its derivation in `cfn.intrinsics` ("same", "property:VpcId", ...).
     cfn_attributes: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
@@ -130,6 +133,8 @@ class ResourceType:
     tag_revert: Fact[str]
     arn: Fact[ArnRow]
     parent: str | None = None
+    # Live values the provider's own validation rejects (hashicorp/aws 5.x): attribute -> (min, max).
+    provider_ranges: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
     # How to find the resource in mutating calls of its service that no row lists (resource-level).
     fallback: tuple[Target, ...] = ()
 

@@ -106,6 +106,17 @@ def cfn_attributes(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, 
             if not isinstance(entry.identity.cfn_type, Unsupported) and entry.identity.cfn_attributes}
 
 
+def import_id_formats(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
+    """type -> its `terraform import` id as a format over live attributes (types whose id differs)."""
+    return {name: entry.identity.import_id_from for name, entry in entries.items() if entry.identity.import_id_from}
+
+
+def provider_ranges(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[tuple[str, str], tuple[int, int]]:
+    """(type, attribute) -> the range the provider accepts."""
+    return {(name, attribute): bounds for name, entry in entries.items()
+            for attribute, bounds in entry.provider_ranges.items()}
+
+
 def natural_names(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the attribute a person names the object by."""
     return {name: entry.identity.natural_name for name, entry in entries.items() if entry.identity.natural_name}

@@ -38,7 +38,7 @@ _QUEUE_ATTRIBUTE_KEYS = MappingProxyType(
 
 QUEUE = ResourceType(
     name="aws_sqs_queue", service="sqs",
-    identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path", cfn_attributes=MappingProxyType(
+    identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path", import_id_from="{url}", cfn_attributes=MappingProxyType(
         {"QueueUrl": "same", "QueueName": "last_path_segment", "Arn": "sqs_arn"})),
     event_source=SOURCE,
     events=(
@@ -62,6 +62,11 @@ QUEUE = ResourceType(
     computed_when_unset=frozenset({"policy", "redrive_policy", "redrive_allow_policy", "sqs_managed_sse_enabled",
                                    "kms_data_key_reuse_period_seconds", "deduplication_scope", "fifo_throughput_limit"}),
     revert="sqs_queue", tag_revert="sqs",
+    provider_ranges=MappingProxyType({
+        "max_message_size": (1024, 262144),
+        "message_retention_seconds": (60, 1209600),
+        "visibility_timeout_seconds": (0, 43200),
+    }),
     arn=ArnRow("sqs", "", "sqs_queue"),
 )
 

@@ -8,6 +8,7 @@ CloudFormation mapping and the discovery ARN row.
 from __future__ import annotations
 
 import ast
+import string
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from driftdeck.core.collectors import all_collectors, collector_for
 from driftdeck.core.discovery.table import parse_arn, rule_for
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, Status
 from driftdeck.core.remediation.adopt import COMPUTED_WHEN_UNSET
-from driftdeck.core.remediation.importing import ARGUMENTS
+from driftdeck.core.remediation.importing import ARGUMENTS, import_id
 from driftdeck.core.remediation.revert import revert_calls
 from driftdeck.core.remediation.risks import FORCE_NEW
 from driftdeck.core.resource_types import REGISTRY, ResourceType, Unsupported
@@ -147,3 +148,16 @@ def test_the_registry_imports_nothing_else_of_the_engine() -> None:
                 assert node.module.startswith("driftdeck.core.resource_types"), (module.name, node.module)
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("driftdeck") for a in node.names), module.name
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.identity.import_id_from], ids=_ids)
+def test_import_id_follows_the_entry_s_format(entry: ResourceType) -> None:
+    form = entry.identity.import_id_from
+    assert form is not None
+    fields = [name for _, name, _, _ in string.Formatter().parse(form) if name]
+    live = {name: f"<{name}>" for name in fields}
+    result = ResourceResult(address=None, type=entry.name, id="provider-id", status=Status.UNMANAGED, source=None,
+                            live=live)
+    assert import_id(result) == form.format(**live)
+    assert import_id(ResourceResult(address=None, type=entry.name, id="provider-id", status=Status.UNMANAGED,
+                                    source=None, live={})) == "provider-id"
