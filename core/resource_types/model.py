@@ -133,6 +133,9 @@ class ResourceType:
     tag_revert: Fact[str]
     arn: Fact[ArnRow]
     parent: str | None = None
+    # Attributes whose value changes on every read with nobody touching the object: Terraform
+    # reports them as drift on every refresh, driftdeck does not compare them.
+    volatile_attributes: frozenset[str] = frozenset()
     # Live values the provider's own validation rejects (hashicorp/aws 5.x): attribute -> (min, max).
     provider_ranges: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
     # How to find the resource in mutating calls of its service that no row lists (resource-level).

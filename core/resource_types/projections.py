@@ -117,6 +117,11 @@ def provider_ranges(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[tupl
             for attribute, bounds in entry.provider_ranges.items()}
 
 
+def volatile_attributes(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, frozenset[str]]:
+    """type -> attributes that move on every read (never compared)."""
+    return {name: entry.volatile_attributes for name, entry in entries.items() if entry.volatile_attributes}
+
+
 def natural_names(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:
     """type -> the attribute a person names the object by."""
     return {name: entry.identity.natural_name for name, entry in entries.items() if entry.identity.natural_name}

@@ -21,14 +21,18 @@ from driftdeck.core.resource_types.model import (
 _NO_ROWS = Unsupported("no CloudTrail rows: an event naming its ARN or id still re-reads it")
 _NO_TAG_REVERT = Unsupported("no boto3 tag revert: the plan reverts its tags with terraform apply")
 
+# Moves forward every few minutes on a running database.
+_RESTORE_POINT = frozenset({"latest_restorable_time"})
+
 
 def _by_arn(name: str, service: str, import_id: str, arn: ArnRow, natural_name: str | None = None,
-            parent: str | None = None) -> ResourceType:
+            parent: str | None = None, volatile: frozenset[str] = frozenset()) -> ResourceType:
     return ResourceType(
         name=name, service=service, parent=parent, identity=Identity(import_id, natural_name, NO_CLOUDFORMATION),
         event_source=f"{arn.service}.amazonaws.com", events=_NO_ROWS, collector=PROVIDER_READS,
         force_new=PROVIDER_PLANS, replacement_cost=(), import_arguments=PROVIDER_WRITES,
         computed_when_unset=frozenset(), revert=NO_BOTO3_REVERT, tag_revert=_NO_TAG_REVERT, arn=arn,
+        volatile_attributes=volatile,
     )
 
 
@@ -49,8 +53,10 @@ TYPES = (
             "name"),
     _by_arn("aws_ecr_repository", "ecr", "repository name", ArnRow("ecr", "repository", "plain_or_qualified"), "name"),
     _by_arn("aws_route53_zone", "route53", "hosted zone id", ArnRow("route53", "hostedzone", "plain")),
-    _by_arn("aws_db_instance", "rds", "DB instance identifier", ArnRow("rds", "db", "plain"), "identifier"),
-    _by_arn("aws_rds_cluster", "rds", "cluster identifier", ArnRow("rds", "cluster", "plain")),
+    _by_arn("aws_db_instance", "rds", "DB instance identifier", ArnRow("rds", "db", "plain"), "identifier",
+            volatile=_RESTORE_POINT),
+    _by_arn("aws_rds_cluster", "rds", "cluster identifier", ArnRow("rds", "cluster", "plain"),
+            volatile=_RESTORE_POINT),
     _by_arn("aws_db_subnet_group", "rds", "subnet group name", ArnRow("rds", "subgrp", "plain", "named_default")),
     _by_arn("aws_db_parameter_group", "rds", "parameter group name", ArnRow("rds", "pg", "plain", "default_prefixed")),
     _by_arn("aws_ecs_cluster", "ecs", "cluster name", ArnRow("ecs", "cluster", "plain")),
