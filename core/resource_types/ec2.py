@@ -5,12 +5,14 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    CFN_TAGS,
     ArnRow,
     EventRow,
     Identity,
     ResourceType,
     Risk,
     Unsupported,
+    cfn_property,
     create,
     delete,
     row,
@@ -79,10 +81,27 @@ def _tag_rows(type_: str) -> tuple[EventRow, ...]:
     return (row("CreateTags", type_, _TAG_IDS, "tags"), row("DeleteTags", type_, _TAG_IDS, "tags"))
 
 
+# Template property -> Terraform attribute rows for aws_security_group (see `model.PropertyMap`).
+_SECURITY_GROUP_CFN_PROPERTIES = (
+    cfn_property("GroupName", "name"),
+    cfn_property("GroupDescription", "description"),
+    cfn_property("VpcId", "vpc_id"),
+    CFN_TAGS,
+    cfn_property("SecurityGroupIngress", "ingress", kind="rules", defaults=([],)),
+    # Unset egress means CloudFormation keeps the default allow-all rule.
+    cfn_property(
+        "SecurityGroupEgress",
+        "egress",
+        kind="rules",
+        defaults=([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}],),
+    ),
+)
+
 SECURITY_GROUP = ResourceType(
     name="aws_security_group", service="ec2",
     identity=Identity("security group id (sg-...)", None, "AWS::EC2::SecurityGroup", physical_id="lowercase",
                       cfn_attributes=MappingProxyType({"GroupId": "same", "VpcId": "property:VpcId"})),
+    cfn_properties=_SECURITY_GROUP_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_security_group"),
@@ -139,10 +158,20 @@ def _rule_type(direction: str) -> ResourceType:
 INGRESS_RULE = _rule_type("ingress")
 EGRESS_RULE = _rule_type("egress")
 
+# Template property -> Terraform attribute rows for aws_vpc (see `model.PropertyMap`).
+_VPC_CFN_PROPERTIES = (
+    cfn_property("CidrBlock", "cidr_block"),
+    CFN_TAGS,
+    cfn_property("EnableDnsSupport", "enable_dns_support", defaults=(True,)),
+    cfn_property("EnableDnsHostnames", "enable_dns_hostnames", defaults=(False,)),
+    cfn_property("InstanceTenancy", "instance_tenancy", defaults=("default",)),
+)
+
 VPC = ResourceType(
     name="aws_vpc", service="ec2",
     identity=Identity("VPC id", None, "AWS::EC2::VPC", physical_id="lowercase",
                       cfn_attributes=MappingProxyType({"VpcId": "same", "CidrBlock": "property:CidrBlock"})),
+    cfn_properties=_VPC_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_vpc"),
@@ -165,10 +194,23 @@ VPC = ResourceType(
     arn=ArnRow("ec2", "vpc", "plain"),
 )
 
+# Template property -> Terraform attribute rows for aws_subnet (see `model.PropertyMap`).
+_SUBNET_CFN_PROPERTIES = (
+    cfn_property("VpcId", "vpc_id"),
+    cfn_property("CidrBlock", "cidr_block"),
+    CFN_TAGS,
+    cfn_property("AvailabilityZone", "availability_zone"),
+    cfn_property("AvailabilityZoneId", "availability_zone_id"),
+    cfn_property("MapPublicIpOnLaunch", "map_public_ip_on_launch", defaults=(False,)),
+    cfn_property("AssignIpv6AddressOnCreation", "assign_ipv6_address_on_creation", defaults=(None, False)),
+    cfn_property("Ipv6CidrBlock", "ipv6_cidr_block"),
+)
+
 SUBNET = ResourceType(
     name="aws_subnet", service="ec2",
     identity=Identity("subnet id", None, "AWS::EC2::Subnet", physical_id="lowercase", cfn_attributes=MappingProxyType(
         {"SubnetId": "same", "VpcId": "property:VpcId", "CidrBlock": "property:CidrBlock"})),
+    cfn_properties=_SUBNET_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_subnet"),
@@ -188,10 +230,32 @@ SUBNET = ResourceType(
     arn=ArnRow("ec2", "subnet", "plain"),
 )
 
+# Template property -> Terraform attribute rows for aws_instance (see `model.PropertyMap`).
+_INSTANCE_CFN_PROPERTIES = (
+    cfn_property("ImageId", "ami"),
+    cfn_property("InstanceType", "instance_type"),
+    CFN_TAGS,
+    cfn_property("KeyName", "key_name"),
+    cfn_property("SubnetId", "subnet_id"),
+    cfn_property("SecurityGroupIds", "vpc_security_group_ids", kind="set"),
+    cfn_property("SecurityGroups", "security_groups", kind="set"),
+    cfn_property("IamInstanceProfile", "iam_instance_profile"),
+    cfn_property("Monitoring", "monitoring", defaults=(None, False)),
+    cfn_property("EbsOptimized", "ebs_optimized"),
+    cfn_property("SourceDestCheck", "source_dest_check", defaults=(None, True)),
+    cfn_property("DisableApiTermination", "disable_api_termination", defaults=(None, False)),
+    cfn_property("InstanceInitiatedShutdownBehavior", "instance_initiated_shutdown_behavior", defaults=(None, "stop")),
+    cfn_property("PrivateIpAddress", "private_ip"),
+    cfn_property("AvailabilityZone", "availability_zone"),
+    cfn_property("Tenancy", "tenancy", defaults=(None, "default")),
+    cfn_property("UserData", "user_data_base64"),
+)
+
 INSTANCE = ResourceType(
     name="aws_instance", service="ec2",
     identity=Identity("instance id", None, "AWS::EC2::Instance", physical_id="lowercase",
                       cfn_attributes=MappingProxyType({"InstanceId": "same"})),
+    cfn_properties=_INSTANCE_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         *_tag_rows("aws_instance"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    CFN_TAGS,
     NO_BOTO3_REVERT,
     NO_CLOUDFORMATION,
     PROVIDER_PLANS,
@@ -16,6 +17,7 @@ from driftdeck.core.resource_types.model import (
     ResourceType,
     Risk,
     Unsupported,
+    cfn_property,
     create,
     delete,
     row,
@@ -47,10 +49,24 @@ def _piece(name: str, parent: str, import_id: str, events: tuple[EventRow, ...])
     )
 
 
+# Template property -> Terraform attribute rows for aws_iam_role (see `model.PropertyMap`).
+_ROLE_CFN_PROPERTIES = (
+    cfn_property("RoleName", "name"),
+    CFN_TAGS,
+    cfn_property("AssumeRolePolicyDocument", "assume_role_policy", kind="json"),
+    cfn_property("Description", "description", defaults=(None, "")),
+    cfn_property("MaxSessionDuration", "max_session_duration", defaults=(3600,)),
+    cfn_property("Path", "path", defaults=("/",)),
+    cfn_property("PermissionsBoundary", "permissions_boundary", defaults=(None, "")),
+    cfn_property("ManagedPolicyArns", "managed_policy_arns", kind="set", defaults=([],)),
+    cfn_property("Policies", "inline_policy", kind="inline_policies", defaults=([],)),
+)
+
 ROLE = ResourceType(
     name="aws_iam_role", service="iam",
     identity=Identity("role name", "name", "AWS::IAM::Role", cfn_name_property="RoleName",
                       cfn_attributes=MappingProxyType({"Arn": "role_arn"})),
+    cfn_properties=_ROLE_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         row("UpdateAssumeRolePolicy", "aws_iam_role", _ROLE, "assume_role_policy"),
@@ -102,9 +118,18 @@ ROLE_POLICY_ATTACHMENT = ResourceType(
     revert=NO_BOTO3_REVERT, tag_revert=_NO_TAGS, arn=_NO_ARN,
 )
 
+# Template property -> Terraform attribute rows for aws_iam_user (see `model.PropertyMap`).
+_USER_CFN_PROPERTIES = (
+    cfn_property("UserName", "name"),
+    CFN_TAGS,
+    cfn_property("Path", "path", defaults=("/",)),
+    cfn_property("PermissionsBoundary", "permissions_boundary", defaults=(None, "")),
+)
+
 USER = ResourceType(
     name="aws_iam_user", service="iam",
     identity=Identity("user name", "name", "AWS::IAM::User", cfn_name_property="UserName"),
+    cfn_properties=_USER_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         row("TagUser", "aws_iam_user", _USER, "tags"),
@@ -145,9 +170,18 @@ USER_POLICY_ATTACHMENT = _piece("aws_iam_user_policy_attachment", "aws_iam_user"
            "{requestParameters.userName}/{requestParameters.policyArn}", match_on=_USER_ATTACHMENT),
 ))
 
+# Template property -> Terraform attribute rows for aws_iam_policy (see `model.PropertyMap`).
+_POLICY_CFN_PROPERTIES = (
+    cfn_property("ManagedPolicyName", "name"),
+    cfn_property("PolicyDocument", "policy", kind="json"),
+    cfn_property("Description", "description", defaults=(None, "")),
+    cfn_property("Path", "path", defaults=("/",)),
+)
+
 POLICY = ResourceType(
     name="aws_iam_policy", service="iam",
     identity=Identity("policy ARN", "name", "AWS::IAM::ManagedPolicy", cfn_attributes=MappingProxyType({"PolicyArn": "same"})),
+    cfn_properties=_POLICY_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         row("CreatePolicyVersion", "aws_iam_policy", _POLICY, "policy"),

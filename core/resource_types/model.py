@@ -90,6 +90,26 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class PropertyMap:
+    """One CloudFormation template property and where it lives on the Terraform side (the fields
+    are described in `cfn.mapping`)."""
+
+    cfn: str
+    tf: tuple[str, ...]
+    kind: str = "scalar"
+    defaults: tuple[Any, ...] | None = None
+    live_to_cfn: str | None = None
+
+
+def cfn_property(cfn: str, *tf: str, kind: str = "scalar", defaults: tuple[Any, ...] | None = None,
+                 conv: str | None = None) -> PropertyMap:
+    return PropertyMap(cfn, tuple(tf), kind, defaults, conv)
+
+
+CFN_TAGS = cfn_property("Tags", "tags", kind="tags", defaults=({},))
+
+
+@dataclass(frozen=True)
 class ArnRow:
     """Discovery by ARN: the ARN's service and resource type ("" for bare S3/SQS/SNS resources), how
     the import id and name come out of it (a name in `discovery.table.DERIVE`), and the names AWS
@@ -133,6 +153,8 @@ class ResourceType:
     tag_revert: Fact[str]
     arn: Fact[ArnRow]
     parent: str | None = None
+    # Template properties compared for its CloudFormation type (empty without one).
+    cfn_properties: tuple[PropertyMap, ...] = ()
     # Attributes whose value changes on every read with nobody touching the object: Terraform
     # reports them as drift on every refresh, driftdeck does not compare them.
     volatile_attributes: frozenset[str] = frozenset()

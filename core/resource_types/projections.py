@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from driftdeck.core.resource_types import REGISTRY
-from driftdeck.core.resource_types.model import ArnRow, ResourceType, Risk, Target, Unsupported
+from driftdeck.core.resource_types.model import ArnRow, PropertyMap, ResourceType, Risk, Target, Unsupported
 
 # eventSource -> eventName -> targets (in registry order).
 AttributionTable = Mapping[str, Mapping[str, tuple[Target, ...]]]
@@ -80,6 +80,11 @@ def cloudformation_types(entries: Mapping[str, ResourceType] = REGISTRY) -> dict
     """CloudFormation type -> Terraform type, for the types read from stacks."""
     return {entry.identity.cfn_type: name for name, entry in entries.items()
             if not isinstance(entry.identity.cfn_type, Unsupported)}
+
+
+def cfn_property_maps(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, tuple[PropertyMap, ...]]:
+    """Terraform type -> the template properties compared for it."""
+    return {name: entry.cfn_properties for name, entry in entries.items() if entry.cfn_properties}
 
 
 def physical_id_forms(entries: Mapping[str, ResourceType] = REGISTRY) -> dict[str, str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    CFN_TAGS,
     ArnRow,
     Identity,
     ResourceType,
     Risk,
     Unsupported,
+    cfn_property,
     create,
     delete,
     row,
@@ -18,6 +20,7 @@ from driftdeck.core.resource_types.model import (
 
 SOURCE = "s3.amazonaws.com"
 _BUCKET = "requestParameters.bucketName"
+_SSE = "server_side_encryption_configuration[0].rule[0]"
 _PAB_ATTRS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 _NO_TAGS = Unsupported("has no tags of its own (its bucket's tags apply)")
 _BUCKET_PART_ID = "bucket name"
@@ -41,10 +44,44 @@ def _bucket_rows(event_name: str, attrs: str | tuple[str, ...]) -> tuple:
     return (row(event_name, "aws_s3_bucket", _BUCKET, attrs),)
 
 
+# Template property -> Terraform attribute rows for aws_s3_bucket (see `model.PropertyMap`).
+_BUCKET_CFN_PROPERTIES = (
+    cfn_property("BucketName", "bucket"),
+    CFN_TAGS,
+    cfn_property(
+        "VersioningConfiguration/Status",
+        "versioning_configuration[0].status",  # aws_s3_bucket_versioning spelling
+        "versioning[0].enabled",  # aws_s3_bucket's computed block
+        defaults=(None, "Disabled"),
+        conv="versioning_status",
+    ),
+    cfn_property(
+        "BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm",
+        f"{_SSE}.apply_server_side_encryption_by_default[0].sse_algorithm",
+        "rule[0].apply_server_side_encryption_by_default[0].sse_algorithm",
+        defaults=(None, "AES256"),
+    ),
+    # CloudFormation's own drift detection never looks at KMS key ids; we do.
+    cfn_property(
+        "BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/KMSMasterKeyID",
+        f"{_SSE}.apply_server_side_encryption_by_default[0].kms_master_key_id",
+        "rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id",
+        defaults=(None, ""),
+    ),
+    cfn_property(
+        "BucketEncryption/ServerSideEncryptionConfiguration/0/BucketKeyEnabled",
+        f"{_SSE}.bucket_key_enabled",
+        "rule[0].bucket_key_enabled",
+        defaults=(None, False),
+    ),
+    cfn_property("ObjectLockEnabled", "object_lock_enabled", defaults=(None, False)),
+)
+
 BUCKET = ResourceType(
     name="aws_s3_bucket", service="s3",
     identity=Identity("bucket name", "bucket", "AWS::S3::Bucket", cfn_name_property="BucketName",
                       cfn_attributes=MappingProxyType({"Arn": "s3_arn", "DomainName": "s3_domain_name"})),
+    cfn_properties=_BUCKET_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         *_bucket_rows("PutBucketTagging", "tags"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    CFN_TAGS,
     ArnRow,
     Identity,
     ResourceType,
     Risk,
+    cfn_property,
     create,
     delete,
     row,
@@ -40,10 +42,25 @@ _TOPIC_ATTRIBUTE_KEYS = MappingProxyType(
     }
 )
 
+# Template property -> Terraform attribute rows for aws_sns_topic (see `model.PropertyMap`).
+_TOPIC_CFN_PROPERTIES = (
+    cfn_property("TopicName", "name"),
+    CFN_TAGS,
+    cfn_property("DisplayName", "display_name", defaults=(None, "")),
+    cfn_property("KmsMasterKeyId", "kms_master_key_id", defaults=(None, "")),
+    cfn_property("FifoTopic", "fifo_topic", defaults=(None, False)),
+    cfn_property("ContentBasedDeduplication", "content_based_deduplication", defaults=(None, False)),
+    cfn_property("DeliveryPolicy", "delivery_policy", kind="json"),
+    cfn_property("ArchivePolicy", "archive_policy", kind="json"),
+    cfn_property("SignatureVersion", "signature_version"),
+    cfn_property("TracingConfig", "tracing_config"),
+)
+
 TOPIC = ResourceType(
     name="aws_sns_topic", service="sns",
     identity=Identity("topic ARN", "name", "AWS::SNS::Topic", cfn_attributes=MappingProxyType(
         {"TopicArn": "same", "TopicName": "last_arn_segment"})),
+    cfn_properties=_TOPIC_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         row("SetTopicAttributes", "aws_sns_topic", _TOPIC, keyed=("requestParameters.attributeName",),

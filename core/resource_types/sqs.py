@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from driftdeck.core.resource_types.model import (
+    CFN_TAGS,
     ArnRow,
     Identity,
     ResourceType,
     Risk,
+    cfn_property,
     create,
     delete,
     row,
@@ -36,10 +38,32 @@ _QUEUE_ATTRIBUTE_KEYS = MappingProxyType(
     }
 )
 
+# Template property -> Terraform attribute rows for aws_sqs_queue (see `model.PropertyMap`).
+_QUEUE_CFN_PROPERTIES = (
+    cfn_property("QueueName", "name"),
+    CFN_TAGS,
+    cfn_property("VisibilityTimeout", "visibility_timeout_seconds", defaults=(30,)),
+    cfn_property("MessageRetentionPeriod", "message_retention_seconds", defaults=(345600,)),
+    # The limit rose from 256 KiB to 1 MiB in 2025; either is "the default" depending on age.
+    cfn_property("MaximumMessageSize", "max_message_size", defaults=(262144, 1048576)),
+    cfn_property("DelaySeconds", "delay_seconds", defaults=(0,)),
+    cfn_property("ReceiveMessageWaitTimeSeconds", "receive_wait_time_seconds", defaults=(0,)),
+    cfn_property("FifoQueue", "fifo_queue", defaults=(None, False)),
+    cfn_property("ContentBasedDeduplication", "content_based_deduplication", defaults=(None, False)),
+    cfn_property("KmsMasterKeyId", "kms_master_key_id", defaults=(None, "")),
+    cfn_property("KmsDataKeyReusePeriodSeconds", "kms_data_key_reuse_period_seconds", defaults=(None, 300)),
+    cfn_property("SqsManagedSseEnabled", "sqs_managed_sse_enabled"),
+    cfn_property("RedrivePolicy", "redrive_policy", kind="json", defaults=(None,)),
+    cfn_property("RedriveAllowPolicy", "redrive_allow_policy", kind="json", defaults=(None,)),
+    cfn_property("DeduplicationScope", "deduplication_scope"),
+    cfn_property("FifoThroughputLimit", "fifo_throughput_limit"),
+)
+
 QUEUE = ResourceType(
     name="aws_sqs_queue", service="sqs",
     identity=Identity("queue URL", "name", "AWS::SQS::Queue", physical_id="queue-url-path", import_id_from="{url}", cfn_attributes=MappingProxyType(
         {"QueueUrl": "same", "QueueName": "last_path_segment", "Arn": "sqs_arn"})),
+    cfn_properties=_QUEUE_CFN_PROPERTIES,
     event_source=SOURCE,
     events=(
         row("SetQueueAttributes", "aws_sqs_queue", _QUEUE, keyed=("requestParameters.attributes",),
