@@ -31,6 +31,7 @@ from driftdeck.core.monitor.alerts import DeliveryAttempt, Dispatcher, Sink, ale
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
 from driftdeck.core.monitor.iac_files import FileChange, IacContentCache, is_iac
 from driftdeck.core.monitor.plans import PlanWriter
+from driftdeck.core.resource_types.projections import parent_type
 from driftdeck.core.settings import AutoRemediationRule, Config, redact_urls
 from driftdeck.core.transitions import Transition, TransitionKind, carry_forward, transitions
 
@@ -79,7 +80,7 @@ class TagIndex:
 
     def tag_sets(self, result: ResourceResult) -> list[dict[str, str]]:
         owner = result
-        if result.type.startswith("aws_s3_bucket_"):
+        if parent_type(result.type) == "aws_s3_bucket":
             name = (result.expected or {}).get("bucket") or (result.live or {}).get("bucket") or result.id
             owner = self._buckets.get(str(name), result)
         return [t for t in (_tag_table(owner.expected), _tag_table(owner.live)) if t is not None]

@@ -27,6 +27,7 @@ from driftdeck.core.model import ChangeKind, Difference, ResourceResult
 from driftdeck.core.remediation.plan import FilePatch
 from driftdeck.core.remediation.sensitive import MARKER, sensitivity_of
 from driftdeck.core.remediation.textdiff import unified_diff
+from driftdeck.core.resource_types.projections import computed_when_unset
 
 
 @dataclass
@@ -50,22 +51,7 @@ class _Edit:
 # Optional+Computed attributes: when the code does not set them, Terraform follows live and plans
 # no change, so there is nothing to adopt (writing them would fight the separate resources that
 # usually manage them, e.g. aws_s3_bucket_versioning).
-COMPUTED_WHEN_UNSET: dict[str, frozenset[str]] = {
-    "aws_s3_bucket": frozenset({
-        "versioning", "server_side_encryption_configuration", "policy", "acl", "grant", "lifecycle_rule", "logging",
-        "website", "cors_rule", "replication_configuration", "object_lock_configuration", "request_payer",
-        "acceleration_status",
-    }),
-    "aws_security_group": frozenset({"ingress", "egress"}),
-    "aws_sqs_queue": frozenset({"policy", "redrive_policy", "redrive_allow_policy", "sqs_managed_sse_enabled",
-                                "kms_data_key_reuse_period_seconds", "deduplication_scope", "fifo_throughput_limit"}),
-    "aws_sns_topic": frozenset({"policy", "signature_version", "tracing_config"}),
-    "aws_iam_role": frozenset({"managed_policy_arns", "inline_policy"}),
-    "aws_instance": frozenset({"vpc_security_group_ids", "security_groups", "subnet_id", "private_ip", "key_name",
-                               "iam_instance_profile", "ebs_optimized", "monitoring", "source_dest_check"}),
-    "aws_vpc": frozenset({"enable_dns_hostnames", "instance_tenancy", "ipv6_cidr_block"}),
-    "aws_subnet": frozenset({"availability_zone", "availability_zone_id", "ipv6_cidr_block"}),
-}
+COMPUTED_WHEN_UNSET: dict[str, frozenset[str]] = computed_when_unset()  # `ResourceType.computed_when_unset`
 
 
 @dataclass

@@ -11,45 +11,23 @@ are left to the provider defaults, so that the plan after import shows no change
 from __future__ import annotations
 
 import re
+import string
 from typing import TYPE_CHECKING, Any
 
 from driftdeck.core.compare.engine import is_empty
 from driftdeck.core.inputs.hcl.fmt import realign
 from driftdeck.core.inputs.hcl.render import hcl_json_document, hcl_string, hcl_value
 from driftdeck.core.model import ResourceResult
+from driftdeck.core.resource_types.projections import import_arguments, import_id_formats, provider_ranges
 
 if TYPE_CHECKING:  # the provider modules load only when a provider writes the block
     from driftdeck.core.cty import CtyType
     from driftdeck.core.live.provider.generate import GeneratedConfig
     from driftdeck.core.live.provider.schema import BlockSchema
 
-# Arguments written per type, in the order `terraform fmt`-style configs usually list them.
-ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "aws_s3_bucket": ("bucket", "tags"),
-    "aws_s3_bucket_versioning": ("bucket", "versioning_configuration"),
-    "aws_s3_bucket_public_access_block": ("bucket", "block_public_acls", "block_public_policy", "ignore_public_acls",
-                                          "restrict_public_buckets"),
-    "aws_s3_bucket_policy": ("bucket", "policy"),
-    "aws_s3_bucket_server_side_encryption_configuration": ("bucket", "rule"),
-    "aws_sqs_queue": ("name", "fifo_queue", "content_based_deduplication", "delay_seconds", "max_message_size",
-                      "message_retention_seconds", "receive_wait_time_seconds", "visibility_timeout_seconds", "policy",
-                      "redrive_policy", "redrive_allow_policy", "kms_master_key_id", "sqs_managed_sse_enabled", "tags"),
-    "aws_sns_topic": ("name", "fifo_topic", "display_name", "policy", "delivery_policy", "kms_master_key_id", "tags"),
-    "aws_security_group": ("name", "description", "vpc_id", "ingress", "egress", "tags"),
-    "aws_vpc_security_group_ingress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
-                                            "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
-                                            "tags"),
-    "aws_vpc_security_group_egress_rule": ("security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
-                                           "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description",
-                                           "tags"),
-    "aws_vpc": ("cidr_block", "instance_tenancy", "enable_dns_support", "enable_dns_hostnames", "tags"),
-    "aws_subnet": ("vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"),
-    "aws_iam_role": ("name", "path", "description", "assume_role_policy", "max_session_duration", "tags"),
-    "aws_iam_user": ("name", "path", "tags"),
-    "aws_iam_policy": ("name", "path", "description", "policy", "tags"),
-    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
-    "aws_instance": ("ami", "instance_type", "subnet_id", "vpc_security_group_ids", "key_name", "tags"),
-}
+# Arguments written per type, in the order `terraform fmt`-style configs usually list them
+# (`ResourceType.import_arguments`).
+ARGUMENTS: dict[str, tuple[str, ...]] = import_arguments()
 JSON_ARGUMENTS = frozenset({"policy", "assume_role_policy", "redrive_policy", "redrive_allow_policy", "delivery_policy"})
 # Nested blocks (lists of objects in state) rather than attributes.
 BLOCK_ARGUMENTS = frozenset({"ingress", "egress", "versioning_configuration", "rule",
@@ -65,11 +43,8 @@ _DEFAULTS: dict[str, Any] = {
 
 # Live values the provider's own validation rejects (hashicorp/aws 5.x): written as a comment, since
 # writing them would fail `terraform plan` and leaving them out silently would hide the difference.
-PROVIDER_RANGES: dict[tuple[str, str], tuple[int, int]] = {
-    ("aws_sqs_queue", "max_message_size"): (1024, 262144),
-    ("aws_sqs_queue", "message_retention_seconds"): (60, 1209600),
-    ("aws_sqs_queue", "visibility_timeout_seconds"): (0, 43200),
-}
+PROVIDER_RANGES: dict[tuple[str, str], tuple[int, int]] = provider_ranges()  # `ResourceType.provider_ranges`
+_IMPORT_ID_FORMATS = import_id_formats()  # `Identity.import_id_from`
 
 
 def out_of_range(rtype: str, name: str, value: Any) -> tuple[int, int] | None:
@@ -101,10 +76,11 @@ def resource_name(resource_id: str, taken: set[str] | None = None) -> str:
 def import_id(result: ResourceResult) -> str:
     """The id `terraform import` expects for the type (most types: the provider id)."""
     live = result.live or {}
-    if result.type == "aws_iam_role_policy_attachment":
-        return f"{live.get('role')}/{live.get('policy_arn')}"
-    if result.type == "aws_sqs_queue" and live.get("url"):
-        return str(live["url"])
+    form = _IMPORT_ID_FORMATS.get(result.type)
+    if form is not None:
+        fields = [name for _, name, _, _ in string.Formatter().parse(form) if name]
+        if all(live.get(name) for name in fields):
+            return form.format(**{name: live[name] for name in fields})
     return result.id
 
 

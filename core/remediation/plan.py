@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.model import Difference, ResourceResult
+from driftdeck.core.resource_types.model import Risk
 from driftdeck.core.text import shell_quote
 
 
@@ -93,12 +94,6 @@ class Command:
     text: str
     effect: str
     kind: str = "shell"  # "terraform" | "aws" | "shell"
-
-
-@dataclass(frozen=True)
-class Risk:
-    kind: str  # "replacement" | "data-loss" | "downtime" | "access" | "irreversible" | "note"
-    text: str
 
 
 @dataclass

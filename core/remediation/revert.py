@@ -16,6 +16,7 @@ from typing import Any
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, Status
 from driftdeck.core.remediation.plan import AwsCall
 from driftdeck.core.remediation.sensitive import MARKER, Sensitivity, placeholder, sensitivity_of
+from driftdeck.core.resource_types.projections import revert_builders, tag_reverts
 
 # Drift kinds whose boto3 revert is exercised against moto by the test suite.
 SAFE_KINDS = frozenset({"tags", "security-group-rules", "s3-versioning", "s3-public-access-block", "sqs-attributes"})
@@ -43,7 +44,7 @@ def revert_calls(result: ResourceResult) -> RevertCalls:
     tag_diffs = [d for d in live_diffs if d.path.startswith("tags.")]
     if tag_diffs:
         _tags(result, tag_diffs, out, sens)
-    builder = _BUILDERS.get(result.type)
+    builder = _BUILDERS.get(_BUILDER_NAMES.get(result.type, ""))
     rest = [d for d in live_diffs if not d.path.startswith("tags.") and not d.sensitive and not sens.covers(d.path)]
     if builder is not None and rest:
         builder(result, rest, out)
@@ -87,7 +88,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
     rid = result.id
     exp = result.expected or {}
     calls: list[AwsCall] = []
-    t = result.type
+    family = _TAG_FAMILIES.get(result.type)
 
     def call(service: str, operation: str, params: dict[str, Any], shown: dict[str, Any], effect: str,
              where: str | None = region) -> AwsCall:
@@ -99,7 +100,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
     def tag_list(tags: dict[str, str]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         return _tag_list(tags), _tag_list({k: placeholder(f"tags.{k}") if k in secret else v for k, v in tags.items()})
 
-    if t == "aws_s3_bucket":
+    if family == "s3_bucket":
         bucket = str(exp.get("bucket") or rid)
         if expected:
             real, shown = tag_list(expected)
@@ -108,7 +109,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
                               f"replace the bucket's whole tag set with the {_count(len(expected), 'tag')} in state"))
         else:
             calls.append(AwsCall("s3", "delete_bucket_tagging", {"Bucket": bucket}, "remove every tag from the bucket", region))
-    elif t in ("aws_vpc", "aws_subnet", "aws_security_group", "aws_instance", "aws_vpc_security_group_ingress_rule"):
+    elif family == "ec2":
         if restore:
             real, shown = tag_list(restore)
             calls.append(call("ec2", "create_tags", {"Resources": [rid], "Tags": real}, {"Resources": [rid], "Tags": shown},
@@ -116,7 +117,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
         if drop:
             calls.append(AwsCall("ec2", "delete_tags", {"Resources": [rid], "Tags": [{"Key": k} for k in sorted(drop)]},
                                  f"remove {_tag_words(drop)} added out of band", region))
-    elif t == "aws_sqs_queue":
+    elif family == "sqs":
         url = str(exp.get("url") or exp.get("id") or rid)
         if restore:
             shown_tags = {k: placeholder(f"tags.{k}") if k in secret else v for k, v in sorted(restore.items())}
@@ -126,7 +127,7 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
         if drop:
             calls.append(AwsCall("sqs", "untag_queue", {"QueueUrl": url, "TagKeys": sorted(drop)},
                                  f"remove {_tag_words(drop)} added out of band", region))
-    elif t in ("aws_sns_topic",):
+    elif family == "sns":
         arn = str(exp.get("arn") or rid)
         if restore:
             real, shown = tag_list(restore)
@@ -135,8 +136,8 @@ def _tags(result: ResourceResult, diffs: list[Difference], out: RevertCalls, sen
         if drop:
             calls.append(AwsCall("sns", "untag_resource", {"ResourceArn": arn, "TagKeys": sorted(drop)},
                                  f"remove {_tag_words(drop)} added out of band", region))
-    elif t in _IAM_TAGGING:
-        noun, key_name, key_attr = _IAM_TAGGING[t]
+    elif family in _IAM_TAGGING:
+        noun, key_name, key_attr = _IAM_TAGGING[family]
         ident = str(exp.get(key_attr) or rid)
         if restore:
             real, shown = tag_list(restore)
@@ -175,10 +176,13 @@ def _tag_words(keys: Any) -> str:
     return f"tag{_s(len(names))} {', '.join(names)}"
 
 
+# Which tag calls revert a type's tags, and which builder its other attributes: the registry's
+# `ResourceType.tag_revert` / `.revert` name them, the code for each name is here.
+_TAG_FAMILIES = tag_reverts()
 _IAM_TAGGING = {
-    "aws_iam_role": ("role", "RoleName", "name"),
-    "aws_iam_user": ("user", "UserName", "name"),
-    "aws_iam_policy": ("policy", "PolicyArn", "arn"),
+    "iam_role": ("role", "RoleName", "name"),
+    "iam_user": ("user", "UserName", "name"),
+    "iam_policy": ("policy", "PolicyArn", "arn"),
 }
 
 
@@ -246,7 +250,7 @@ def _rule_words(block: dict[str, Any]) -> str:
     return f"{ports} from {', '.join(sources) or 'nowhere'}"
 
 
-def _ingress_rule(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> None:
+def _security_group_rule(result: ResourceResult, diffs: list[Difference], out: RevertCalls) -> None:
     exp = result.expected or {}
     rule: dict[str, Any] = {"IpProtocol": str(exp.get("ip_protocol") or "-1")}
     if rule["IpProtocol"] != "-1":
@@ -272,7 +276,7 @@ def _ingress_rule(result: ResourceResult, diffs: list[Difference], out: RevertCa
 
 def _unmanaged_rule(result: ResourceResult, out: RevertCalls) -> None:
     """An extra rule on a managed group: revoking it is the revert."""
-    if result.type not in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
+    if _BUILDER_NAMES.get(result.type) != "security_group_rule":
         return
     live = result.live or {}
     group = live.get("security_group_id")
@@ -456,15 +460,17 @@ def _sns_topic(result: ResourceResult, diffs: list[Difference], out: RevertCalls
         out.kinds.add("sns-attributes")
 
 
+# Builder name (`ResourceType.revert`) -> the code that writes its boto3 calls.
 _BUILDERS: dict[str, Callable[[ResourceResult, list[Difference], RevertCalls], None]] = {
-    "aws_security_group": _security_group,
-    "aws_vpc_security_group_ingress_rule": _ingress_rule,
-    "aws_s3_bucket_versioning": _s3_versioning,
-    "aws_s3_bucket_public_access_block": _s3_public_access_block,
-    "aws_sqs_queue": _sqs_queue,
-    "aws_s3_bucket_policy": _s3_bucket_policy,
-    "aws_s3_bucket": _s3_bucket,
-    "aws_iam_role": _iam_role,
-    "aws_iam_policy": _iam_policy,
-    "aws_sns_topic": _sns_topic,
+    "security_group": _security_group,
+    "security_group_rule": _security_group_rule,
+    "s3_versioning": _s3_versioning,
+    "s3_public_access_block": _s3_public_access_block,
+    "sqs_queue": _sqs_queue,
+    "s3_bucket_policy": _s3_bucket_policy,
+    "s3_bucket": _s3_bucket,
+    "iam_role": _iam_role,
+    "iam_policy": _iam_policy,
+    "sns_topic": _sns_topic,
 }
+_BUILDER_NAMES = revert_builders()  # type -> builder name

@@ -3,50 +3,24 @@
 Whether a revert replaces the object is the provider's answer when the scan planned it
 (`ResourceResult.revert_plan`, from PlanResourceChange's requires_replace). `FORCE_NEW` is only the
 fallback for resources the provider could not plan (no provider binary, `--reader native`): the
-attributes hashicorp/aws 5.x marks ForceNew for the types driftdeck reads natively.
+attributes hashicorp/aws 5.x marks ForceNew for the types driftdeck reads natively
+(`ResourceType.force_new`).
 """
 
 from __future__ import annotations
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
-from driftdeck.core.remediation.plan import Direction, Risk
+from driftdeck.core.remediation.plan import Direction
+from driftdeck.core.resource_types.model import Risk
+from driftdeck.core.resource_types.projections import force_new, replacement_cost
 
-FORCE_NEW: dict[str, frozenset[str]] = {
-    "aws_s3_bucket": frozenset({"bucket", "bucket_prefix", "object_lock_enabled"}),
-    "aws_s3_bucket_versioning": frozenset({"bucket", "expected_bucket_owner"}),
-    "aws_s3_bucket_public_access_block": frozenset({"bucket"}),
-    "aws_s3_bucket_policy": frozenset({"bucket"}),
-    "aws_s3_bucket_server_side_encryption_configuration": frozenset({"bucket", "expected_bucket_owner"}),
-    "aws_security_group": frozenset({"name", "name_prefix", "description", "vpc_id"}),
-    "aws_vpc_security_group_ingress_rule": frozenset({"security_group_id"}),
-    "aws_vpc": frozenset({"cidr_block", "ipv4_ipam_pool_id"}),
-    "aws_subnet": frozenset({"vpc_id", "cidr_block", "availability_zone", "availability_zone_id", "outpost_arn"}),
-    "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
-    "aws_iam_policy": frozenset({"name", "name_prefix", "path", "description"}),
-    "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
-    "aws_iam_user": frozenset(),
-    "aws_sqs_queue": frozenset({"name", "name_prefix", "fifo_queue"}),
-    "aws_sns_topic": frozenset({"name", "name_prefix", "fifo_topic"}),
-    "aws_instance": frozenset({"ami", "availability_zone", "subnet_id", "key_name", "private_ip", "tenancy",
-                               "placement_group", "ipv6_addresses", "host_id"}),
-}
+# The rows live with their type in `driftdeck.core.resource_types`; these are projections of it.
+FORCE_NEW: dict[str, frozenset[str]] = force_new()
 
 # What losing and recreating the object costs.
-REPLACEMENT_COST: dict[str, list[Risk]] = {
-    "aws_s3_bucket": [Risk("data-loss", "replacing a bucket deletes it: every object (and version) in it is lost unless copied first; "
-                                        "the name may not be reusable at once")],
-    "aws_sqs_queue": [Risk("data-loss", "replacing a queue drops every message in flight; producers see errors for ~60 s "
-                                        "while the name cannot be re-created")],
-    "aws_sns_topic": [Risk("downtime", "a new topic has no subscriptions until they are re-created; publishes in between are lost")],
-    "aws_security_group": [Risk("downtime", "a replaced group gets a new id: instances and rules referring to the old one lose it")],
-    "aws_vpc": [Risk("downtime", "replacing a VPC means destroying everything in it first (subnets, instances, endpoints)")],
-    "aws_subnet": [Risk("downtime", "replacing a subnet means terminating the network interfaces and instances in it")],
-    "aws_instance": [Risk("data-loss", "replacing an instance loses its instance-store data and, unless preserved, its root volume"),
-                     Risk("downtime", "the instance is terminated and a new one started (new id and private IP)")],
-    "aws_iam_role": [Risk("downtime", "a replaced role has a new unique id: sessions and resource policies naming the old one break")],
-    "aws_iam_policy": [Risk("access", "while the policy is replaced, attached identities lose its permissions")],
-    "aws_iam_user": [Risk("access", "replacing a user invalidates their access keys and console password")],
-}
+REPLACEMENT_COST: dict[str, list[Risk]] = {rtype: list(costs) for rtype, costs in replacement_cost().items()}
+
+_RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
 
 _GENERAL_REVERT = Risk(
     "note", "the live value may have been an emergency fix: check who changed it (attribution) before reverting"
@@ -85,7 +59,7 @@ def _attribute_risks(rtype: str, d: Difference) -> list[Risk]:
         if d.change == ChangeKind.ADDED:
             return [Risk("downtime", f"revoking the rule added out of band ({p}) cuts the connections that rely on it")]
         return [Risk("access", f"re-authorising the removed rule ({p}) opens that traffic again")]
-    if rtype == "aws_vpc_security_group_ingress_rule":
+    if rtype in _RULE_TYPES:
         return [Risk("downtime", "rewriting the rule may cut connections allowed by its live definition")]
     if rtype == "aws_s3_bucket_versioning" and "status" in p:
         if str(d.expected) in ("Suspended", "Disabled"):

@@ -12,6 +12,7 @@ from driftdeck.core.inputs.cfn.stacks import DeployedStack, StackResource
 from driftdeck.core.inputs.cfn.template import Template, TemplateResource, load_template
 from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
+from driftdeck.core.resource_types.projections import cfn_name_properties
 
 SOURCE_KIND = "cloudformation"
 
@@ -186,7 +187,7 @@ def _unsupported(stack: DeployedStack, res: StackResource) -> DesiredResource:
 
 
 # Terraform ids that a template can name by itself.
-_NAME_IDS = {"aws_s3_bucket": "BucketName", "aws_iam_role": "RoleName", "aws_iam_user": "UserName"}
+_NAME_IDS = cfn_name_properties()
 
 
 def _from_template(template: Template) -> list[DesiredResource]:

@@ -17,6 +17,7 @@ from typing import Any
 from driftdeck.core.inputs.cfn.parse import Node
 from driftdeck.core.inputs.cfn.values import NO_VALUE, DeployTimeUnknown, first_unknown
 from driftdeck.core.model import partition_for
+from driftdeck.core.resource_types.projections import cfn_attributes
 from driftdeck.core.unknown import scalar_text
 
 PSEUDO_PARAMETERS = (
@@ -93,23 +94,27 @@ def _role_arn(pid: str, ctx: EvalContext, res: Node) -> Any:
     return f"arn:{ctx.pseudo.get('AWS::Partition', 'aws')}:iam::{acct}:role{path}{pid}"
 
 
+# Derivation name (`Identity.cfn_attributes`) -> how the value follows from the physical id.
+_DERIVATIONS: dict[str, Callable[[str, EvalContext, Node], Any]] = {
+    "same": _same,
+    "s3_arn": _s3_arn,
+    "s3_domain_name": lambda pid, ctx, res: f"{pid}.s3.amazonaws.com",
+    "last_path_segment": _last("/"),
+    "last_arn_segment": _last(":"),
+    "sqs_arn": _arn("sqs", "{name}"),
+    "role_arn": _role_arn,
+}
+
+
+def _derivation(name: str) -> Callable[[str, EvalContext, Node], Any]:
+    prefix, _, prop = name.partition(":")
+    return _property(prop) if prefix == "property" else _DERIVATIONS[name]
+
+
+# CloudFormation type -> Fn::GetAtt attribute -> its value from the physical id (from the registry).
 KNOWN_ATTRIBUTES: dict[str, dict[str, Callable[[str, EvalContext, Node], Any]]] = {
-    "AWS::S3::Bucket": {
-        "Arn": _s3_arn,
-        "DomainName": lambda pid, ctx, res: f"{pid}.s3.amazonaws.com",
-    },
-    "AWS::SQS::Queue": {
-        "QueueUrl": _same,
-        "QueueName": _last("/"),
-        "Arn": _arn("sqs", "{name}"),
-    },
-    "AWS::SNS::Topic": {"TopicArn": _same, "TopicName": _last(":")},
-    "AWS::EC2::SecurityGroup": {"GroupId": _same, "VpcId": _property("VpcId")},
-    "AWS::EC2::VPC": {"VpcId": _same, "CidrBlock": _property("CidrBlock")},
-    "AWS::EC2::Subnet": {"SubnetId": _same, "VpcId": _property("VpcId"), "CidrBlock": _property("CidrBlock")},
-    "AWS::IAM::Role": {"Arn": _role_arn},
-    "AWS::IAM::ManagedPolicy": {"PolicyArn": _same},
-    "AWS::EC2::Instance": {"InstanceId": _same},
+    cfn_type: {attribute: _derivation(how) for attribute, how in attributes.items()}
+    for cfn_type, attributes in cfn_attributes().items()
 }
 
 

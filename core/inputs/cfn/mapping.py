@@ -2,7 +2,9 @@
 
 The live collectors speak Terraform (`visibility_timeout_seconds`, `tags.Env`); templates speak
 CloudFormation (`VisibilityTimeout`, `/Properties/Tags/0/Value`). Each table row says where a
-template property lives on the live side and how to compare it. Adding a property is adding a row.
+template property lives on the live side and how to compare it. The rows live with their type in
+`driftdeck.core.resource_types` (`ResourceType.cfn_properties`); adding a property is adding a row
+there. The tables here are projections of the registry.
 
 Row fields:
 - `cfn`: property path below `Properties`, `/`-separated (`VersioningConfiguration/Status`);
@@ -19,194 +21,27 @@ Row fields:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from driftdeck.core.resource_types.model import PropertyMap
+from driftdeck.core.resource_types.projections import (
+    cfn_property_maps,
+    cloudformation_types,
+    physical_id_forms,
+)
 
+__all__ = ["PROPERTY_MAPS", "TERRAFORM_TYPES", "CLOUDFORMATION_TYPES", "PHYSICAL_ID_FORM", "PropertyMap",
+           "terraform_type", "property_maps", "mapped_properties"]
 
-@dataclass(frozen=True)
-class PropertyMap:
-    cfn: str
-    tf: tuple[str, ...]
-    kind: str = "scalar"
-    defaults: tuple[Any, ...] | None = None
-    live_to_cfn: str | None = None
-
-
-def _p(cfn: str, *tf: str, kind: str = "scalar", defaults: tuple[Any, ...] | None = None, conv: str | None = None) -> PropertyMap:
-    return PropertyMap(cfn, tuple(tf), kind, defaults, conv)
-
-
-TAGS = _p("Tags", "tags", kind="tags", defaults=({},))
-
-# CloudFormation type -> Terraform type, for the types the engine's collectors read.
-TERRAFORM_TYPES: dict[str, str] = {
-    "AWS::S3::Bucket": "aws_s3_bucket",
-    "AWS::EC2::SecurityGroup": "aws_security_group",
-    "AWS::EC2::VPC": "aws_vpc",
-    "AWS::EC2::Subnet": "aws_subnet",
-    "AWS::IAM::Role": "aws_iam_role",
-    "AWS::IAM::ManagedPolicy": "aws_iam_policy",
-    "AWS::IAM::User": "aws_iam_user",
-    "AWS::SQS::Queue": "aws_sqs_queue",
-    "AWS::SNS::Topic": "aws_sns_topic",
-    "AWS::EC2::Instance": "aws_instance",
-}
+# CloudFormation type -> Terraform type, for the types the engine's collectors read
+# (`ResourceType.identity.cfn_type`).
+TERRAFORM_TYPES: dict[str, str] = cloudformation_types()
 
 CLOUDFORMATION_TYPES: dict[str, str] = {tf: cfn for cfn, tf in TERRAFORM_TYPES.items()}
 
 # What CloudFormation's physical id is, in the form the Terraform provider uses as the id.
-PHYSICAL_ID_FORM: dict[str, str] = {
-    "aws_s3_bucket": "bucket name",
-    "aws_security_group": "security group id (sg-...)",
-    "aws_vpc": "VPC id",
-    "aws_subnet": "subnet id",
-    "aws_iam_role": "role name",
-    "aws_iam_policy": "policy ARN",
-    "aws_iam_user": "user name",
-    "aws_sqs_queue": "queue URL",
-    "aws_sns_topic": "topic ARN",
-    "aws_instance": "instance id",
-}
+PHYSICAL_ID_FORM: dict[str, str] = physical_id_forms()
 
-_SSE = "server_side_encryption_configuration[0].rule[0]"
-
-PROPERTY_MAPS: dict[str, tuple[PropertyMap, ...]] = {
-    "aws_s3_bucket": (
-        _p("BucketName", "bucket"),
-        TAGS,
-        _p(
-            "VersioningConfiguration/Status",
-            "versioning_configuration[0].status",  # aws_s3_bucket_versioning spelling
-            "versioning[0].enabled",  # aws_s3_bucket's computed block
-            defaults=(None, "Disabled"),
-            conv="versioning_status",
-        ),
-        _p(
-            "BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm",
-            f"{_SSE}.apply_server_side_encryption_by_default[0].sse_algorithm",
-            "rule[0].apply_server_side_encryption_by_default[0].sse_algorithm",
-            defaults=(None, "AES256"),
-        ),
-        # CloudFormation's own drift detection never looks at KMS key ids; we do.
-        _p(
-            "BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/KMSMasterKeyID",
-            f"{_SSE}.apply_server_side_encryption_by_default[0].kms_master_key_id",
-            "rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id",
-            defaults=(None, ""),
-        ),
-        _p(
-            "BucketEncryption/ServerSideEncryptionConfiguration/0/BucketKeyEnabled",
-            f"{_SSE}.bucket_key_enabled",
-            "rule[0].bucket_key_enabled",
-            defaults=(None, False),
-        ),
-        _p("ObjectLockEnabled", "object_lock_enabled", defaults=(None, False)),
-    ),
-    "aws_sqs_queue": (
-        _p("QueueName", "name"),
-        TAGS,
-        _p("VisibilityTimeout", "visibility_timeout_seconds", defaults=(30,)),
-        _p("MessageRetentionPeriod", "message_retention_seconds", defaults=(345600,)),
-        # The limit rose from 256 KiB to 1 MiB in 2025; either is "the default" depending on age.
-        _p("MaximumMessageSize", "max_message_size", defaults=(262144, 1048576)),
-        _p("DelaySeconds", "delay_seconds", defaults=(0,)),
-        _p("ReceiveMessageWaitTimeSeconds", "receive_wait_time_seconds", defaults=(0,)),
-        _p("FifoQueue", "fifo_queue", defaults=(None, False)),
-        _p("ContentBasedDeduplication", "content_based_deduplication", defaults=(None, False)),
-        _p("KmsMasterKeyId", "kms_master_key_id", defaults=(None, "")),
-        _p("KmsDataKeyReusePeriodSeconds", "kms_data_key_reuse_period_seconds", defaults=(None, 300)),
-        _p("SqsManagedSseEnabled", "sqs_managed_sse_enabled"),
-        _p("RedrivePolicy", "redrive_policy", kind="json", defaults=(None,)),
-        _p("RedriveAllowPolicy", "redrive_allow_policy", kind="json", defaults=(None,)),
-        _p("DeduplicationScope", "deduplication_scope"),
-        _p("FifoThroughputLimit", "fifo_throughput_limit"),
-    ),
-    "aws_sns_topic": (
-        _p("TopicName", "name"),
-        TAGS,
-        _p("DisplayName", "display_name", defaults=(None, "")),
-        _p("KmsMasterKeyId", "kms_master_key_id", defaults=(None, "")),
-        _p("FifoTopic", "fifo_topic", defaults=(None, False)),
-        _p("ContentBasedDeduplication", "content_based_deduplication", defaults=(None, False)),
-        _p("DeliveryPolicy", "delivery_policy", kind="json"),
-        _p("ArchivePolicy", "archive_policy", kind="json"),
-        _p("SignatureVersion", "signature_version"),
-        _p("TracingConfig", "tracing_config"),
-    ),
-    "aws_iam_role": (
-        _p("RoleName", "name"),
-        TAGS,
-        _p("AssumeRolePolicyDocument", "assume_role_policy", kind="json"),
-        _p("Description", "description", defaults=(None, "")),
-        _p("MaxSessionDuration", "max_session_duration", defaults=(3600,)),
-        _p("Path", "path", defaults=("/",)),
-        _p("PermissionsBoundary", "permissions_boundary", defaults=(None, "")),
-        _p("ManagedPolicyArns", "managed_policy_arns", kind="set", defaults=([],)),
-        _p("Policies", "inline_policy", kind="inline_policies", defaults=([],)),
-    ),
-    "aws_iam_policy": (
-        _p("ManagedPolicyName", "name"),
-        _p("PolicyDocument", "policy", kind="json"),
-        _p("Description", "description", defaults=(None, "")),
-        _p("Path", "path", defaults=("/",)),
-    ),
-    "aws_iam_user": (
-        _p("UserName", "name"),
-        TAGS,
-        _p("Path", "path", defaults=("/",)),
-        _p("PermissionsBoundary", "permissions_boundary", defaults=(None, "")),
-    ),
-    "aws_security_group": (
-        _p("GroupName", "name"),
-        _p("GroupDescription", "description"),
-        _p("VpcId", "vpc_id"),
-        TAGS,
-        _p("SecurityGroupIngress", "ingress", kind="rules", defaults=([],)),
-        # Unset egress means CloudFormation keeps the default allow-all rule.
-        _p(
-            "SecurityGroupEgress",
-            "egress",
-            kind="rules",
-            defaults=([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}],),
-        ),
-    ),
-    "aws_vpc": (
-        _p("CidrBlock", "cidr_block"),
-        TAGS,
-        _p("EnableDnsSupport", "enable_dns_support", defaults=(True,)),
-        _p("EnableDnsHostnames", "enable_dns_hostnames", defaults=(False,)),
-        _p("InstanceTenancy", "instance_tenancy", defaults=("default",)),
-    ),
-    "aws_subnet": (
-        _p("VpcId", "vpc_id"),
-        _p("CidrBlock", "cidr_block"),
-        TAGS,
-        _p("AvailabilityZone", "availability_zone"),
-        _p("AvailabilityZoneId", "availability_zone_id"),
-        _p("MapPublicIpOnLaunch", "map_public_ip_on_launch", defaults=(False,)),
-        _p("AssignIpv6AddressOnCreation", "assign_ipv6_address_on_creation", defaults=(None, False)),
-        _p("Ipv6CidrBlock", "ipv6_cidr_block"),
-    ),
-    "aws_instance": (
-        _p("ImageId", "ami"),
-        _p("InstanceType", "instance_type"),
-        TAGS,
-        _p("KeyName", "key_name"),
-        _p("SubnetId", "subnet_id"),
-        _p("SecurityGroupIds", "vpc_security_group_ids", kind="set"),
-        _p("SecurityGroups", "security_groups", kind="set"),
-        _p("IamInstanceProfile", "iam_instance_profile"),
-        _p("Monitoring", "monitoring", defaults=(None, False)),
-        _p("EbsOptimized", "ebs_optimized"),
-        _p("SourceDestCheck", "source_dest_check", defaults=(None, True)),
-        _p("DisableApiTermination", "disable_api_termination", defaults=(None, False)),
-        _p("InstanceInitiatedShutdownBehavior", "instance_initiated_shutdown_behavior", defaults=(None, "stop")),
-        _p("PrivateIpAddress", "private_ip"),
-        _p("AvailabilityZone", "availability_zone"),
-        _p("Tenancy", "tenancy", defaults=(None, "default")),
-        _p("UserData", "user_data_base64"),
-    ),
-}
+# Terraform type -> its template property rows (`ResourceType.cfn_properties`).
+PROPERTY_MAPS: dict[str, tuple[PropertyMap, ...]] = cfn_property_maps()
 
 
 def terraform_type(cfn_type: str) -> str | None:

@@ -11,8 +11,10 @@ from driftdeck.core.inputs.cfn.desired import SOURCE_KIND
 from driftdeck.core.inputs.cfn.mapping import terraform_type
 from driftdeck.core.inputs.cfn.stacks import DeployedStack
 from driftdeck.core.model import DesiredResource
+from driftdeck.core.resource_types.projections import physical_id_rules
 
 Claim = tuple[str, str]  # (terraform type, normalised id)
+_PHYSICAL_ID_RULES = physical_id_rules()  # `Identity.physical_id`: how each type's ids are normalised
 
 
 def identity(tf_type: str, resource_id: str) -> Claim:
@@ -21,9 +23,10 @@ def identity(tf_type: str, resource_id: str) -> Claim:
     SQS queue URLs differ by endpoint host (legacy `queue.amazonaws.com`, regional, emulators) but the
     account and queue name in the path identify the queue.
     """
-    if tf_type == "aws_sqs_queue" and "://" in resource_id:
+    rule = _PHYSICAL_ID_RULES.get(tf_type)
+    if rule == "queue-url-path" and "://" in resource_id:
         return tf_type, urlparse(resource_id).path.strip("/")
-    if tf_type in ("aws_security_group", "aws_vpc", "aws_subnet", "aws_instance"):
+    if rule == "lowercase":
         return tf_type, resource_id.lower()
     return tf_type, resource_id
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.inputs.hcl.values import UNKNOWN, contains_unknown
+from driftdeck.core.resource_types.projections import natural_names
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,7 @@ class Diagnostic:
 
 # The argument that names a resource in AWS, for matching code to live when there is no state
 # ("identifying resources by their natural names"). Live collectors expose the same attribute.
-NATURAL_NAME_ATTRIBUTE: dict[str, str] = {
-    "aws_s3_bucket": "bucket",
-    "aws_sqs_queue": "name",
-    "aws_sns_topic": "name",
-    "aws_iam_role": "name",
-    "aws_iam_user": "name",
-    "aws_iam_group": "name",
-    "aws_iam_policy": "name",
-    "aws_dynamodb_table": "name",
-    "aws_lambda_function": "function_name",
-    "aws_ecr_repository": "name",
-    "aws_cloudwatch_log_group": "name",
-    "aws_ssm_parameter": "name",
-    "aws_secretsmanager_secret": "name",
-    "aws_kms_alias": "name",
-    "aws_db_instance": "identifier",
-}
+NATURAL_NAME_ATTRIBUTE: dict[str, str] = natural_names()  # `ResourceType.identity.natural_name`
 
 
 @dataclass

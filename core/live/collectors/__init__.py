@@ -1,7 +1,9 @@
-"""Registry of live collectors: resource type -> collector. Adding a type is adding one class.
+"""Registry of live collectors: resource type -> collector.
 
-Each AWS service has its own module; importing this package imports them all so that their
-`@register` decorators run.
+Which module holds a type's native collector is a fact of the type registry
+(`ResourceType.collector`); the module's `@register` decorator makes the instance. Modules load on
+first use, by name, because each one imports `register` from this package (importing them here at
+the top would be a cycle).
 """
 
 from __future__ import annotations
@@ -9,14 +11,11 @@ from __future__ import annotations
 import importlib
 
 from driftdeck.core.live.collectors.base import Collector, ReadOutcome
+from driftdeck.core.resource_types.projections import collector_modules
 
 _REGISTRY: dict[str, Collector] = {}
-# Set once every service module was imported: importing one module directly registers its types
-# but must not stop the others from loading.
-_LOADED = False
-
-# One module per AWS service.
-SERVICE_MODULES: tuple[str, ...] = ("s3", "ec2", "iam", "sqs", "sns")
+_MODULES: dict[str, str] = collector_modules()  # type -> service module
+_loaded = False
 
 
 def register(cls: type[Collector]) -> type[Collector]:
@@ -26,25 +25,24 @@ def register(cls: type[Collector]) -> type[Collector]:
 
 
 def _load_all() -> None:
-    global _LOADED
-    for name in SERVICE_MODULES:
-        try:
-            importlib.import_module(f"driftdeck.core.live.collectors.{name}")
-        except ModuleNotFoundError as exc:
-            # A service module not written yet is simply absent; anything else is a real error.
-            if exc.name != f"driftdeck.core.live.collectors.{name}":
-                raise
-    _LOADED = True
+    """Import every service module the registry names, in registry order (registration order is
+    the order `all_collectors` lists, which the scan's discovery follows)."""
+    global _loaded
+    for module in dict.fromkeys(_MODULES.values()):
+        importlib.import_module(f"driftdeck.core.live.collectors.{module}")
+    _loaded = True
 
 
 def collector_for(resource_type: str) -> Collector | None:
-    if not _LOADED:
+    """The native collector for `resource_type`, or None when the type is read through the provider."""
+    if not _loaded:
         _load_all()
     return _REGISTRY.get(resource_type)
 
 
 def all_collectors() -> dict[str, Collector]:
-    if not _LOADED:
+    """Every native collector, by type."""
+    if not _loaded:
         _load_all()
     return dict(_REGISTRY)
 

@@ -25,6 +25,7 @@ from driftdeck.core.live.collectors.fanout import DEFAULT_WORKERS, map_concurren
 from driftdeck.core.live.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
 from driftdeck.core.live.provider.session import ConfiguredProvider, ProviderSession, ProviderUnavailable
 from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange, UnknownCause
+from driftdeck.core.resource_types.projections import volatile_attributes
 from driftdeck.core.unknown import contains_unknown
 
 AWS = ProviderAddress("registry.terraform.io", "hashicorp", "aws")
@@ -32,11 +33,8 @@ READER = "provider"
 
 # Attributes whose value changes on every read with nobody touching the object. Terraform reports
 # them as drift on every refresh; an operator would learn to ignore the resource, so driftdeck
-# does not compare them (the one place this fact is kept).
-VOLATILE_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "aws_db_instance": frozenset({"latest_restorable_time"}),
-    "aws_rds_cluster": frozenset({"latest_restorable_time"}),
-}
+# does not compare them (`ResourceType.volatile_attributes`).
+VOLATILE_ATTRIBUTES: dict[str, frozenset[str]] = volatile_attributes()
 
 # What an AWS error inside a provider diagnostic means, for the `unknown` reason's first words.
 _ACCESS_DENIED_MARKS = ("AccessDenied", "UnauthorizedOperation", "AuthorizationError", "StatusCode: 403",

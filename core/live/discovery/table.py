@@ -1,7 +1,8 @@
 """The discovery table: ARN service + resource type -> Terraform type, import id and human name.
 
-One row per kind of object. A row derives everything from the ARN alone (what the Resource Groups
-Tagging API and most List calls return), so adding a type is adding a row. Rows whose Terraform
+One row per kind of object, from the type registry (`ResourceType.arn`: ARN service and type, and
+the names of its `DERIVE` and `AWS_DEFAULTS` functions here). A row derives everything from the
+ARN alone (what the Resource Groups Tagging API and most List calls return). Rows whose Terraform
 type has a native discoverable collector are still listed: they let the scan recognise those
 objects (and skip them, the native discovery reports them) instead of guessing.
 """
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from driftdeck.core.resource_types.model import ArnRow
+from driftdeck.core.resource_types.projections import arn_rows
 
 # (rest of the ARN resource after its type, whole ARN) -> (import id, human name), None: not this row
 # (a sub-object such as a DynamoDB stream or a Lambda version, which Terraform does not import alone).
@@ -157,73 +161,58 @@ def _dynamodb_table(arn: Arn, rest: str) -> tuple[str, str] | None:
     return (rest, rest) if rest and "/" not in rest else None  # not table/NAME/stream/... or /index/...
 
 
-def _default_prefixed(name: str) -> bool:
-    return name.startswith("default")
+def _kms_alias(arn: Arn, rest: str) -> tuple[str, str] | None:
+    return (f"alias/{rest}", f"alias/{rest}") if rest else None
 
 
-def _rule(service: str, arn_type: str, terraform_type: str, derive: Derive,
-          aws_default: Callable[[str], bool] | None = None) -> DiscoveryRule:
-    return DiscoveryRule(service, arn_type, terraform_type, derive, aws_default or (lambda _name: False))
+def _never_default(_name: str) -> bool:
+    return False
 
 
-RULES: tuple[DiscoveryRule, ...] = (
-    # storage, messaging
-    _rule("s3", "", "aws_s3_bucket", _bare_name),
-    _rule("sqs", "", "aws_sqs_queue", _sqs_queue),
-    _rule("sns", "", "aws_sns_topic", _sns_topic),
-    # compute, data
-    _rule("lambda", "function", "aws_lambda_function", _plain),
-    _rule("dynamodb", "table", "aws_dynamodb_table", _dynamodb_table),
-    _rule("kms", "key", "aws_kms_key", _plain),
-    _rule("kms", "alias", "aws_kms_alias", lambda arn, rest: (f"alias/{rest}", f"alias/{rest}") if rest else None,
-          lambda name: name.startswith("alias/aws/")),
-    _rule("logs", "log-group", "aws_cloudwatch_log_group", _log_group),
-    _rule("ssm", "parameter", "aws_ssm_parameter", _ssm_parameter),
-    _rule("secretsmanager", "secret", "aws_secretsmanager_secret", _secret),
-    _rule("ecr", "repository", "aws_ecr_repository", _plain_or_qualified),
-    _rule("route53", "hostedzone", "aws_route53_zone", _plain),
-    _rule("rds", "db", "aws_db_instance", _plain),
-    _rule("rds", "cluster", "aws_rds_cluster", _plain),
-    _rule("rds", "subgrp", "aws_db_subnet_group", _plain, lambda name: name == "default"),
-    _rule("rds", "pg", "aws_db_parameter_group", _plain, _default_prefixed),
-    _rule("ecs", "cluster", "aws_ecs_cluster", _plain),
-    _rule("ecs", "service", "aws_ecs_service", _ecs_service),
-    _rule("ecs", "task-definition", "aws_ecs_task_definition", _by_arn_named(lambda a: a.rest)),
-    _rule("eks", "cluster", "aws_eks_cluster", _plain),
-    _rule("elasticloadbalancing", "loadbalancer", "aws_lb", _load_balancer),
-    _rule("elasticloadbalancing", "targetgroup", "aws_lb_target_group", _load_balancer),
-    _rule("cloudfront", "distribution", "aws_cloudfront_distribution", _plain),
-    _rule("apigateway", "restapis", "aws_api_gateway_rest_api", _plain),
-    _rule("apigateway", "apis", "aws_apigatewayv2_api", _plain),
-    _rule("states", "stateMachine", "aws_sfn_state_machine", _by_arn_named(lambda a: a.rest)),
-    _rule("events", "rule", "aws_cloudwatch_event_rule", _event_rule),
-    _rule("events", "event-bus", "aws_cloudwatch_event_bus", _plain, lambda name: name == "default"),
-    _rule("cloudtrail", "trail", "aws_cloudtrail", _plain),
-    _rule("kinesis", "stream", "aws_kinesis_stream", _plain),
-    _rule("elasticfilesystem", "file-system", "aws_efs_file_system", _plain),
-    _rule("acm", "certificate", "aws_acm_certificate", _by_arn_named(lambda a: a.rest)),
-    # network (EC2 ARNs: ec2:REGION:ACCOUNT:TYPE/ID)
-    _rule("ec2", "vpc", "aws_vpc", _plain),
-    _rule("ec2", "subnet", "aws_subnet", _plain),
-    _rule("ec2", "security-group", "aws_security_group", _plain),
-    _rule("ec2", "instance", "aws_instance", _plain),
-    _rule("ec2", "internet-gateway", "aws_internet_gateway", _plain),
-    _rule("ec2", "route-table", "aws_route_table", _plain),
-    _rule("ec2", "natgateway", "aws_nat_gateway", _plain),
-    _rule("ec2", "network-acl", "aws_network_acl", _plain),
-    _rule("ec2", "elastic-ip", "aws_eip", _plain),
-    _rule("ec2", "volume", "aws_ebs_volume", _plain),
-    _rule("ec2", "launch-template", "aws_launch_template", _plain),
-    # IAM (global: no region in the ARN)
-    _rule("iam", "role", "aws_iam_role", _path_last, lambda name: name.startswith("AWSServiceRoleFor")),
-    _rule("iam", "user", "aws_iam_user", _path_last),
-    _rule("iam", "group", "aws_iam_group", _path_last),
-    _rule("iam", "policy", "aws_iam_policy", _by_arn_named(lambda a: a.last)),
-    _rule("iam", "instance-profile", "aws_iam_instance_profile", _path_last),
+# The ways an import id and a name come out of an ARN, by the name an `ArnRow.derive` gives.
+DERIVE: dict[str, Derive] = {
+    "plain": _plain,
+    "plain_or_qualified": _plain_or_qualified,
+    "bare_name": _bare_name,
+    "path_last": _path_last,
+    "arn_last": _by_arn_named(lambda a: a.last),
+    "arn_rest": _by_arn_named(lambda a: a.rest),
+    "log_group": _log_group,
+    "ssm_parameter": _ssm_parameter,
+    "secret": _secret,
+    "event_rule": _event_rule,
+    "ecs_service": _ecs_service,
+    "load_balancer": _load_balancer,
+    "sqs_queue": _sqs_queue,
+    "sns_topic": _sns_topic,
+    "sns_subscription": _sns_subscription,
+    "dynamodb_table": _dynamodb_table,
+    "kms_alias": _kms_alias,
+}
+
+# Objects AWS creates itself, by the name an `ArnRow.aws_default` gives.
+AWS_DEFAULTS: dict[str, Callable[[str], bool]] = {
+    "": _never_default,
+    "service_linked_role": lambda name: name.startswith("AWSServiceRoleFor"),
+    "aws_managed_alias": lambda name: name.startswith("alias/aws/"),
+    "named_default": lambda name: name == "default",
+    "default_prefixed": lambda name: name.startswith("default"),
+}
+
+
+def _rule(terraform_type: str, row: ArnRow) -> DiscoveryRule:
+    return DiscoveryRule(row.service, row.arn_type, terraform_type, DERIVE[row.derive], AWS_DEFAULTS[row.aws_default])
+
+
+# An SNS subscription ARN is the topic's ARN plus ":ID": the same row key as a topic, so it is
+# looked up apart from the table.
+_SUBSCRIPTION_TYPE = "aws_sns_topic_subscription"
+
+# One row per type of the registry with an ARN (`ResourceType.arn`).
+RULES: tuple[DiscoveryRule, ...] = tuple(
+    _rule(rtype, row) for rtype, row in arn_rows().items() if rtype != _SUBSCRIPTION_TYPE
 )
-
-# An SNS subscription ARN is the topic's ARN plus ":ID": the same row key as a topic.
-_SNS_SUBSCRIPTION = _rule("sns", "", "aws_sns_topic_subscription", _sns_subscription)
+_SNS_SUBSCRIPTION = _rule(_SUBSCRIPTION_TYPE, arn_rows()[_SUBSCRIPTION_TYPE])
 
 _BY_KEY: dict[tuple[str, str], DiscoveryRule] = {(r.service, r.arn_type): r for r in RULES}
 
