@@ -17,16 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from driftdeck.core.compare.engine import (
-    change_kind,
-    documents_equal,
-    is_empty,
-    pair_in_any_order,
-    without_empty_members,
-)
-from driftdeck.core.compare.policy import parse_policy
-from driftdeck.core.inputs.cfn.mapping import PropertyMap, mapped_properties, property_maps
-from driftdeck.core.inputs.cfn.properties import (
+from driftdeck.core.compare.cloudformation_properties import (
     MISSING,
     NOT_IN_TEMPLATE,
     RESERVED_PREFIX,
@@ -39,7 +30,16 @@ from driftdeck.core.inputs.cfn.properties import (
     template_value,
     tf_rule_atoms,
 )
+from driftdeck.core.compare.engine import (
+    change_kind,
+    documents_equal,
+    is_empty,
+    pair_in_any_order,
+    without_empty_members,
+)
+from driftdeck.core.compare.policy import parse_policy
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference
+from driftdeck.core.resource_types.cloudformation import PropertyMap, mapped_properties, property_maps
 from driftdeck.core.unknown import contains_unknown, is_unknown, scalar_text
 
 

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
-from driftdeck.core.inputs.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
 from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
+from driftdeck.core.resource_types.cloudformation import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
 
 
 def _desired(tf_type: str, props: dict[str, Any], rid: str = "id-1", **kw: Any) -> DesiredResource:
@@ -189,7 +189,7 @@ def test_terraform_view_is_what_compare_cfn_expects() -> None:
 
 def test_properties_without_a_comparison_row_are_listed_as_unchecked() -> None:
     from driftdeck.core.compare.cloudformation import unchecked_properties
-    from driftdeck.core.inputs.cfn.properties import STACK_TAGS_KEY
+    from driftdeck.core.compare.cloudformation_properties import STACK_TAGS_KEY
 
     desired = _desired(
         "aws_s3_bucket",

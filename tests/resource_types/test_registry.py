@@ -16,7 +16,6 @@ import pytest
 from driftdeck.core import resource_types
 from driftdeck.core.attribution.rules import COVERED_TYPES, RULES
 from driftdeck.core.inputs.cfn.intrinsics import KNOWN_ATTRIBUTES
-from driftdeck.core.inputs.cfn.mapping import PROPERTY_MAPS, TERRAFORM_TYPES
 from driftdeck.core.live.collectors import all_collectors, collector_for
 from driftdeck.core.live.discovery.table import parse_arn, rule_for
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult, Status
@@ -25,6 +24,7 @@ from driftdeck.core.remediation.importing import ARGUMENTS, import_id
 from driftdeck.core.remediation.revert import revert_calls
 from driftdeck.core.remediation.risks import FORCE_NEW
 from driftdeck.core.resource_types import REGISTRY, ResourceType, Unsupported
+from driftdeck.core.resource_types.cloudformation import PROPERTY_MAPS, TERRAFORM_TYPES
 from driftdeck.core.resource_types.model import ArnRow
 
 ENTRIES = list(REGISTRY.values())

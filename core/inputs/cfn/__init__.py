@@ -78,12 +78,6 @@ Remediation (`driftdeck.core.inputs.cfn.remediation`), pure functions returning 
 from __future__ import annotations
 
 from driftdeck.core.inputs.cfn.desired import address_for, desired_resources, pending_changes
-from driftdeck.core.inputs.cfn.mapping import (
-    PROPERTY_MAPS,
-    TERRAFORM_TYPES,
-    mapped_properties,
-    terraform_type,
-)
 from driftdeck.core.inputs.cfn.ownership import (
     DoubleOwnership,
     StackClaim,
@@ -111,6 +105,12 @@ from driftdeck.core.inputs.cfn.template import (
 )
 from driftdeck.core.inputs.cfn.tfview import terraform_view
 from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
+from driftdeck.core.resource_types.cloudformation import (
+    PROPERTY_MAPS,
+    TERRAFORM_TYPES,
+    mapped_properties,
+    terraform_type,
+)
 
 __all__ = [
     "CloudFormationState",

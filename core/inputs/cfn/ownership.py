@@ -8,9 +8,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from driftdeck.core.inputs.cfn.desired import SOURCE_KIND
-from driftdeck.core.inputs.cfn.mapping import terraform_type
 from driftdeck.core.inputs.cfn.stacks import DeployedStack
 from driftdeck.core.model import DesiredResource
+from driftdeck.core.resource_types.cloudformation import terraform_type
 from driftdeck.core.resource_types.projections import physical_id_rules
 
 Claim = tuple[str, str]  # (terraform type, normalised id)

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
+from driftdeck.core.compare.cloudformation_properties import NOT_IN_TEMPLATE
 from driftdeck.core.inputs.cfn.parse import Node, NodeList, looks_like_json, parse_template_text
-from driftdeck.core.inputs.cfn.properties import NOT_IN_TEMPLATE
 from driftdeck.core.inputs.cfn.template import Template
 from driftdeck.core.model import ChangeKind, Difference
 from driftdeck.core.text import shell_quote

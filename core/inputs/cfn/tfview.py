@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from driftdeck.core.inputs.cfn.mapping import property_maps
-from driftdeck.core.inputs.cfn.properties import (
+from driftdeck.core.compare.cloudformation_properties import (
     MISSING,
     STACK_TAGS_KEY,
     STANDALONE_RULES_KEY,
@@ -20,6 +19,7 @@ from driftdeck.core.inputs.cfn.properties import (
     terraform_steps,
 )
 from driftdeck.core.model import DesiredResource
+from driftdeck.core.resource_types.cloudformation import property_maps
 from driftdeck.core.unknown import contains_unknown
 
 _TF_SOURCE_FIELD = {"cidr": "cidr_blocks", "cidr6": "ipv6_cidr_blocks", "sg": "security_groups", "pl": "prefix_list_ids"}
