@@ -177,7 +177,7 @@ class AwsContext:
         self.desired: tuple[Any, ...] = ()
         # The region to use when the configuration names none (the first --region of the scan).
         self.fallback_region: str | None = None
-        # Provider reads: the long-lived ProviderSession (core.provider.session) and, per state
+        # Provider reads: the long-lived ProviderSession (core.live.provider.session) and, per state
         # origin, the Terraform configuration folder whose provider blocks and .terraform apply.
         self.providers: Any = None
         self.workspaces: dict[str, str] = {}

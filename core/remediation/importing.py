@@ -1,6 +1,6 @@
 """Import: a Terraform `import {}` block and a resource block written from live attributes.
 
-With a provider, `core.provider.generate` decides the arguments from the provider's schema for any
+With a provider, `core.live.provider.generate` decides the arguments from the provider's schema for any
 type and `generated_resource_text` writes them. The per-type tables below (`ARGUMENTS`, `_DEFAULTS`,
 `PROVIDER_RANGES`) are the fallback for plans without a provider (`--reader native`, no provider
 binary, an import the provider refused): only arguments a configuration may set are written
@@ -174,7 +174,7 @@ def _parsed(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Written from the provider's schema (any type): core.provider.generate decides the arguments
+# Written from the provider's schema (any type): core.live.provider.generate decides the arguments
 # ---------------------------------------------------------------------------------------------
 
 _NESTED_SINGLE, _NESTED_MAP, _NESTED_GROUP = 1, 4, 5

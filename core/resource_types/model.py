@@ -92,7 +92,7 @@ class Identity:
 @dataclass(frozen=True)
 class PropertyMap:
     """One CloudFormation template property and where it lives on the Terraform side (the fields
-    are described in `cfn.mapping`)."""
+    are described in `resource_types.cloudformation`)."""
 
     cfn: str
     tf: tuple[str, ...]

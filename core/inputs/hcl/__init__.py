@@ -59,7 +59,7 @@ Pending edits (code vs state) and code vs live by natural name are compared in
 
 ``state_lookup_from_tfstate(document) -> dict[str, dict]``
     Every resource *and data source* of a v4 state document (bytes, str or parsed), keyed by
-    instance address: the best ``state_lookup`` (core.tfstate keeps managed AWS resources only,
+    instance address: the best ``state_lookup`` (core.inputs.tfstate keeps managed AWS resources only,
     but code references data sources and e.g. ``random_pet`` names too).
 
 ``locate_resources(root, *, cache=None) -> dict[str, tuple[str, int]]``
@@ -82,7 +82,7 @@ Pending edits (code vs state) and code vs live by natural name are compared in
 Typical engine use::
 
     config = load_configuration(root, state_lookup=state_lookup_from_tfstate(state_bytes))
-    pending = compare_code_to_state(config.instances, state_file.resources,  # core.compare.pending
+    pending = compare_code_to_state(config.instances, state_file.resources,  # core.scan.pending
                                     undecidable=config.is_undecidable, moved=config.moved,
                                     include_type=lambda t: t.startswith("aws_"))
 """
