@@ -31,6 +31,7 @@ DEFERRED = [
     "driftdeck.core.audit",
     "driftdeck.core.live.provider.session",
     "driftdeck.core.live.collectors.provider_backed",
+    "driftdeck.core.live.provider.generate",
     "driftdeck.core.remediation.planner",
 ]
 

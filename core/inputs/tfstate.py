@@ -242,8 +242,15 @@ def find_state_files(root: Path) -> list[Path]:
 
 
 def find_s3_backends(root: Path) -> list[S3Backend]:
-    """S3 backends declared in `.tf` files under `root`."""
-    import hcl2
+    """S3 backends declared in `.tf` files under `root`.
+
+    Read by the evaluator's own parser, so a malformed file fails here with the same
+    `file:line: invalid HCL syntax: ...` the evaluator gives for it.
+    """
+    # deferred: the HCL reader (Lark grammar) adds ~0.4x a scan's start-up to every importer of this
+    # module; only a search for backends needs it (bench/import_time.py)
+    from driftdeck.core.inputs.hcl.literals import body_values
+    from driftdeck.core.inputs.hcl.parse import parse_hcl
 
     if root.is_file():
         return []
@@ -257,34 +264,24 @@ def find_s3_backends(root: Path) -> list[S3Backend]:
             text = path.read_text(encoding="utf-8", errors="replace")
             if "backend" not in text:
                 continue
-            try:
-                doc = hcl2.loads(text)
-            except Exception as exc:  # python-hcl2 raises lark errors with line info in the text
-                line = getattr(exc, "line", None)
-                raise InputError(f"cannot parse HCL: {str(exc).splitlines()[0]}", file=str(path), line=line) from None
-            for block in doc.get("terraform", []) or []:
-                for backend in block.get("backend", []) or []:
-                    for btype, body in backend.items():
-                        if _unquote(btype) == "s3" and isinstance(body, dict):
-                            backends.append(_s3_backend(body, str(path)))
+            for terraform in parse_hcl(text, str(path)).body.blocks_of("terraform"):
+                for backend in terraform.body.blocks_of("backend"):
+                    if backend.labels == ("s3",):
+                        backends.append(_s3_backend(body_values(backend.body), str(path), backend.line))
     return backends
 
 
-def _unquote(value: Any) -> Any:
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    return value
-
-
-def _s3_backend(body: dict[str, Any], declared_in: str) -> S3Backend:
-    bucket, key = _unquote(body.get("bucket")), _unquote(body.get("key"))
-    if not isinstance(bucket, str) or not isinstance(key, str) or "${" in bucket + key:
-        raise InputError("backend \"s3\" needs literal `bucket` and `key` values", file=declared_in)
-    endpoint = _unquote(body.get("endpoint"))
+def _s3_backend(body: dict[str, Any], declared_in: str, line: int | None = None) -> S3Backend:
+    """The backend from its block's plain values (`literals.body_values`: a reference, call or
+    interpolation is an `Expression`, which Terraform refuses in a backend block too)."""
+    bucket, key = body.get("bucket"), body.get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise InputError("backend \"s3\" needs literal `bucket` and `key` values", file=declared_in, line=line)
+    endpoint = body.get("endpoint")
     endpoints = body.get("endpoints")
     if isinstance(endpoints, dict) and endpoints.get("s3"):
-        endpoint = _unquote(endpoints["s3"])
-    region = _unquote(body.get("region"))
+        endpoint = endpoints["s3"]
+    region = body.get("region")
     path_style = body.get("use_path_style", body.get("force_path_style", False))
     return S3Backend(
         bucket=bucket,
@@ -292,7 +289,7 @@ def _s3_backend(body: dict[str, Any], declared_in: str) -> S3Backend:
         region=region if isinstance(region, str) else None,
         endpoint=endpoint if isinstance(endpoint, str) else None,
         declared_in=declared_in,
-        use_path_style=path_style is True or _unquote(path_style) == "true",
+        use_path_style=path_style is True or path_style == "true",
     )
 
 

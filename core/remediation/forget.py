@@ -9,6 +9,7 @@ from driftdeck.core.inputs.hcl.locate import locate_block, parse_address
 from driftdeck.core.model import ResourceResult
 from driftdeck.core.remediation.plan import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan, FilePatch
 from driftdeck.core.remediation.textdiff import merge_texts, unified_diff
+from driftdeck.core.remediation.workdir import chdir_flag, shown_path
 from driftdeck.core.text import shell_quote
 
 
@@ -18,7 +19,7 @@ def forget_plan(result: ResourceResult, root: Path, workspace: Path) -> Directio
         return None
     addr = parse_address(result.address)
     quoted = shell_quote(result.address)
-    chdir = _chdir(root, workspace)
+    chdir = chdir_flag(root, workspace)
     commands = [Command(f"terraform {chdir}state rm {quoted}", f"drop {result.address} from state now (no code change)", "terraform")]
     plan = DirectionPlan(Direction.FORGET, f"stop managing {result.address}, which no longer exists", commands=commands,
                          answered=[result.key])
@@ -67,7 +68,7 @@ def recreate_plan(result: ResourceResult, root: Path, workspace: Path) -> Direct
     if not result.address:
         return None
     quoted = shell_quote(result.address)
-    chdir = _chdir(root, workspace)
+    chdir = chdir_flag(root, workspace)
     return DirectionPlan(
         Direction.RECREATE,
         f"create {result.address} again from code",
@@ -77,20 +78,6 @@ def recreate_plan(result: ResourceResult, root: Path, workspace: Path) -> Direct
         ],
         answered=[result.key],
     )
-
-
-def _chdir(root: Path, workspace: Path) -> str:
-    from driftdeck.core.remediation.planner import chdir_flag
-
-    return chdir_flag(root, workspace)
-
-
-def shown_path(path: Path, workspace: Path) -> str:
-    base = workspace if workspace.is_dir() else workspace.parent
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def file_patch(path: Path, original: str, patched: str, workspace: Path) -> FilePatch:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.compare.state_vs_live import compare_attributes
+from driftdeck.core.cty import CtyError
 from driftdeck.core.inputs.hcl.literals import resource_body
 from driftdeck.core.inputs.hcl.locate import LocatedBlock, locate_block, parse_address
+from driftdeck.core.live.collectors import collector_for
 from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
 from driftdeck.core.remediation import adopt as adopt_mod
 from driftdeck.core.remediation import cloudformation, importing
@@ -33,6 +35,7 @@ from driftdeck.core.remediation.plan import (
 from driftdeck.core.remediation.revert import SAFE_KINDS, revert_calls
 from driftdeck.core.remediation.risks import direction_risks, replacement_decision
 from driftdeck.core.remediation.sensitive import MARKER, scrub, scrub_text, sensitivity_of
+from driftdeck.core.remediation.workdir import chdir_flag, config_root, shown_path
 from driftdeck.core.text import shell_quote
 
 if TYPE_CHECKING:
@@ -179,8 +182,6 @@ def _without_secrets(plan: ResourcePlan) -> ResourcePlan:
 
 def _shown_scrubbed(call: AwsCall, secrets: frozenset[str]) -> AwsCall:
     """The call with scrubbed shown params when its params carry a secret no placeholder stands for."""
-    from dataclasses import replace
-
     shown = scrub(call.display_params, secrets)
     return call if shown == call.display_params else replace(call, shown_params=shown)
 
@@ -188,29 +189,6 @@ def _shown_scrubbed(call: AwsCall, secrets: frozenset[str]) -> AwsCall:
 # ---------------------------------------------------------------------------------------------
 # Where the configuration is
 # ---------------------------------------------------------------------------------------------
-
-
-def config_root(result: ResourceResult, workspace: Path) -> Path:
-    """The Terraform root module directory for `result`: beside its local state file, else the workspace."""
-    base = workspace if workspace.is_dir() else workspace.parent
-    source = result.source
-    if source is not None and source.state and not source.state.startswith("s3://"):
-        state_dir = Path(source.state).parent
-        if not state_dir.is_absolute():
-            state_dir = (Path.cwd() / state_dir).resolve()
-        if any(state_dir.glob("*.tf")):
-            return state_dir
-    return base
-
-
-def chdir_flag(root: Path, workspace: Path) -> str:
-    """`-chdir=DIR ` when the root module is not the workspace itself (commands run from the workspace)."""
-    base = workspace if workspace.is_dir() else workspace.parent
-    try:
-        rel = root.resolve().relative_to(base.resolve())
-    except ValueError:
-        return f"-chdir={shell_quote(str(root))} "
-    return "" if str(rel) == "." else f"-chdir={shell_quote(rel.as_posix())} "
 
 
 def locate(result: ResourceResult, workspace: Path) -> LocatedBlock | None:
@@ -313,15 +291,13 @@ def _adopt(result: ResourceResult, options: PlanOptions) -> DirectionPlan:
             validated=False,
         )
     if located.in_installed_module:
-        where = forget_mod.shown_path(located.path, options.workspace)
+        where = shown_path(located.path, options.workspace)
         return DirectionPlan(
             Direction.ADOPT, f"{summary} ({where}:{located.line}; manual: in an installed module)", unanswered=paths,
             notes=[f"{result.address} is declared in {where}:{located.line}, a module copy `terraform init` installed: "
                    "a patch there would be undone by the next init; change the module's source or its inputs instead"],
             validated=False,
         )
-    from driftdeck.core.live.collectors import collector_for
-
     collector = collector_for(result.type)
     adopted = adopt_mod.adopt_patch(
         result, located, workspace=options.workspace,
@@ -431,12 +407,23 @@ def provider_import(
     session = ctx.providers if ctx is not None else None
     if ctx is None or session is None:
         return None, "no provider session for this plan"
-    from driftdeck.core.cty import CtyError
-    from driftdeck.core.live.collectors.provider_backed import import_provider
-    from driftdeck.core.live.provider.client import ProviderError
-    from driftdeck.core.live.provider.generate import generate_config
-    from driftdeck.core.live.provider.session import ProviderUnavailable
-    from driftdeck.core.live.provider.shaping import ShapeError
+    # The provider stack (gRPC session, schema shaping, config generation) costs every planner
+    # import 0.2-0.4x a scan's start-up, and only the import direction with a provider session uses it.
+    from driftdeck.core.live.collectors.provider_backed import (
+        import_provider,  # deferred: provider stack start-up (bench/import_time.py)
+    )
+    from driftdeck.core.live.provider.client import (
+        ProviderError,  # deferred: provider stack start-up (bench/import_time.py)
+    )
+    from driftdeck.core.live.provider.generate import (
+        generate_config,  # deferred: provider stack start-up (bench/import_time.py)
+    )
+    from driftdeck.core.live.provider.session import (
+        ProviderUnavailable,  # deferred: provider stack start-up (bench/import_time.py)
+    )
+    from driftdeck.core.live.provider.shaping import (
+        ShapeError,  # deferred: provider stack start-up (bench/import_time.py)
+    )
 
     try:
         region = result.region or ctx.default_region
@@ -468,10 +455,6 @@ def _validate_generated(body: str, rtype: str, name: str, arguments: dict[str, o
 
 def enrich_live(result: ResourceResult, ctx: AwsContext) -> ResourceResult:
     """Discovery lists only a few attributes; read the object fully before writing code for it."""
-    from dataclasses import replace
-
-    from driftdeck.core.live.collectors import collector_for
-
     collector = collector_for(result.type)
     if collector is None:
         return result

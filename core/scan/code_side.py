@@ -16,12 +16,7 @@ from typing import Any
 from driftdeck.core.aws import AwsContext, describe_failure
 from driftdeck.core.cty import CtyError
 from driftdeck.core.errors import InputError
-from driftdeck.core.inputs.hcl import (
-    DEFAULT_CACHE,
-    contains_unknown,
-    load_configuration,
-    state_lookup_from_tfstate,
-)
+from driftdeck.core.inputs.hcl import DEFAULT_CACHE, load_configuration, state_lookup_from_tfstate
 from driftdeck.core.inputs.hcl.results import CodeInstance, Configuration, apply_moves
 from driftdeck.core.inputs.tfstate import StateFile
 from driftdeck.core.live.collectors import collector_for
@@ -41,6 +36,7 @@ from driftdeck.core.model import (
 )
 from driftdeck.core.scan.pending import compare_code_to_state, match_code_to_live
 from driftdeck.core.text import printable
+from driftdeck.core.unknown import contains_unknown
 
 
 def _is_aws(rtype: str) -> bool:

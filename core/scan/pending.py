@@ -2,6 +2,8 @@
 
 Instance by instance over a configuration's `CodeInstance`s and a state's resources (moves,
 data sources, `ignore_changes`, sensitivity); each attribute is judged by `code_rules`.
+`pending_changes` is the same question for CloudFormation: a workspace template against the
+deployed stack, resource by resource through `compare.cloudformation.compare_code`.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from driftdeck.core.compare.cloudformation import compare_code
 from driftdeck.core.compare.code_rules import diff_attributes
 from driftdeck.core.compare.engine import within
+from driftdeck.core.inputs.cfn.desired import address_for
+from driftdeck.core.inputs.cfn.template import Template
 from driftdeck.core.inputs.hcl.results import (
     NATURAL_NAME_ATTRIBUTE,
     CodeInstance,
@@ -18,6 +23,7 @@ from driftdeck.core.inputs.hcl.results import (
     strip_instance_keys,
 )
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, LiveResource
+from driftdeck.core.resource_types.cloudformation import terraform_type
 from driftdeck.core.unknown import UNKNOWN
 
 
@@ -114,4 +120,32 @@ def match_code_to_live(
         natural = inst.natural_name
         if natural is not None:
             out[address] = by_name.get((inst.type, *natural))
+    return out
+
+
+def pending_changes(
+    workspace: Template, stack_name: str, resources: Iterable[DesiredResource]
+) -> dict[str, list[Difference]]:
+    """Per address, what the workspace template would change in the stack (side="code").
+
+    `resources` are the stack's desired resources built with this template as `workspace_template`.
+    A supported resource in the template but not in the stack gives one `added` difference with path
+    ""; one in the stack but no longer in the template a `removed` one (the next update deletes it).
+    """
+    by_logical = {d.source.logical_id: d for d in resources if d.source.stack == stack_name}
+    out: dict[str, list[Difference]] = {}
+    for logical, res in workspace.resources.items():
+        if terraform_type(res.type) is None or res.included is False:
+            continue
+        desired = by_logical.get(logical)
+        if desired is None:
+            shown = {k: v for k, v in res.properties.items() if k not in res.secret_properties}
+            out[address_for(stack_name, logical)] = [Difference("", shown, None, ChangeKind.ADDED, side="code")]
+            continue
+        diffs = compare_code(desired)
+        if diffs:
+            out[desired.address] = diffs
+    for logical, desired in by_logical.items():
+        if logical not in workspace.resources:
+            out[desired.address] = [Difference("", None, desired.id, ChangeKind.REMOVED, side="code")]
     return out

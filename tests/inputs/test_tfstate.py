@@ -11,6 +11,7 @@ import pytest
 from repo_paths import CORPORA
 
 from driftdeck.core.errors import InputError
+from driftdeck.core.inputs.hcl import load_configuration
 from driftdeck.core.inputs.tfstate import (
     find_s3_backends,
     find_state_files,
@@ -210,3 +211,42 @@ def test_skipped_instances_are_reported_with_count_and_reason(aws_env, tmp_path:
     report = run_scan(ScanOptions(path=tmp_path, cloudformation="off", reader="native", detect_unmanaged=False))
     assert [r.type for r in report.resources] == ["aws_s3_bucket"]
     assert "1 resource(s) of non-AWS providers are out of scope and were not checked" in report.warnings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'terraform {\n  backend "s3" {\n    bucket = "tf-state"\n    key = \n  }\n}\n',
+        'terraform {\n  backend "s3" {\n    bucket = "tf-state"\n    key    = "k"\n  \n}\n',
+        'terraform {\n  backend "s3" {\n    bucket = "tf-state\n    key = "k"\n  }\n}\n',
+    ],
+)
+def test_malformed_backend_block_fails_as_the_evaluator_does(tmp_path: Path, text: str) -> None:
+    """Backends are read by the evaluator's parser: one line, same words, same file:line."""
+    (tmp_path / "backend.tf").write_text(text)
+    with pytest.raises(InputError) as backend:
+        find_s3_backends(tmp_path)
+    with pytest.raises(InputError) as evaluator:
+        load_configuration(tmp_path)
+    assert (backend.value.detail, backend.value.line) == (evaluator.value.detail, evaluator.value.line)
+    assert backend.value.line is not None and backend.value.file == str(tmp_path / "backend.tf")
+    assert str(backend.value) == f"{tmp_path / 'backend.tf'}:{evaluator.value.line}: {evaluator.value.detail}"
+    assert "\n" not in str(backend.value)
+
+
+def test_backend_values_must_be_literals(tmp_path: Path) -> None:
+    """A reference or interpolation in bucket/key (Terraform refuses them too) names the block's line."""
+    (tmp_path / "backend.tf").write_text(
+        'variable "env" {}\n\nterraform {\n  backend "s3" {\n    bucket = "state-${var.env}"\n    key = "k"\n  }\n}\n'
+    )
+    with pytest.raises(InputError, match="needs literal `bucket` and `key`") as info:
+        find_s3_backends(tmp_path)
+    assert (info.value.file, info.value.line) == (str(tmp_path / "backend.tf"), 4)
+    (tmp_path / "backend.tf").write_text(
+        'terraform {\n  backend "s3" {\n    bucket = "state"\n    key = "a/b"\n    endpoints = { s3 = "http://localhost:1" }\n'
+        '    use_path_style = true\n    region = "eu-west-1"\n  }\n}\n'
+    )
+    (backend,) = find_s3_backends(tmp_path)
+    assert (backend.bucket, backend.key, backend.endpoint, backend.region, backend.use_path_style) == (
+        "state", "a/b", "http://localhost:1", "eu-west-1", True
+    )

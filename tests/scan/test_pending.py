@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from driftdeck.core.compare.code_rules import diff_attributes
-from driftdeck.core.inputs.hcl import UNKNOWN, CodeInstance
+from driftdeck.core.inputs.hcl import CodeInstance
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 from driftdeck.core.scan.pending import compare_code_to_state, match_code_to_live
+from driftdeck.core.unknown import UNKNOWN
 
 
 def code(address: str, attrs: dict[str, Any], mode: str = "managed") -> CodeInstance:

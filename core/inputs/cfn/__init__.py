@@ -50,9 +50,8 @@ Desired resources (`driftdeck.core.inputs.cfn.desired`):
         `cfn:<stack>/<LogicalId>`, source = SourceRef(kind="cloudformation", file, line, stack,
         logical_id, state=stack id), attributes = evaluated Properties of the deployed template,
         code_attributes = the workspace template's (when given), reason set when not evaluable.
-    pending_changes(workspace_template, stack_name, resources) -> dict[address, list[Difference]]
-        side="code" differences (expected = the file's value, actual = deployed), plus resources the
-        file adds (path "", added) or drops (path "", removed).
+    What a workspace template would change in its stack (`pending`) is a comparison of the two:
+    `driftdeck.core.scan.pending.pending_changes`, beside the Terraform code-vs-state one.
 
 Comparison lives in `driftdeck.core.compare.cloudformation` (`compare_cfn`, `compare_code`,
 `unchecked_properties`, `NOT_IN_TEMPLATE`); the tables it reads are in `.mapping`, the property
@@ -77,7 +76,7 @@ Remediation (`driftdeck.core.inputs.cfn.remediation`), pure functions returning 
 
 from __future__ import annotations
 
-from driftdeck.core.inputs.cfn.desired import address_for, desired_resources, pending_changes
+from driftdeck.core.inputs.cfn.desired import address_for, desired_resources
 from driftdeck.core.inputs.cfn.ownership import (
     DoubleOwnership,
     StackClaim,
@@ -140,7 +139,6 @@ __all__ = [
     "match_templates",
     "parse_template",
     "patched_text",
-    "pending_changes",
     "revert_commands",
     "revert_patch",
     "stack_claims",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ from driftdeck.core.compare.cloudformation_properties import STACK_TAGS_KEY, STA
 from driftdeck.core.inputs.cfn.stacks import DeployedStack, StackResource
 from driftdeck.core.inputs.cfn.template import Template, TemplateResource, load_template
 from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
-from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
+from driftdeck.core.model import DesiredResource, SourceRef
 from driftdeck.core.resource_types.cloudformation import mapped_properties, terraform_type
 from driftdeck.core.resource_types.projections import cfn_name_properties
 
@@ -86,39 +85,6 @@ def _from_stack(stack: DeployedStack, workspace: Template | str | Path | None, o
                 reason=reason,
             )
         )
-    return out
-
-
-def pending_changes(
-    workspace: Template, stack_name: str, resources: Iterable[DesiredResource]
-) -> dict[str, list[Difference]]:
-    """Per address, what the workspace template would change in the stack (side="code").
-
-    `resources` are the stack's desired resources built with this template as `workspace_template`.
-    A supported resource in the template but not in the stack gives one `added` difference with path
-    ""; one in the stack but no longer in the template a `removed` one (the next update deletes it).
-    """
-    by_logical = {d.source.logical_id: d for d in resources if d.source.stack == stack_name}
-    out: dict[str, list[Difference]] = {}
-    for logical, res in workspace.resources.items():
-        if terraform_type(res.type) is None or res.included is False:
-            continue
-        desired = by_logical.get(logical)
-        if desired is None:
-            shown = {k: v for k, v in res.properties.items() if k not in res.secret_properties}
-            out[address_for(stack_name, logical)] = [Difference("", shown, None, ChangeKind.ADDED, side="code")]
-            continue
-        # Imported here, not at the top: the comparison reads `cfn.mapping`, and importing that
-        # runs this package's __init__, which imports this module (a cycle). It goes when the
-        # property tables leave the cfn package (or this function moves to core/compare).
-        from driftdeck.core.compare.cloudformation import compare_code  # noqa: PLC0415
-
-        diffs = compare_code(desired)
-        if diffs:
-            out[desired.address] = diffs
-    for logical, desired in by_logical.items():
-        if logical not in workspace.resources:
-            out[desired.address] = [Difference("", None, desired.id, ChangeKind.REMOVED, side="code")]
     return out
 
 

@@ -71,9 +71,9 @@ Pending edits (code vs state) and code vs live by natural name are compared in
     its module chain. ``hcl.locate.locate_block(root, address)`` is the same locator's view for
     text edits (the plans): the block's byte offsets in its file.
 
-``UNKNOWN`` / ``is_unknown(v)`` / ``contains_unknown(v)``
+``UNKNOWN`` / ``is_unknown(v)`` / ``contains_unknown(v)`` (imported from ``driftdeck.core.unknown``)
     The "not computable from code" sentinel: it propagates through operators and functions and
-    must never be compared with state or live values.
+    must never be compared with state or live values. It has one home, shared with the live side.
 
 ``ParseCache`` / ``DEFAULT_CACHE``
     Parse results keyed by the BLAKE3 hash of file content: re-loading after one edit re-parses
@@ -98,19 +98,14 @@ from driftdeck.core.inputs.hcl.results import (
     strip_instance_keys,
 )
 from driftdeck.core.inputs.hcl.state import state_lookup_from_tfstate
-from driftdeck.core.inputs.hcl.values import UNKNOWN, Unknown, contains_unknown, is_unknown
 
 __all__ = [
     "DEFAULT_CACHE",
-    "UNKNOWN",
     "Backend",
     "CodeInstance",
     "Configuration",
     "Diagnostic",
     "ParseCache",
-    "Unknown",
-    "contains_unknown",
-    "is_unknown",
     "load_configuration",
     "locate_resource",
     "locate_resources",

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from driftdeck.core.inputs.hcl.values import contains_unknown
+from driftdeck.core.unknown import contains_unknown
 
 
 def _one_or_list(values: list[Any]) -> Any:

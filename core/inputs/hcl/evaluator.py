@@ -33,18 +33,17 @@ from driftdeck.core.inputs.hcl.syntax import (
 )
 from driftdeck.core.inputs.hcl.values import (
     UNEXPECTED,
-    UNKNOWN,
     EvalError,
     InternalError,
     OpenObject,
     arithmetic_result,
-    contains_unknown,
     normalize_number,
     to_bool,
     to_number,
     to_string,
     type_name,
 )
+from driftdeck.core.unknown import UNKNOWN, contains_unknown
 
 
 class Context(Protocol):

@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.inputs.hcl.values import (
-    UNKNOWN,
     EvalError,
     arithmetic_result,
-    contains_unknown,
     format_number,
     normalize_number,
     to_bool,
@@ -36,6 +34,7 @@ from driftdeck.core.inputs.hcl.values import (
     type_name,
     unify_primitives,
 )
+from driftdeck.core.unknown import UNKNOWN, contains_unknown
 
 Function = Callable[..., Any]
 # name -> (implementation, deep_unknown_check, needs_context)

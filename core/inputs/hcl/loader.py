@@ -16,7 +16,8 @@ from driftdeck.core.inputs.hcl.module import IsolatedContext, ModuleInstance, Se
 from driftdeck.core.inputs.hcl.parse import TemplateSyntaxError, parse_expression
 from driftdeck.core.inputs.hcl.results import Backend, CodeInstance, Configuration
 from driftdeck.core.inputs.hcl.types import is_primitive_type
-from driftdeck.core.inputs.hcl.values import UNKNOWN, EvalError, diagnostic_kind
+from driftdeck.core.inputs.hcl.values import EvalError, diagnostic_kind
+from driftdeck.core.unknown import UNKNOWN
 
 StateLookupArg = Callable[[str], "dict[str, Any] | None"] | Mapping[str, "dict[str, Any]"] | None
 

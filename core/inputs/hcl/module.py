@@ -43,13 +43,13 @@ from driftdeck.core.inputs.hcl.syntax import (
 from driftdeck.core.inputs.hcl.types import convert
 from driftdeck.core.inputs.hcl.values import (
     UNEXPECTED,
-    UNKNOWN,
     EvalError,
     OpenObject,
     diagnostic_kind,
     to_number,
     to_string,
 )
+from driftdeck.core.unknown import UNKNOWN
 
 MAX_COUNT = 10_000  # beyond this a count is a mistake or an attack, not infrastructure to expand
 RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"})

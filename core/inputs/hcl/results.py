@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftdeck.core.inputs.hcl.values import UNKNOWN, contains_unknown
 from driftdeck.core.resource_types.projections import natural_names
+from driftdeck.core.unknown import UNKNOWN, contains_unknown
 
 
 @dataclass(frozen=True)

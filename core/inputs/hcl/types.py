@@ -10,7 +10,8 @@ from typing import Any
 
 from driftdeck.core.inputs.hcl.functions import as_set
 from driftdeck.core.inputs.hcl.syntax import Call, Expr, Literal, ObjectExpr, TupleExpr, Variable
-from driftdeck.core.inputs.hcl.values import UNKNOWN, EvalError, to_bool, to_number, to_string
+from driftdeck.core.inputs.hcl.values import EvalError, to_bool, to_number, to_string
+from driftdeck.core.unknown import UNKNOWN
 
 _PRIMITIVES = {"string", "number", "bool", "any"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from driftdeck.core.unknown import UNKNOWN, Unknown, contains_unknown, is_unknown  # noqa: F401 - re-exported
+from driftdeck.core.unknown import UNKNOWN, Unknown, contains_unknown
 
 
 class EvalError(Exception):

@@ -21,7 +21,8 @@ Terraform would agree to run; otherwise the first location holding the provider 
 highest version.
 
 Nothing here prints, and a missing or malformed CLI config or lock file is treated as absent: the
-search must still work on a machine whose Terraform setup is half broken.
+search must still work on a machine whose Terraform setup is half broken. Both are read by the
+evaluator's HCL parser (`inputs.hcl.parse`), so "malformed" means what it means for a scan.
 """
 
 from __future__ import annotations
@@ -297,27 +298,31 @@ def _cli_config_files(env: Mapping[str, str], home: Path | None) -> list[Path]:
 
 
 def _load_hcl(path: Path, *, json_allowed: bool = False) -> dict[str, Any] | None:
-    """A file's top-level body via python-hcl2 (or JSON, which the CLI config may be in); None when unusable."""
+    """A file's top-level body as plain values (or JSON, which the CLI config may be in); None when
+    unusable. HCL goes through the evaluator's parser: attributes as literals (`literals.Expression`
+    where not one), blocks as lists of bodies."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    import hcl2  # lark grammar; loaded only when there is a file to read
+    if json_allowed and text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return doc if isinstance(doc, dict) else None
+    # deferred: the HCL reader (Lark grammar) only when there is a file to read (bench/import_time.py)
+    from driftdeck.core.inputs.hcl.literals import body_values
+    from driftdeck.core.inputs.hcl.parse import parse_hcl
 
-    doc: Any = None
     try:
-        doc = hcl2.loads(text)
-    except Exception:  # python-hcl2 raises a variety of lark errors for malformed input
-        if json_allowed and text.lstrip().startswith("{"):
-            try:
-                doc = json.loads(text)
-            except ValueError:
-                return None
-    return doc if isinstance(doc, dict) else None
+        return body_values(parse_hcl(text, str(path)).body)
+    except Exception:  # noqa: BLE001 - InputError (file:line), or anything the grammar trips over: unusable
+        return None
 
 
 def _blocks(value: Any) -> list[dict[str, Any]]:
-    # python-hcl2 gives a list of bodies per block type; JSON syntax gives a single object.
+    # HCL gives a list of bodies per block type; JSON syntax gives a single object.
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -326,16 +331,8 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
 
 
 def _string(value: Any) -> str | None:
-    """A literal string value: python-hcl2 keeps the quotes (and escapes), JSON does not."""
-    if not isinstance(value, str):
-        return None
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            decoded = value[1:-1]
-        return decoded if isinstance(decoded, str) else None
-    return value
+    """A literal string value (neither HCL's plain values nor JSON keep quotes)."""
+    return value if isinstance(value, str) else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -20,7 +20,9 @@ from driftdeck.core.compare.cloudformation import (
 from driftdeck.core.inputs.cfn.desired import desired_resources
 from driftdeck.core.inputs.cfn.ownership import claimed_ids, find_double_ownership, is_claimed, stack_claims
 from driftdeck.core.inputs.cfn.stacks import DeployedStack, discover_stacks, match_templates
+from driftdeck.core.inputs.cfn.template import load_template
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
+from driftdeck.core.scan.pending import pending_changes
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -337,8 +339,6 @@ def test_workspace_template_matches_by_stem_and_mapping_and_shows_pending_edits(
     assert all(compare_code(d) == [] for name, d in desired.items() if name != "Topic")
 
     # Resources added to / dropped from the file are pending too.
-    from driftdeck.core.inputs.cfn.desired import pending_changes
-    from driftdeck.core.inputs.cfn.template import load_template
 
     reshaped = edited.replace("  User:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: !Sub \"${AWS::StackName}-ci\"\n", "")
     reshaped += "  Extra:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: extra\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hcl_helpers import ev
 
-from driftdeck.core.inputs.hcl import UNKNOWN
 from driftdeck.core.inputs.hcl.values import EvalError
+from driftdeck.core.unknown import UNKNOWN
 
 
 def test_literals_keep_their_types() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from hcl_helpers import ev
 
-from driftdeck.core.inputs.hcl import UNKNOWN
 from driftdeck.core.inputs.hcl.values import EvalError
+from driftdeck.core.unknown import UNKNOWN
 
 CASES = [
     ('merge({a = 1, b = 2}, {b = 3}, null)', {"a": 1, "b": 3}),

@@ -8,7 +8,8 @@ import pytest
 from hcl_helpers import write_tree
 
 from driftdeck.core.errors import InputError
-from driftdeck.core.inputs.hcl import UNKNOWN, ParseCache, load_configuration, locate_resources
+from driftdeck.core.inputs.hcl import ParseCache, load_configuration, locate_resources
+from driftdeck.core.unknown import UNKNOWN
 
 MAIN = """
 terraform {

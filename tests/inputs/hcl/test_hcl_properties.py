@@ -11,8 +11,8 @@ from hcl_helpers import ev
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from driftdeck.core.inputs.hcl import UNKNOWN, contains_unknown
 from driftdeck.core.inputs.hcl.functions import json_encode
+from driftdeck.core.unknown import UNKNOWN, contains_unknown
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
 scalars = st.one_of(

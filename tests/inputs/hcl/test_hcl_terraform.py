@@ -12,14 +12,11 @@ from typing import Any
 import pytest
 from hcl_helpers import write_tree
 
-from driftdeck.core.inputs.hcl import (
-    contains_unknown,
-    load_configuration,
-    state_lookup_from_tfstate,
-)
+from driftdeck.core.inputs.hcl import load_configuration, state_lookup_from_tfstate
 from driftdeck.core.inputs.tfstate import parse_state
 from driftdeck.core.model import DesiredResource, SourceRef
 from driftdeck.core.scan.pending import compare_code_to_state
+from driftdeck.core.unknown import contains_unknown
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
