@@ -2,9 +2,11 @@
 
 Run: .venv/bin/python bench/import_time.py [--runs 7]
 
-A few imports in the engine stay inside functions (each says so in a comment pointing here): the
-HCL evaluator, the CloudFormation loader, attribution, the provider session. This measures, in fresh
-interpreters, what each would add to every start-up if it were imported at the top:
+A few imports stay inside functions, each marked `# deferred: <why> (bench/import_time.py)`
+(tests/test_architecture.py holds every other import of driftdeck's own modules to the module's top):
+the HCL evaluator, the CloudFormation loader, the audit log, the provider session and what needs it,
+and the Textual app (`driftdeck --help` builds every command's parser and must not load it). This
+measures, in fresh interpreters, what each would add to every start-up if it were imported at the top:
 
 - baseline: `import driftdeck.core.scan.run` (what every scanning command pays, same run);
 - for each deferred part: the extra time to import it after the baseline (median of --runs).
@@ -24,15 +26,19 @@ import sys
 BASELINE = "driftdeck.core.scan.run"
 # The modules imported inside functions today, by the start-up path that would pay for them.
 DEFERRED = [
-    "driftdeck.core.scan.code_side",
+    "driftdeck.core.scan.code_side",  # and the HCL evaluator under it: a workspace with .tf code only
     "driftdeck.core.inputs.hcl",
-    "driftdeck.core.inputs.cfn",
-    "driftdeck.core.attribution",
-    "driftdeck.core.audit",
-    "driftdeck.core.live.provider.session",
-    "driftdeck.core.live.collectors.provider_backed",
+    "driftdeck.core.inputs.cfn",  # the CloudFormation loader: templates or stacks in the scan only
+    "driftdeck.core.audit",  # the audit log: attribution's history, remediation outcomes
+    "driftdeck.core.live.provider.session",  # the provider reader only (not --reader native)
+    "driftdeck.core.live.provider.client",
     "driftdeck.core.live.provider.generate",
-    "driftdeck.core.remediation.planner",
+    "driftdeck.core.live.collectors.provider_backed",
+    "driftdeck.core.remediation.planner",  # remediation/forget.py
+    "driftdeck.tui.app",  # the dashboard: `driftdeck --help` / `--version` must not load it
+    "driftdeck.tui.audit_core",
+    "driftdeck.tui.audit_feed",
+    "driftdeck.tui.demo",
 ]
 
 PROBE = """

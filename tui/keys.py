@@ -8,12 +8,15 @@ operator's keymap.toml applied, so what they say is what the keys do.
 from __future__ import annotations
 
 import difflib
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
 from textual.keys import _normalize_key_list, format_key
+
+from driftdeck.core.errors import InputError
 
 # Where a key works. The dashboard's keys and the list keys share one keyboard (the focused list's
 # keys win), so a key used twice across them is a clash; each modal window has its own keys.
@@ -149,6 +152,39 @@ def rows(keymap: Mapping[str, str], *, where: Iterable[str] = WHERE_ORDER) -> li
     wanted = tuple(where)
     ordered = sorted((k for k in KEYS if k.where in wanted), key=lambda k: wanted.index(k.where))
     return [(k.where, k.id, key_label(effective[k.id]), k.description) for k in ordered]
+
+
+def keymap_path() -> Path:
+    """The default keymap: keymap.toml in the folder the audit key uses ($DRIFTDECK_CONFIG_DIR, else the platform's)."""
+    import os
+
+    import platformdirs
+
+    folder = os.environ.get("DRIFTDECK_CONFIG_DIR") or platformdirs.user_config_dir("driftdeck")
+    return Path(folder) / "keymap.toml"
+
+
+def load_keymap(path: Path | None) -> dict[str, str]:
+    """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file.
+
+    Unknown ids and clashes are not errors here: the dashboard warns about them
+    (keymap_problems) and `driftdeck check-config` lists them.
+    """
+    if path is None:
+        path = keymap_path()
+        if not path.exists():
+            return {}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read keymap: {exc.strerror}", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"keymap is not valid TOML: {exc}", file=str(path)) from None
+    table = doc.get("keys", doc)
+    bad = [k for k, v in table.items() if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"keymap values must be strings of keys (e.g. rescan = \"ctrl+r\"): {', '.join(bad)}", file=str(path))
+    return dict(table)
 
 
 README_BEGIN = "<!-- keys:begin (generated from tui/keys.py; tests/tui/test_keys.py keeps it in step) -->"

@@ -249,8 +249,8 @@ def find_s3_backends(root: Path) -> list[S3Backend]:
     """
     # deferred: the HCL reader (Lark grammar) adds ~0.4x a scan's start-up to every importer of this
     # module; only a search for backends needs it (bench/import_time.py)
-    from driftdeck.core.inputs.hcl.literals import body_values
-    from driftdeck.core.inputs.hcl.parse import parse_hcl
+    from driftdeck.core.inputs.hcl.literals import body_values  # deferred: HCL parser (bench/import_time.py)
+    from driftdeck.core.inputs.hcl.parse import parse_hcl  # deferred: HCL parser (bench/import_time.py)
 
     if root.is_file():
         return []

@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.aws import AwsContext, describe_failure
-from driftdeck.core.model import DesiredResource, ResourceResult, Status
+from driftdeck.core.live.collectors import collector_for
+from driftdeck.core.model import DesiredResource, ResourceResult, SourceRef, Status
+from driftdeck.core.remediation.audit_events import record_outcome
 from driftdeck.core.remediation.plan import AwsCall, Direction, DirectionPlan, ResourcePlan
+from driftdeck.core.remediation.sensitive import scrub_text, sensitivity_of
+from driftdeck.core.scan.run import compare_resource
 
 
 class ApplyRefused(Exception):
@@ -90,8 +94,6 @@ def apply_revert(
         if not outcome.ok:
             outcome.error = f"still {outcome.after_status} after the calls"
     if outcome.error is not None and plan.secrets:
-        from driftdeck.core.remediation.sensitive import scrub_text
-
         outcome.error = scrub_text(outcome.error, plan.secrets)  # an AWS error may echo a parameter
     if audit_log is not None:
         outcome.audit_seq = _record(audit_log, plan, revert, outcome)
@@ -130,10 +132,6 @@ def rescan_resource(
     result: ResourceResult, ctx: AwsContext, *, desired: Sequence[DesiredResource] = ()
 ) -> ResourceResult | None:
     """Read one resource again and compare it with its state; None when an unmanaged object is gone."""
-    from driftdeck.core.live.collectors import collector_for
-    from driftdeck.core.model import SourceRef
-    from driftdeck.core.scan.run import compare_resource
-
     collector = collector_for(result.type)
     if collector is None:
         raise ApplyRefused(f"no collector for {result.type}")
@@ -152,8 +150,6 @@ def rescan_resource(
                               live=read.live.attributes, region=region)
     match = next((d for d in desired if d.address == result.address), None)
     if match is None:
-        from driftdeck.core.remediation.sensitive import sensitivity_of
-
         # `expected` has sensitive attributes redacted; the state file, when at hand, has them whole
         sens = sensitivity_of(result)
         match = DesiredResource(
@@ -168,8 +164,6 @@ def rescan_resource(
 
 
 def _record(log: Any, plan: ResourcePlan, revert: DirectionPlan, outcome: ApplyOutcome) -> int | None:
-    from driftdeck.core.remediation.audit_events import record_outcome
-
     before = {"status": plan.resource.status.value, "differences": [d.to_json() for d in plan.resource.differences]}
     after: dict[str, Any] = {"status": outcome.after_status}
     if outcome.after is not None:

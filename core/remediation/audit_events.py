@@ -68,7 +68,9 @@ def planned_event(doc: PlanDocument, plans: list[ResourcePlan], workspace: Path)
 
 def record_planned(workspace: Path, doc: PlanDocument, plans: list[ResourcePlan], *, log: Any = None) -> int:
     """Append `remediation.planned` (durable); returns the entry's seq. Opens the workspace log if none given."""
-    from driftdeck.core.audit.log import AuditLog
+    from driftdeck.core.audit.log import (
+        AuditLog,  # deferred: audit log, only when none is passed (bench/import_time.py)
+    )
 
     owned = log is None
     audit = log or AuditLog.open(workspace if workspace.is_dir() else workspace.parent)

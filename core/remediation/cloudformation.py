@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from driftdeck.core.model import ResourceResult, Status
+from driftdeck.core.compare.cloudformation import compare_cfn
+from driftdeck.core.model import DesiredResource, ResourceResult, Status
 from driftdeck.core.remediation.forget import file_patch
 from driftdeck.core.remediation.plan import PATCH_PLACEHOLDER, Command, Direction, DirectionPlan
 from driftdeck.core.text import shell_quote
@@ -20,7 +21,9 @@ def is_cloudformation(result: ResourceResult) -> bool:
 
 
 def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
-    from driftdeck.core.inputs.cfn.remediation import revert_commands
+    from driftdeck.core.inputs.cfn.remediation import (
+        revert_commands,  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
+    )
 
     source = result.source
     if result.status != Status.CHANGED or source is None or not source.stack:
@@ -37,10 +40,13 @@ def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
 
 
 def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
-    from driftdeck.core.compare.cloudformation import compare_cfn
-    from driftdeck.core.inputs.cfn.remediation import patched_text
-    from driftdeck.core.inputs.cfn.template import load_template, parse_template
-    from driftdeck.core.model import DesiredResource
+    from driftdeck.core.inputs.cfn.remediation import (
+        patched_text,  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
+    )
+    from driftdeck.core.inputs.cfn.template import (  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
+        load_template,
+        parse_template,
+    )
 
     source = result.source
     if result.status != Status.CHANGED or source is None or not source.logical_id:

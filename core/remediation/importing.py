@@ -204,7 +204,10 @@ def generated_resource_text(name: str, generated: GeneratedConfig) -> tuple[str,
 
 def _generated_body(block: BlockSchema, arguments: dict[str, Any], indent: str, prefix: str,
                     variables: list[tuple[str, str]], *, top: bool = False, comments: list[str] | None = None) -> list[str]:
-    from driftdeck.core.live.provider.generate import JsonDocument, Sensitive
+    from driftdeck.core.live.provider.generate import (  # deferred: provider session, only for generated config (bench/import_time.py)
+        JsonDocument,
+        Sensitive,
+    )
 
     lines: list[str] = []
     for key, value in arguments.items():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.inputs.tfstate import read_state_file
 from driftdeck.core.model import ResourceResult
 
 MARKER = "(sensitive)"
@@ -114,8 +115,6 @@ def _from_state(result: ResourceResult) -> tuple[dict[str, Any], set[str]]:
 def _state_index(path: str, _mtime_ns: int, _size: int) -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
     """Address -> (attributes, sensitive paths) of one state file; read once per version of the file."""
     try:
-        from driftdeck.core.inputs.tfstate import read_state_file
-
         state = read_state_file(Path(path))
     except Exception:  # noqa: BLE001 - without state, the differences and markers still say what is secret
         return {}

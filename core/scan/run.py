@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from driftdeck.core.attribution import attribute_report, event_source_from_spec
 from driftdeck.core.aws import AwsContext, AwsUnreachableError, describe_failure, failure_cause
+from driftdeck.core.compare.cloudformation import compare_cfn
 from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.inputs.ignore import IgnoreRules, load_ignore_rules
 from driftdeck.core.inputs.tfstate import (
@@ -147,7 +149,7 @@ def load_desired_state(
     if not states and _has_code(str(path)):
         context = ctx or AwsContext()
         from driftdeck.core.scan.code_side import (
-            code_only_state,  # the HCL evaluator loads only when there is code
+            code_only_state,  # deferred: HCL evaluator, only for .tf code (bench/import_time.py)
         )
 
         found, decided, notes = code_only_state(path, context, region or context.default_region)
@@ -181,7 +183,10 @@ def check_inputs(path: Path) -> None:
     states = [read_state_file(p) for p in find_state_files(path)]
     has_code = _has_code(str(path))
     if path.is_dir():
-        from driftdeck.core.inputs.cfn import find_templates, load_template
+        from driftdeck.core.inputs.cfn import (  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+            find_templates,
+            load_template,
+        )
 
         templates = find_templates(path)
         for template in templates:
@@ -200,7 +205,9 @@ def _has_code(folder: str | None) -> bool:
 
 
 def _has_templates(path: Path) -> bool:
-    from driftdeck.core.inputs.cfn import find_templates
+    from driftdeck.core.inputs.cfn import (
+        find_templates,  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+    )
 
     return bool(find_templates(path))
 
@@ -208,8 +215,13 @@ def _has_templates(path: Path) -> bool:
 def _add_cloudformation(
     desired: DesiredState, path: Path, ctx: AwsContext, region: str | None, mode: str, stacks: Sequence[str]
 ) -> None:
-    from driftdeck.core.inputs.cfn import find_double_ownership, load_cloudformation_state
-    from driftdeck.core.inputs.cfn.ownership import stack_service_claims
+    from driftdeck.core.inputs.cfn import (  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+        find_double_ownership,
+        load_cloudformation_state,
+    )
+    from driftdeck.core.inputs.cfn.ownership import (
+        stack_service_claims,  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+    )
 
     region = region or ctx.default_region
     try:
@@ -274,8 +286,6 @@ def compare_resource(collector: Collector, resource: DesiredResource, outcome: R
     result.region = live.region
     result.arn = result.arn or live.arn
     if resource.source.kind == "cloudformation":
-        from driftdeck.core.compare.cloudformation import compare_cfn
-
         result.differences = compare_cfn(resource, live.attributes)
         result.status = Status.CHANGED if result.differences else Status.IN_SYNC
         return result
@@ -291,7 +301,9 @@ def run_scan(options: ScanOptions, *, ctx: AwsContext | None = None, progress: P
     ctx = ctx or AwsContext()
     if options.providers is not None or options.reader == "native":
         return _run_scan(options, ctx, progress, options.providers)
-    from driftdeck.core.live.provider.session import ProviderSession
+    from driftdeck.core.live.provider.session import (
+        ProviderSession,  # deferred: provider session, not for --reader native (bench/import_time.py)
+    )
 
     with ProviderSession(explicit_dirs=options.provider_dirs, debug=options.provider_debug) as session:  # this scan's alone
         return _run_scan(options, ctx, progress, session)
@@ -333,7 +345,9 @@ def _run_scan(
     results.extend(desired.decided)
     _raise_if_scan_could_not_run(results)
     if options.evaluate_code and any(_has_code(s.config_dir) for s in desired.states):
-        from driftdeck.core.scan.code_side import apply_code
+        from driftdeck.core.scan.code_side import (
+            apply_code,  # deferred: HCL evaluator, only for .tf code (bench/import_time.py)
+        )
 
         results = apply_code(desired.states, results, desired.warnings, ctx, default_region)
     report = ScanReport(
@@ -415,8 +429,6 @@ def attribute(report: ScanReport, spec: str, regions: Sequence[str], states: Seq
               since: datetime | None = None, workspace: Path | None = None) -> None:
     """Link drift to CloudTrail events written since the states were last written (or `since`),
     and say in a warning where that start came from."""
-    from driftdeck.core.attribution import attribute_report, event_source_from_spec
-
     start, how = attribution_window(states, since=since, workspace=workspace)
     source = event_source_from_spec(spec, regions=regions)
     report.attribution_matches = attribute_report(report, source, window_start=start)
@@ -451,7 +463,9 @@ def attribution_window(states: Sequence[StateFile], *, since: datetime | None = 
 
 def _serials_seen(workspace: Path) -> list[tuple[datetime, str | None, int | None]]:
     """(scan time, lineage, serial) of every state source in the workspace's recorded scans."""
-    from driftdeck.core.audit import AuditReader
+    from driftdeck.core.audit import (
+        AuditReader,  # deferred: audit reader, only for attribution (bench/import_time.py)
+    )
 
     try:
         reader = AuditReader.for_workspace(workspace)
@@ -571,7 +585,9 @@ def choose_reader(resource: DesiredResource, mode: str, provider_reads: bool) ->
         return native
     if mode == "auto" and native is not None:
         return native
-    from driftdeck.core.live.collectors.provider_backed import ProviderCollector
+    from driftdeck.core.live.collectors.provider_backed import (
+        ProviderCollector,  # deferred: provider session, only for provider reads (bench/import_time.py)
+    )
 
     return ProviderCollector(resource.type)
 
@@ -583,7 +599,9 @@ def _reader_key(collector: Collector) -> str:
 def _terraform_view(resource: DesiredResource) -> DesiredResource:
     if resource.source.kind != "cloudformation":
         return resource
-    from driftdeck.core.inputs.cfn import terraform_view
+    from driftdeck.core.inputs.cfn import (
+        terraform_view,  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+    )
 
     return replace(resource, attributes=terraform_view(resource))
 
@@ -604,7 +622,9 @@ def _unmanaged(
     resources: Sequence[DesiredResource],
     extra_claims: set[tuple[str, str]],
 ) -> list[ResourceResult]:
-    from driftdeck.core.inputs.cfn.ownership import identity
+    from driftdeck.core.inputs.cfn.ownership import (
+        identity,  # deferred: CloudFormation loader, not to import the engine (bench/import_time.py)
+    )
 
     claimed: dict[str, set[str]] = defaultdict(set)
     for res in resources:

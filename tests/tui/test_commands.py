@@ -8,7 +8,7 @@ import pytest
 
 from driftdeck.core.errors import InputError
 from driftdeck.tui.cli import build_parser, main
-from driftdeck.tui.commands.tui import load_keymap
+from driftdeck.tui.keys import load_keymap
 
 
 def test_bare_path_routes_to_the_tui_and_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.tui import keys
-from driftdeck.tui.commands.tui import keymap_path, load_keymap
+from driftdeck.tui.keys import keymap_path, load_keymap
 
 
 def register(sub: Any) -> None:

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from driftdeck.tui.commands.tui import add_common_options, exit_code_of, load_keymap
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.scan.run import run_scan
+from driftdeck.tui.commands.tui import add_common_options, exit_code_of
+from driftdeck.tui.keys import load_keymap
 
 DEMO_INTERVAL = 4.0  # seconds: the actors' changes show up quickly
 DEMO_EXTRA_MISSING = "driftdeck demo needs the demo extra: pip install 'driftdeck[demo]'"
@@ -48,12 +51,22 @@ def run(args: argparse.Namespace) -> int:
     if not emulator_installed():
         print(DEMO_EXTRA_MISSING, file=sys.stderr)
         return 2
-    from driftdeck.core.aws import AwsContext
-    from driftdeck.core.scan.run import run_scan
-    from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_core import open_feed
-    from driftdeck.tui.audit_feed import MemoryFeed
-    from driftdeck.tui.demo import Actors, build_workspace, demo_scan_options, local_aws, make_workspace
+    from driftdeck.tui.app import (
+        DriftdeckApp,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
+    from driftdeck.tui.audit_core import (
+        open_feed,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
+    from driftdeck.tui.audit_feed import (
+        MemoryFeed,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
+    from driftdeck.tui.demo import (  # deferred: the app; --help must not load it (bench/import_time.py)
+        Actors,
+        build_workspace,
+        demo_scan_options,
+        local_aws,
+        make_workspace,
+    )
 
     # The emulator logs every request; on a full-screen terminal that would tear the display.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

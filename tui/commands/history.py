@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from driftdeck.core.audit import AuditReader
+from driftdeck.core.audit.history import HistoryModel, format_ts, humanize_seconds, parse_since
 from driftdeck.core.text import printable
 
 
@@ -26,9 +28,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from driftdeck.core.audit import AuditReader
-    from driftdeck.core.audit.history import HistoryModel, parse_since
-
     path = Path(args.path)
     workspace = path if path.is_dir() else path.parent
     now = datetime.now(UTC).timestamp()
@@ -46,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
 
 def render_text(view: Any) -> list[str]:
     """The text report: chain badge, estate figures, then each resource's episodes."""
-    from driftdeck.core.audit.history import format_ts, humanize_seconds
-
     chain = view.chain
     lines = [f"audit chain: {chain.summary()}",
              f"window: {format_ts(view.since) if view.since is not None else 'whole log'} .. {format_ts(view.now)}"]

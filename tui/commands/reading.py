@@ -37,6 +37,8 @@ def provider_session(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """A ProviderSession kept for a whole TUI or watch session (None with --reader native)."""
     if settings["reader"] == "native":
         return None
-    from driftdeck.core.live.provider.session import ProviderSession
+    from driftdeck.core.live.provider.session import (
+        ProviderSession,  # deferred: provider session, not for --reader native (bench/import_time.py)
+    )
 
     return ProviderSession(explicit_dirs=settings["provider_dirs"], debug=bool(getattr(args, "debug", False)))

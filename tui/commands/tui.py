@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from driftdeck.core.errors import InputError
+from driftdeck.core.aws import AwsContext
+from driftdeck.core.model import ScanReport
+from driftdeck.core.scan.run import ScanOptions, check_inputs, run_scan
+from driftdeck.core.settings import load_config
 from driftdeck.tui.commands import values
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
+from driftdeck.tui.keys import load_keymap
+from driftdeck.tui.live_events import LiveEvents
 
 
 def register(sub: Any) -> None:
@@ -50,49 +54,18 @@ def add_common_options(parser: argparse.ArgumentParser, *, interval: float | Non
     parser.add_argument("--keymap", type=Path, help="TOML file of binding id = \"keys\" (default: keymap.toml in the config dir)")
 
 
-def keymap_path() -> Path:
-    """The default keymap: keymap.toml in the folder the audit key uses ($DRIFTDECK_CONFIG_DIR, else the platform's)."""
-    import os
-
-    import platformdirs
-
-    folder = os.environ.get("DRIFTDECK_CONFIG_DIR") or platformdirs.user_config_dir("driftdeck")
-    return Path(folder) / "keymap.toml"
-
-
-def load_keymap(path: Path | None) -> dict[str, str]:
-    """Binding id -> keys, from `path` or the user's config dir; InputError names a bad file.
-
-    Unknown ids and clashes are not errors here: the dashboard warns about them
-    (driftdeck.tui.keys.keymap_problems) and `driftdeck check-config` lists them.
-    """
-    if path is None:
-        path = keymap_path()
-        if not path.exists():
-            return {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read keymap: {exc.strerror}", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"keymap is not valid TOML: {exc}", file=str(path)) from None
-    table = doc.get("keys", doc)
-    bad = [k for k, v in table.items() if not isinstance(v, str)]
-    if bad:
-        raise InputError(f"keymap values must be strings of keys (e.g. rescan = \"ctrl+r\"): {', '.join(bad)}", file=str(path))
-    return dict(table)
-
-
 def run(args: argparse.Namespace) -> int:
     from collections.abc import Callable
 
-    from driftdeck.core.aws import AwsContext
-    from driftdeck.core.model import ScanReport
-    from driftdeck.core.scan.run import ScanOptions, check_inputs, run_scan
-    from driftdeck.core.settings import load_config
-    from driftdeck.tui.app import DriftdeckApp
-    from driftdeck.tui.audit_core import open_feed
-    from driftdeck.tui.audit_feed import MemoryFeed
+    from driftdeck.tui.app import (
+        DriftdeckApp,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
+    from driftdeck.tui.audit_core import (
+        open_feed,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
+    from driftdeck.tui.audit_feed import (
+        MemoryFeed,  # deferred: the app; --help must not load it (bench/import_time.py)
+    )
 
     check_inputs(Path(args.path))  # fail fast, before the screen opens, naming the path as given
     path = Path(args.path).resolve()
@@ -118,8 +91,6 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(workspace)
     spec = args.events or config.events_source
     if spec:
-        from driftdeck.tui.live_events import LiveEvents
-
         events = LiveEvents(spec, options, aws, scanner)
         scanner = events.scanner
         interval = args.interval if args.interval is not None else config.events_full_poll_seconds

@@ -23,8 +23,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
+from driftdeck.core.audit import AuditReader
+from driftdeck.core.audit.history import HistoryModel, bucket_series, format_ts, humanize_seconds
 from driftdeck.core.errors import DriftdeckError
 from driftdeck.core.text import printable
+from driftdeck.tui.audit_core import to_event
 from driftdeck.tui.audit_feed import AuditEvent
 from driftdeck.tui.widgets.audit_panel import event_text
 from driftdeck.tui.widgets.navigation import NAV_BINDINGS, TableNavigation
@@ -66,8 +69,6 @@ class HistorySource:
         """Fold in newly verified entries (worker threads only); True when anything changed."""
         if self._fixed or self.workspace is None:
             return False
-        from driftdeck.core.audit import AuditReader
-        from driftdeck.core.audit.history import HistoryModel
 
         # A first load of a long log takes a while; periodic refreshes meanwhile return at once
         # instead of queueing a thread each behind it.
@@ -89,8 +90,6 @@ class HistorySource:
     def event(self, seq: int) -> AuditEvent | None:
         """One verified entry with its before/after, read by seq through the model's `AuditReader`
         (worker threads only; waits for a refresh in progress, which reads through the same reader)."""
-        from driftdeck.tui.audit_core import to_event
-
         model = self.model
         if model is None or model.chain.verified_through is None or seq > model.chain.verified_through:
             return None
@@ -124,8 +123,6 @@ def _styles(widget: Any) -> dict[str, Style]:
 def timeline_text(history: ResourceHistory, start: float, end: float, styles: dict[str, Style],
                   width: int = TIMELINE_WIDTH) -> Text:
     """Status bands of one resource over [start, end] as one line of `width` cells, markers below."""
-    from driftdeck.core.audit.history import format_ts
-
     span = max(end - start, 1e-3)
     cells = ["untracked"] * width
     for band_start, band_end, status in history.bands(start, end):
@@ -151,8 +148,6 @@ def timeline_text(history: ResourceHistory, start: float, end: float, styles: di
 
 def resource_section(source: HistorySource, key: str | None, styles: dict[str, Style]) -> Text:
     """The detail pane's "history" section for one resource."""
-    from driftdeck.core.audit.history import format_ts, humanize_seconds
-
     text = Text()
     text.append("history", style="bold underline")
     if source.problem is not None:
@@ -295,8 +290,6 @@ class HistoryScreen(Screen[None]):
             self.app.call_from_thread(self._draw)
 
     def _draw(self) -> None:
-        from driftdeck.core.audit.history import bucket_series, format_ts, humanize_seconds
-
         chain = self.query_one("#history-chain", Static)
         label, seconds = self.WINDOWS[self.window]
         now = self.source.clock()
@@ -427,8 +420,6 @@ class ResourceTimelineScreen(Screen[None]):
         bands.update(timeline_text(history, first, now, _styles(self), width=width))
 
     def _draw(self) -> None:
-        from driftdeck.core.audit.history import format_ts, humanize_seconds
-
         chain = self.query_one("#timeline-chain", Static)
         model = self.source.model
         if self.source.problem is not None or model is None:

@@ -19,10 +19,12 @@ from typing import Any
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.compare.state_vs_live import compare_typed
 from driftdeck.core.cty import CtyError, decode
+from driftdeck.core.errors import InputError
 from driftdeck.core.inputs.provider_address import ProviderAddress, parse_provider_address
 from driftdeck.core.live.collectors.base import Collector, ReadOutcome
 from driftdeck.core.live.collectors.fanout import DEFAULT_WORKERS, map_concurrently
 from driftdeck.core.live.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
+from driftdeck.core.live.provider.planning import plan_change
 from driftdeck.core.live.provider.session import ConfiguredProvider, ProviderSession, ProviderUnavailable
 from driftdeck.core.model import DesiredResource, Difference, LiveResource, PlannedChange, UnknownCause
 from driftdeck.core.resource_types.projections import volatile_attributes
@@ -192,8 +194,10 @@ def _code_provider_configs(ctx: AwsContext, workspace: str | None) -> dict[str, 
 def _evaluate_provider_configs(root: Path) -> dict[str, dict[str, Any]]:
     if not root.is_dir() or not (any(root.glob("*.tf")) or any(root.glob("*.tf.json"))):
         return {}
-    from driftdeck.core.errors import InputError
-    from driftdeck.core.inputs.hcl import DEFAULT_CACHE, load_configuration
+    from driftdeck.core.inputs.hcl import (  # deferred: HCL evaluator, only for .tf code (bench/import_time.py)
+        DEFAULT_CACHE,
+        load_configuration,
+    )
 
     try:
         config = load_configuration(root, cache=DEFAULT_CACHE)
@@ -214,8 +218,6 @@ def plan_code(
     resource's state (pending edits) and, with `revert`, against its live object read through the
     provider (what `terraform apply` would do to undo the drift; None when it is gone).
     Raises ProviderUnavailable, ProviderError, ShapeError or CtyError when it cannot plan."""
-    from driftdeck.core.live.provider.planning import plan_change
-
     session = ctx.providers
     if session is None:
         raise ProviderUnavailable("provider reads are not enabled for this scan")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from driftdeck.core.aws import AwsContext, describe_failure, paginate
+from driftdeck.core.cty import CtyError, decode
+from driftdeck.core.inputs.tfstate import redact
 from driftdeck.core.live.discovery.table import DISCOVERABLE_TYPES, Discovered, classify
 from driftdeck.core.model import DesiredResource, ResourceResult, Status, partition_for
 
@@ -303,7 +305,10 @@ def discover_unmanaged(
 ) -> list[ResourceResult]:
     """Unmanaged objects of every table type except `skip_types` (those a native collector
     discovers), each with its name and ARN; plus `unknown` findings for listings that failed."""
-    from driftdeck.core.inputs.cfn.ownership import identity, service_claim
+    from driftdeck.core.inputs.cfn.ownership import (  # deferred: CloudFormation loader, only for discovery (bench/import_time.py)
+        identity,
+        service_claim,
+    )
 
     if wanted and not (DISCOVERABLE_TYPES & set(wanted)) - set(skip_types):
         return []  # only natively discovered types asked for: no listing needed
@@ -346,8 +351,12 @@ def read_unmanaged(ctx: AwsContext, results: Sequence[ResourceResult]) -> None:
     pending = [r for r in results if r.status is Status.UNMANAGED and r.type in DISCOVERABLE_TYPES and r.region]
     if session is None or anchor is None or not pending:
         return
-    from driftdeck.core.live.collectors.provider_backed import provider_for
-    from driftdeck.core.live.provider.session import ProviderUnavailable
+    from driftdeck.core.live.collectors.provider_backed import (
+        provider_for,  # deferred: provider session, only for provider reads (bench/import_time.py)
+    )
+    from driftdeck.core.live.provider.session import (
+        ProviderUnavailable,  # deferred: provider session, only for provider reads (bench/import_time.py)
+    )
 
     by_region: dict[str, list[ResourceResult]] = {}
     for r in pending:
@@ -372,10 +381,15 @@ def read_unmanaged(ctx: AwsContext, results: Sequence[ResourceResult]) -> None:
 
 
 def _import_and_read(session: Any, provider: Any, rtype: str, import_id: str) -> ReadResult:
-    from driftdeck.core.cty import CtyError, decode
-    from driftdeck.core.inputs.tfstate import redact
-    from driftdeck.core.live.collectors.provider_backed import READER, diagnostic_reason
-    from driftdeck.core.live.provider.client import ProviderCrashed, ProviderDiagnostic, ProviderError
+    from driftdeck.core.live.collectors.provider_backed import (  # deferred: provider session, only for provider reads (bench/import_time.py)
+        READER,
+        diagnostic_reason,
+    )
+    from driftdeck.core.live.provider.client import (  # deferred: provider session, only for provider reads (bench/import_time.py)
+        ProviderCrashed,
+        ProviderDiagnostic,
+        ProviderError,
+    )
 
     schema = provider.client.schema
     if rtype not in schema.resource_types:

@@ -312,8 +312,8 @@ def _load_hcl(path: Path, *, json_allowed: bool = False) -> dict[str, Any] | Non
             return None
         return doc if isinstance(doc, dict) else None
     # deferred: the HCL reader (Lark grammar) only when there is a file to read (bench/import_time.py)
-    from driftdeck.core.inputs.hcl.literals import body_values
-    from driftdeck.core.inputs.hcl.parse import parse_hcl
+    from driftdeck.core.inputs.hcl.literals import body_values  # deferred: HCL parser (bench/import_time.py)
+    from driftdeck.core.inputs.hcl.parse import parse_hcl  # deferred: HCL parser (bench/import_time.py)
 
     try:
         return body_values(parse_hcl(text, str(path)).body)

@@ -25,6 +25,7 @@ from typing import Any
 
 from driftdeck.core.cty import CtyType, decode, encode
 from driftdeck.core.live.provider.client import ProviderError
+from driftdeck.core.live.provider.planning import plan_change
 from driftdeck.core.live.provider.schema import AttributeSchema, BlockSchema
 from driftdeck.core.live.provider.session import ConfiguredProvider
 from driftdeck.core.live.provider.shaping import shape_block
@@ -118,8 +119,6 @@ def import_object(provider: ConfiguredProvider, resource_type: str, import_id: s
 def generate_config(provider: ConfiguredProvider, resource_type: str, import_id: str) -> GeneratedConfig:
     """Import and read the object, then write its configuration and check it with the provider's
     plan. Raises ProviderError when the provider cannot import or read it, or refuses to plan."""
-    from driftdeck.core.live.provider.planning import plan_change
-
     live, private = import_object(provider, resource_type, import_id)
     block = provider.client.schema.resource(resource_type).block
     arguments = body_from_live(block, live, top=True)

@@ -33,6 +33,7 @@ from driftdeck.core.monitor.events.sources import (
     live_source_from_spec,
 )
 from driftdeck.core.monitor.events.touched import Touched, TouchIndex
+from driftdeck.core.scan.run import run_scan
 
 if TYPE_CHECKING:
     from driftdeck.core.aws import AwsContext
@@ -62,8 +63,6 @@ __all__ = [
 
 def targeted_recheck(options: ScanOptions, ctx: AwsContext) -> Recheck:
     """Re-read just some keys through the normal reader path (`run_scan`), the rest from `previous`."""
-    from driftdeck.core.scan.run import run_scan
-
     def recheck(previous: ScanReport, keys: frozenset[str], rediscover: frozenset[str]) -> ScanReport:
         types = tuple(sorted(t for t in rediscover if not options.unmanaged_types or t in options.unmanaged_types))
         targeted = replace(options, recheck=keys, previous=previous, cloudtrail=None,

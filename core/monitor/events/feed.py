@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from driftdeck.core.attribution import StaticSource, attribute_report
 from driftdeck.core.attribution.events import CloudTrailEvent
 from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.events.sources import LiveSource, Received
@@ -282,8 +283,6 @@ Recheck = Callable[[ScanReport, frozenset[str], frozenset[str]], ScanReport]
 def attach_events(report: ScanReport, batch: Batch) -> None:
     """Attribute the re-checked verdicts to the events that triggered them (the attribution engine,
     over just these events): the `drift.detected` entry then carries who and how."""
-    from driftdeck.core.attribution import StaticSource, attribute_report
-
     fresh = [r for r in report.resources
              if r.key in batch.keys or (r.address is None and r.type in batch.rediscover)]
     times = [e.event_time for e in batch.events if e.event_time is not None]
