@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/time_to_detect.py [--resources 150] [--changes 20] [--spread 60]
      [--poll-interval 60] [--mode both|events|poll]
-An estate of N S3 buckets (all in a state file, all in sync) is watched by the real `WatchLoop`;
+An estate of N S3 buckets (all in a state file, all in sync) is watched by the real `MonitorLoop`;
 `--changes` tag changes hit random buckets at random times within `--spread` seconds. With events,
 the bench writes each change's CloudTrail record to the queue in its EventBridge envelope right
 after the boto3 call returns (moto does not deliver rule targets: the delivery delay is ~0 here).
@@ -32,7 +32,7 @@ from moto.server import ThreadedMotoServer
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.events import SqsSource, start_events
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.core.settings import Config
 
@@ -121,7 +121,7 @@ def _run(mode: str, endpoint: str, args: argparse.Namespace, seed: int) -> dict[
             detected.setdefault(str(fields["resource"]), time.monotonic())
 
     interval = args.full_poll if mode == "events" else args.poll_interval
-    loop = WatchLoop(scan=lambda: run_scan(options, ctx=ctx), config=Config(interval_seconds=interval),
+    loop = MonitorLoop(scan=lambda: run_scan(options, ctx=ctx), config=Config(interval_seconds=interval),
                      dispatcher=Dispatcher([]), recorder=None, log=log, workspace=str(folder))
     if mode == "events":
         start_events(loop, SqsSource(QUEUE, sqs), options, ctx)

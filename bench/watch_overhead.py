@@ -21,7 +21,7 @@ from pathlib import Path
 
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.settings import Config
 
 
@@ -35,7 +35,7 @@ def report(n: int, flip: bool = False) -> ScanReport:
     return ScanReport(generated_at="2026-11-28T08:00:00Z", duration_ms=1, sources=[], resources=resources)
 
 
-def timed_polls(loop: WatchLoop, polls: int) -> list[float]:
+def timed_polls(loop: MonitorLoop, polls: int) -> list[float]:
     out = []
     for _ in range(polls):
         started = time.perf_counter()
@@ -55,7 +55,7 @@ def main() -> None:
 
     steady = report(args.resources)
     try:
-        bare = WatchLoop(scan=lambda: steady, config=Config(), dispatcher=Dispatcher([]), recorder=None,
+        bare = MonitorLoop(scan=lambda: steady, config=Config(), dispatcher=Dispatcher([]), recorder=None,
                          log=lambda *a, **k: None, workspace="bench")
         bare.poll_once()
         base = statistics.median(timed_polls(bare, args.polls))
@@ -63,7 +63,7 @@ def main() -> None:
         workspace = tmp / "iac"
         workspace.mkdir()
         recorder = AuditRecorder(workspace, heartbeat=False)
-        loop = WatchLoop(scan=lambda: steady, config=Config(), dispatcher=Dispatcher([]), recorder=recorder,
+        loop = MonitorLoop(scan=lambda: steady, config=Config(), dispatcher=Dispatcher([]), recorder=recorder,
                          log=lambda *a, **k: None, workspace=str(workspace))
         first = timed_polls(loop, 1)[0]  # every changed resource is a drift.detected event
         audited = statistics.median(timed_polls(loop, args.polls))

@@ -1,7 +1,7 @@
 """The driftdeck terminal app: resource tree, detail pane, audit panel, background polling and watching.
 
 Polls and IaC file changes go through the same monitor loop `driftdeck watch` runs
-(`core.monitor.loop.WatchLoop`: transitions, recording with attribution evidence, the IaC change
+(`core.monitor.loop.MonitorLoop`: transitions, recording with attribution evidence, the IaC change
 recorder); the app drives it from thread workers with its own interval, pause and scan-now key.
 Blocking work (scans, audit reads and writes, file reads) runs in thread workers; the IaC watcher is
 an async worker. Workers hand results to the app only through messages (driftdeck.tui.messages).
@@ -34,7 +34,7 @@ from driftdeck.core.errors import DriftdeckError, InputError
 from driftdeck.core.model import ResourceResult, ScanReport
 from driftdeck.core.monitor.alerts import Dispatcher
 from driftdeck.core.monitor.iac_files import IacContentCache, is_iac
-from driftdeck.core.monitor.loop import PollResult, WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop, PollResult
 from driftdeck.core.settings import Config
 from driftdeck.core.text import printable
 from driftdeck.core.transitions import Transition
@@ -153,7 +153,7 @@ class DriftdeckApp(App[int]):
         self.chain = ChainState("unverified")
         # The loop `driftdeck watch` runs, without alert sinks or rules: the app polls it from its scan
         # worker (its own interval and pause) and hands it the IaC files its watcher reports.
-        self.monitor = WatchLoop(
+        self.monitor = MonitorLoop(
             scan=lambda: self.scanner(),
             config=Config(interval_seconds=poll_interval),
             dispatcher=Dispatcher([]),

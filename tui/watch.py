@@ -1,5 +1,5 @@
 """Watching the IaC files from the dashboard: a debounced watchfiles source (an async worker's) and a
-test source. What changed is recorded by the monitor loop (`WatchLoop.file_changed`), as in `watch`."""
+test source. What changed is recorded by the monitor loop (`MonitorLoop.file_changed`), as in `watch`."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ Remediator = Callable[[ResourceResult, AutoRemediationRule, list[str]], AutoReme
 
 
 def revert_remediator(workspace: Path, ctx_factory: Callable[[], AwsContext] = AwsContext) -> Remediator:
-    """A remediator for `WatchLoop.remediate` that applies only tested reverts of the matched paths."""
+    """A remediator for `MonitorLoop.remediate` that applies only tested reverts of the matched paths."""
 
     def remediate(result: ResourceResult, rule: AutoRemediationRule, paths: list[str]) -> AutoRemediationOutcome:
         return revert_matched(result, paths, workspace, ctx_factory())

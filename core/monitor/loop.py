@@ -123,7 +123,12 @@ class PollResult:
 
 
 @dataclass
-class WatchLoop:
+class MonitorLoop:
+    """The one monitor both front ends drive: poll (scan, transitions, recording with attribution
+    evidence, alerts, plans, auto-remediation) and IaC file changes (one recorder, one digest and
+    redaction policy). `driftdeck watch` calls `run`; the TUI calls `poll_once` and `file_changed`
+    from its workers and turns `on_scan` into a message."""
+
     scan: Callable[[], ScanReport]
     config: Config
     dispatcher: Dispatcher

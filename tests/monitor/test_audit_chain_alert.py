@@ -10,7 +10,7 @@ import pytest
 from driftdeck.core.audit import layout
 from driftdeck.core.model import ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.settings import Config, SinkConfig
 
@@ -27,7 +27,7 @@ def test_tampered_log_is_alerted_once(tmp_path: Path, monkeypatch: pytest.Monkey
     lines: list[dict[str, Any]] = []
     recorder = AuditRecorder(workspace, heartbeat=False)
     config = Config(sinks=(SinkConfig(kind="webhook", name="ops", url=receiver.url, retries=0),))
-    loop = WatchLoop(scan=_report, config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
+    loop = MonitorLoop(scan=_report, config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
                      recorder=recorder, log=lambda event, level="info", **f: lines.append({"event": event, **f}),
                      workspace=str(workspace))
     loop.poll_once()

@@ -16,7 +16,7 @@ from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import revert_remediator
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.core.settings import AutoRemediationRule, Config, SinkConfig
@@ -28,10 +28,10 @@ OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 
 
-def _loop(estate: Any, receiver: Any, rules: tuple[AutoRemediationRule, ...], log: Lines) -> WatchLoop:
+def _loop(estate: Any, receiver: Any, rules: tuple[AutoRemediationRule, ...], log: Lines) -> MonitorLoop:
     config = Config(sinks=(SinkConfig(kind="webhook", name="ops", url=receiver.url, retries=0),), auto_remediation=rules)
     options = ScanOptions(path=estate.workspace, unmanaged_types=("aws_s3_bucket",))
-    return WatchLoop(scan=lambda: run_scan(options, ctx=AwsContext()), config=config,
+    return MonitorLoop(scan=lambda: run_scan(options, ctx=AwsContext()), config=config,
                      dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=0),
                      recorder=AuditRecorder(estate.workspace, heartbeat=False), log=log,
                      workspace=str(estate.workspace), remediate=revert_remediator(estate.workspace))

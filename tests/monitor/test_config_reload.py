@@ -17,7 +17,7 @@ from log_lines import Lines
 from driftdeck.core.errors import InputError
 from driftdeck.core.model import ScanReport
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.settings import load_config, parse_config
 
 GOOD = """\
@@ -72,10 +72,10 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, P
     return workspace, config
 
 
-def _loop(workspace: Path, config_file: Path, recorder: Recorder, log: Lines) -> WatchLoop:
+def _loop(workspace: Path, config_file: Path, recorder: Recorder, log: Lines) -> MonitorLoop:
     config = load_config(workspace)
     report = ScanReport(generated_at="2026-01-01T00:00:00Z", duration_ms=1, sources=[], resources=[])
-    return WatchLoop(scan=lambda: report, config=config,
+    return MonitorLoop(scan=lambda: report, config=config,
                      dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=config.rate_limit_seconds),
                      recorder=recorder, log=log, workspace=str(workspace), watch_paths=(workspace,),
                      config_loader=lambda: load_config(workspace), config_files=(config_file,))

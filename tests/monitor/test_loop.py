@@ -12,7 +12,7 @@ from driftdeck.core.errors import InputError
 from driftdeck.core.model import Attribution, Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
-from driftdeck.core.monitor.loop import WatchLoop, rule_matches
+from driftdeck.core.monitor.loop import MonitorLoop, rule_matches
 from driftdeck.core.settings import AutoRemediationRule, Config, SinkConfig
 
 
@@ -47,7 +47,7 @@ def _pab(status: Status, actor: str = "alice") -> ResourceResult:
                           status, None, diffs, attribution=att)
 
 
-def _loop(reports: list[Any], receiver_url: str, recorder: ListRecorder, **kw: Any) -> WatchLoop:
+def _loop(reports: list[Any], receiver_url: str, recorder: ListRecorder, **kw: Any) -> MonitorLoop:
     feed = iter(reports)
 
     def scan() -> ScanReport:
@@ -57,7 +57,7 @@ def _loop(reports: list[Any], receiver_url: str, recorder: ListRecorder, **kw: A
         return item
 
     sink = Sink(SinkConfig(kind="webhook", name="ops", url=receiver_url, retries=0))
-    return WatchLoop(scan=scan, config=kw.pop("config", Config(interval_seconds=1)), dispatcher=Dispatcher([sink]),
+    return MonitorLoop(scan=scan, config=kw.pop("config", Config(interval_seconds=1)), dispatcher=Dispatcher([sink]),
                      recorder=recorder, log=lambda *a, **k: None, workspace="infra", **kw)
 
 

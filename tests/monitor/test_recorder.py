@@ -12,7 +12,7 @@ from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import AutoRemediationOutcome
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.settings import AutoRemediationRule, Config, SinkConfig
 
@@ -36,7 +36,7 @@ def test_failed_auto_remediation_is_recorded_and_alerted(tmp_path: Path, monkeyp
                     auto_remediation=(AutoRemediationRule(name="pab", type="aws_s3_bucket_public_access_block"),))
     failed = AutoRemediationOutcome("failed", "put_public_access_block failed: AccessDenied",
                                     calls=[], before={"status": "changed"}, after={"status": "changed"})
-    loop = WatchLoop(scan=lambda: next(reports), config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
+    loop = MonitorLoop(scan=lambda: next(reports), config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
                      recorder=recorder, log=lambda *a, **k: None, workspace=str(workspace),
                      remediate=lambda *a: failed)
     loop.poll_once()

@@ -1,4 +1,4 @@
-"""`WatchLoop` with the real scan against the moto server over HTTP, the real audit log and a real
+"""`MonitorLoop` with the real scan against the moto server over HTTP, the real audit log and a real
 webhook receiver: an out-of-band change is seen by the next poll, a `.tf` edit wakes the loop and is
 recorded with its text before and after, and every delivery is in a log that verifies."""
 
@@ -15,7 +15,7 @@ from log_lines import Lines
 from driftdeck.core.audit import AuditReader, verify_workspace
 from driftdeck.core.aws import AwsContext
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.plans import plan_writer
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan.run import ScanOptions, run_scan
@@ -27,9 +27,9 @@ WAIT = 30.0  # a bound on waiting for the loop, never a timing assertion
 
 
 
-def _loop(workspace: Path, receiver_url: str, interval: float, log: Lines) -> WatchLoop:
+def _loop(workspace: Path, receiver_url: str, interval: float, log: Lines) -> MonitorLoop:
     config = Config(interval_seconds=interval, sinks=(SinkConfig(kind="webhook", name="ops", url=receiver_url, retries=0),))
-    return WatchLoop(
+    return MonitorLoop(
         scan=lambda: run_scan(ScanOptions(path=workspace, unmanaged_types=UNMANAGED), ctx=AwsContext()),
         config=config,
         dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=0),
@@ -48,7 +48,7 @@ def _until(condition: Callable[[], bool]) -> bool:
     return condition()
 
 
-def _run(loop: WatchLoop) -> threading.Thread:
+def _run(loop: MonitorLoop) -> threading.Thread:
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     return thread

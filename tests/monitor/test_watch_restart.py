@@ -11,7 +11,7 @@ import pytest
 
 from driftdeck.core.model import Difference, ResourceResult, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.settings import Config, SinkConfig
 
@@ -29,7 +29,7 @@ def _report(queue: Status, stray: bool = False) -> ScanReport:
 def _session(workspace: Path, receiver: Any, reports: Iterator[ScanReport], polls: int) -> list[str]:
     recorder = AuditRecorder(workspace, heartbeat=False)
     config = Config(sinks=(SinkConfig(kind="webhook", name="ops", url=receiver.url, retries=0),))
-    loop = WatchLoop(scan=lambda: next(reports), config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
+    loop = MonitorLoop(scan=lambda: next(reports), config=config, dispatcher=Dispatcher([Sink(s) for s in config.sinks]),
                      recorder=recorder, log=lambda *a, **k: None, workspace=str(workspace))
     loop.seed(recorder.known_drift())
     kinds = [t.kind.value for _ in range(polls) for t in loop.poll_once()]

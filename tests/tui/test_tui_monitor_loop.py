@@ -17,7 +17,7 @@ from driftdeck.core.attribution.events import parse_record
 from driftdeck.core.audit import AuditReader
 from driftdeck.core.model import Attribution, ScanReport, Status
 from driftdeck.core.monitor.alerts import Dispatcher
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.settings import Config
 from driftdeck.tui.audit_core import open_feed
@@ -49,7 +49,7 @@ def _recorded(workspace: Path) -> list[tuple[str, dict[str, Any], dict[str, Any]
 
 
 def _watch_records(workspace: Path, reports: list[ScanReport]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    loop = WatchLoop(scan=ScriptedScanner(reports), config=Config(), dispatcher=Dispatcher([]),
+    loop = MonitorLoop(scan=ScriptedScanner(reports), config=Config(), dispatcher=Dispatcher([]),
                      recorder=AuditRecorder(workspace, heartbeat=False), log=lambda *a, **k: None,
                      workspace=str(workspace))
     for _ in reports:

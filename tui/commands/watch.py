@@ -12,7 +12,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.monitor.alerts import Dispatcher, Sink
 from driftdeck.core.monitor.auto_remediation import revert_remediator
 from driftdeck.core.monitor.events import live_source_from_spec, start_events
-from driftdeck.core.monitor.loop import StructuredLog, WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop, StructuredLog
 from driftdeck.core.monitor.plans import plan_writer
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan.run import ScanOptions, run_scan
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     recorder = None
     if not args.no_audit:
         recorder = AuditRecorder(workspace, heartbeat=not args.once)
-    loop = WatchLoop(
+    loop = MonitorLoop(
         scan=lambda: run_scan(options, ctx=aws),
         config=config,
         dispatcher=Dispatcher([Sink(s) for s in config.sinks], rate_limit_seconds=config.rate_limit_seconds),

@@ -7,7 +7,7 @@
 - `feed.py`: `EventFeed` (dedup by eventID, read-only calls dropped, per-resource coalescing,
   bounded queue → full poll, poisoned messages), `EventDrivenScan` (targeted re-check through
   `run_scan(ScanOptions(recheck=...))`, full polls as the safety net), `AcknowledgingRecorder`.
-- `start_events`: the few lines that put all of it under a `WatchLoop`.
+- `start_events`: the few lines that put all of it under a `MonitorLoop`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from driftdeck.core.scan.run import run_scan
 if TYPE_CHECKING:
     from driftdeck.core.aws import AwsContext
     from driftdeck.core.model import ScanReport
-    from driftdeck.core.monitor.loop import WatchLoop
+    from driftdeck.core.monitor.loop import MonitorLoop
     from driftdeck.core.scan.run import ScanOptions
 
 __all__ = [
@@ -73,7 +73,7 @@ def targeted_recheck(options: ScanOptions, ctx: AwsContext) -> Recheck:
     return recheck
 
 
-def start_events(loop: WatchLoop, source: LiveSource, options: ScanOptions, ctx: AwsContext, *,
+def start_events(loop: MonitorLoop, source: LiveSource, options: ScanOptions, ctx: AwsContext, *,
                  coalesce_seconds: float = 1.0, wait_seconds: float = 20.0) -> EventFeed:
     """Drive `loop` from `source`: its scan becomes an `EventDrivenScan` over its current scan (the
     full poll, every `loop.config.interval_seconds`), its recorder acknowledges after recording,

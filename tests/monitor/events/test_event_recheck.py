@@ -25,7 +25,7 @@ from driftdeck.core.monitor.events import (
     start_events,
     targeted_recheck,
 )
-from driftdeck.core.monitor.loop import WatchLoop
+from driftdeck.core.monitor.loop import MonitorLoop
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.core.settings import Config
@@ -62,7 +62,7 @@ def test_one_event_records_the_change_with_exactly_one_read_of_that_resource(est
     log = Lines()
     options = _options(estate)
     recorder = AuditRecorder(estate.workspace, heartbeat=False)
-    loop = WatchLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=3600),
+    loop = MonitorLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=3600),
                      dispatcher=Dispatcher([]), recorder=recorder, log=log, workspace=str(estate.workspace))
     feed = start_events(loop, estate.source(), options, estate.ctx, coalesce_seconds=0.2, wait_seconds=1)
     thread = threading.Thread(target=loop.run, daemon=True)
@@ -168,7 +168,7 @@ def test_a_poisoned_message_is_logged_deleted_after_the_redrive_count_and_never_
 def test_an_unreachable_queue_is_reported_and_full_polls_continue(estate: Estate) -> None:
     log = Lines()
     options = _options(estate)
-    loop = WatchLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=1),
+    loop = MonitorLoop(scan=lambda: run_scan(options, ctx=estate.ctx), config=Config(interval_seconds=1),
                      dispatcher=Dispatcher([]), recorder=None, log=log, workspace=str(estate.workspace))
     feed = start_events(loop, SqsSource("no-such-queue", estate.sqs), options, estate.ctx, wait_seconds=1)
     thread = threading.Thread(target=loop.run, daemon=True)
