@@ -40,6 +40,7 @@ from driftdeck.core.text import printable
 from driftdeck.core.transitions import Transition
 from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
+from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, FeedRecorder, MemoryFeed
 from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.screens.history import HistoryScreen, HistorySource, ResourceTimelineScreen
@@ -174,7 +175,7 @@ class DriftdeckApp(App[int]):
         self.audit_absent = False  # read-only with no log on disk (see AuditAbsent)
         self._deferred_toasts: list[tuple[str, dict[str, Any]]] = []
         # Drift history from the real log (an in-memory feed has none to draw from).
-        self.history: HistorySource | None = HistorySource(workspace) if hasattr(self.feed, "workspace") else None
+        self.history: HistorySource | None = HistorySource(workspace) if isinstance(self.feed, CoreFeed) else None
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
