@@ -108,6 +108,11 @@ async def shoot(workspace: Path, out: Path) -> list[Path]:
         await settle(app, pilot)
         if app.check_action("plan", ()):
             await pilot.press("p")
+            # The plan screen builds its plans in a worker ("planning…"): shoot once its tabs are up.
+            for _ in range(600):
+                if app.screen.query("#plan-tabs"):
+                    break
+                await asyncio.sleep(0.05)
             await settle(app, pilot)
             save("remediation-plan")
             await pilot.press("escape")
