@@ -17,8 +17,9 @@ from pathlib import Path
 import yaml
 
 from driftdeck.core.compare.cloudformation import compare_cfn
-from driftdeck.core.inputs.cfn import load_template, patched_text
+from driftdeck.core.inputs.cfn import load_template
 from driftdeck.core.model import DesiredResource, SourceRef
+from driftdeck.core.remediation.cloudformation_text import patched_text
 
 # CPU time of this process: the machine is shared, and wall time mostly measures the neighbours.
 clock = time.process_time

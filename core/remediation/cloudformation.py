@@ -1,4 +1,4 @@
-"""Directions for drift in CloudFormation-managed resources, through `driftdeck.core.inputs.cfn.remediation`.
+"""Directions for drift in CloudFormation-managed resources, through `driftdeck.core.remediation.cloudformation_text`.
 
 Terraform commands and `.tf` patches mean nothing for a stack's resources: revert goes through a
 drift-aware change set, adopt patches the template file (text edits that keep comments and
@@ -21,7 +21,7 @@ def is_cloudformation(result: ResourceResult) -> bool:
 
 
 def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
-    from driftdeck.core.inputs.cfn.remediation import (
+    from driftdeck.core.remediation.cloudformation_text import (
         revert_commands,  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
     )
 
@@ -40,12 +40,12 @@ def cfn_revert(result: ResourceResult) -> DirectionPlan | None:
 
 
 def cfn_adopt(result: ResourceResult, workspace: Path) -> DirectionPlan | None:
-    from driftdeck.core.inputs.cfn.remediation import (
-        patched_text,  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
-    )
     from driftdeck.core.inputs.cfn.template import (  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
         load_template,
         parse_template,
+    )
+    from driftdeck.core.remediation.cloudformation_text import (
+        patched_text,  # deferred: CloudFormation loader, only for stacks (bench/import_time.py)
     )
 
     source = result.source

@@ -66,12 +66,7 @@ Ownership (`driftdeck.core.inputs.cfn.ownership`):
     claimed_ids(desired_resources) -> set[(tf_type, id)];  is_claimed(claims, tf_type, id) -> bool
     find_double_ownership(resources, stacks=None) -> list[DoubleOwnership]
 
-Remediation (`driftdeck.core.inputs.cfn.remediation`), pure functions returning text:
-    revert_commands(stack_name, *, region=None, parameters=(), differences=(), root_stack=None,
-                    template_file=None, change_set_name="driftdeck-revert-drift") -> str
-    adopt_patch(template, logical_id, differences) -> str   (unified diff; live values into the file)
-    revert_patch(template, logical_id, differences) -> str  (pins defaults of "not in template")
-    patched_text(template, logical_id, differences, *, use_live=True) -> (text, notes)
+Remediation text (change sets, template patches) is `driftdeck.core.remediation.cloudformation_text`.
 """
 
 from __future__ import annotations
@@ -86,7 +81,6 @@ from driftdeck.core.inputs.cfn.ownership import (
     stack_claims,
 )
 from driftdeck.core.inputs.cfn.parameters import load_parameters_file
-from driftdeck.core.inputs.cfn.remediation import adopt_patch, patched_text, revert_commands, revert_patch
 from driftdeck.core.inputs.cfn.source import CloudFormationState, load_cloudformation_state
 from driftdeck.core.inputs.cfn.stacks import (
     DeployedStack,
@@ -126,7 +120,6 @@ __all__ = [
     "TemplateResource",
     "DeployTimeUnknown",
     "address_for",
-    "adopt_patch",
     "claimed_ids",
     "desired_resources",
     "discover_stacks",
@@ -138,9 +131,6 @@ __all__ = [
     "mapped_properties",
     "match_templates",
     "parse_template",
-    "patched_text",
-    "revert_commands",
-    "revert_patch",
     "stack_claims",
     "terraform_type",
     "terraform_view",

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from driftdeck.core.compare.cloudformation import compare_cfn
 from driftdeck.core.inputs.cfn.parse import Node, NodeList, parse_json
-from driftdeck.core.inputs.cfn.remediation import patched_text
 from driftdeck.core.inputs.cfn.template import parse_template
 from driftdeck.core.model import DesiredResource, SourceRef
+from driftdeck.core.remediation.cloudformation_text import patched_text
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=8),

@@ -457,8 +457,8 @@ def test_discovery_records_per_stack_errors(aws_env: Any, stage_fails: bool) -> 
 
 
 def test_adopting_live_values_through_the_template_patch_clears_the_drift(aws_env: Any, tmp_path: Path) -> None:
-    from driftdeck.core.inputs.cfn.remediation import patched_text, revert_commands
     from driftdeck.core.inputs.cfn.template import parse_template
+    from driftdeck.core.remediation.cloudformation_text import patched_text, revert_commands
 
     workspace = tmp_path / "shop.yaml"
     workspace.write_text(TEMPLATE)

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 
 from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
-from driftdeck.core.inputs.cfn.remediation import adopt_patch, patched_text, revert_commands, revert_patch
 from driftdeck.core.inputs.cfn.template import Template, load_template, parse_template
 from driftdeck.core.model import ChangeKind, DesiredResource, Difference, SourceRef
+from driftdeck.core.remediation.cloudformation_text import (
+    adopt_patch,
+    patched_text,
+    revert_commands,
+    revert_patch,
+)
 
 YAML = """\
 # Queue for jobs (this comment must survive)
