@@ -42,12 +42,12 @@ from driftdeck.tui import keys
 from driftdeck.tui import messages as msg
 from driftdeck.tui.audit_core import CoreFeed
 from driftdeck.tui.audit_feed import AuditFeed, ChainState, FeedRecorder, MemoryFeed
+from driftdeck.tui.file_watch import WatchSource, watchfiles_source
 from driftdeck.tui.screens.help import HelpScreen
 from driftdeck.tui.screens.history import HistoryScreen, HistorySource, ResourceTimelineScreen
 from driftdeck.tui.screens.note import NoteScreen
 from driftdeck.tui.screens.plan import open_plan_screen
 from driftdeck.tui.view_model import index_report, parse_filter
-from driftdeck.tui.watch import WatchSource, watchfiles_source
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.bars import PollBar, PollInfo, SummaryBar
 from driftdeck.tui.widgets.detail import DetailPane

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from driftdeck.core.resource_types.model import Target
+from driftdeck.core.resource_types.facts import Target
 from driftdeck.core.resource_types.projections import (
     attribution_fallback,
     attribution_rules,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from blake3 import blake3
 
-from driftdeck.core.audit.note import Signer
+from driftdeck.core.audit.signed_note import Signer
 
 LINE_CONTEXT = "driftdeck.audit 2026-12 line authenticator v1"
 STATE_CONTEXT = "driftdeck.audit 2026-12 writer-state authenticator v1"

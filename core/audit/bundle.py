@@ -14,7 +14,7 @@ from pathlib import Path
 from driftdeck.core.audit import layout
 from driftdeck.core.audit.anchor import Anchor, AnchorError, DirectoryAnchor
 from driftdeck.core.audit.hashing import blob_address
-from driftdeck.core.audit.note import VerifierKey
+from driftdeck.core.audit.signed_note import VerifierKey
 from driftdeck.core.audit.verify import VerifyResult, _read_genesis_origin, verify
 from driftdeck.core.errors import InputError
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import platformdirs
 
-from driftdeck.core.audit.note import VerifierKey
+from driftdeck.core.audit.signed_note import VerifierKey
 from driftdeck.core.errors import InputError
 
 TRUST_FILE = "audit-trusted-keys"

@@ -49,11 +49,11 @@ from driftdeck.core.audit.entry import (
     Entry,
 )
 from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
-from driftdeck.core.audit.keys import create_signer, load_signer
 from driftdeck.core.audit.layout import peek
 from driftdeck.core.audit.location import AuditConfig
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import NoteError, Signer, parse_checkpoint, sign_checkpoint
+from driftdeck.core.audit.signed_note import NoteError, Signer, parse_checkpoint, sign_checkpoint
+from driftdeck.core.audit.signing_key import create_signer, load_signer
 from driftdeck.core.audit.witness import Witness
 from driftdeck.core.errors import InputError
 

@@ -20,7 +20,7 @@ from driftdeck.core.audit.hashing import blob_address, entry_hash, origin_prev
 from driftdeck.core.audit.location import AuditConfig
 from driftdeck.core.audit.log import origin_line, require_log_dir
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import NoteError, VerifierKey, parse_checkpoint
+from driftdeck.core.audit.signed_note import NoteError, VerifierKey, parse_checkpoint
 from driftdeck.core.audit.verify import _read_genesis_origin
 
 _BISECT_MIN = 1 << 16

@@ -28,7 +28,7 @@ from driftdeck.core.audit.chain import RECENT, ChainChecker, Finding, Rec
 from driftdeck.core.audit.entry import schema_problem
 from driftdeck.core.audit.hashing import ENTRY_TAG, origin_prev
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
+from driftdeck.core.audit.signed_note import Checkpoint, NoteError, VerifierKey, parse_checkpoint
 from driftdeck.core.audit.witness import Witness, Witnessed
 from driftdeck.core.text import printable
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from driftdeck.core.audit.anchor import Anchor, AnchorError, anchor_from_config
 from driftdeck.core.audit.authn import Authenticator
-from driftdeck.core.audit.keys import load_signer
 from driftdeck.core.audit.layout import segments
 from driftdeck.core.audit.location import AuditConfig
 from driftdeck.core.audit.log import require_log_dir
+from driftdeck.core.audit.signing_key import load_signer
 from driftdeck.core.audit.verify import VerifyResult, verify
 from driftdeck.core.audit.witness import Witness
 from driftdeck.core.errors import InputError

@@ -34,7 +34,7 @@ from driftdeck.core.remediation.plan import (
 )
 from driftdeck.core.remediation.planner import PlanOptions, build_plans, combined_patch, plan_resource
 from driftdeck.core.remediation.revert import SAFE_KINDS
-from driftdeck.core.resource_types.model import Risk
+from driftdeck.core.resource_types.facts import Risk
 
 __all__ = [
     "ApplyOutcome", "ApplyRefused", "AwsCall", "Command", "Direction", "DirectionPlan", "FilePatch", "PlanDocument",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftdeck.core.model import Difference, ResourceResult
-from driftdeck.core.resource_types.model import Risk
+from driftdeck.core.resource_types.facts import Risk
 from driftdeck.core.text import shell_quote
 
 

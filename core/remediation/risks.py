@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from driftdeck.core.model import ChangeKind, Difference, ResourceResult
 from driftdeck.core.remediation.plan import Direction
-from driftdeck.core.resource_types.model import Risk
+from driftdeck.core.resource_types.facts import Risk
 from driftdeck.core.resource_types.projections import force_new, replacement_cost
 
 # The rows live with their type in `driftdeck.core.resource_types`; these are projections of it.

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from driftdeck.core.resource_types import ec2, iam, provider_only, s3, sns, sqs
-from driftdeck.core.resource_types.model import (
+from driftdeck.core.resource_types.facts import (
     ArnRow,
     EventRow,
     Identity,

@@ -21,7 +21,7 @@ Row fields:
 
 from __future__ import annotations
 
-from driftdeck.core.resource_types.model import PropertyMap
+from driftdeck.core.resource_types.facts import PropertyMap
 from driftdeck.core.resource_types.projections import (
     cfn_property_maps,
     cloudformation_types,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from driftdeck.core.resource_types import REGISTRY
-from driftdeck.core.resource_types.model import ArnRow, PropertyMap, ResourceType, Risk, Target, Unsupported
+from driftdeck.core.resource_types.facts import ArnRow, PropertyMap, ResourceType, Risk, Target, Unsupported
 
 # eventSource -> eventName -> targets (in registry order).
 AttributionTable = Mapping[str, Mapping[str, tuple[Target, ...]]]

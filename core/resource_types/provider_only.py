@@ -6,7 +6,7 @@ other fact is the provider's, so it is marked unsupported with that reason.
 
 from __future__ import annotations
 
-from driftdeck.core.resource_types.model import (
+from driftdeck.core.resource_types.facts import (
     NO_BOTO3_REVERT,
     NO_CLOUDFORMATION,
     PROVIDER_PLANS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from driftdeck.core.resource_types.model import (
+from driftdeck.core.resource_types.facts import (
     CFN_TAGS,
     ArnRow,
     Identity,

@@ -11,10 +11,10 @@ from audit_kit import LogKit, edit, rechain
 
 from driftdeck.core.audit.anchor import S3ObjectLockAnchor
 from driftdeck.core.audit.hashing import entry_hash
-from driftdeck.core.audit.keys import load_signer
 from driftdeck.core.audit.log import origin_line
 from driftdeck.core.audit.merkle import MerkleFrontier
-from driftdeck.core.audit.note import sign_checkpoint
+from driftdeck.core.audit.signed_note import sign_checkpoint
+from driftdeck.core.audit.signing_key import load_signer
 
 BUCKET = "audit-anchor"
 PREFIX = "driftdeck/test/"

@@ -113,7 +113,7 @@ def test_unpinned_key_is_cannot_verify_with_a_hint(kit: LogKit, capsys: pytest.C
 
 def test_notes_signed_by_a_key_other_than_the_pinned_ones_stay_unknown_key(
         kit: LogKit, capsys: pytest.CaptureFixture[str]) -> None:
-    from driftdeck.core.audit.keys import create_signer
+    from driftdeck.core.audit.signing_key import create_signer
 
     kit.build(2)
     other = create_signer(kit.root / "other-key")

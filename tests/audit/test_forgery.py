@@ -13,7 +13,7 @@ from driftdeck.core.audit.anchor import S3ObjectLockAnchor
 from driftdeck.core.audit.hashing import entry_hash
 from driftdeck.core.audit.layout import notes
 from driftdeck.core.audit.merkle import reference_root
-from driftdeck.core.audit.note import parse_checkpoint
+from driftdeck.core.audit.signed_note import parse_checkpoint
 
 
 def _locations(result) -> list[tuple[str, str | None, int | None, int | None, int | None]]:  # type: ignore[no-untyped-def]

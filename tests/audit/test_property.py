@@ -141,7 +141,7 @@ def test_lines_written_without_the_key_are_never_signed_by_a_later_writer(case) 
     from driftdeck.core.audit.hashing import entry_hash
     from driftdeck.core.audit.layout import notes
     from driftdeck.core.audit.merkle import reference_root
-    from driftdeck.core.audit.note import parse_checkpoint
+    from driftdeck.core.audit.signed_note import parse_checkpoint
 
     events, every, crashed, kind, forged_data, rnd = case
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,8 +16,8 @@ from audit_kit import LogKit, edit, rechain
 
 from driftdeck.core.audit import AuditConfig, NonCanonicalError
 from driftdeck.core.audit.canonical import canonical_bytes
-from driftdeck.core.audit.keys import create_signer
 from driftdeck.core.audit.reader import AuditReader
+from driftdeck.core.audit.signing_key import create_signer
 
 SEG = "seg-000000000000.jsonl"
 

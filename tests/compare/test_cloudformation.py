@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from driftdeck.core.compare.cloudformation import NOT_IN_TEMPLATE, compare_cfn
-from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
+from driftdeck.core.inputs.cfn.deploy_time import DeployTimeUnknown
 from driftdeck.core.model import ChangeKind, DesiredResource, SourceRef
 from driftdeck.core.resource_types.cloudformation import PROPERTY_MAPS, TERRAFORM_TYPES, mapped_properties
 

@@ -22,7 +22,7 @@ from driftdeck.core.remediation.revert import revert_calls
 from driftdeck.core.remediation.risks import FORCE_NEW
 from driftdeck.core.resource_types import REGISTRY, ResourceType, Unsupported
 from driftdeck.core.resource_types.cloudformation import PROPERTY_MAPS, TERRAFORM_TYPES
-from driftdeck.core.resource_types.model import ArnRow
+from driftdeck.core.resource_types.facts import ArnRow
 
 ENTRIES = list(REGISTRY.values())
 NATIVE = [e for e in ENTRIES if not isinstance(e.collector, Unsupported)]

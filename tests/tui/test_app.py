@@ -10,7 +10,7 @@ from tui_helpers import make_app, render_plain, run_async, settle, wait_for
 
 from driftdeck.core.model import Status
 from driftdeck.tui.audit_feed import AuditEvent, MemoryFeed
-from driftdeck.tui.watch import QueueSource
+from driftdeck.tui.file_watch import QueueSource
 from driftdeck.tui.widgets.audit_panel import AuditPanel
 from driftdeck.tui.widgets.detail import DetailPane
 from driftdeck.tui.widgets.resource_tree import LeafData, ResourceTree

@@ -12,7 +12,7 @@ from tui_helpers import make_app, run_async, settle
 
 from driftdeck.core.monitor.iac_files import IacContentCache
 from driftdeck.tui.audit_feed import MemoryFeed
-from driftdeck.tui.watch import QueueSource
+from driftdeck.tui.file_watch import QueueSource
 
 SECRET = "hunter2-db-password"
 

@@ -14,7 +14,7 @@ from driftdeck.core.audit.anchor import anchor_from_config
 from driftdeck.core.audit.bundle import export_bundle, verify_bundle
 from driftdeck.core.audit.location import config_dir
 from driftdeck.core.audit.log import require_log_dir
-from driftdeck.core.audit.note import VerifierKey
+from driftdeck.core.audit.signed_note import VerifierKey
 from driftdeck.core.audit.verify import VerifyResult, log_key, log_origin
 from driftdeck.core.errors import InputError
 

@@ -17,7 +17,7 @@ from driftdeck.core.monitor.scan_evidence import record_scan_evidence
 from driftdeck.core.outputs.ci_formats import parse_fail_on, to_junit, to_sarif
 from driftdeck.core.outputs.report import dumps_json, render_text
 from driftdeck.core.scan.run import ScanOptions, run_scan
-from driftdeck.tui.commands import values
+from driftdeck.tui.commands import arg_types
 from driftdeck.tui.commands.reading import add_reader_options, reader_settings
 
 
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
         help="with --cloudtrail: attribute events from TIME on (RFC 3339 or YYYY-MM-DD, UTC); default: the "
         "state's history in the audit log, else when the state was last written",
     )
-    parser.add_argument("--workers", type=values.workers, default=16, help="concurrent AWS calls, at least 1 (default 16)")
+    parser.add_argument("--workers", type=arg_types.workers, default=16, help="concurrent AWS calls, at least 1 (default 16)")
     add_reader_options(parser)
     parser.set_defaults(func=run)
 

@@ -11,7 +11,7 @@ from driftdeck.core.aws import AwsContext
 from driftdeck.core.model import ScanReport
 from driftdeck.core.scan.run import ScanOptions, check_inputs, run_scan
 from driftdeck.core.settings import load_config
-from driftdeck.tui.commands import values
+from driftdeck.tui.commands import arg_types
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 from driftdeck.tui.keys import load_keymap
 from driftdeck.tui.live_events import LiveEvents
@@ -46,7 +46,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, interval: float | Non
     """Options of every dashboard command; `interval`: the command's default seconds between polls
     (None: 60, or [events] full_poll_seconds with --events)."""
     default = f"default {interval:g}" if interval is not None else "default 60; with --events, [events] full_poll_seconds"
-    parser.add_argument("--interval", type=values.dashboard_interval, default=interval, metavar="SECONDS",
+    parser.add_argument("--interval", type=arg_types.dashboard_interval, default=interval, metavar="SECONDS",
                         help=f"seconds between polls; 0 = manual polling, only r rescans ({default})")
     parser.add_argument("--read-only", action="store_true", help="hide every action that could change anything")
     parser.add_argument("--no-audit", action="store_true", help="do not write to the audit log")

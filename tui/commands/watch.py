@@ -17,7 +17,7 @@ from driftdeck.core.monitor.plans import plan_writer
 from driftdeck.core.monitor.recorder import AuditRecorder
 from driftdeck.core.scan.run import ScanOptions, run_scan
 from driftdeck.core.settings import Config, config_paths, load_config
-from driftdeck.tui.commands import values
+from driftdeck.tui.commands import arg_types
 from driftdeck.tui.commands.reading import add_reader_options, provider_session, reader_settings
 
 
@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("path", nargs="?", default=".", help="IaC folder (default: .)")
     parser.add_argument("--config", help="configuration file (default: PATH/.driftdeck/config.toml, then the user's)")
-    parser.add_argument("--interval", type=values.watch_interval, metavar="SECONDS",
+    parser.add_argument("--interval", type=arg_types.watch_interval, metavar="SECONDS",
                         help="seconds between polls, at least 1 (overrides the config; watch has no manual "
                         "polling, the dashboard's --interval 0; for one poll use --once)")
     parser.add_argument("--region", action="append", default=[], help="region to scan (repeatable)")

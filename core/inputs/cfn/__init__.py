@@ -71,6 +71,7 @@ Remediation text (change sets, template patches) is `driftdeck.core.remediation.
 
 from __future__ import annotations
 
+from driftdeck.core.inputs.cfn.deploy_time import DeployTimeUnknown
 from driftdeck.core.inputs.cfn.desired import address_for, desired_resources
 from driftdeck.core.inputs.cfn.ownership import (
     DoubleOwnership,
@@ -97,7 +98,6 @@ from driftdeck.core.inputs.cfn.template import (
     parse_template,
 )
 from driftdeck.core.inputs.cfn.tfview import terraform_view
-from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.resource_types.cloudformation import (
     PROPERTY_MAPS,
     TERRAFORM_TYPES,

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.compare.cloudformation_properties import STACK_TAGS_KEY, STANDALONE_RULES_KEY
+from driftdeck.core.inputs.cfn.deploy_time import DeployTimeUnknown
 from driftdeck.core.inputs.cfn.stacks import DeployedStack, StackResource
 from driftdeck.core.inputs.cfn.template import Template, TemplateResource, load_template
-from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.model import DesiredResource, SourceRef
 from driftdeck.core.resource_types.cloudformation import mapped_properties, terraform_type
 from driftdeck.core.resource_types.projections import cfn_name_properties

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftdeck.core.inputs.cfn.deploy_time import NO_VALUE, DeployTimeUnknown, first_unknown
 from driftdeck.core.inputs.cfn.parse import Node
-from driftdeck.core.inputs.cfn.values import NO_VALUE, DeployTimeUnknown, first_unknown
 from driftdeck.core.model import partition_for
 from driftdeck.core.resource_types.projections import cfn_attributes
 from driftdeck.core.unknown import scalar_text

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from driftdeck.core.errors import InputError
+from driftdeck.core.inputs.cfn.deploy_time import NO_VALUE, DeployTimeUnknown
 from driftdeck.core.inputs.cfn.intrinsics import EvalContext, normalize_pseudo
 from driftdeck.core.inputs.cfn.parameters import load_parameters_file
 from driftdeck.core.inputs.cfn.parse import Node, looks_like_json, parse_template_text
-from driftdeck.core.inputs.cfn.values import NO_VALUE, DeployTimeUnknown
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from driftdeck.core.resource_types.model import ArnRow
+from driftdeck.core.resource_types.facts import ArnRow
 from driftdeck.core.resource_types.projections import arn_rows
 
 # (rest of the ARN resource after its type, whole ARN) -> (import id, human name), None: not this row

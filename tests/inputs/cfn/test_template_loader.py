@@ -10,9 +10,9 @@ import pytest
 from repo_paths import CORPORA
 
 from driftdeck.core.errors import InputError
+from driftdeck.core.inputs.cfn.deploy_time import DeployTimeUnknown
 from driftdeck.core.inputs.cfn.parameters import load_parameters_file
 from driftdeck.core.inputs.cfn.template import load_template, parse_template
-from driftdeck.core.inputs.cfn.values import DeployTimeUnknown
 from driftdeck.core.unknown import is_unknown
 
 CFN_CORPUS = CORPORA / "cloudformation"

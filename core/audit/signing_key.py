@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from driftdeck.core.audit.note import Signer
+from driftdeck.core.audit.signed_note import Signer
 from driftdeck.core.errors import InputError
 
 DEFAULT_KEY_NAME = "driftdeck-audit"
