@@ -3,7 +3,7 @@
 Terraform's "known after apply": a value code alone cannot compute, or that a provider marks
 unknown on the wire. It must never be compared against state or live values. `UNKNOWN` is its
 single instance; a CloudFormation template's unknowns are a subtype that also says why
-(`cfn.values.DeployTimeUnknown`). Test with `is_unknown` / `contains_unknown`, which know both.
+(`inputs.cfn.deploy_time.DeployTimeUnknown`). Test with `is_unknown` / `contains_unknown`, which know both.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def _tag_rows(type_: str) -> tuple[EventRow, ...]:
     return (row("CreateTags", type_, _TAG_IDS, "tags"), row("DeleteTags", type_, _TAG_IDS, "tags"))
 
 
-# Template property -> Terraform attribute rows for aws_security_group (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_security_group (see `facts.PropertyMap`).
 _SECURITY_GROUP_CFN_PROPERTIES = (
     cfn_property("GroupName", "name"),
     cfn_property("GroupDescription", "description"),
@@ -158,7 +158,7 @@ def _rule_type(direction: str) -> ResourceType:
 INGRESS_RULE = _rule_type("ingress")
 EGRESS_RULE = _rule_type("egress")
 
-# Template property -> Terraform attribute rows for aws_vpc (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_vpc (see `facts.PropertyMap`).
 _VPC_CFN_PROPERTIES = (
     cfn_property("CidrBlock", "cidr_block"),
     CFN_TAGS,
@@ -194,7 +194,7 @@ VPC = ResourceType(
     arn=ArnRow("ec2", "vpc", "plain"),
 )
 
-# Template property -> Terraform attribute rows for aws_subnet (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_subnet (see `facts.PropertyMap`).
 _SUBNET_CFN_PROPERTIES = (
     cfn_property("VpcId", "vpc_id"),
     cfn_property("CidrBlock", "cidr_block"),
@@ -230,7 +230,7 @@ SUBNET = ResourceType(
     arn=ArnRow("ec2", "subnet", "plain"),
 )
 
-# Template property -> Terraform attribute rows for aws_instance (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_instance (see `facts.PropertyMap`).
 _INSTANCE_CFN_PROPERTIES = (
     cfn_property("ImageId", "ami"),
     cfn_property("InstanceType", "instance_type"),

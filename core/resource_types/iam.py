@@ -49,7 +49,7 @@ def _piece(name: str, parent: str, import_id: str, events: tuple[EventRow, ...])
     )
 
 
-# Template property -> Terraform attribute rows for aws_iam_role (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_iam_role (see `facts.PropertyMap`).
 _ROLE_CFN_PROPERTIES = (
     cfn_property("RoleName", "name"),
     CFN_TAGS,
@@ -118,7 +118,7 @@ ROLE_POLICY_ATTACHMENT = ResourceType(
     revert=NO_BOTO3_REVERT, tag_revert=_NO_TAGS, arn=_NO_ARN,
 )
 
-# Template property -> Terraform attribute rows for aws_iam_user (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_iam_user (see `facts.PropertyMap`).
 _USER_CFN_PROPERTIES = (
     cfn_property("UserName", "name"),
     CFN_TAGS,
@@ -170,7 +170,7 @@ USER_POLICY_ATTACHMENT = _piece("aws_iam_user_policy_attachment", "aws_iam_user"
            "{requestParameters.userName}/{requestParameters.policyArn}", match_on=_USER_ATTACHMENT),
 ))
 
-# Template property -> Terraform attribute rows for aws_iam_policy (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_iam_policy (see `facts.PropertyMap`).
 _POLICY_CFN_PROPERTIES = (
     cfn_property("ManagedPolicyName", "name"),
     cfn_property("PolicyDocument", "policy", kind="json"),

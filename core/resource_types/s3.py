@@ -44,7 +44,7 @@ def _bucket_rows(event_name: str, attrs: str | tuple[str, ...]) -> tuple:
     return (row(event_name, "aws_s3_bucket", _BUCKET, attrs),)
 
 
-# Template property -> Terraform attribute rows for aws_s3_bucket (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_s3_bucket (see `facts.PropertyMap`).
 _BUCKET_CFN_PROPERTIES = (
     cfn_property("BucketName", "bucket"),
     CFN_TAGS,

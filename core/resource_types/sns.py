@@ -42,7 +42,7 @@ _TOPIC_ATTRIBUTE_KEYS = MappingProxyType(
     }
 )
 
-# Template property -> Terraform attribute rows for aws_sns_topic (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_sns_topic (see `facts.PropertyMap`).
 _TOPIC_CFN_PROPERTIES = (
     cfn_property("TopicName", "name"),
     CFN_TAGS,

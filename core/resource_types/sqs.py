@@ -38,7 +38,7 @@ _QUEUE_ATTRIBUTE_KEYS = MappingProxyType(
     }
 )
 
-# Template property -> Terraform attribute rows for aws_sqs_queue (see `model.PropertyMap`).
+# Template property -> Terraform attribute rows for aws_sqs_queue (see `facts.PropertyMap`).
 _QUEUE_CFN_PROPERTIES = (
     cfn_property("QueueName", "name"),
     CFN_TAGS,
